@@ -1,0 +1,85 @@
+"""Shared CLI plumbing: the database handle, one-line errors, table/JSON output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any
+
+import click
+from sqlalchemy.orm import Session
+
+from scheduler.registry import RegistryError
+from storage.database import Database
+from storage.errors import StorageError
+
+
+class Ctx:
+    def __init__(self, db_url: str | None) -> None:
+        self.db_url = db_url
+        self._db: Database | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            db = Database(self.db_url)
+            db.migrate()  # cheap when already at head; a fresh data dir just works
+            self._db = db
+        return self._db
+
+    @contextmanager
+    def tx(self) -> Iterator[Session]:
+        with self.db.transaction() as session:
+            yield session
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+
+
+def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A user mistake (unknown site, bad file, unreachable database) is one clear line and exit 1."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (StorageError, RegistryError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def print_table(rows: list[list[Any]], headers: list[str]) -> None:
+    """Aligned columns that account for wide (CJK) characters."""
+    cells = [[_cell(h) for h in headers]] + [[_cell(c) for c in row] for row in rows]
+    widths = [max(_width(r[i]) for r in cells) for i in range(len(headers))]
+    for n, row in enumerate(cells):
+        click.echo("  ".join(c + " " * (widths[i] - _width(c)) for i, c in enumerate(row)).rstrip())
+        if n == 0:
+            click.echo("  ".join("-" * w for w in widths))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value).replace("\n", " ")
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def progress_line(text: str) -> None:
+    if sys.stderr.isatty():
+        click.echo("\r" + text + "\x1b[K", nl=False, err=True)

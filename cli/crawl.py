@@ -1,0 +1,83 @@
+"""`fzwatch crawl`, `fzwatch recrawl`, `fzwatch daemon`."""
+
+from __future__ import annotations
+
+import click
+
+from cli.context import Ctx, pass_ctx, print_json, print_table, progress_line, user_errors
+from storage.sites import get_site, list_sites, request_recrawl
+
+
+@click.command("crawl")
+@click.argument("site_ids", nargs=-1)
+@click.option("--all", "all_sites", is_flag=True, help="抓取全部启用的站点")
+@click.option("--no-deliver", is_flag=True, help="只抓取，不发送通知")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+@user_errors
+def crawl(ctx: Ctx, site_ids: tuple[str, ...], all_sites: bool, no_deliver: bool, as_json: bool) -> None:
+    """在前台抓取站点一次，并发送由此产生的通知（无需守护进程即可配合 cron 使用）。"""
+    from dataclasses import asdict
+
+    from crawler.run import crawl_sites
+    from scheduler.delivery import drain
+
+    if not site_ids and not all_sites:
+        raise click.UsageError("name one or more sites, or --all")
+    with ctx.tx() as s:
+        ids = [x.id for x in list_sites(s, enabled_only=True)] if all_sites else [get_site(s, i).id for i in site_ids]
+    if not ids:
+        raise click.ClickException("no enabled sites (see `fzwatch sites import`)")
+
+    def progress(site_id: str, pages: int, reports: int) -> None:
+        progress_line(f"抓取中 {site_id}：已获取 {pages} 页，发现报告 {reports} 份")
+
+    summaries = crawl_sites(ids, ctx.db.url_with_password, "manual", progress=progress,
+                            settings_overrides={"LOG_LEVEL": "WARNING"})
+    progress_line("")
+    sent = None if no_deliver else drain(ctx.db)
+    if as_json:
+        print_json({"crawls": [asdict(x) | {"stats": {}} for x in summaries], "delivered": asdict(sent) if sent else None})
+    else:
+        status_zh = {"ok": "成功", "failed": "失败", "blocked": "被拦截"}
+        print_table([[x.site_id, status_zh.get(x.status, x.status), x.pages, x.not_modified, x.reports_seen,
+                      x.new_reports, x.revisions, x.errors] for x in summaries],
+                    ["站点", "结果", "请求", "未变(304)", "报告", "新报告", "修订", "错误"])
+        if sent:
+            click.echo(f"通知：已发送 {sent.sent}，待重试 {sent.retried}，失败 {sent.failed}")
+    if any(x.status != "ok" for x in summaries):
+        raise SystemExit(1)
+
+
+@click.command("recrawl")
+@click.argument("site_id")
+@pass_ctx
+@user_errors
+def recrawl(ctx: Ctx, site_id: str) -> None:
+    """请求正在运行的守护进程立即重新抓取一个站点（数秒内开始）。"""
+    with ctx.tx() as s:
+        request_recrawl(s, site_id)
+    click.echo(f"已请求重新抓取 {site_id}；守护进程将在数秒内开始。")
+
+
+@click.command("daemon")
+@click.option("--workers", default=2, show_default=True, help="同时运行的抓取数")
+@click.option("--crawl-timeout", default=3600.0, show_default=True, help="单次抓取超时（秒）")
+@pass_ctx
+@user_errors
+def daemon(ctx: Ctx, workers: int, crawl_timeout: float) -> None:
+    """长期运行：按各站点的计划抓取，处理手动重抓请求，投递通知。SIGTERM/SIGINT 平稳退出。"""
+    import logging
+
+    from scheduler.daemon import Daemon, DaemonConfig
+
+    logging.getLogger().setLevel(logging.INFO)
+    with ctx.tx() as s:
+        n = len(list_sites(s, enabled_only=True))
+    click.echo(f"守护进程启动：{n} 个站点，数据库 {ctx.db.url}", err=True)
+    Daemon(ctx.db, DaemonConfig(crawl_workers=workers, crawl_timeout_seconds=crawl_timeout)).run_forever()
+
+
+def register(cli: click.Group) -> None:
+    for command in (crawl, recrawl, daemon):
+        cli.add_command(command)

@@ -1,0 +1,54 @@
+"""`fzwatch extract`: the parsers alone, on saved pages (one, or a batch in one process)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cli.context import print_json, user_errors
+
+
+def _parse_file(path: Path, url: str, site_name: str | None) -> dict[str, Any]:
+    from parsers import parse_page
+
+    body = path.read_bytes()
+    return parse_page(url, body, None, site_name=site_name).to_dict()
+
+
+@click.command("extract")
+@click.argument("page", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", default="", help="页面原始 URL（用于日期、附件链接）")
+@click.option("--site-name", help="站点名称（页面无发布机构时使用）")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@click.option("--batch", type=click.File("r", encoding="utf-8"),
+              help="每行 `path<TAB>url`；每个页面输出一行 JSON")
+@user_errors
+def extract(page: Path | None, url: str, site_name: str | None, as_json: bool, batch: Any) -> None:
+    """对保存的页面（HTML/PDF/DOCX/…）运行解析器。"""
+    if batch is not None:
+        for n, line in enumerate(batch, 1):
+            if not line.strip():
+                continue
+            path_text, _, line_url = line.rstrip("\n").partition("\t")
+            try:
+                result = _parse_file(Path(path_text), line_url, site_name)
+            except OSError as exc:
+                result = {"url": line_url, "error": f"line {n}: cannot read {path_text}: {exc.strerror}"}
+            click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    if page is None:
+        raise click.UsageError("give a PAGE file or --batch LIST")
+    result = _parse_file(page, url, site_name)
+    if as_json:
+        print_json(result)
+        return
+    click.echo(f"标题：{result['title']}\n发布机构：{result['agency']}  年度：{result['year']}"
+               f"  发布：{result['published_at']}\n是否年度报告：{'是' if result['is_report'] else '否'}"
+               f"（{'；'.join(result['reasons'])}）\n\n{result['text']}")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(extract)

@@ -1,0 +1,139 @@
+"""Run crawls of registered sites with Scrapy's CrawlerProcess, and record each run in storage.
+
+Twisted's reactor runs once per process, so the daemon runs every crawl in a child process
+(`python -m crawler.run SITE --run-id N`), which also lets it kill a crawl that hangs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import CrawlerProcess
+from scrapy.utils.project import get_project_settings
+
+from storage.database import Database
+from storage.sites import finish_run, start_run
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class CrawlSummary:
+    site_id: str
+    run_id: int
+    status: str = "running"  # ok | failed | blocked
+    pages: int = 0
+    bytes: int = 0
+    reports_seen: int = 0
+    new_reports: int = 0
+    revisions: int = 0
+    not_modified: int = 0
+    errors: int = 0
+    cut: int = 0
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+ProgressFn = Callable[[str, int, int], None]  # (site id, pages fetched, reports seen)
+
+
+def crawl_status(stats: dict[str, Any]) -> str:
+    """A crawl whose start pages were all blocked or unreachable is not 'ok': it proves nothing."""
+    starts = stats.get("fzwatch/start_pages", 1)
+    if stats.get("fzwatch/start_blocked", 0) >= starts:
+        return "blocked"
+    if stats.get("fzwatch/start_failed", 0) >= starts or not stats.get("downloader/response_count"):
+        return "failed"
+    return "ok"
+
+
+def summarize(site_id: str, run_id: int, stats: dict[str, Any]) -> CrawlSummary:
+    clean = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
+    return CrawlSummary(
+        site_id=site_id, run_id=run_id, status=crawl_status(stats),
+        pages=stats.get("downloader/response_count", 0), bytes=stats.get("downloader/response_bytes", 0),
+        reports_seen=stats.get("fzwatch/reports_seen", 0), new_reports=stats.get("fzwatch/events/new_report", 0),
+        revisions=stats.get("fzwatch/events/report_revised", 0), not_modified=stats.get("fzwatch/not_modified", 0),
+        errors=stats.get("fzwatch/errors", 0),
+        cut=stats.get("fzwatch/cut_budget", 0) + stats.get("fzwatch/cut_pattern", 0), stats=clean,
+    )
+
+
+def crawl_sites(
+    site_ids: list[str], db_url: str | None, trigger: str = "manual", run_ids: dict[str, int] | None = None,
+    progress: ProgressFn | None = None, settings_overrides: dict[str, Any] | None = None,
+) -> list[CrawlSummary]:
+    """Crawl the sites concurrently in this process (once per process) and close their runs."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    settings = get_project_settings()
+    if db_url:
+        settings.set("FZWATCH_DB", db_url)
+    for key, value in (settings_overrides or {}).items():
+        settings.set(key, value)
+    db = Database(settings.get("FZWATCH_DB"))
+    run_ids = dict(run_ids or {})
+    with db.transaction() as session:
+        for site_id in site_ids:
+            if site_id not in run_ids:
+                run_ids[site_id] = start_run(session, site_id, trigger).id
+    process = CrawlerProcess(settings, install_root_handler=settings.getbool("FZWATCH_ROOT_LOG", True))
+    crawlers = {}
+    for site_id in site_ids:
+        crawler = process.create_crawler("portal")
+        _watch_progress(crawler, site_id, progress)
+        crawlers[site_id] = crawler
+        process.crawl(crawler, site=site_id, db=settings.get("FZWATCH_DB"), run_id=str(run_ids[site_id]))
+    process.start()
+    summaries = []
+    with db.transaction() as session:
+        for site_id, crawler in crawlers.items():
+            summary = summarize(site_id, run_ids[site_id], crawler.stats.get_stats() or {})
+            error = _error_text(summary)
+            finish_run(session, run_ids[site_id], summary.status, asdict(summary) | {"stats": summary.stats}, error)
+            summaries.append(summary)
+    db.dispose()
+    return summaries
+
+
+def _watch_progress(crawler: Any, site_id: str, progress: ProgressFn | None) -> None:
+    if progress is None:
+        return
+
+    def on_response(response: Any, request: Any, spider: Any) -> None:
+        stats = crawler.stats
+        progress(site_id, stats.get_value("downloader/response_count", 0), stats.get_value("fzwatch/reports_seen", 0))
+
+    crawler.signals.connect(on_response, signal=signals.response_received, weak=False)
+
+
+def _error_text(summary: CrawlSummary) -> str | None:
+    if summary.status == "blocked":
+        kinds = [k.rsplit("/", 1)[-1] for k in summary.stats if k.startswith("fzwatch/blocked/")]
+        return "blocked by an anti-bot challenge (" + ", ".join(kinds or ["unknown"]) + ")"
+    if summary.status == "failed":
+        return "start pages unreachable"
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Crawl one registered site (used by the daemon's runner).")
+    parser.add_argument("site")
+    parser.add_argument("--db")
+    parser.add_argument("--run-id", type=int)
+    parser.add_argument("--trigger", default="schedule")
+    args = parser.parse_args(argv)
+    run_ids = {args.site: args.run_id} if args.run_id else None
+    [summary] = crawl_sites([args.site], args.db, args.trigger, run_ids)
+    print(json.dumps(asdict(summary) | {"stats": {}}, ensure_ascii=False), flush=True)
+    return 0 if summary.status == "ok" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

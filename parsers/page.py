@@ -1,0 +1,147 @@
+"""parse_page: the one entry point from (url, bytes, headers) to a ParsedPage.
+
+Dispatch on Content-Type, URL extension and magic bytes (servers often send PDFs as
+``application/octet-stream`` and HTML as ``text/plain``), then run the format's text
+extractor and the shared steps: metadata, classification, sections, indicators.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from urllib.parse import urlparse
+
+import lxml.html
+from lxml import etree
+
+from parsers import documents
+from parsers.attachments import body_points_to_attachment, find_attachments
+from parsers.classify import classify_title
+from parsers.decode import decode_body
+from parsers.extract import extract_body
+from parsers.htmltext import element_text
+from parsers.indicators import extract_indicators
+from parsers.metadata import (
+    extract_published_at,
+    extract_title,
+    meta_content,
+    report_year,
+    resolve_agency,
+    source_field,
+)
+from parsers.sections import missing_mandated, split_sections
+from parsers.types import ParsedPage
+
+_EXT_KIND = {"pdf": "pdf", "docx": "docx", "doc": "doc", "wps": "wps", "ofd": "ofd"}
+_CT_KIND = (
+    ("application/pdf", "pdf"),
+    ("wordprocessingml", "docx"),
+    ("application/msword", "doc"),
+    ("application/vnd.ms-works", "wps"),
+    ("application/kswps", "wps"),
+    ("application/wps", "wps"),
+    ("application/ofd", "ofd"),
+)
+
+
+def detect_kind(url: str, body: bytes, headers: Mapping[str, str] | None = None) -> str:
+    """html | pdf | docx | doc | wps | ofd. Magic bytes win over headers and extension."""
+    sniffed = documents.sniff_kind(body)
+    ext = urlparse(url or "").path.rsplit(".", 1)[-1].lower()
+    if sniffed == "doc" and ext == "wps":
+        return "wps"
+    if sniffed:
+        return sniffed
+    ctype = next((v.lower() for k, v in (headers or {}).items() if k.lower() == "content-type"), "")
+    for needle, kind in _CT_KIND:
+        if needle in ctype:
+            return kind
+    return _EXT_KIND.get(ext, "html")
+
+
+def _file_title(url: str, text: str) -> str:
+    """Attachments carry no <title>: use the first short line that looks like a title."""
+    for line in text.split("\n")[:8]:
+        if 6 <= len(line) <= 60 and "法治" in line:
+            return line.strip()
+    return urlparse(url).path.rsplit("/", 1)[-1]
+
+
+def _document_page(url: str, body: bytes, kind: str, site_name: str | None) -> ParsedPage:
+    reader = {
+        "pdf": documents.pdf_text,
+        "docx": documents.docx_text,
+        "doc": documents.doc_text,
+        "wps": documents.doc_text,
+        "ofd": documents.ofd_text,
+    }[kind]
+    text, flags = reader(body)
+    title = _file_title(url, text)
+    agency = resolve_agency(title, None, None, site_name)
+    from parsers.dates import url_date
+
+    published = url_date(url)
+    return _finish(
+        ParsedPage(
+            url=url, title=title, text=text, published_at=published, agency=agency.name,
+            agency_aliases=agency.aliases, year=report_year(title, published), is_report=False,
+            confidence=0.0, reasons=[], content_type=kind, flags=flags,
+        )
+    )
+
+
+def _parse_html(url: str, body: bytes, headers: Mapping[str, str] | None, site_name: str | None) -> ParsedPage:
+    html = decode_body(body, headers)
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):  # empty document or an encoding declaration lxml rejects
+        root = lxml.html.document_fromstring(re.sub(r"^<\?xml[^>]*>", "", html) or "<html></html>")
+    title = extract_title(root, site_name)
+    text = extract_body(root, html, url, title)
+    page_text = element_text(root)
+    outside = _outside_body(page_text, text)
+    published = extract_published_at(root, html, url, outside)
+    agency = resolve_agency(title, source_field(outside), meta_content(root, "ContentSource"), site_name)
+    page = ParsedPage(
+        url=url, title=title, text=text, published_at=published, agency=agency.name,
+        agency_aliases=agency.aliases, year=report_year(title, published), is_report=False,
+        confidence=0.0, reasons=[], attachments=find_attachments(root, url), content_type="html",
+    )
+    if page.attachments and body_points_to_attachment(text):
+        page.flags.append("body_in_attachment")
+    return _finish(page)
+
+
+def _outside_body(page_text: str, body: str) -> str:
+    """Page lines that are not body lines: where labelled dates and 来源 fields may be read."""
+    body_lines = set(body.split("\n"))
+    return "\n".join(x for x in page_text.split("\n") if x not in body_lines)
+
+
+def _finish(page: ParsedPage) -> ParsedPage:
+    """Shared steps: classification, sections, indicators, completeness flag."""
+    verdict = classify_title(page.title, page.text)
+    page.is_report, page.confidence, page.reasons = verdict.is_report, verdict.confidence, verdict.reasons
+    page.sections = split_sections(page.text)
+    page.indicators = extract_indicators(page.text, page.sections)
+    if page.is_report and page.text and missing_mandated(page.sections):
+        page.flags.append("incomplete")
+    return page
+
+
+def parse_page(
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str] | None = None,
+    site_name: str | None = None,
+    region: str | None = None,
+) -> ParsedPage:
+    """Parse one fetched page or attachment. Pure: no network, no database.
+
+    ``region`` is accepted for callers that know it (per-region deadlines are applied by
+    :mod:`parsers.timeliness`); parsing itself does not depend on it yet.
+    """
+    kind = detect_kind(url, body, headers)
+    if kind == "html":
+        return _parse_html(url, body, headers, site_name)
+    return _document_page(url, body, kind, site_name)

@@ -1,0 +1,356 @@
+"""Deliver a :class:`Message` to one apprise URL, and what each channel can take.
+
+apprise URLs carry secrets (tokens, passwords, webhook keys): only :func:`mask_url` output
+(scheme + host) is ever logged or returned, and error text is scrubbed of every part of the URL.
+
+Each :func:`send` builds a fresh ``apprise.Apprise`` with a single target, so one failing or
+slow target never affects another; failures come back as ``SendResult(ok=False, error=...)``,
+never as exceptions.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import apprise
+from apprise import NotifyFormat
+
+from scheduler.alerts.messages import BodyFormat, Message, render_event
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_BODY = 32_000  # bytes; apprise's own default body_maxlen is 32768 characters
+
+#: Per-scheme body limits in UTF-8 bytes (title + body of one message). Sources:
+#: DingTalk custom robot ~20000 bytes; WeCom group bot text messages "最长不超过2048个字节"
+#: (apprise sends WeCom as msgtype=text, the 4096-byte limit is for markdown only);
+#: Feishu/Lark custom bots cap the *request* at 20 KB and apprise JSON-encodes with
+#: ``ensure_ascii`` (one CJK character = 6 bytes on the wire vs 3 in UTF-8), hence 9000.
+_MAX_BODY_BYTES: dict[str, int] = {
+    "dingtalk": 20_000,
+    "wecombot": 2_048,
+    "feishu": 9_000,
+    "lark": 9_000,
+    "tgram": 4_096,
+    "discord": 2_000,
+}
+
+#: Schemes whose rendering differs from what the plugin's ``notify_format`` implies.
+#: discord renders markdown natively although apprise's default is text; json receivers
+#: get markdown (machine consumers may render it); form posts are plain fields.
+_SCHEME_FORMAT: dict[str, BodyFormat] = {
+    "discord": "markdown",
+    "json": "markdown",
+    "jsons": "markdown",
+    "form": "text",
+    "forms": "text",
+}
+
+_NOTIFY_FORMAT: dict[BodyFormat, NotifyFormat] = {
+    "markdown": NotifyFormat.MARKDOWN,
+    "text": NotifyFormat.TEXT,
+}
+
+
+def _dingtalk_markdown_broken() -> bool:
+    """apprise ≤ 1.13.1 sends DingTalk markdown with ``msgtype: text`` (caronc/apprise#1733): dropped."""
+    try:
+        version = tuple(int(x) for x in re.findall(r"\d+", apprise.__version__)[:3])
+    except ValueError:  # pragma: no cover - odd version string
+        return True
+    return version <= (1, 13, 1)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """Outcome of one delivery: ``ok`` or a masked, human-readable ``error``."""
+
+    ok: bool
+    error: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# URL masking
+
+
+_HOSTNAME = re.compile(r"^(localhost|\[[0-9a-f:.]+\]|[a-z0-9-]+(\.[a-z0-9-]+)+)$", re.I)
+
+
+def _split_scheme(url: str) -> tuple[str, str] | None:
+    if not isinstance(url, str) or "://" not in url:
+        return None
+    scheme, rest = url.split("://", 1)
+    if not re.fullmatch(r"[a-zA-Z][a-zA-Z0-9+.-]*", scheme):
+        return None
+    return scheme.lower(), rest
+
+
+def _netloc(rest: str) -> tuple[str, str]:
+    """(userinfo, host[:port]) of the part after ``scheme://``; userinfo may hold a password."""
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    userinfo, _, hostport = authority.rpartition("@")
+    return userinfo, hostport
+
+
+def mask_url(url: str) -> str:
+    """``scheme://host[:port]`` only; a host that is really a token becomes ``***``.
+
+    >>> mask_url("mailto://user:pass@smtp.qq.com?to=a@qq.com")
+    'mailto://smtp.qq.com'
+    >>> mask_url("dingtalk://abcdef0123/13800000000")
+    'dingtalk://***'
+    """
+    parts = _split_scheme(url)
+    if parts is None:
+        return "<无效地址>"
+    scheme, rest = parts
+    _userinfo, hostport = _netloc(rest)
+    host, _, port = hostport.rpartition(":") if re.search(r":\d+$", hostport) else (hostport, "", "")
+    if not _HOSTNAME.match(host):
+        return f"{scheme}://***"
+    return f"{scheme}://{host}" + (f":{port}" if port else "")
+
+
+def _url_secrets(url: str) -> set[str]:
+    """Every fragment of ``url`` that could be a secret, raw and percent-decoded."""
+    parts = _split_scheme(url)
+    if parts is None:
+        return {url} if isinstance(url, str) and url else set()
+    _scheme, rest = parts
+    userinfo, hostport = _netloc(rest)
+    found = {url, rest, userinfo, *userinfo.split(":")}
+    if not mask_url(url).endswith(hostport):
+        found |= {hostport, *hostport.split(":")}
+    split = urlsplit("x://" + rest.replace("#", "%23"))
+    found |= set(split.path.split("/"))
+    for key, value in parse_qsl(split.query, keep_blank_values=False):
+        if key.lower() not in {"format", "overflow", "mode", "method", "verify", "rto", "cto"}:
+            found.add(value)
+    found |= {unquote(x) for x in found}
+    return {x for x in found if len(x) >= 3}
+
+
+_SECRET_PARAMS = re.compile(r"((?:access_token|token|key|secret|sign|password|pass)=)[^&\s'\"]+", re.I)
+
+
+def scrub(text: str, url: str) -> str:
+    """Replace every secret fragment of ``url`` in ``text`` with ``***`` (longest first)."""
+    for secret in sorted(_url_secrets(url), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return _SECRET_PARAMS.sub(r"\1***", text)
+
+
+# ---------------------------------------------------------------------------------------------
+# what a channel takes
+
+
+def _instantiate(url: str) -> Any | None:
+    """The apprise plugin for ``url`` (no network I/O), or None when apprise rejects it."""
+    try:
+        return apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    except Exception:  # noqa: BLE001 - a malformed URL must never raise
+        return None
+
+
+def _scheme_of(url: str) -> str:
+    parts = _split_scheme(url)
+    return parts[0] if parts else ""
+
+
+def _explicit_format(url: str) -> str | None:
+    parts = _split_scheme(url)
+    query = urlsplit("x://" + parts[1]).query if parts else ""
+    values = [v.lower() for k, v in parse_qsl(query) if k.lower() == "format"]
+    return values[-1] if values else None
+
+
+def body_format_for(url: str) -> BodyFormat:
+    """``markdown`` where the target renders it (directly or via apprise's markdown→HTML), else ``text``.
+
+    Follows an explicit ``?format=`` in the URL, then per-scheme knowledge, then the plugin's
+    own ``notify_format`` (HTML → markdown, since apprise converts markdown to HTML).
+    """
+    scheme = _scheme_of(url)
+    if scheme == "dingtalk" and _dingtalk_markdown_broken():
+        return "text"
+    explicit = _explicit_format(url)
+    if explicit in ("markdown", "html"):
+        return "markdown"
+    if explicit == "text":
+        return "text"
+    if scheme in _SCHEME_FORMAT:
+        return _SCHEME_FORMAT[scheme]
+    plugin = _instantiate(url)
+    if plugin is None:
+        return "text"
+    return "markdown" if plugin.notify_format in (NotifyFormat.MARKDOWN, NotifyFormat.HTML) else "text"
+
+
+def max_body_for(url: str) -> int:
+    """Largest title + body (UTF-8 bytes) one message to ``url`` may have."""
+    limit = _MAX_BODY_BYTES.get(_scheme_of(url), DEFAULT_MAX_BODY)
+    plugin = _instantiate(url)
+    plugin_max = getattr(plugin, "body_maxlen", 0) if plugin is not None else 0
+    if isinstance(plugin_max, int) and plugin_max > 0:
+        limit = min(limit, plugin_max)  # apprise counts characters: as bytes it is conservative
+    return limit
+
+
+# ---------------------------------------------------------------------------------------------
+# splitting
+
+
+def _nbytes(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _cut(text: str, budget: int) -> tuple[str, str]:
+    """Longest prefix of ``text`` within ``budget`` UTF-8 bytes (whole characters), and the rest."""
+    head = text.encode("utf-8")[:budget].decode("utf-8", errors="ignore")
+    return head, text[len(head) :]
+
+
+def _pieces(body: str, budget: int) -> list[str]:
+    """Split at paragraphs, then lines, then characters, so each piece fits ``budget`` bytes."""
+    out: list[str] = []
+    for para in body.split("\n\n"):
+        if _nbytes(para) <= budget:
+            out.append(para)
+            continue
+        for line in para.split("\n"):
+            while _nbytes(line) > budget:
+                head, line = _cut(line, budget)
+                out.append(head)
+            out.append(line)
+    return out
+
+
+def _pack(pieces: list[str], budget: int) -> list[str]:
+    chunks: list[str] = []
+    current = ""
+    for piece in pieces:
+        candidate = f"{current}\n\n{piece}" if current else piece
+        if current and _nbytes(candidate) > budget:
+            chunks.append(current)
+            candidate = piece
+        current = candidate
+    if current or not chunks:
+        chunks.append(current)
+    return chunks
+
+
+_TITLE_OVERHEAD = 2  # apprise joins title and body with "\r\n" on title-less channels
+
+
+def split_message(msg: Message, max_len: int) -> list[Message]:
+    """Split ``msg`` so each part's title + body fits ``max_len`` UTF-8 bytes.
+
+    Splits at paragraph boundaries where possible, never inside a character; parts are
+    numbered "（1/3）" in the title. Joining the bodies with blank lines gives back the text.
+    """
+    if _nbytes(msg.title) + _TITLE_OVERHEAD + _nbytes(msg.body) <= max_len:
+        return [msg]
+    title = _cut(msg.title, max(0, max_len // 4))[0]
+    suffix_room = _nbytes("（99/99）")
+    budget = max_len - _nbytes(title) - suffix_room - _TITLE_OVERHEAD
+    if budget < 16:
+        raise ValueError(f"max_len {max_len} leaves no room for a body")
+    chunks = _pack(_pieces(msg.body, budget), budget)
+    n = len(chunks)
+    return [Message(f"{title}（{i}/{n}）", chunk, msg.body_format) for i, chunk in enumerate(chunks, 1)]
+
+
+# ---------------------------------------------------------------------------------------------
+# delivery
+
+
+_RECORD = re.compile(r"^(\d+)\t([A-Z]+)\t", re.M)
+
+
+def _own_warnings(captured: str, thread_id: int) -> list[str]:
+    """Warning/error records logged by this thread (other threads may send at the same time)."""
+    records = []
+    marks = list(_RECORD.finditer(captured))
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(captured)
+        if int(m.group(1)) == thread_id and m.group(2) in ("WARNING", "ERROR", "CRITICAL"):
+            records.append(captured[m.end() : end].strip())
+    return records
+
+
+def _capture() -> apprise.LogCapture:
+    return apprise.LogCapture(level=logging.WARNING, fmt="%(thread)d\t%(levelname)s\t%(message)s")
+
+
+def _failure(url: str, reason: str) -> SendResult:
+    error = f"{mask_url(url)}: {scrub(reason, url)}"
+    logger.warning("alert delivery failed: %s", error)
+    return SendResult(False, error)
+
+
+def _prepare(url: str, timeout: float) -> tuple[Any | None, str]:
+    with _capture() as log:
+        plugin = _instantiate(url)
+    if plugin is None:
+        reason = "; ".join(_own_warnings(log.getvalue(), threading.get_ident()))
+        return None, "无效或不支持的通知地址 (invalid or unsupported apprise URL)" + (f": {reason}" if reason else "")
+    plugin.socket_connect_timeout = plugin.socket_read_timeout = float(timeout)
+    if type(plugin).__name__ == "NotifyDingTalk" and _dingtalk_markdown_broken():
+        plugin.notify_format = NotifyFormat.TEXT
+    return plugin, ""
+
+
+def _notify(plugin: Any, part: Message) -> tuple[bool, list[str]]:
+    target = apprise.Apprise()
+    target.add(plugin)
+    with _capture() as log:
+        ok = target.notify(body=part.body, title=part.title, body_format=_NOTIFY_FORMAT[part.body_format])
+    return bool(ok), _own_warnings(log.getvalue(), threading.get_ident())
+
+
+def send(url: str, message: Message, timeout: float = 20) -> SendResult:
+    """Send ``message`` to one apprise URL; split first when it exceeds the channel's limit.
+
+    ``timeout`` bounds each connect and each read (seconds). Never raises: an invalid URL,
+    a refused connection or an HTTP error gives ``SendResult(False, masked error)``.
+    """
+    try:
+        plugin, reason = _prepare(url, timeout)
+        if plugin is None:
+            return _failure(url, reason)
+        parts = split_message(message, max_body_for(url))
+        for index, part in enumerate(parts, 1):
+            ok, warnings = _notify(plugin, part)
+            if not ok:
+                where = f"第{index}/{len(parts)}部分: " if len(parts) > 1 else ""
+                return _failure(url, where + ("; ".join(warnings) or "发送失败 (apprise gave no reason)"))
+        return SendResult(True)
+    except Exception as exc:  # noqa: BLE001 - a delivery must never take the caller down
+        return _failure(url, f"{type(exc).__name__}: {exc}")
+
+
+SAMPLE_PAYLOAD: dict[str, Any] = {
+    "site_id": "sample",
+    "site_name": "fzwatch 示例站点",
+    "region": "示例省示例市",
+    "title": "示例市司法局2024年法治政府建设年度报告",
+    "agency": "示例市司法局",
+    "year": 2024,
+    "published_at": "2025-03-28",
+    "first_seen": "2025-03-28T10:05:00+08:00",
+    "on_time": True,
+    "deadline": "2025-04-01",
+}
+
+
+def send_test(url: str, timeout: float = 20) -> SendResult:
+    """Send a sample Chinese message to ``url`` (for ``fzwatch`` test-alert commands)."""
+    sample = render_event("new_report", SAMPLE_PAYLOAD, body_format_for(url))
+    note = "这是一条 fzwatch 测试通知：收到即表示该通知渠道配置正确。"
+    message = Message(f"【测试】{sample.title}", f"{note}\n\n{sample.body}", sample.body_format)
+    return send(url, message, timeout=timeout)

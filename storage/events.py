@@ -1,0 +1,86 @@
+"""Events and their fan-out to the notification outbox, inside the caller's transaction."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Event, OutboxItem, Report, Site, Subscription, utcnow
+
+logger = logging.getLogger(__name__)
+
+
+def report_payload(site: Site, report: Report) -> dict[str, Any]:
+    from parsers.timeliness import deadline_for
+
+    deadline = deadline_for(report.year, overrides=site.options.get("deadline")) if report.year else None
+    return {
+        "site_id": site.id,
+        "site_name": site.name,
+        "region": site.region,
+        "report_id": report.id,
+        "title": report.title,
+        "agency": report.agency,
+        "year": report.year,
+        "published_at": report.published_at,
+        "first_seen": report.first_seen.isoformat(),
+        "url": report.document.url if report.document else None,
+        "on_time": report.on_time,
+        "deadline": deadline.isoformat() if deadline else None,
+    }
+
+
+def emit_event(
+    session: Session,
+    kind: str,
+    site: Site | None,
+    payload: dict[str, Any],
+    *,
+    report_id: int | None = None,
+    deliver: bool = True,
+    dedup_key: str | None = None,
+    report_text: str | None = None,
+) -> Event | None:
+    """Record an event and queue one outbox row per matching subscription target.
+
+    With a dedup_key, an event that was already recorded is not recorded again (returns None):
+    conditions such as "overdue for 2024" or "failing since X" are said once.
+    """
+    if dedup_key and session.scalar(select(Event.id).where(Event.dedup_key == dedup_key)):
+        return None
+    event = Event(
+        kind=kind, site_id=site.id if site else None, report_id=report_id, payload=payload, dedup_key=dedup_key
+    )
+    if not deliver:
+        event.payload = {**payload, "baseline": True}
+    session.add(event)
+    session.flush()
+    if deliver:
+        fan_out(session, event, report_text=report_text)
+    return event
+
+
+def fan_out(session: Session, event: Event, report_text: str | None = None) -> int:
+    from scheduler.alerts.filters import SubscriptionFilter, matches
+    from scheduler.alerts.schedule import next_delivery_time
+
+    queued = 0
+    now = utcnow()
+    for sub in session.scalars(select(Subscription).where(Subscription.active.is_(True))):
+        if not matches(SubscriptionFilter.from_dict(sub.filters), event.kind, event.payload, report_text):
+            continue
+        due: datetime = next_delivery_time(sub.mode, sub.digest, now)
+        for index, _url in enumerate(sub.urls):
+            session.add(OutboxItem(event_id=event.id, subscription_id=sub.id, target=index, next_attempt_at=due))
+            queued += 1
+    return queued
+
+
+def recent_events(session: Session, limit: int = 30) -> list[dict[str, Any]]:
+    rows = session.scalars(select(Event).order_by(Event.id.desc()).limit(limit))
+    return [{"id": e.id, "kind": e.kind, "site_id": e.site_id, "report_id": e.report_id,
+             "created_at": e.created_at.isoformat(), "payload": e.payload} for e in rows]

@@ -1,0 +1,174 @@
+"""Write everything one fetched page produces in one transaction: document, version, report, events, outbox."""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from hashlib import sha256
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from parsers.types import ParsedPage
+from storage.events import emit_event, report_payload
+from storage.models import Document, IndicatorValue, Report, Site, Version, utcnow
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class FetchedPage:
+    """What the crawler got for one URL (already canonical)."""
+
+    url: str
+    body: bytes
+    status: int = 200
+    content_type: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass
+class IngestResult:
+    document_id: int
+    version_created: bool = False
+    report_id: int | None = None
+    events: list[str] = field(default_factory=list)
+
+
+def ingest_page(session: Session, site: Site, page: FetchedPage, parsed: ParsedPage, content_hash: str) -> IngestResult:
+    """Store a parsed page. A chrome-only change (same normalized text hash) creates no version and no event."""
+    doc = session.scalar(select(Document).where(Document.url == page.url))
+    if doc is None:
+        doc = Document(site_id=site.id, url=page.url, first_seen=page.fetched_at)
+        session.add(doc)
+        session.flush()
+    doc.last_seen = doc.last_fetched = page.fetched_at
+    doc.etag, doc.last_modified = page.etag, page.last_modified
+    result = IngestResult(document_id=doc.id)
+    previous = _latest_version(session, doc.id)
+    if previous is not None and previous.content_hash == content_hash:
+        return result  # unchanged (possibly chrome-only): nothing to version, nothing to say
+    if previous is None and parsed.is_report and _is_republication(session, doc, content_hash):
+        doc.content_hash = content_hash
+        return result
+    version = _add_version(session, doc, page, parsed, content_hash, previous)
+    result.version_created = True
+    doc.content_hash = content_hash
+    doc.is_report = parsed.is_report
+    if not parsed.is_report:
+        return result
+    report, is_new = _upsert_report(session, site, doc, parsed, version)
+    result.report_id = report.id
+    _store_indicators(session, report, version, parsed)
+    result.events = _report_events(session, site, report, version, previous, is_new)
+    return result
+
+
+def _latest_version(session: Session, document_id: int) -> Version | None:
+    return session.scalar(
+        select(Version).where(Version.document_id == document_id).order_by(Version.id.desc()).limit(1)
+    )
+
+
+def _is_republication(session: Session, doc: Document, content_hash: str) -> bool:
+    """The same report text already known under another URL: record the alias, create nothing."""
+    other = session.scalar(
+        select(Document).where(
+            Document.content_hash == content_hash, Document.is_report.is_(True), Document.id != doc.id
+        )
+    )
+    if other is None:
+        return False
+    doc.duplicate_of = other.id
+    logger.info("%s republishes document %s; not a new report", doc.url, other.id)
+    return True
+
+
+def _add_version(
+    session: Session, doc: Document, page: FetchedPage, parsed: ParsedPage, content_hash: str, previous: Version | None
+) -> Version:
+    version = Version(
+        document_id=doc.id,
+        version_no=(previous.version_no + 1) if previous else 1,
+        content_hash=content_hash,
+        title=parsed.title,
+        text=parsed.text,
+        fetched_at=page.fetched_at,
+        etag=page.etag,
+        last_modified=page.last_modified,
+        content_type=page.content_type,
+        raw_zlib=zlib.compress(page.body, 6),
+        raw_sha256=sha256(page.body).hexdigest(),
+        parsed=parsed.to_dict(),
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def _upsert_report(
+    session: Session, site: Site, doc: Document, parsed: ParsedPage, version: Version
+) -> tuple[Report, bool]:
+    report = session.scalar(select(Report).where(Report.document_id == doc.id))
+    is_new = report is None
+    if report is None:
+        report = Report(document_id=doc.id, site_id=site.id, first_seen=version.fetched_at, title=parsed.title)
+        session.add(report)
+    apply_parsed(report, site, parsed, version)
+    session.flush()
+    return report, is_new
+
+
+def apply_parsed(report: Report, site: Site, parsed: ParsedPage, version: Version) -> None:
+    """Copy a parse result onto the report row (also used by `fzwatch reparse`)."""
+    from parsers.timeliness import deadline_for, is_on_time
+
+    report.title = parsed.title
+    report.agency = parsed.agency or site.name
+    report.region = site.region
+    report.year = parsed.year
+    report.published_at = parsed.published_at
+    report.confidence = parsed.confidence
+    report.sections = [s.kind for s in parsed.sections]
+    report.complete = "incomplete" not in parsed.flags if parsed.sections else None
+    report.latest_version_id = version.id
+    if parsed.year:
+        deadline = deadline_for(parsed.year, overrides=site.options.get("deadline"))
+        report.on_time = is_on_time(parsed.published_at, parsed.year, deadline)
+        report.on_time_first_seen = is_on_time(report.first_seen.date().isoformat(), parsed.year, deadline)
+
+
+def _store_indicators(session: Session, report: Report, version: Version, parsed: ParsedPage) -> None:
+    for ind in parsed.indicators:
+        session.add(
+            IndicatorValue(
+                report_id=report.id, version_id=version.id, key=ind.key, value=ind.value, unit=ind.unit,
+                scope=ind.scope, period=ind.period, approx=ind.approx, text=ind.text,
+            )
+        )
+
+
+def _report_events(
+    session: Session, site: Site, report: Report, version: Version, previous: Version | None, is_new: bool
+) -> list[str]:
+    payload: dict[str, Any] = report_payload(site, report)
+    if is_new:
+        # The first crawl of a site records a baseline: old reports are not news.
+        quiet = not site.baseline_done and not site.options.get("notify_existing", False)
+        emit_event(session, "new_report", site, payload, report_id=report.id, deliver=not quiet)
+        return ["new_report"]
+    assert previous is not None
+    from scheduler.changes import summarize_revision
+
+    payload.update(
+        revised_at=version.fetched_at.isoformat(),
+        version_no=version.version_no,
+        diff=summarize_revision(previous.text, version.text),
+    )
+    emit_event(session, "report_revised", site, payload, report_id=report.id)
+    return ["report_revised"]

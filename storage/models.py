@@ -1,0 +1,233 @@
+"""The schema: SQLAlchemy 2.0 typed models. Alembic migrations are generated from these."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on every backend (SQLite would hand back naive datetimes)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc) if value is not None else None
+
+    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: UTCDateTime}
+
+
+class Site(Base):
+    """A portal (or channel of one) that fzwatch crawls, from the site registry."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(200), default="")
+    start_urls: Mapped[list[Any]] = mapped_column(default=list)
+    interval_seconds: Mapped[int] = mapped_column(Integer, default=86400)
+    cron: Mapped[str | None] = mapped_column(String(100))
+    # Registry overrides (page budget, depth, render mode, JSON list APIs, expected publishers, …).
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Health, updated after every crawl.
+    state: Mapped[str] = mapped_column(String(20), default="new")  # new|ok|failing|blocked
+    last_crawl_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    baseline_done: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Document(Base):
+    """One canonical URL. Its content history lives in versions."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("url", name="uq_documents_url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    etag: Mapped[str | None] = mapped_column(String(300))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    is_report: Mapped[bool] = mapped_column(Boolean, default=False)
+    content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Same normalized text already known under another URL (a republication): one report seen twice.
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    # Incremental recrawl: when this page was last fetched with a body or a 304.
+    last_fetched: Mapped[datetime | None] = mapped_column()
+
+    versions: Mapped[list[Version]] = relationship(back_populates="document", order_by="Version.id")
+
+
+class Version(Base):
+    """An immutable snapshot: written only when the normalized clean text changes."""
+
+    __tablename__ = "versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    version_no: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    etag: Mapped[str | None] = mapped_column(String(300))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    content_type: Mapped[str] = mapped_column(String(100), default="")
+    raw_zlib: Mapped[bytes] = mapped_column(LargeBinary)  # response bytes, zlib-compressed
+    raw_sha256: Mapped[str] = mapped_column(String(64))
+    parsed: Mapped[dict[str, Any]] = mapped_column(default=dict)  # ParsedPage.to_dict()
+
+    document: Mapped[Document] = relationship(back_populates="versions")
+
+
+class Report(Base):
+    """A document classified as a 法治政府建设年度报告, with its current metadata."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), unique=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    agency: Mapped[str | None] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(200), default="")
+    year: Mapped[int | None] = mapped_column(Integer, index=True)
+    published_at: Mapped[str | None] = mapped_column(String(40))
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
+    on_time_first_seen: Mapped[bool | None] = mapped_column(Boolean)
+    complete: Mapped[bool | None] = mapped_column(Boolean)
+    sections: Mapped[list[Any]] = mapped_column(default=list)
+    latest_version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id", use_alter=True))
+
+    document: Mapped[Document] = relationship()
+
+
+class IndicatorValue(Base):
+    """One indicator of one report version (for trends and year-over-year comparison)."""
+
+    __tablename__ = "indicator_values"
+    __table_args__ = (Index("ix_indicator_report_key", "report_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(80), index=True)
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(20), default="")
+    scope: Mapped[str] = mapped_column(String(40), default="")
+    period: Mapped[str] = mapped_column(String(40), default="")
+    approx: Mapped[bool] = mapped_column(Boolean, default=False)
+    text: Mapped[str] = mapped_column(Text, default="")
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running|ok|failed|blocked|abandoned
+    trigger: Mapped[str] = mapped_column(String(20), default="manual")  # schedule|manual|recrawl
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class RecrawlRequest(Base):
+    """A manual recrawl asked for while a daemon runs; the daemon polls this table."""
+
+    __tablename__ = "recrawl_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    picked_at: Mapped[datetime | None] = mapped_column()
+
+
+class Subscription(Base):
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    urls: Mapped[list[Any]] = mapped_column(default=list)  # apprise URLs (secrets)
+    # SubscriptionFilter.to_dict(): events, sites, region_prefix, agency_contains, year, indicators, keywords
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    mode: Mapped[str] = mapped_column(String(20), default="immediate")  # immediate|digest
+    digest: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {every, at, weekday, tz}
+    source: Mapped[str] = mapped_column(String(20), default="cli")  # cli|yaml
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Event(Base):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    site_id: Mapped[str | None] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Idempotency key for once-only conditions (overdue per site+year, failing per episode).
+    dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+
+class OutboxItem(Base):
+    """One (event, subscription, target URL) delivery. Written in the transaction that made the event."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("event_id", "subscription_id", "target", name="uq_outbox_delivery"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
+    target: Mapped[int] = mapped_column(Integer, default=0)  # index into Subscription.urls
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|sending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+    # Who claimed the row for sending ("host:pid:nonce") and when: a dead claimant's rows are resent.
+    claim_token: Mapped[str | None] = mapped_column(String(120))
+    claimed_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)

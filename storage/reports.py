@@ -1,0 +1,63 @@
+"""Read-side queries over reports, versions and indicators."""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.errors import UnknownReport
+from storage.models import Document, IndicatorValue, Report, Version
+
+
+def list_reports(
+    session: Session, year: int | None = None, site_id: str | None = None, agency: str | None = None
+) -> list[dict[str, Any]]:
+    versions = (
+        select(Version.document_id, func.count(Version.id).label("n")).group_by(Version.document_id).subquery()
+    )
+    stmt = (
+        select(Report, Document.url, versions.c.n)
+        .join(Document, Document.id == Report.document_id)
+        .join(versions, versions.c.document_id == Report.document_id)
+        .order_by(Report.year.desc(), Report.site_id, Report.id)
+    )
+    if year is not None:
+        stmt = stmt.where(Report.year == year)
+    if site_id:
+        stmt = stmt.where(Report.site_id == site_id)
+    if agency:
+        stmt = stmt.where(Report.agency.contains(agency))
+    return [report_row(r, url, n) for r, url, n in session.execute(stmt)]
+
+
+def report_row(r: Report, url: str, versions: int) -> dict[str, Any]:
+    return {
+        "id": r.id, "site": r.site_id, "url": url, "title": r.title, "agency": r.agency, "region": r.region,
+        "year": r.year, "published_at": r.published_at, "first_seen": r.first_seen.isoformat(),
+        "versions": versions, "on_time": r.on_time, "complete": r.complete, "sections": r.sections,
+    }
+
+
+def get_report(session: Session, report_id: int) -> Report:
+    report = session.get(Report, report_id)
+    if report is None:
+        raise UnknownReport(f"unknown report {report_id} (see `fzwatch reports`)")
+    return report
+
+
+def report_versions(session: Session, report: Report) -> list[Version]:
+    return list(session.scalars(select(Version).where(Version.document_id == report.document_id).order_by(Version.id)))
+
+
+def raw_bytes(version: Version) -> bytes:
+    return zlib.decompress(version.raw_zlib)
+
+
+def report_indicators(session: Session, report_id: int, version_id: int | None = None) -> list[IndicatorValue]:
+    stmt = select(IndicatorValue).where(IndicatorValue.report_id == report_id)
+    if version_id:
+        stmt = stmt.where(IndicatorValue.version_id == version_id)
+    return list(session.scalars(stmt.order_by(IndicatorValue.id)))

@@ -1,0 +1,160 @@
+"""Sites: registry upserts, health after each crawl, crawl runs, manual recrawl requests."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from storage.errors import UnknownSite
+from storage.events import emit_event
+from storage.models import CrawlRun, Document, RecrawlRequest, Report, Site, utcnow
+
+# After this many failed crawls in a row a site is "failing" (one site_failing event per episode).
+FAILURES_BEFORE_ALERT = 3
+
+
+def upsert_site(session: Session, spec: dict[str, Any]) -> tuple[Site, bool]:
+    """Create or update a site by id from a registry entry. Returns (site, created)."""
+    site = session.get(Site, spec["id"])
+    created = site is None
+    if site is None:
+        site = Site(id=spec["id"])
+        session.add(site)
+    site.name = spec["name"]
+    site.region = spec.get("region", "") or ""
+    site.start_urls = list(spec["start_urls"])
+    site.interval_seconds = int(spec.get("interval_seconds") or 86400)
+    site.cron = spec.get("cron")
+    site.options = dict(spec.get("options") or {})
+    site.enabled = bool(spec.get("enabled", True))
+    session.flush()
+    return site, created
+
+
+def get_site(session: Session, site_id: str) -> Site:
+    site = session.get(Site, site_id)
+    if site is None:
+        raise UnknownSite(f"unknown site '{site_id}' (see `fzwatch sites list`)")
+    return site
+
+
+def list_sites(session: Session, enabled_only: bool = False) -> list[Site]:
+    stmt = select(Site).order_by(Site.id)
+    if enabled_only:
+        stmt = stmt.where(Site.enabled.is_(True))
+    return list(session.scalars(stmt))
+
+
+def remove_site(session: Session, site_id: str) -> None:
+    session.delete(get_site(session, site_id))
+
+
+def report_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Report.site_id, func.count(Report.id)).group_by(Report.site_id))
+    return {site_id: n for site_id, n in rows}
+
+
+def last_runs(session: Session) -> dict[str, CrawlRun]:
+    latest = select(func.max(CrawlRun.id)).group_by(CrawlRun.site_id)
+    return {run.site_id: run for run in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(latest)))}
+
+
+def start_run(session: Session, site_id: str, trigger: str) -> CrawlRun:
+    run = CrawlRun(site_id=site_id, trigger=trigger)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def abandon_stale_runs(session: Session, older_than: timedelta) -> int:
+    """Runs left 'running' by a killed process are closed as abandoned."""
+    cutoff = utcnow() - older_than
+    result = session.execute(
+        update(CrawlRun)
+        .where(CrawlRun.status == "running", CrawlRun.started_at < cutoff)
+        .values(status="abandoned", finished_at=utcnow(), error="process ended before the crawl finished")
+    )
+    return result.rowcount or 0
+
+
+def finish_run(session: Session, run_id: int, status: str, stats: dict[str, Any], error: str | None = None) -> None:
+    """Close a run and update the site's health; failing/blocked/recovered are said once per episode."""
+    run = session.get(CrawlRun, run_id)
+    assert run is not None
+    run.status, run.stats, run.error, run.finished_at = status, stats, error, utcnow()
+    site = get_site(session, run.site_id)
+    site.last_crawl_at = run.finished_at
+    if status == "ok":
+        _mark_healthy(session, site)
+    else:
+        _mark_unhealthy(session, site, status, error)
+
+
+def _mark_healthy(session: Session, site: Site) -> None:
+    was_down = site.state in ("failing", "blocked")
+    episode = site.last_error if was_down else None
+    site.consecutive_failures = 0
+    site.baseline_done = True
+    if was_down:
+        payload = {"site_id": site.id, "site_name": site.name, "region": site.region, "since": episode}
+        emit_event(session, "site_recovered", site, payload, dedup_key=f"recovered:{site.id}:{utcnow().isoformat()}")
+    site.state, site.last_error = "ok", None
+
+
+def _mark_unhealthy(session: Session, site: Site, status: str, error: str | None) -> None:
+    site.consecutive_failures += 1
+    if site.consecutive_failures < FAILURES_BEFORE_ALERT or site.state in ("failing", "blocked"):
+        site.last_error = site.last_error if site.state in ("failing", "blocked") else error
+        return
+    kind = "site_blocked" if status == "blocked" else "site_failing"
+    site.state = "blocked" if status == "blocked" else "failing"
+    since = utcnow().isoformat()
+    site.last_error = error
+    payload = {
+        "site_id": site.id, "site_name": site.name, "region": site.region, "error": error,
+        "since": since, "failures": site.consecutive_failures,
+    }
+    emit_event(session, kind, site, payload, dedup_key=f"{kind}:{site.id}:{since}")
+
+
+def request_recrawl(session: Session, site_id: str) -> RecrawlRequest:
+    get_site(session, site_id)
+    req = RecrawlRequest(site_id=site_id)
+    session.add(req)
+    session.flush()
+    return req
+
+
+def take_recrawl_requests(session: Session) -> list[str]:
+    """Mark pending recrawl requests as picked; return their site ids (deduplicated, in order)."""
+    pending = list(session.scalars(select(RecrawlRequest).where(RecrawlRequest.picked_at.is_(None))))
+    now = utcnow()
+    for req in pending:
+        req.picked_at = now
+    return list(dict.fromkeys(req.site_id for req in pending))
+
+
+def known_documents(session: Session, site_id: str) -> dict[str, dict[str, Any]]:
+    """Per known URL: validators and whether it is a report, for conditional GET and revisit decisions."""
+    rows = session.execute(
+        select(Document.url, Document.etag, Document.last_modified, Document.is_report, Document.last_fetched)
+        .where(Document.site_id == site_id)
+    )
+    return {
+        url: {"etag": etag, "last_modified": lm, "is_report": is_report, "last_fetched": last_fetched}
+        for url, etag, lm, is_report, last_fetched in rows
+    }
+
+
+def touch_document(session: Session, url: str, fetched_at: datetime) -> None:
+    """A 304 (or identical body): the page is still there."""
+    session.execute(update(Document).where(Document.url == url).values(last_seen=fetched_at, last_fetched=fetched_at))
+
+
+def prune_runs(session: Session, keep_days: int = 90) -> int:
+    """Crawl-run history is bounded; versions (the product) are kept forever."""
+    cutoff = utcnow() - timedelta(days=keep_days)
+    return session.execute(delete(CrawlRun).where(CrawlRun.finished_at < cutoff)).rowcount or 0
