@@ -7,3 +7,11 @@ Public surface (see each module):
 - read_listing(url, body, headers=None) -> Listing: links, pagination, attachments   (parsers.listing)
 - detect_block(status, headers, body) -> str | None: anti-bot challenge kind          (parsers.listing)
 """
+
+from __future__ import annotations
+
+from parsers.classify import classify_title
+from parsers.normalize import content_hash, normalize_text
+from parsers.page import parse_page
+
+__all__ = ["classify_title", "content_hash", "normalize_text", "parse_page"]

@@ -111,6 +111,7 @@ _SOURCE_RE = re.compile(
     r"(?:信息发布单位|来源单位|发布单位|发文机关|发布机构|公开单位|信息来源|文章来源|消息来源|来源)"
     r"\s*[:：]\s*([\u4e00-\u9fa5（）()]{2,40})"
 )
+_NEXT_LABEL_RE = re.compile(r"发布|时间|日期|浏览|累计|字体|字号|作者|点击|阅读|编辑|索引号|主题分类|成文|文号|有效性")
 _NOT_AGENCY = {"本站", "本网", "原创", "网站", "本网站", "互联网", "其他", "无"}
 
 
@@ -132,8 +133,9 @@ def agency_from_title(title: str) -> str | None:
 def source_field(text: str) -> str | None:
     """Value of the first 来源/发布机构/发文机关 label in page text outside the body."""
     for m in _SOURCE_RE.finditer(text):
-        value = m.group(1).strip()
-        if value not in _NOT_AGENCY:
+        # Cells and inline spans are glued without spaces: cut at the next label.
+        value = _NEXT_LABEL_RE.split(m.group(1).strip())[0]
+        if len(value) >= 2 and value not in _NOT_AGENCY:
             return value
     return None
 

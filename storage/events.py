@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -14,10 +14,16 @@ from storage.models import Event, OutboxItem, Report, Site, Subscription, utcnow
 logger = logging.getLogger(__name__)
 
 
-def report_payload(site: Site, report: Report) -> dict[str, Any]:
+def site_deadline(site: Site, year: int) -> date:
+    """The site's publication deadline for a report on `year` (registry: publisher_kind, deadlines)."""
     from parsers.timeliness import deadline_for
 
-    deadline = deadline_for(report.year, overrides=site.options.get("deadline")) if report.year else None
+    overrides = {k: tuple(v) for k, v in (site.options.get("deadlines") or {}).items()}
+    return deadline_for(year, site.options.get("publisher_kind", "government"), overrides)  # type: ignore[arg-type]
+
+
+def report_payload(site: Site, report: Report) -> dict[str, Any]:
+    deadline = site_deadline(site, report.year) if report.year else None
     return {
         "site_id": site.id,
         "site_name": site.name,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parsers.types import ParsedPage
-from storage.events import emit_event, report_payload
+from storage.events import emit_event, report_payload, site_deadline
 from storage.models import Document, IndicatorValue, Report, Site, Version, utcnow
 
 logger = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ def _upsert_report(
 
 def apply_parsed(report: Report, site: Site, parsed: ParsedPage, version: Version) -> None:
     """Copy a parse result onto the report row (also used by `fzwatch reparse`)."""
-    from parsers.timeliness import deadline_for, is_on_time
+    from parsers.timeliness import is_on_time
 
     report.title = parsed.title
     report.agency = parsed.agency or site.name
@@ -138,7 +138,7 @@ def apply_parsed(report: Report, site: Site, parsed: ParsedPage, version: Versio
     report.complete = "incomplete" not in parsed.flags if parsed.sections else None
     report.latest_version_id = version.id
     if parsed.year:
-        deadline = deadline_for(parsed.year, overrides=site.options.get("deadline"))
+        deadline = site_deadline(site, parsed.year)
         report.on_time = is_on_time(parsed.published_at, parsed.year, deadline)
         report.on_time_first_seen = is_on_time(report.first_seen.date().isoformat(), parsed.year, deadline)
 

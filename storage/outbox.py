@@ -1,4 +1,4 @@
-"""The notification outbox: claim due deliveries, record the outcome, show the log.
+r"""The notification outbox: claim due deliveries, record the outcome, show the log.
 
 Delivery protocol (at-least-once with a per-delivery key; see docs/alerts.md):
 pending --claim--> sending --apprise ok--> sent

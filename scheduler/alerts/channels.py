@@ -78,7 +78,7 @@ class SendResult:
 # URL masking
 
 
-_HOSTNAME = re.compile(r"^(localhost|\[[0-9a-f:.]+\]|[a-z0-9-]+(\.[a-z0-9-]+)+)$", re.I)
+_HOSTNAME = re.compile(r"^(localhost|\[[0-9a-f:.]+\]|[a-z0-9-]+(\.[a-z0-9-]+)+)$", re.IGNORECASE)
 
 
 def _split_scheme(url: str) -> tuple[str, str] | None:
@@ -135,7 +135,7 @@ def _url_secrets(url: str) -> set[str]:
     return {x for x in found if len(x) >= 3}
 
 
-_SECRET_PARAMS = re.compile(r"((?:access_token|token|key|secret|sign|password|pass)=)[^&\s'\"]+", re.I)
+_SECRET_PARAMS = re.compile(r"((?:access_token|token|key|secret|sign|password|pass)=)[^&\s'\"]+", re.IGNORECASE)
 
 
 def scrub(text: str, url: str) -> str:
@@ -155,6 +155,11 @@ def _instantiate(url: str) -> Any | None:
         return apprise.Apprise.instantiate(url, suppress_exceptions=True)
     except Exception:  # noqa: BLE001 - a malformed URL must never raise
         return None
+
+
+def is_valid_url(url: str) -> bool:
+    """Whether apprise can build a notifier from ``url`` (no network I/O)."""
+    return _instantiate(url) is not None
 
 
 def _scheme_of(url: str) -> str:
@@ -269,7 +274,7 @@ def split_message(msg: Message, max_len: int) -> list[Message]:
 # delivery
 
 
-_RECORD = re.compile(r"^(\d+)\t([A-Z]+)\t", re.M)
+_RECORD = re.compile(r"^(\d+)\t([A-Z]+)\t", re.MULTILINE)
 
 
 def _own_warnings(captured: str, thread_id: int) -> list[str]:

@@ -1,0 +1,37 @@
+# One target per developer action. `make run` and `make test` are the README's quick start.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FZ := $(VENV)/bin/fzwatch
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lint bench eval clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run: install, migrate the database, import the bundled site registry, start the daemon (SQLite in ./data)
+run: $(STAMP)
+	$(FZ) sites import --bundled
+	$(FZ) daemon
+
+## test: the whole test suite (also on PostgreSQL when FZWATCH_TEST_PG answers)
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench: $(STAMP)
+	$(PY) bench/bench_parse.py
+	$(PY) bench/bench_recrawl.py
+
+eval: $(STAMP)
+	$(PY) -m tests.eval.score
+
+clean:
+	rm -rf $(VENV) data .pytest_cache
