@@ -33,7 +33,7 @@ def crawl(ctx: Ctx, site_ids: tuple[str, ...], all_sites: bool, no_deliver: bool
         progress_line(f"抓取中 {site_id}：已获取 {pages} 页，发现报告 {reports} 份")
 
     summaries = crawl_sites(ids, ctx.db.url_with_password, "manual", progress=progress,
-                            settings_overrides={"LOG_LEVEL": "WARNING"})
+                            settings_overrides={"LOG_INSTALL_ROOT_HANDLER": False})
     progress_line("")
     sent = None if no_deliver else drain(ctx.db)
     if as_json:
@@ -72,6 +72,8 @@ def daemon(ctx: Ctx, workers: int, crawl_timeout: float) -> None:
     from scheduler.daemon import Daemon, DaemonConfig
 
     logging.getLogger().setLevel(logging.INFO)
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.INFO)
     with ctx.tx() as s:
         n = len(list_sites(s, enabled_only=True))
     click.echo(f"守护进程启动：{n} 个站点，数据库 {ctx.db.url}", err=True)

@@ -20,8 +20,10 @@ from cli import alerts, crawl, extract, reports, sites
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, verbose: bool) -> None:
     """fzwatch: 监测法治政府建设年度报告的发布、修订与指标变化。"""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    level = logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # Scrapy resets the root level; the handler keeps ours
+        handler.setLevel(level)
     ctx.obj = Ctx(db)
 
 

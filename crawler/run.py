@@ -83,7 +83,7 @@ def crawl_sites(
         for site_id in site_ids:
             if site_id not in run_ids:
                 run_ids[site_id] = start_run(session, site_id, trigger).id
-    process = CrawlerProcess(settings, install_root_handler=settings.getbool("FZWATCH_ROOT_LOG", True))
+    process = CrawlerProcess(settings)
     crawlers = {}
     for site_id in site_ids:
         crawler = process.create_crawler("portal")

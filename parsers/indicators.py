@@ -36,16 +36,21 @@ class IndicatorDef:
     phrasing: str
     topic: str | None = None
     exclude: str | None = None
+    after: str | None = None  # phrasing *after* the number ("102名工作人员通过…资格考试")
 
-    def matches(self, label: str, unit: str, topic: str | None) -> bool:
-        if unit not in self.units or not re.search(self.phrasing, label):
+    def matches(self, label: str, unit: str, topic: str | None, following: str = "") -> bool:
+        if unit not in self.units:
+            return False
+        named_before = bool(re.search(self.phrasing, label))
+        named_after = bool(self.after and re.match(self.after, following))
+        if not (named_before or named_after):
             return False
         if self.exclude and re.search(self.exclude, label):
             return False
         return self.topic is None or topic == self.topic
 
 
-_CASES = ("件", "宗", "起", "个")
+_CASES = ("件", "起")
 _PEOPLE = ("人", "名", "人次")
 _EVENTS = ("场", "场次", "次", "期", "堂")
 
@@ -60,24 +65,24 @@ REGISTRY: tuple[IndicatorDef, ...] = (
     IndicatorDef("mediation_success_rate", "人民调解成功率", ("%",), r"成功率", "调解"),
     IndicatorDef("law_exam_pass_rate", "学法考试合格率", ("%",), r"合格率|及格率|通过率|参考率"),
     IndicatorDef("certified_enforcer_rate", "执法人员持证率", ("%",), r"持证"),
-    IndicatorDef("public_lawyer_rate", "公职律师配备率", ("%",), r"公职律师.*(配备|覆盖)率|配备率"),
+    IndicatorDef("public_lawyer_rate", "公职律师配备率", ("%",), r"公职律师.{0,6}(配备|覆盖)率"),
     IndicatorDef("legality_review_coverage", "合法性审查覆盖率", ("%",), r"审查覆盖率|审核覆盖率"),
     IndicatorDef("services_onsite_rate", "政务服务事项进驻率", ("%",), r"进驻率"),
     IndicatorDef("notary_one_visit_rate", "公证最多跑一次率", ("%",), r"跑一次"),
     IndicatorDef("lawyers_per_10k", "律师万人比", ("",), r"律师万人比|万人律师"),
     IndicatorDef("litigation_incidence_per_10k", "万人行政诉讼发案率", ("",), r"万人.*发案率"),
     IndicatorDef("reconsideration_litigation_ratio", "复议与诉讼案件比", ("",), r"比值"),
-    IndicatorDef("reconsideration_corrected", "行政复议纠错数", ("件",), r"纠错", None, r"率"),
-    IndicatorDef("reconsideration_mediated", "行政复议调解和解数", ("件",), r"调解|和解", "复议", r"率"),
-    IndicatorDef("reconsideration_closed", "行政复议办结数", ("件",), r"办结|审结|结案|审理", "复议"),
+    IndicatorDef("reconsideration_corrected", "行政复议纠错数", _CASES, r"纠错", None, r"率"),
+    IndicatorDef("reconsideration_mediated", "行政复议调解和解数", _CASES, r"调解|和解", "复议", r"率"),
+    IndicatorDef("reconsideration_closed", "行政复议办结数", _CASES, r"办结|审结|结案|审理", "复议"),
     IndicatorDef(
-        "reconsideration_received", "行政复议新收案件数", ("件",),
+        "reconsideration_received", "行政复议新收案件数", _CASES,
         r"新收|收到|受理|收案|新增|接收|共收|复议案件|申请", "复议", r"办结|审结|结案|咨询",
     ),
     IndicatorDef("reconsideration_consultations", "行政复议咨询人次", ("人次", "次", "件"), r"咨询", "复议"),
-    IndicatorDef("litigation_lost", "行政诉讼败诉数", ("件",), r"败诉", None, r"率"),
-    IndicatorDef("litigation_closed", "行政诉讼结案数", ("件",), r"办结|审结|结案|判决", "诉讼"),
-    IndicatorDef("litigation_new", "行政诉讼新收案件数", ("件",), r"新收|新增|受理|收案|发生|涉诉|应诉|诉讼案件", "诉讼"),
+    IndicatorDef("litigation_lost", "行政诉讼败诉数", _CASES, r"败诉", None, r"率|风险|化解"),
+    IndicatorDef("litigation_closed", "行政诉讼结案数", _CASES, r"办结|审结|结案|判决", "诉讼"),
+    IndicatorDef("litigation_new", "行政诉讼新收案件数", _CASES, r"新收|新增|受理|收案|发生|涉诉|应诉|诉讼案件", "诉讼", r"化解|风险|败诉"),
     IndicatorDef("legality_reviews", "合法性审查数", ("件", "份", "条"), r"合法性审[查核]|审核意见"),
     IndicatorDef(
         "normative_docs_reviewed", "规范性文件备案审查数", ("件",),
@@ -87,30 +92,39 @@ REGISTRY: tuple[IndicatorDef, ...] = (
     IndicatorDef("docs_amended_repealed", "修改和废止文件数", ("件",), r"修改|废止"),
     IndicatorDef("local_regulations", "出台地方性法规数", ("件", "部"), r"地方性法规"),
     IndicatorDef("government_rules", "出台政府规章数", ("件", "部"), r"规章", None, r"目录|清理"),
-    IndicatorDef("major_decisions", "重大行政决策事项数", ("项", "件"), r"重大行政决策"),
+    IndicatorDef("major_decisions", "重大行政决策事项数", ("项", "件"), r"重大行政决策", after=r"重大行政决策"),
     IndicatorDef("public_lawyers", "公职律师人数", ("名", "人"), r"公职律师"),
     IndicatorDef("legal_advisers", "法律顾问数", ("家", "名", "人", "个"), r"法律顾问"),
     IndicatorDef("new_lawyers", "新增律师人数", ("人", "名"), r"新增律师|律师人数"),
     IndicatorDef("mediation_success", "人民调解成功数", ("件", "起"), r"调解成功|成功调解|调处成功|成功化解"),
     IndicatorDef(
         "mediation_cases", "人民调解案件数", ("件", "起", "宗"),
-        r"调解.{0,6}(纠纷|案件|矛盾)|调处|排查化解|化解.{0,4}纠纷", None, r"成功",
+        r"调解.{0,6}(纠纷|案件|矛盾)|共调解|调处|排查化解|化解.{0,4}纠纷", None, r"成功",
     ),
     IndicatorDef("mediation_amount", "调解涉及金额", ("元",), r"金额|涉案", "调解"),
     IndicatorDef("mediators", "专职人民调解员数", ("名", "人"), r"调解员"),
     IndicatorDef("mediation_committees", "人民调解委员会数", ("家", "个"), r"调解委员会|调委会"),
     IndicatorDef("judicial_confirmations", "司法确认数", ("件",), r"司法确认"),
-    IndicatorDef("legal_aid_cases", "法律援助案件数", ("件",), r"法律援助|法援"),
+    IndicatorDef("legal_aid_cases", "法律援助案件数", ("件",), r"法律援助|法援", None, r"涉及|其中"),
     IndicatorDef("legal_consultations", "法律咨询人次", ("人次", "次", "件"), r"咨询|解答"),
     IndicatorDef("notarizations", "公证办理件数", ("件",), r"公证"),
-    IndicatorDef("community_corrections", "社区矫正对象人数", ("名", "人"), r"社区矫正|矫正对象"),
-    IndicatorDef("resettlement_subjects", "安置帮教对象人数", ("名", "人"), r"安置帮教"),
-    IndicatorDef("enforcer_training", "执法人员培训人次", _PEOPLE + _EVENTS, r"培训|参训|轮训", None, r"考试"),
-    IndicatorDef("enforcement_exam_passed", "通过执法资格考试人数", ("名", "人"), r"资格考试|执法证"),
-    IndicatorDef("law_exam_participants", "学法考试参考人数", ("名", "人", "人次"), r"考试|参考|参考人"),
+    IndicatorDef(
+        "community_corrections", "社区矫正对象人数", ("名", "人"), r"社区矫正|矫正对象", after=r"社区矫正|矫正对象"
+    ),
+    IndicatorDef("resettlement_subjects", "安置帮教对象人数", ("名", "人"), r"安置帮教", after=r"安置帮教"),
+    IndicatorDef("enforcer_training", "执法人员培训人次", _PEOPLE + _EVENTS, r"培训|参训|轮训", "执法", r"考试"),
+    IndicatorDef(
+        "enforcement_exam_passed", "通过执法资格考试人数", ("名", "人"), r"资格考试|执法证",
+        after=r"[^，；]{0,10}通过[^，；]{0,10}(资格考试|执法证)",
+    ),
+    IndicatorDef(
+        "law_exam_participants", "学法考试参考人数", ("名", "人", "人次"), r"参加.{0,8}考试|参考人",
+        after=r"[^，；]{0,10}参加[^，；]{0,12}考试",
+    ),
     IndicatorDef("collective_study_sessions", "集体学法次数", ("次", "场", "期"), r"学法"),
-    IndicatorDef("first_duty_reports", "述法人数", ("名", "人"), r"述法"),
-    IndicatorDef("enforcement_cases", "行政处罚案件数", ("件", "宗", "起"), r"行政处罚|处罚案件|执法案件|减免处罚"),
+    IndicatorDef("first_duty_reports", "述法人数", ("名", "人"), r"述法", after=r"[^，；]{0,12}述法"),
+    IndicatorDef("enforcement_cases", "行政处罚案件数", ("件", "宗", "起"), r"行政处罚|处罚案件|执法案件|清单.{0,3}案件"),
+    IndicatorDef("penalty_relief_amount", "减免处罚金额", ("元",), r"减免处罚|免罚"),
     IndicatorDef("fines_amount", "罚没金额", ("元",), r"罚没|罚款"),
     IndicatorDef("case_file_reviews", "行政执法案卷评查数", ("卷", "件", "宗"), r"评查|案卷"),
     IndicatorDef(
@@ -130,13 +144,14 @@ REGISTRY: tuple[IndicatorDef, ...] = (
 
 # Topic words, longest first; the nearest one before a number is the sentence topic.
 _TOPICS: tuple[tuple[str, str], ...] = (
-    ("行政复议", "复议"), ("复议", "复议"), ("行政诉讼", "诉讼"), ("应诉", "诉讼"), ("诉讼", "诉讼"),
+    ("行政复议", "复议"), ("复议", "复议"), ("行政诉讼", "诉讼"), ("行政应诉", "诉讼"), ("应诉", "诉讼"), ("诉讼", "诉讼"),
     ("人民调解", "调解"), ("调解", "调解"), ("调处", "调解"), ("矛盾纠纷", "调解"),
     ("法律援助", "法律援助"), ("公证", "公证"), ("普法", "普法"), ("宣传", "普法"), ("执法", "执法"),
     ("学法", "学法"), ("考试", "学法"), ("公开", "公开"),
 )
 _TOPIC_RE = re.compile("|".join(re.escape(w) for w, _ in _TOPICS))
 _TOPIC_OF = dict(_TOPICS)
+_SUBJECT_RE = re.compile(r"行政复议|行政诉讼|行政应诉|人民调解|法律援助")
 
 _UNITS = (
     "个百分点|百分点|%|％|万元|亿元|元|人次|人|名|场次|场|次|期|堂|件|宗|起|案|份|条|项|个|家|卷|册|本|部|轮"
@@ -151,9 +166,10 @@ _CHANGE_RE = re.compile(
     r"(?:同比|较上年|比上年|较去年|比去年|环比|较20\d\d年)[^，。；]{0,6}?"
     r"(增长|上升|提升|提高|增加|下降|减少|降低|压缩|缩短|增幅|降幅)了?(?:为|达)?$"
 )
-_TARGET_RE = re.compile(r"力争|确保|目标|预计|计划|将力|争取|不低于|达到.*以上的目标")
-_CLAUSE_SEP = "，,、；;：:。（(）)“”\"\n"
-_SENT_RE = re.compile(r"[^。；！？\n]+[。；！？]?")
+_TARGET_RE = re.compile(r"力争|争取|预计|目标[是为]|确保[^，。；]{0,12}(?:达到|不低于)|不低于")
+# Quotes are not separators: labels quote brand names ("“法律明白人”9970名").
+_CLAUSE_SEP = "，,、；;：:。（(）)\n"
+_SENT_RE = re.compile(r"[^。；！？;!?\n]+[。；！？;!?]?")
 _SCOPE_RE = re.compile(r"全省|全市|全县|全区|全镇|全乡|全街道|市本级|县本级|区本级|本级|本部门|本单位|全系统")
 _PERIOD_RE = re.compile(
     r"第[一二三四1-4]季度|[一二三四]季度|上半年|下半年|今年以来|全年|截至[^，。；]{1,12}|截止[^，。；]{1,12}|"
@@ -169,10 +185,25 @@ def _label_before(sentence: str, start: int) -> str:
     return prefix[cut + 1 :]
 
 
+def _clause_after(sentence: str, end: int) -> str:
+    """Text after the number up to the next clause separator (≤25 characters)."""
+    rest = sentence[end : end + 25]
+    cut = min((i for i in (rest.find(ch) for ch in "，,；;。") if i >= 0), default=len(rest))
+    return rest[:cut]
+
+
 def _topic_before(sentence: str, start: int, label: str) -> str | None:
-    """Nearest topic word before the number, the label's own words included."""
-    hits = list(_TOPIC_RE.finditer(sentence[:start]))
-    return _TOPIC_OF[hits[-1].group(0)] if hits else None
+    """The sentence topic: its first topic word before the label, else the label's own.
+
+    Reports open a sentence with the subject ("贯彻落实新修订的行政复议法，…新收案件1516件，
+    经调解结案182件") and then list counts whose labels repeat only the verb.
+    """
+    subject = _SUBJECT_RE.search(label)
+    if subject:  # the label names its own subject: "新增行政诉讼案件24件"
+        return _TOPIC_OF[subject.group(0)]
+    head = sentence[: max(0, start - len(label))]
+    hit = _TOPIC_RE.search(head) or _TOPIC_RE.search(label)
+    return _TOPIC_OF[hit.group(0)] if hit else None
 
 
 def _is_slogan(sentence: str, m: re.Match[str]) -> bool:
@@ -239,7 +270,10 @@ def _sentence_indicators(sentence: str) -> list[Indicator]:
         if value is None or (not m.group("u") and not re.search(r"比|发案率", label)):
             continue
         topic = _topic_before(sentence, m.start(), label)
-        definition = next((d for d in REGISTRY if d.matches(label, unit, topic)), None)
+        following = _clause_after(sentence, m.end())
+        # A phrase right after the number names it more precisely ("261名社区矫正和1495名安置帮教对象").
+        definition = next((d for d in REGISTRY if d.after and d.matches("", unit, topic, following)), None)
+        definition = definition or next((d for d in REGISTRY if d.matches(label, unit, topic, following)), None)
         if definition is None:
             continue
         approx = bool(m.group("a") or m.group("after") in ("以上", "左右", "多") or m.group("q") in ("近", "约", "超过", "超", "逾"))

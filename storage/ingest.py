@@ -30,6 +30,8 @@ class FetchedPage:
     etag: str | None = None
     last_modified: str | None = None
     fetched_at: datetime = field(default_factory=utcnow)
+    attachment_url: str | None = None
+    attachment_body: bytes | None = None
 
 
 @dataclass
@@ -105,6 +107,9 @@ def _add_version(
         raw_zlib=zlib.compress(page.body, 6),
         raw_sha256=sha256(page.body).hexdigest(),
         parsed=parsed.to_dict(),
+        attachment_url=page.attachment_url,
+        attachment_zlib=zlib.compress(page.attachment_body, 6) if page.attachment_body else None,
+        attachment_sha256=sha256(page.attachment_body).hexdigest() if page.attachment_body else None,
     )
     session.add(version)
     session.flush()

@@ -111,6 +111,10 @@ class Version(Base):
     raw_zlib: Mapped[bytes] = mapped_column(LargeBinary)  # response bytes, zlib-compressed
     raw_sha256: Mapped[str] = mapped_column(String(64))
     parsed: Mapped[dict[str, Any]] = mapped_column(default=dict)  # ParsedPage.to_dict()
+    # A report whose body is only in an attachment (PDF/DOCX/…): the file, kept like the page.
+    attachment_url: Mapped[str | None] = mapped_column(String(2000))
+    attachment_zlib: Mapped[bytes | None] = mapped_column(LargeBinary)
+    attachment_sha256: Mapped[str | None] = mapped_column(String(64))
 
     document: Mapped[Document] = relationship(back_populates="versions")
 

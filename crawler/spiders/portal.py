@@ -14,8 +14,19 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Request, Response
 
+from parsers import parse_page
 from parsers.classify import classify_title
-from parsers.listing import canonical_url, detect_block, link_priority, read_listing
+from parsers.combine import needs_attachment
+from parsers.listing import (
+    canonical_url,
+    detect_block,
+    link_priority,
+    read_gkmlpt,
+    read_jpage_records,
+    read_listing,
+)
+
+API_READERS = {"jpage": read_jpage_records, "gkmlpt": read_gkmlpt}
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +129,29 @@ class PortalSpider(scrapy.Spider):
         for url in listing.pagination:
             if self._allowed(url):
                 yield self._list_request(url, depth)
+        for api in listing.api_requests:
+            if api.kind in API_READERS and self._allowed(api.url):
+                yield self._api_request(api, depth)
+
+    def _api_request(self, api: Any, depth: int) -> Request:
+        """A list whose rows come from an XML/JSON endpoint (Hanweb jpage, gkmlpt)."""
+        meta = {"depth": depth, "api_kind": api.kind, "handle_httpstatus_list": BLOCK_STATUSES}
+        if api.method.upper() == "POST" and api.data:
+            return scrapy.FormRequest(api.url, formdata=api.data, callback=self.parse_api, errback=self.on_error,
+                                      meta=meta, priority=9 - depth)
+        return Request(api.url, callback=self.parse_api, errback=self.on_error, meta=meta, priority=9 - depth)
+
+    def parse_api(self, response: Response) -> Iterator[Any]:
+        if self._blocked(response):
+            return
+        self.crawler.stats.inc_value("fzwatch/api_pages")
+        try:
+            listing = API_READERS[response.meta["api_kind"]](response.url, response.body)
+        except ValueError as exc:  # a broken answer is that request's error, not the crawl's
+            self.crawler.stats.inc_value("fzwatch/errors")
+            logger.warning("unreadable list API answer %s: %s", response.url, exc)
+            return
+        yield from self._follow(listing, response.meta["depth"])
 
     @staticmethod
     def _is_candidate(anchor: str) -> bool:
@@ -132,11 +166,32 @@ class PortalSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value("fzwatch/detail_pages")
         headers = _headers(response)
-        yield {
+        item = {
             "kind": "page", "site_id": self.site_id, "url": canonical_url(response.url), "body": response.body,
             "status": response.status, "content_type": headers.get("content-type", ""),
-            "etag": headers.get("etag"), "last_modified": headers.get("last-modified"),
+            "etag": headers.get("etag"), "last_modified": headers.get("last-modified"), "attachment": None,
+            "parsed": parse_page(response.url, response.body, headers, site_name=self.site["name"],
+                                 region=self.site["region"]),
         }
+        attachment = item["parsed"].attachments[0] if needs_attachment(item["parsed"]) else None
+        if attachment and self._allowed(attachment):
+            # The page only points to its attachment (详见附件): fetch it (robots.txt applies) for the body.
+            yield Request(attachment, callback=self.parse_attachment, errback=self.on_attachment_error,
+                          priority=25, meta={"item": item, "handle_httpstatus_list": BLOCK_STATUSES})
+            return
+        yield item
+
+    def parse_attachment(self, response: Response) -> Iterator[Any]:
+        item = response.meta["item"]
+        if response.status < 400:
+            self.crawler.stats.inc_value("fzwatch/attachments")
+            item["attachment"] = {"url": canonical_url(response.url), "body": response.body,
+                                  "content_type": _headers(response).get("content-type", "")}
+        yield item
+
+    def on_attachment_error(self, failure: Any) -> Iterator[Any]:
+        self.crawler.stats.inc_value("fzwatch/errors")
+        yield failure.request.meta["item"]  # the page alone is still stored; nothing is lost
 
     def _blocked(self, response: Response) -> bool:
         kind = detect_block(response.status, _headers(response), response.body)

@@ -220,32 +220,38 @@ def _cut(text: str, budget: int) -> tuple[str, str]:
     return head, text[len(head) :]
 
 
-def _pieces(body: str, budget: int) -> list[str]:
-    """Split at paragraphs, then lines, then characters, so each piece fits ``budget`` bytes."""
-    out: list[str] = []
-    for para in body.split("\n\n"):
+def _pieces(body: str, budget: int) -> list[tuple[str, str]]:
+    """(separator before, piece) pairs: whole paragraphs, else lines, else character runs,
+    each within ``budget`` bytes. Joining ``sep + piece`` gives back ``body`` exactly."""
+    out: list[tuple[str, str]] = []
+    for p_index, para in enumerate(body.split("\n\n")):
+        sep = "\n\n" if p_index else ""
         if _nbytes(para) <= budget:
-            out.append(para)
+            out.append((sep, para))
             continue
-        for line in para.split("\n"):
+        for l_index, line in enumerate(para.split("\n")):
+            line_sep = "\n" if l_index else sep
             while _nbytes(line) > budget:
                 head, line = _cut(line, budget)
-                out.append(head)
-            out.append(line)
+                out.append((line_sep, head))
+                line_sep = ""
+            out.append((line_sep, line))
     return out
 
 
-def _pack(pieces: list[str], budget: int) -> list[str]:
+def _pack(pieces: list[tuple[str, str]], budget: int) -> list[str]:
+    """Greedily fill chunks of at most ``budget`` bytes; a separator at a chunk edge is dropped."""
     chunks: list[str] = []
-    current = ""
-    for piece in pieces:
-        candidate = f"{current}\n\n{piece}" if current else piece
-        if current and _nbytes(candidate) > budget:
+    current: str | None = None
+    for sep, piece in pieces:
+        if current is not None and _nbytes(current + sep + piece) <= budget:
+            current += sep + piece
+            continue
+        if current is not None and current.strip():
             chunks.append(current)
-            candidate = piece
-        current = candidate
-    if current or not chunks:
-        chunks.append(current)
+        current = piece
+    if current is not None and current.strip() or not chunks:
+        chunks.append(current or "")
     return chunks
 
 
@@ -255,13 +261,14 @@ _TITLE_OVERHEAD = 2  # apprise joins title and body with "\r\n" on title-less ch
 def split_message(msg: Message, max_len: int) -> list[Message]:
     """Split ``msg`` so each part's title + body fits ``max_len`` UTF-8 bytes.
 
-    Splits at paragraph boundaries where possible, never inside a character; parts are
-    numbered "（1/3）" in the title. Joining the bodies with blank lines gives back the text.
+    Splits at paragraph boundaries where possible, then at line ends, and only inside an
+    over-long line between whole characters; parts are numbered "（1/3）" in the title. No text
+    is lost: only the separator where a cut falls is dropped.
     """
     if _nbytes(msg.title) + _TITLE_OVERHEAD + _nbytes(msg.body) <= max_len:
         return [msg]
     title = _cut(msg.title, max(0, max_len // 4))[0]
-    suffix_room = _nbytes("（99/99）")
+    suffix_room = _nbytes("（9999/9999）")
     budget = max_len - _nbytes(title) - suffix_room - _TITLE_OVERHEAD
     if budget < 16:
         raise ValueError(f"max_len {max_len} leaves no room for a body")

@@ -315,12 +315,15 @@ class PortalServer:
         return None
 
     def _file_for(self, key: str) -> Path | None:
-        relative = key.lstrip("/")
-        candidate = (self.site_dir / relative).resolve()
-        if self.site_dir.resolve() not in candidate.parents and candidate != self.site_dir.resolve():
+        path, _, query = key.partition("@")
+        root = self.site_dir.resolve()
+        candidate = (root / path.lstrip("/")).resolve()
+        if root not in candidate.parents and candidate != root:
             return None
         if candidate.is_dir():
             candidate = candidate / "index.html"
+        if query:
+            candidate = candidate.with_name(f"{candidate.name}@{query}")
         return candidate if candidate.is_file() else None
 
     def _content_type(self, path: str, page: _Page) -> str:

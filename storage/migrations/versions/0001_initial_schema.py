@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 23:58:10.221046
+Create Date: 2026-11-22 23:59:25.742107
 """
 from alembic import op
 import sqlalchemy as sa
@@ -129,6 +129,9 @@ def upgrade() -> None:
     sa.Column('raw_zlib', sa.LargeBinary(), nullable=False),
     sa.Column('raw_sha256', sa.String(length=64), nullable=False),
     sa.Column('parsed', sa.JSON(), nullable=False),
+    sa.Column('attachment_url', sa.String(length=2000), nullable=True),
+    sa.Column('attachment_zlib', sa.LargeBinary(), nullable=True),
+    sa.Column('attachment_sha256', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['document_id'], ['documents.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
