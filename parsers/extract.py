@@ -65,7 +65,9 @@ def _density_candidate(root: HtmlElement) -> HtmlElement | None:
         if n < 10:
             continue
         score = n + 10 * text.count("，") + 10 * text.count("。")
-        for depth, anc in enumerate((p.getparent(), p.getparent() and p.getparent().getparent())):
+        parent = p.getparent()
+        grand = parent.getparent() if parent is not None else None
+        for depth, anc in enumerate((parent, grand)):
             if anc is not None and isinstance(anc, HtmlElement):
                 scores[anc] = scores.get(anc, 0.0) + score / (1 + depth)
     for el in list(scores):

@@ -39,6 +39,7 @@ __all__ = [
     "link_priority",
     "read_gkmlpt",
     "read_jpage_records",
+    "read_json_list",
     "read_listing",
 ]
 
@@ -224,7 +225,7 @@ def read_listing(url: str, body: bytes, headers: Mapping[str, str] | None = None
     listing.pagination = _merge(listing.pagination, _trs_pages(text, base))
     jpage = _read_jpage_config(text, url)
     listing.links.extend(_jpage_inline_links(text, url, base, listing.links))
-    listing.api_requests = jpage + _read_gkmlpt_config(text, url)
+    listing.api_requests = jpage + _read_gkmlpt_config(text, url) + _read_json_api_config(text, url)
     listing.pagination = [u for u in listing.pagination if u != base]
     return listing
 
@@ -700,6 +701,108 @@ def _gkmlpt_next(url: str, data: Mapping[str, Any], rows: int) -> list[ApiReques
     for number in range(2, pages + 1):
         new_query = urlencode({**query, "page": str(number)})
         out.append(ApiRequest(url=canonical_url(urlunsplit(parts[:3] + (new_query, ""))), kind="gkmlpt"))
+    return out
+
+
+# --------------------------------------------------------------------------- generic JSON list APIs
+
+_JSON_API_RE = re.compile(
+    r"""(?:\$\.(?:ajax|getJSON|get|post)\s*\(\s*(?:\{[^{}]*?\burl\s*:\s*)?|\bfetch\s*\(\s*|"""
+    r"""\burl\s*:\s*|data-api\s*=\s*)["']([^"']+)["']""",
+)
+_TITLE_KEYS = ("title", "docTitle", "name", "bt", "articleTitle", "subject")
+_URL_KEYS = ("url", "link", "href", "docUrl", "pageUrl", "linkUrl", "detailUrl")
+_DATE_KEYS = ("publishTime", "pubDate", "date", "publish_time", "createTime", "releaseTime", "docDate")
+_TOTAL_KEYS = ("total", "totalCount", "count", "recordCount", "totalRecord", "totalElements")
+_PAGE_NO_KEYS = ("pageNo", "pageNum", "page", "currentPage", "pageIndex")
+_PAGE_SIZE_KEYS = ("pageSize", "size", "rows", "limit", "perPage")
+
+
+def _read_json_api_config(text: str, url: str) -> list[ApiRequest]:
+    """List endpoints called by page scripts (``$.ajax({url: '/api/…'})``, ``fetch('…json')``)."""
+    requests = []
+    for target in _JSON_API_RE.findall(text):
+        if "dataproxy" in target or "gkmlpt" in target:
+            continue
+        if not re.search(r"api|json|list|query", target, re.IGNORECASE):
+            continue
+        absolute = _absolute(target, url)
+        if absolute and not _is_attachment(absolute):
+            requests.append(ApiRequest(url=absolute, kind="json"))
+    return list({r.url: r for r in requests}.values())
+
+
+def read_json_list(url: str, body_json: bytes | str | Mapping[str, Any]) -> Listing:
+    """Read a generic JSON list API: the largest array of objects with a title and a URL.
+
+    Field names are guessed (``title``/``url``/``publishTime``…); ``total`` with the request's
+    ``pageNo``/``pageSize`` parameters gives the other pages (only when reading page 1).
+    """
+    data = _load_json(body_json)
+    base = canonical_url(url)
+    listing = Listing(url=base)
+    rows = _json_rows(data)
+    for row in rows:
+        target = _absolute(str(_first(row, _URL_KEYS) or ""), url)
+        if target:
+            title = _squash(str(_first(row, _TITLE_KEYS) or ""))
+            date = _date_in(str(_first(row, _DATE_KEYS) or ""))
+            listing.links.append(Link(url=target, text=title, date=date, source=base))
+    listing.attachments = [link.url for link in listing.links if _is_attachment(link.url)]
+    listing.api_requests = _json_next_pages(url, _find_int(data, _TOTAL_KEYS), len(rows))
+    return listing
+
+
+def _first(row: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        if row.get(key):
+            return row[key]
+    return None
+
+
+def _json_rows(data: Any) -> list[Mapping[str, Any]]:
+    best: list[Mapping[str, Any]] = []
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            rows = [
+                r for r in node if isinstance(r, Mapping) and _first(r, _URL_KEYS) and _first(r, _TITLE_KEYS)
+            ]
+            if len(rows) > len(best):
+                best = rows
+            stack.extend(node)
+    return best
+
+
+def _find_int(data: Any, keys: tuple[str, ...]) -> int | None:
+    stack = [data]
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, Mapping):
+            for key in keys:
+                if isinstance(node.get(key), int):
+                    return int(node[key])
+            stack.extend(v for v in node.values() if isinstance(v, Mapping))
+    return None
+
+
+def _json_next_pages(url: str, total: int | None, rows: int) -> list[ApiRequest]:
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    page_key = next((k for k in _PAGE_NO_KEYS if k in query), None)
+    size_key = next((k for k in _PAGE_SIZE_KEYS if k in query), None)
+    if total is None or page_key is None or not rows or query[page_key] not in ("0", "1"):
+        return []
+    size = int(query[size_key]) if size_key and query[size_key].isdigit() else rows
+    first = int(query[page_key])
+    pages = min(math.ceil(total / max(size, 1)), MAX_GENERATED_PAGES)
+    out = []
+    for number in range(first + 1, first + pages):
+        new_query = urlencode({**query, page_key: str(number)})
+        out.append(ApiRequest(url=canonical_url(urlunsplit(parts[:3] + (new_query, ""))), kind="json"))
     return out
 
 

@@ -46,8 +46,13 @@ def strip_site_suffix(title: str, site_name: str | None = None) -> str:
     parts = [p for p in _TITLE_SEP_RE.split(title) if p.strip()]
     if len(parts) == 1 and "-" in title:
         parts = [p for p in title.split("-") if p.strip()]
-        if not any(_SITE_LIKE_RE.search(p) or p == site_name for p in parts):
-            return title.strip()
+        # A bare hyphen also appears inside titles ("2021-2025年规划"): only a short, digit-free
+        # end segment (a site or agency name) is a suffix.
+        if len(parts) >= 2 and _SITE_LIKE_RE.search(parts[0]) and len(parts[0]) <= 16:
+            return "-".join(parts[1:]).strip()
+        if len(parts) >= 2 and len(parts[-1]) <= 15 and not re.search(r"\d", parts[-1]):
+            return "-".join(parts[:-1]).strip()
+        return title.strip()
     keep = [p for p in parts if not (_SITE_LIKE_RE.search(p) and len(p) <= 16) and p != site_name]
     if not keep:
         keep = parts[:1]

@@ -18,6 +18,8 @@ from parsers import parse_page
 from parsers.classify import classify_title
 from parsers.combine import needs_attachment
 from parsers.listing import (
+    PRIORITY_DETAIL,
+    PRIORITY_NEWS_CHANNEL,
     canonical_url,
     detect_block,
     link_priority,
@@ -47,6 +49,7 @@ class PortalSpider(scrapy.Spider):
         self.known: dict[str, dict[str, Any]] = {}
         self.pattern_counts: Counter[str] = Counter()
         self.requested = 0
+        self.seen: set[str] = set()  # bounded by the page budget
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -73,11 +76,19 @@ class PortalSpider(scrapy.Spider):
     def start_requests(self) -> Iterator[Request]:
         self.crawler.stats.set_value("fzwatch/start_pages", len(self.site["start_urls"]))
         for url in self.site["start_urls"]:
-            yield self._list_request(canonical_url(url), depth=0, is_start=True)
+            yield self._list_request(canonical_url(url), depth=0, link_rank=100, is_start=True)
 
-    def _list_request(self, url: str, depth: int, is_start: bool = False) -> Request:
+    def _worth_listing(self, priority: int, depth: int) -> bool:
+        """Channels and lists lead to reports; other articles do not. Unnamed same-site pages ("更多",
+        column links without words) are tried only from the start pages."""
+        if depth >= self.max_depth or priority == PRIORITY_DETAIL:
+            return False
+        return priority >= PRIORITY_NEWS_CHANNEL or depth == 0
+
+    def _list_request(self, url: str, depth: int, link_rank: int = 50, is_start: bool = False) -> Request:
         return Request(
-            url, callback=self.parse_list, errback=self.on_error, priority=10 - depth, dont_filter=is_start,
+            url, callback=self.parse_list, errback=self.on_error, priority=link_rank - 10 * depth,
+            dont_filter=is_start,
             meta={"depth": depth, "is_start": is_start, "handle_httpstatus_list": BLOCK_STATUSES},
         )
 
@@ -97,7 +108,7 @@ class PortalSpider(scrapy.Spider):
 
     def _allowed(self, url: str) -> bool:
         """In-site only, within the page budget and the per-URL-shape cap (traps: calendars, session ids)."""
-        if urlsplit(url).hostname not in self.allowed_hosts:
+        if url in self.seen or urlsplit(url).hostname not in self.allowed_hosts:
             return False
         if self.requested >= self.page_budget:
             self.crawler.stats.inc_value("fzwatch/cut_budget")
@@ -108,6 +119,7 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value("fzwatch/cut_pattern")
             return False
         self.requested += 1
+        self.seen.add(url)
         return True
 
     # -- callbacks -------------------------------------------------------------------------------
@@ -122,13 +134,16 @@ class PortalSpider(scrapy.Spider):
 
     def _follow(self, listing: Any, depth: int) -> Iterator[Request]:
         for link in listing.links:
-            if self._is_candidate(link.text) and self._allowed(link.url):
-                yield self._detail_request(link.url, link.text)
-            elif depth < self.max_depth and link_priority(link) is not None and self._allowed(link.url):
-                yield self._list_request(link.url, depth + 1)
+            if self._is_candidate(link.text):
+                if self._allowed(link.url):
+                    yield self._detail_request(link.url, link.text)
+                continue
+            priority = link_priority(link)
+            if priority is not None and self._worth_listing(priority, depth) and self._allowed(link.url):
+                yield self._list_request(link.url, depth + 1, priority)
         for url in listing.pagination:
             if self._allowed(url):
-                yield self._list_request(url, depth)
+                yield self._list_request(url, depth, link_rank=60)
         for api in listing.api_requests:
             if api.kind in API_READERS and self._allowed(api.url):
                 yield self._api_request(api, depth)

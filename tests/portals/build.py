@@ -134,25 +134,39 @@ def synthetic_report(agency: str, year: int, rng: random.Random, place: str = "�
     n = [rng.randint(20, 400) for _ in range(12)]
     rate = rng.randint(60, 99) + rng.randint(0, 9) / 10
     return [
-        f"{year}年，{agency}在党委、政府的坚强领导下，坚持以习近平新时代中国特色社会主义思想为指导，深入学习贯彻"
-        f"习近平法治思想，全面落实法治政府建设实施纲要，各项工作取得新成效。现将{year}年法治政府建设工作情况报告如下。",
+        (
+            f"{year}年，{agency}在党委、政府的坚强领导下，坚持以习近平新时代中国特色社会主义思想为指导，深入学习贯彻"
+            f"习近平法治思想，全面落实法治政府建设实施纲要，各项工作取得新成效。现将{year}年法治政府建设工作情况报告如下。"
+        ),
         f"一、{year}年推进法治政府建设的主要举措和成效",
-        f"（一）健全依法决策机制。将{n[0] % 12 + 3}项重大行政决策事项纳入目录管理，完成合法性审查{n[1]}件，"
-        f"出具书面合法性审核意见书{n[2]}份，审查覆盖率100%。",
-        f"（二）深化行政复议体制改革。{place}新收行政复议案件{n[3]}件，办结{n[3] - 2}件，纠错{n[4] % 40}件，"
-        f"复议纠错率{rate}%；新增行政诉讼案件{n[5] % 60}件，败诉{n[6] % 5}件，行政机关负责人出庭应诉率达到100%。",
-        f"（三）严格规范公正文明执法。组织行政执法人员培训{n[7] % 20 + 2}期，参训{n[8]}人，"
-        f"持证率达100%；开展行政执法案卷评查{n[9]}卷。",
-        f"（四）加强普法宣传。开展专题法治讲座{n[10] % 150}场，发放宣传资料{n[11] / 100:.1f}万余份，"
-        "培养“法律明白人”一批。",
+        (
+            f"（一）健全依法决策机制。将{n[0] % 12 + 3}项重大行政决策事项纳入目录管理，完成合法性审查{n[1]}件，"
+            f"出具书面合法性审核意见书{n[2]}份，审查覆盖率100%。"
+        ),
+        (
+            f"（二）深化行政复议体制改革。{place}新收行政复议案件{n[3]}件，办结{n[3] - 2}件，纠错{n[4] % 40}件，"
+            f"复议纠错率{rate}%；新增行政诉讼案件{n[5] % 60}件，败诉{n[6] % 5}件，行政机关负责人出庭应诉率达到100%。"
+        ),
+        (
+            f"（三）严格规范公正文明执法。组织行政执法人员培训{n[7] % 20 + 2}期，参训{n[8]}人，"
+            f"持证率达100%；开展行政执法案卷评查{n[9]}卷。"
+        ),
+        (
+            f"（四）加强普法宣传。开展专题法治讲座{n[10] % 150}场，发放宣传资料{n[11] / 100:.1f}万余份，"
+            "培养“法律明白人”一批。"
+        ),
         "二、存在的不足和原因",
         "一是法治政府建设统筹推进力度有待加强；二是基层行政执法人员专业素养仍需提升；三是普法宣传的针对性和实效性不够。",
         "三、党政主要负责人履行推进法治建设第一责任人职责情况",
-        f"主要负责同志认真履行推进法治建设第一责任人职责，全年专题研究法治政府建设工作{n[0] % 9 + 3}次，"
-        f"组织集体学法{n[1] % 12 + 4}次，带头参加年度述法。",
+        (
+            f"主要负责同志认真履行推进法治建设第一责任人职责，全年专题研究法治政府建设工作{n[0] % 9 + 3}次，"
+            f"组织集体学法{n[1] % 12 + 4}次，带头参加年度述法。"
+        ),
         f"四、{year + 1}年推进法治政府建设的主要安排",
-        f"{year + 1}年，{agency}将持续深化法治政府建设：一是完善重大行政决策程序；二是全面提升行政执法质量；"
-        "三是发挥行政复议化解行政争议主渠道作用；四是深入实施“八五”普法规划。",
+        (
+            f"{year + 1}年，{agency}将持续深化法治政府建设：一是完善重大行政决策程序；二是全面提升行政执法质量；"
+            "三是发挥行政复议化解行政争议主渠道作用；四是深入实施“八五”普法规划。"
+        ),
     ]
 
 
@@ -214,7 +228,7 @@ class Theme:
 
     body_class: str  # wrapper of the article text
     crumb_sep: str = " » "
-    font_line: str = "【字体：<a href=\"javascript:doZoom(18)\">大</a> <a href=\"javascript:doZoom(16)\">中</a> <a href=\"javascript:doZoom(14)\">小</a>】"
+    font_line: str = '【字体：<a href="javascript:doZoom(18)">大</a> <a href="javascript:doZoom(16)">中</a> <a href="javascript:doZoom(14)">小</a>】'
     tail: str = (
         '<div class="print">【<a href="javascript:window.print()">打印本页</a>】 '
         '【<a href="javascript:window.close()">关闭窗口</a>】</div>'
@@ -248,9 +262,16 @@ def page_html(
     charset: str | None = "utf-8",
     head_extra: str = "",
 ) -> str:
-    metas = {"SiteName": site.site_name, "SiteDomain": site.domain, "SiteIDCode": site.site_code, **(meta or {})}
+    metas = {
+        "SiteName": site.site_name,
+        "SiteDomain": site.domain,
+        "SiteIDCode": site.site_code,
+        **(meta or {}),
+    }
     meta_tags = "".join(f'<meta name="{k}" content="{html.escape(v)}">' for k, v in metas.items())
-    charset_tag = f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">' if charset else ""
+    charset_tag = (
+        f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">' if charset else ""
+    )
     return (
         f"<!DOCTYPE html>\n<html><head>{charset_tag}<title>{html.escape(title)}_{site.site_name}</title>"
         f"{meta_tags}{head_extra}</head>\n<body>\n{nav_html(site, nav)}\n{content}\n{footer_html(site)}\n</body></html>\n"
@@ -293,7 +314,7 @@ def detail_html(
     prev_link = f'<a href="{prev.path}">{html.escape(prev.title)}</a>' if prev else "没有了"
     next_link = f'<a href="{nxt.path}">{html.escape(nxt.title)}</a>' if nxt else "没有了"
     content = (
-        f"{crumb_html(crumbs, theme.crumb_sep)}\n<div class=\"article\">\n<h1>{html.escape(article.title)}</h1>\n"
+        f'{crumb_html(crumbs, theme.crumb_sep)}\n<div class="article">\n<h1>{html.escape(article.title)}</h1>\n'
         f'<div class="info">发布时间：{article.date} {article.clock}　来源：{html.escape(article.source)}　'
         f'浏览次数：<span class="views">{views}</span>　{theme.font_line}</div>\n'
         f'<div class="{theme.body_class}">\n{body}\n</div>\n{theme.tail}\n'
@@ -335,9 +356,9 @@ def list_page_html(
     side: str = "",
 ) -> str:
     content = (
-        f"{crumb_html(crumbs, theme.crumb_sep)}\n<div class=\"side\">{side}</div>\n"
+        f'{crumb_html(crumbs, theme.crumb_sep)}\n<div class="side">{side}</div>\n'
         f'<div class="list"><h2>{html.escape(column)}</h2>\n<ul class="news-list"><!--LIST-->\n'
-        f"{list_items_html(articles)}\n</ul>\n<div class=\"page\">{pager}</div></div>"
+        f'{list_items_html(articles)}\n</ul>\n<div class="page">{pager}</div></div>'
     )
     return page_html(site, column, content, nav, {"ColumnName": column}, charset)
 
@@ -367,15 +388,23 @@ def trs_path(channel: str, day: str, ident: int, ext: str = "html") -> str:
 
 
 def simple_page(site: Site, title: str, nav: Iterable[tuple[str, str]], body: str) -> str:
-    return page_html(site, title, f"<div class=\"main\"><h2>{html.escape(title)}</h2>{body}</div>", nav)
+    return page_html(site, title, f'<div class="main"><h2>{html.escape(title)}</h2>{body}</div>', nav)
 
 
 def add_common_pages(site: Site, nav: list[tuple[str, str]], private_links: str) -> None:
     """robots-disallowed /oa/ page (with a decoy draft report), 网站地图, 联系我们, 404."""
     site.put("/oa/index.html", simple_page(site, "内部办公", nav, private_links))
-    site.put("/wzdt/index.html", simple_page(site, "网站地图", nav, "".join(f'<a href="{h}">{t}</a> ' for t, h in nav)))
-    site.put("/lxwm/index.html", simple_page(site, "联系我们", nav, "<p>地址：某某路1号　电话：0577-12345678</p>"))
-    site.put("/404.html", "<html><head><meta charset='utf-8'><title>404</title></head><body>页面不存在</body></html>")
+    site.put(
+        "/wzdt/index.html",
+        simple_page(site, "网站地图", nav, "".join(f'<a href="{h}">{t}</a> ' for t, h in nav)),
+    )
+    site.put(
+        "/lxwm/index.html", simple_page(site, "联系我们", nav, "<p>地址：某某路1号　电话：0577-12345678</p>")
+    )
+    site.put(
+        "/404.html",
+        "<html><head><meta charset='utf-8'><title>404</title></head><body>页面不存在</body></html>",
+    )
     site.put("/images/logo.png", _PNG)
     site.put("/images/qrcode.png", _PNG)
 
@@ -417,8 +446,26 @@ def build_trs() -> Site:
     t0, b0 = load_seed("000")
     t3, b3 = load_seed("003")
     reports = [
-        Article(trs_path(channel, "2024-03-12", 123456), t0, "2024-03-12", "10:21", "泰顺县司法局", b0, 2023, "000"),
-        Article(trs_path(channel, "2023-03-15", 118823), t3, "2023-03-15", "16:05", "鹤山市司法局", b3, 2022, "003"),
+        Article(
+            trs_path(channel, "2024-03-12", 123456),
+            t0,
+            "2024-03-12",
+            "10:21",
+            "泰顺县司法局",
+            b0,
+            2023,
+            "000",
+        ),
+        Article(
+            trs_path(channel, "2023-03-15", 118823),
+            t3,
+            "2023-03-15",
+            "16:05",
+            "鹤山市司法局",
+            b3,
+            2022,
+            "003",
+        ),
         Article(
             trs_path(channel, "2023-02-27", 117702),
             "泰顺县人民政府关于2022年度法治政府建设情况的报告",
@@ -440,12 +487,22 @@ def build_trs() -> Site:
     ]
     misses = []
     dates = spread_dates(rng, 60, "2022-01-01", "2025-06-30")
-    titles = near_miss_titles("泰顺县司法局", "泰顺县", 2023) + near_miss_titles("泰顺县人民政府", "泰顺县", 2022)
+    titles = near_miss_titles("泰顺县司法局", "泰顺县", 2023) + near_miss_titles(
+        "泰顺县人民政府", "泰顺县", 2022
+    )
     titles += [(f"泰顺县{topic}", "法治 news") for topic in LAW_TOPICS]
     for i, (title, why) in enumerate(titles):
         day = dates[i * 2]
         misses.append(
-            Article(trs_path(channel, day, 130000 + i), title, day, "09:00", "泰顺县司法局", near_miss_body(title), note=why)
+            Article(
+                trs_path(channel, day, 130000 + i),
+                title,
+                day,
+                "09:00",
+                "泰顺县司法局",
+                near_miss_body(title),
+                note=why,
+            )
         )
     # channel order: newest first, but make sure no report lands on page 1 (index.html)
     page_size = 8
@@ -462,7 +519,9 @@ def build_trs() -> Site:
         prev_next = (listing[i - 1] if i else None, listing[i + 1] if i + 1 < len(listing) else None)
         crumbs = [("政务公开", "/zwgk/index.html"), (channel_name, channel + "index.html")]
         site.put(article.path, detail_html(site, article, crumbs, nav, theme, prev_next))
-    notices = _news_channel(site, rng, "/xwzx/tzgg/", "通知公告", NOTICE_TOPICS * 2, nav, theme, trs=True, size=10)
+    notices = _news_channel(
+        site, rng, "/xwzx/tzgg/", "通知公告", NOTICE_TOPICS * 2, nav, theme, trs=True, size=10
+    )
     news = _news_channel(site, rng, "/xwzx/xwdt/", "政务动态", NEWS_TOPICS, nav, theme, trs=True, size=10)
     site.put(
         "/zwgk/index.html",
@@ -478,7 +537,10 @@ def build_trs() -> Site:
     site.put("/zwgk/xxgknb/index.html", simple_page(site, "政府信息公开年度报告", nav, "<p>暂无信息</p>"))
     site.put("/xwzx/index.html", simple_page(site, "新闻中心", nav, _channel_box(notices[:5], news[:5])))
     site.put("/zjts/index.html", simple_page(site, "走进泰顺", nav, "<p>泰顺县位于浙江省最南端。</p>"))
-    site.put("/hdjl/index.html", simple_page(site, "政民互动", nav, '<a href="/login.jsp?from=hdjl">登录后留言</a>'))
+    site.put(
+        "/hdjl/index.html",
+        simple_page(site, "政民互动", nav, '<a href="/login.jsp?from=hdjl">登录后留言</a>'),
+    )
     site.put("/index.html", _home(site, nav, notices[:6], news[:6], "/zwgk/fzzfjsndbg/index.html"))
     add_common_pages(site, nav, decoy_draft(site, 2023))
     site.put("/robots.txt", robots_txt(["/oa/", "/events/"]))
@@ -490,9 +552,10 @@ def build_trs() -> Site:
 
 def _trs_pager(pages: int, current: int) -> str:
     return (
-        "<script>\nvar currentPage = %d;//所在页从0开始\nvar prevPage = currentPage-1\nvar nextPage = currentPage+1\n"
-        "var countPage = %d//共多少页\ncreatePageHTML(%d, %d, \"index\", \"html\");\n</script>"
-    ) % (current, pages, pages, current)
+        f"<script>\nvar currentPage = {current};//所在页从0开始\nvar prevPage = currentPage-1\n"
+        f"var nextPage = currentPage+1\nvar countPage = {pages}//共多少页\n"
+        f'createPageHTML({pages}, {current}, "index", "html");\n</script>'
+    )
 
 
 def _news_channel(
@@ -533,7 +596,9 @@ def _channel_box(notices: list[Article], news: list[Article]) -> str:
     )
 
 
-def _home(site: Site, nav: list[tuple[str, str]], notices: list[Article], news: list[Article], special: str) -> str:
+def _home(
+    site: Site, nav: list[tuple[str, str]], notices: list[Article], news: list[Article], special: str
+) -> str:
     body = (
         _channel_box(notices, news)
         + f'<div class="zt"><a href="{special}"><img src="/images/logo.png" alt="法治政府建设">法治政府建设专栏</a></div>'
@@ -560,8 +625,12 @@ def build_nextpage() -> Site:
     ]
     t1, b1 = load_seed("001")
     t2, b2 = load_seed("002")
-    r1 = Article("/xwzx/tzgg/202103/content_6741234.html", t1, "2021-03-16", "18:37", "新蒲新区管委会", b1, 2020, "001")
-    r2 = Article("/xwzx/tzgg/202403/content_7012877.html", t2, "2024-03-13", "16:19", "海安开发区", b2, 2023, "002")
+    r1 = Article(
+        "/xwzx/tzgg/202103/content_6741234.html", t1, "2021-03-16", "18:37", "新蒲新区管委会", b1, 2020, "001"
+    )
+    r2 = Article(
+        "/xwzx/tzgg/202403/content_7012877.html", t2, "2024-03-13", "16:19", "海安开发区", b2, 2023, "002"
+    )
     page_size = 10
     notices = []
     topics = list(NOTICE_TOPICS) * 5
@@ -581,7 +650,15 @@ def build_nextpage() -> Site:
     for i, (title, why) in enumerate(near_miss_titles("新蒲新区", "新蒲新区", 2020)):
         day = dates[5 + i * 4]
         misses.append(
-            Article(f"/xwzx/tzgg/{day[:4]}{day[5:7]}/content_{6600000 + i}.html", title, day, "09:00", "新蒲新区", near_miss_body(title), note=why)
+            Article(
+                f"/xwzx/tzgg/{day[:4]}{day[5:7]}/content_{6600000 + i}.html",
+                title,
+                day,
+                "09:00",
+                "新蒲新区",
+                near_miss_body(title),
+                note=why,
+            )
         )
     listing = notices[:12] + misses[:5] + notices[12:]
     listing.insert(page_size * 2 + 4, r1)  # page 3
@@ -595,7 +672,14 @@ def build_nextpage() -> Site:
         topic = NEWS_TOPICS[i % len(NEWS_TOPICS)]
         title = f"新蒲新区{topic}"
         news_items.append(
-            Article(f"/xwzx/xwdt/{day[:4]}{day[5:7]}/content_{6800000 + i * 11}.html", title, day, "15:00", "新蒲新区融媒体中心", news_body(title, day))
+            Article(
+                f"/xwzx/xwdt/{day[:4]}{day[5:7]}/content_{6800000 + i * 11}.html",
+                title,
+                day,
+                "15:00",
+                "新蒲新区融媒体中心",
+                news_body(title, day),
+            )
         )
     news_items[7:7] = misses[5:]
     _paged_list(site, "/xwzx/xwdt/", "新闻动态", news_items, nav, theme, page_size)
@@ -628,7 +712,13 @@ def _home_np(site: Site, nav: list[tuple[str, str]], notices: list[Article], new
 
 
 def _paged_list(
-    site: Site, channel: str, name: str, items: list[Article], nav: list[tuple[str, str]], theme: Theme, size: int
+    site: Site,
+    channel: str,
+    name: str,
+    items: list[Article],
+    nav: list[tuple[str, str]],
+    theme: Theme,
+    size: int,
 ) -> None:
     pages = chunk(items, size)
     for number, page_items in enumerate(pages, start=1):

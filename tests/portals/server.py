@@ -108,7 +108,7 @@ JIASULE_BODY = (
     b"('1711843200.123|0|')+('abcDEF%3D');location.href=location.pathname+location.search</script></html>"
 )
 JS_SHELL_BODY = (
-    b"<html><script>document.cookie='wzws_cid=abc; path=/';window.location.reload();</script></html>"
+    b"<html><script>document.cookie='sl_sec=abc; path=/';window.location.reload();</script></html>"
 )
 
 
@@ -388,7 +388,7 @@ class PortalServer:
         text = text.replace('charset="utf-8"', f'charset="{encoding}"').replace(
             "charset=utf-8", f"charset={encoding}"
         )
-        response.body = text.encode(encoding)
+        response.body = text.encode(encoding, errors="xmlcharrefreplace")
         response.headers["Content-Type"] = f"text/html; charset={encoding}" if declare else "text/html"
         return response
 
@@ -440,7 +440,6 @@ class _Handler(BaseHTTPRequestHandler):
             logger.exception("portal handler failed for %s", self.path)
             response = Response(500, b"internal error", {"Content-Type": "text/plain"}, conditional=False)
         response = _conditional(response, self.headers) if self.command in ("GET", "HEAD") else response
-        self._send(response, send_body)
         record = RequestRecord(
             path=self.path,
             method=self.command,
@@ -451,8 +450,9 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
             time=time.time(),
         )
-        with self.portal._lock:
+        with self.portal._lock:  # logged before answering, so a client never sees an unlogged response
             self.portal.requests.append(record)
+        self._send(response, send_body)
 
     def _request(self, body: bytes) -> Request:
         parts = urlsplit(self.path)
@@ -571,13 +571,26 @@ def _gkmlpt_route(portal: PortalServer, spec: dict[str, Any]) -> Callable[[Reque
         rows = portal.dynamic_rows(f"gkmlpt:{category}", {"data": spec["categories"][category]})
         size = int(spec.get("page_size", 100))
         page = max(int(request.query.get("page") or 1), 1)  # page 0 answers like page 1
+        host = "http://" + request.headers.get("host", "127.0.0.1")
         body = {
             "classify": {"id": int(category), "post_count": len(rows)},
-            "articles": rows[(page - 1) * size : page * size],
+            "articles": [_absolute_urls(row, host) for row in rows[(page - 1) * size : page * size]],
         }
         return Response(200, json.dumps(body, ensure_ascii=False).encode("utf-8"), _JSON)
 
     return handle
+
+
+def _absolute_urls(article: dict[str, Any], host: str) -> dict[str, Any]:
+    """gkmlpt answers carry absolute URLs; the data files keep paths so any port works."""
+    article = dict(article)
+    if str(article.get("url", "")).startswith("/"):
+        article["url"] = host + article["url"]
+    article["attachment"] = [
+        {**item, "url": host + item["url"] if item["url"].startswith("/") else item["url"]}
+        for item in article.get("attachment", [])
+    ]
+    return article
 
 
 def _json_list_route(portal: PortalServer, spec: dict[str, Any]) -> Callable[[Request], Response]:

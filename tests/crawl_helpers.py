@@ -1,0 +1,38 @@
+"""Helpers for end-to-end tests: crawls run in a child process, as the daemon runs them
+(Twisted's reactor starts once per process)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from storage.database import Database
+from storage.sites import upsert_site
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def crawl_env(db_url: str) -> dict[str, str]:
+    return {**os.environ, "FZWATCH_DB": db_url, "FZWATCH_DOWNLOAD_DELAY": "0", "FZWATCH_LOG_LEVEL": "WARNING",
+            "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
+
+
+def run_crawl(db_url: str, site_id: str, timeout: float = 180) -> dict[str, Any]:
+    """One crawl of one site in a child process; returns its summary (pages, bytes, reports, …)."""
+    proc = subprocess.run([sys.executable, "-m", "crawler.run", site_id, "--trigger", "manual"], cwd=REPO,
+                          env=crawl_env(db_url), capture_output=True, text=True, timeout=timeout)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    assert lines, f"crawl printed no summary; stderr:\n{proc.stderr[-3000:]}"
+    return json.loads(lines[-1])
+
+
+def register_site(db_url: str, site_id: str, name: str, start_url: str, **options: Any) -> None:
+    db = Database(db_url)
+    with db.transaction() as s:
+        site, _ = upsert_site(s, {"id": site_id, "name": name, "region": "浙江省温州市泰顺县",
+                                  "start_urls": [start_url], "options": options})
+    db.dispose()

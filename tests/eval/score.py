@@ -1,0 +1,90 @@
+"""Quality scores of the parsers on the labeled corpus; ``python -m tests.eval.score`` prints a table.
+
+Compares our pipeline with plain ``trafilatura.extract`` on the same pages. The gate
+(tests/test_quality_gate.py) fails when a score drops below its floor in baseline.json.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from statistics import mean
+
+import trafilatura
+
+from parsers import classify_title, parse_page
+from parsers.chrome import CHROME_STRINGS
+from tests.eval.corpus import Case, fixture_cases, realpage_cases, titles
+from tests.eval.metrics import bigram_f1, precision_recall, set_f1
+
+BASELINE = Path(__file__).with_name("baseline.json")
+
+
+def chrome_left(text: str, gold: str) -> int:
+    """Chrome strings in the output that the gold does not contain itself."""
+    return sum(1 for c in CHROME_STRINGS if c in text and c not in gold)
+
+
+def _indicator_pairs(items: list) -> set[tuple[str, float]]:
+    return {(k, round(float(v), 4)) for k, v in items}
+
+
+def score(include_realpages: bool = True) -> dict[str, float]:
+    cases: list[Case] = list(fixture_cases()) + (list(realpage_cases()) if include_realpages else [])
+    body_ours, body_traf, chrome_ours, chrome_traf = [], [], 0, 0
+    exact: dict[str, list[bool]] = {"title": [], "published_at": [], "year": [], "agency": []}
+    cls_pairs: list[tuple[bool, bool]] = []
+    ind_found: set[tuple[str, str, float]] = set()
+    ind_gold: set[tuple[str, str, float]] = set()
+    for case in cases:
+        page = parse_page(case.url, case.body)
+        if case.gold_text is not None:
+            traf = trafilatura.extract(case.body, url=case.url) or ""
+            body_ours.append(bigram_f1(page.text, case.gold_text))
+            body_traf.append(bigram_f1(traf, case.gold_text))
+            chrome_ours += chrome_left(page.text, case.gold_text)
+            chrome_traf += chrome_left(traf, case.gold_text)
+        exp = case.expected
+        for key in exact:
+            if key in exp:
+                exact[key].append(getattr(page, key) == exp[key])
+        if "is_report" in exp:
+            cls_pairs.append((page.is_report, exp["is_report"]))
+        if "indicators" in exp:
+            ind_found |= {(case.name, k, v) for k, v in _indicator_pairs([(i.key, i.value) for i in page.indicators])}
+            ind_gold |= {(case.name, k, v) for k, v in _indicator_pairs(exp["indicators"])}
+    cls_pairs += [(classify_title(t).is_report, True) for t in titles("reports.txt")]
+    cls_pairs += [(classify_title(t).is_report, False) for t in titles("near_misses.txt")]
+    cls_p, cls_r = precision_recall(cls_pairs)
+    ind_p, ind_r, ind_f = set_f1(ind_found, ind_gold)
+    return {
+        "pages_with_gold_text": float(len(body_ours)),
+        "classification_precision": cls_p,
+        "classification_recall": cls_r,
+        "body_f1_mean": mean(body_ours) if body_ours else 0.0,
+        "body_f1_mean_trafilatura": mean(body_traf) if body_traf else 0.0,
+        "chrome_strings_left": float(chrome_ours),
+        "chrome_strings_left_trafilatura": float(chrome_traf),
+        "title_exact": mean(exact["title"]),
+        "date_exact": mean(exact["published_at"]),
+        "year_exact": mean(exact["year"]),
+        "publisher_accuracy": mean(exact["agency"]),
+        "indicator_precision": ind_p,
+        "indicator_recall": ind_r,
+        "indicator_f1": ind_f,
+    }
+
+
+def main() -> int:
+    scores = score()
+    floors = json.loads(BASELINE.read_text(encoding="utf-8")) if BASELINE.exists() else {}
+    print(f"{'metric':36s} {'ours':>8s} {'floor':>8s}")
+    for key, value in scores.items():
+        floor = floors.get(key, {}).get("min") if isinstance(floors.get(key), dict) else None
+        print(f"{key:36s} {value:8.4f} {'' if floor is None else f'{floor:8.4f}'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
