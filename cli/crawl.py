@@ -39,13 +39,14 @@ def crawl(ctx: Ctx, site_ids: tuple[str, ...], all_sites: bool, no_deliver: bool
     if as_json:
         print_json({"crawls": [asdict(x) | {"stats": {}} for x in summaries], "delivered": asdict(sent) if sent else None})
     else:
-        status_zh = {"ok": "成功", "failed": "失败", "blocked": "被拦截"}
+        status_zh = {"ok": "成功", "failed": "失败", "blocked": "被拦截", "interrupted": "被中断",
+                     "skipped": "跳过（另一进程正在抓取）"}
         print_table([[x.site_id, status_zh.get(x.status, x.status), x.pages, x.not_modified, x.reports_seen,
                       x.new_reports, x.revisions, x.errors] for x in summaries],
                     ["站点", "结果", "请求", "未变(304)", "报告", "新报告", "修订", "错误"])
         if sent:
             click.echo(f"通知：已发送 {sent.sent}，待重试 {sent.retried}，失败 {sent.failed}")
-    if any(x.status != "ok" for x in summaries):
+    if any(x.status not in ("ok", "skipped") for x in summaries):
         raise SystemExit(1)
 
 
@@ -63,9 +64,10 @@ def recrawl(ctx: Ctx, site_id: str) -> None:
 @click.command("daemon")
 @click.option("--workers", default=2, show_default=True, help="同时运行的抓取数")
 @click.option("--crawl-timeout", default=3600.0, show_default=True, help="单次抓取超时（秒）")
+@click.option("--sync-seconds", default=30.0, show_default=True, help="多久检查一次新增/删除的站点（秒）")
 @pass_ctx
 @user_errors
-def daemon(ctx: Ctx, workers: int, crawl_timeout: float) -> None:
+def daemon(ctx: Ctx, workers: int, crawl_timeout: float, sync_seconds: float) -> None:
     """长期运行：按各站点的计划抓取，处理手动重抓请求，投递通知。SIGTERM/SIGINT 平稳退出。"""
     import logging
 
@@ -77,7 +79,8 @@ def daemon(ctx: Ctx, workers: int, crawl_timeout: float) -> None:
     with ctx.tx() as s:
         n = len(list_sites(s, enabled_only=True))
     click.echo(f"守护进程启动：{n} 个站点，数据库 {ctx.db.url}", err=True)
-    Daemon(ctx.db, DaemonConfig(crawl_workers=workers, crawl_timeout_seconds=crawl_timeout)).run_forever()
+    Daemon(ctx.db, DaemonConfig(crawl_workers=workers, crawl_timeout_seconds=crawl_timeout,
+                                 sync_seconds=sync_seconds)).run_forever()
 
 
 def register(cli: click.Group) -> None:

@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from scrapy import signals
@@ -20,7 +21,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
 from storage.database import Database
-from storage.sites import finish_run, start_run
+from storage.sites import finish_run, running_elsewhere, start_run
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 class CrawlSummary:
     site_id: str
     run_id: int
-    status: str = "running"  # ok | failed | blocked
+    status: str = "running"  # ok | failed | blocked | interrupted | skipped (another process crawls it)
     pages: int = 0
     bytes: int = 0
     reports_seen: int = 0
@@ -46,6 +47,8 @@ ProgressFn = Callable[[str, int, int], None]  # (site id, pages fetched, reports
 
 def crawl_status(stats: dict[str, Any]) -> str:
     """A crawl whose start pages were all blocked or unreachable is not 'ok': it proves nothing."""
+    if stats.get("finish_reason") == "shutdown":
+        return "interrupted"  # stopped by a signal: proves nothing either way, crawled again soon
     starts = stats.get("fzwatch/start_pages", 1)
     if stats.get("fzwatch/start_blocked", 0) >= starts:
         return "blocked"
@@ -79,10 +82,18 @@ def crawl_sites(
         settings.set(key, value)
     db = Database(settings.get("FZWATCH_DB"))
     run_ids = dict(run_ids or {})
+    skipped = []
     with db.transaction() as session:
         for site_id in site_ids:
-            if site_id not in run_ids:
-                run_ids[site_id] = start_run(session, site_id, trigger).id
+            if site_id in run_ids:
+                continue
+            if running_elsewhere(session, site_id, timedelta(hours=2)):
+                skipped.append(CrawlSummary(site_id=site_id, run_id=0, status="skipped"))
+                continue
+            run_ids[site_id] = start_run(session, site_id, trigger).id
+    site_ids = [s for s in site_ids if s in run_ids]
+    if not site_ids:
+        return skipped
     process = CrawlerProcess(settings)
     crawlers = {}
     for site_id in site_ids:
@@ -99,7 +110,7 @@ def crawl_sites(
             finish_run(session, run_ids[site_id], summary.status, asdict(summary) | {"stats": summary.stats}, error)
             summaries.append(summary)
     db.dispose()
-    return summaries
+    return skipped + summaries
 
 
 def _watch_progress(crawler: Any, site_id: str, progress: ProgressFn | None) -> None:

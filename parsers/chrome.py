@@ -26,7 +26,7 @@ _BAR_TOKENS = sorted(
     [
         "打印本页", "打印此页", "打印文章", "打印", "关闭窗口", "关闭本页", "关闭", "收藏本页", "收藏",
         "加入收藏", "字体", "字号", "大", "中", "小", "默认", "分享到", "分享", "返回顶部", "回到顶部",
-        "返回首页", "返回", "顶部", "扫一扫在手机打开当前页面", "扫一扫在手机打开当前页", "扫一扫",
+        "返回首页", "返回页首", "返回", "顶部", "\\", "发表评论", "打印本文", "发送给朋友", "扫一扫在手机打开当前页面", "扫一扫在手机打开当前页", "扫一扫",
         "微信", "微博", "新浪微博", "腾讯微博", "QQ空间", "QQ好友", "朋友圈", "纠错", "我要纠错",
         "上一篇", "下一篇", "上一条", "下一条", "无", "没有了", "保存", "繁体", "简体", "无障碍",
         "视力保护色", "长者模式", "【", "】", "[", "]", "(", ")", "（", "）", "|", "｜", ":", "：",
@@ -87,6 +87,8 @@ def is_chrome_line(line: str) -> bool:
     if is_bar_line(s) or _BREADCRUMB_RE.search(s):
         return True
     short = len(s) < 120 and not any(p in s for p in "。！？")
+    if len(s) < 300 and _FOOTER_RE.search(s) and s.count("。") <= 1 and re.search(r"版权|ICP|公网安备|Copyright|©", s):
+        return True
     if short and (_META_LINE_RE.search(s) or _META_ANY_RE.search(s) or _FOOTER_RE.search(s)):
         return True
     if short and _TAIL_ANCHOR_RE.search(s):

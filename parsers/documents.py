@@ -54,7 +54,7 @@ def pdf_text(body: bytes) -> tuple[str, list[str]]:
 
         reader = PdfReader(io.BytesIO(body))
         pages = [(page.extract_text() or "") for page in reader.pages]
-    except Exception as exc:  # pypdf raises many types on damaged files
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many types on damaged files
         logger.warning("unreadable PDF: %s", exc)
         return "", ["unreadable_pdf"]
     text = _tidy("\n".join(pages))
@@ -71,7 +71,7 @@ def docx_text(body: bytes) -> tuple[str, list[str]]:
         from docx.text.paragraph import Paragraph
 
         document = docx.Document(io.BytesIO(body))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a damaged DOCX must not stop a crawl
         logger.warning("unreadable DOCX: %s", exc)
         return "", ["unreadable_docx"]
     lines: list[str] = []

@@ -4,8 +4,10 @@ Strategy, in order (each step measured on /work/shared/realpages, see docs/parse
 1. Known CMS content containers (TRS ``TRS_Editor``, Hanweb ``#zoom``, gov.cn
    ``#UCAP-CONTENT``, VSB ``vsb_content`` ...). Government CMSs are few and their body div is
    stable, so a selector is more exact than any heuristic and keeps every table row.
-2. trafilatura (``favor_recall``, tables kept) for pages without a known container.
-3. Our own text-density heuristic when trafilatura returns nothing or much less than it.
+2. trafilatura (``favor_precision``, tables kept) for pages without a known container.
+   Measured on realpages + fixtures: favor_precision 0.971 mean bigram F1, default 0.966,
+   favor_recall 0.964 (portal pages of the 2005 era drag recall-mode into side bars).
+3. Our own text-density heuristic when trafilatura returns (almost) nothing.
 Every path ends in the chrome filter (chrome also sits inside containers) and in the
 paragraph re-joiner (CMS editors split paragraphs mid-word: "考\\n\\n核").
 """
@@ -41,6 +43,7 @@ _CONTAINERS: tuple[str, ...] = (
     "//*[@id='content' and not(.//*[@id='content'])]",
 )
 _MIN_CONTAINER_CHARS = 60
+_MIN_TRAFILATURA_CJK = 100
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -79,7 +82,7 @@ def _density_candidate(root: HtmlElement) -> HtmlElement | None:
 
 def _trafilatura_text(html: str, url: str | None) -> str:
     text = trafilatura.extract(
-        html, url=url, include_tables=True, include_comments=False, favor_recall=True,
+        html, url=url, include_tables=True, include_comments=False, favor_precision=True,
         include_formatting=False, deduplicate=False, with_metadata=False,
     )
     return text or ""
@@ -138,9 +141,11 @@ def extract_body(root: HtmlElement, html: str, url: str | None = None, title: st
     if container is not None:
         return finish_text(element_text(container), title)
     traf = finish_text(_trafilatura_text(html, url), title)
+    if len(_CJK_RE.findall(traf)) >= _MIN_TRAFILATURA_CJK:
+        return traf
     cand = _density_candidate(root)
     own = finish_text(element_text(cand), title) if cand is not None else ""
-    # trafilatura drops short pages and sometimes whole tables; prefer ours when it is much longer.
-    if len(_CJK_RE.findall(own)) > 1.3 * len(_CJK_RE.findall(traf)) + 50:
+    # trafilatura drops very short pages entirely: fall back to the density candidate then.
+    if len(_CJK_RE.findall(traf)) < _MIN_TRAFILATURA_CJK and len(own) > len(traf):
         return own
-    return traf or own
+    return traf

@@ -100,7 +100,7 @@ def _htmldate(html: str, url: str) -> str | None:
         from htmldate import find_date
 
         return find_date(html, url=url, original_date=True, extensive_search=False)
-    except Exception:  # htmldate raises on odd markup; a missing date is not an error
+    except Exception:  # noqa: BLE001 - htmldate raises on odd markup; a missing date is not an error
         return None
 
 

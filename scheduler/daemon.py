@@ -22,7 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from scheduler.delivery import deliver_due, recover
 from scheduler.runner import CrawlRunner, LocalProcessRunner
 from storage.database import Database
-from storage.sites import abandon_stale_runs, list_sites, prune_runs, take_recrawl_requests
+from storage.sites import abandon_stale_runs, list_sites, prune_runs, take_recrawl_requests, unfinished_sites
 
 logger = logging.getLogger(__name__)
 
@@ -108,11 +108,12 @@ class Daemon:
         """Make the scheduler's site jobs match the sites table (added, removed, rescheduled)."""
         with self.db.transaction() as session:
             sites = list_sites(session, enabled_only=True)
+            unfinished = unfinished_sites(session)
             wanted = {s.id: (s.interval_seconds, s.cron, s.last_crawl_at) for s in sites}
             for site in sites:
                 if self._site_signatures.get(site.id, (None,))[:2] == wanted[site.id][:2]:
                     continue
-                first = self._first_run_time(site)
+                first = self._first_run_time(site, site.id in unfinished)
                 self.scheduler.add_job(
                     self.crawl_site, site_trigger(site, self.config.timezone), args=[site.id, "schedule"],
                     id=f"site:{site.id}", name=f"crawl {site.id}", executor="crawl", replace_existing=True,
@@ -124,9 +125,9 @@ class Daemon:
             logger.info("unscheduled removed site %s", gone)
         self._site_signatures = wanted
 
-    def _first_run_time(self, site: Any) -> datetime:
+    def _first_run_time(self, site: Any, unfinished: bool) -> datetime:
         now = datetime.now(timezone.utc)
-        if site.last_crawl_at is None:
+        if site.last_crawl_at is None or unfinished:
             return now + timedelta(seconds=random.uniform(0, 5))
         due = site.last_crawl_at + timedelta(seconds=site.interval_seconds)
         return max(due, now + timedelta(seconds=1))

@@ -13,11 +13,12 @@ import signal
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
 from storage.database import Database
-from storage.sites import finish_run, start_run
+from storage.sites import finish_run, running_elsewhere, set_run_owner, start_run
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,17 @@ class CrawlRunner(Protocol):
     def stop(self) -> None: ...
 
 
+def _die_with_parent() -> None:
+    """Linux: a crawl gets SIGTERM (a clean Scrapy stop) if the daemon is killed, so no orphan crawl
+    races the restarted daemon. Elsewhere the child simply outlives it and finishes its run."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class LocalProcessRunner:
     """Runs `python -m crawler.run SITE` with a timeout; a hung crawl is killed and recorded as failed."""
 
@@ -48,13 +60,18 @@ class LocalProcessRunner:
 
     def run(self, site_id: str, trigger: str) -> RunOutcome:
         with self.db.transaction() as session:
+            if running_elsewhere(session, site_id, timedelta(seconds=self.timeout)):
+                logger.info("site %s is being crawled by another process; skipped", site_id)
+                return RunOutcome(site_id, 0, "skipped", {})
             run_id = start_run(session, site_id, trigger).id
         cmd = [sys.executable, "-m", "crawler.run", site_id, "--run-id", str(run_id), "--trigger", trigger]
         # The URL travels in the environment, not argv, so its password never shows in `ps`.
         env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "FZWATCH_DB": self.db.url_with_password}
         proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, start_new_session=True)
+                                text=True, start_new_session=True, preexec_fn=_die_with_parent)
         self._children[proc.pid] = proc
+        with self.db.transaction() as session:
+            set_run_owner(session, run_id, proc.pid)
         try:
             out, err = proc.communicate(timeout=self.timeout)
         except subprocess.TimeoutExpired:

@@ -172,6 +172,7 @@ class CrawlRun(Base):
     trigger: Mapped[str] = mapped_column(String(20), default="manual")  # schedule|manual|recrawl
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(120))  # "host:pid:…" of the crawling process
 
 
 class RecrawlRequest(Base):

@@ -8,10 +8,7 @@ A row found in 'sending' at start-up was in flight when a process died: it is se
 
 from __future__ import annotations
 
-import os
 import random
-import socket
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Event, OutboxItem, Subscription, utcnow
+from storage.owners import owner_dead, owner_token
 
 
 @dataclass
@@ -34,21 +32,7 @@ class Delivery:
 
 
 def new_claim_token() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def _claimant_dead(token: str | None) -> bool:
-    host, _, rest = (token or "").partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    return owner_token()
 
 
 def recover_in_flight(session: Session, lease: timedelta = timedelta(minutes=5)) -> int:
@@ -56,7 +40,7 @@ def recover_in_flight(session: Session, lease: timedelta = timedelta(minutes=5))
     cutoff = utcnow() - lease
     recovered = 0
     for item in session.scalars(select(OutboxItem).where(OutboxItem.status == "sending")):
-        if _claimant_dead(item.claim_token) or (item.claimed_at and item.claimed_at < cutoff):
+        if owner_dead(item.claim_token) or (item.claimed_at and item.claimed_at < cutoff):
             item.status, item.claim_token = "pending", None
             recovered += 1
     return recovered

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from storage.errors import UnknownSite
 from storage.events import emit_event
 from storage.models import CrawlRun, Document, RecrawlRequest, Report, Site, utcnow
+from storage.owners import owner_token, owner_dead
 
 # After this many failed crawls in a row a site is "failing" (one site_failing event per episode).
 FAILURES_BEFORE_ALERT = 3
@@ -63,10 +64,28 @@ def last_runs(session: Session) -> dict[str, CrawlRun]:
 
 
 def start_run(session: Session, site_id: str, trigger: str) -> CrawlRun:
-    run = CrawlRun(site_id=site_id, trigger=trigger)
+    run = CrawlRun(site_id=site_id, trigger=trigger, owner=owner_token())
     session.add(run)
     session.flush()
     return run
+
+
+def running_elsewhere(session: Session, site_id: str, within: timedelta) -> bool:
+    """A live process is crawling this site (a run started less than `within` ago whose owner lives).
+
+    Runs whose owner died are closed as abandoned on the way."""
+    cutoff = utcnow() - within
+    busy = False
+    for run in session.scalars(select(CrawlRun).where(CrawlRun.site_id == site_id, CrawlRun.status == "running")):
+        if owner_dead(run.owner) or run.started_at < cutoff:
+            run.status, run.finished_at, run.error = "abandoned", utcnow(), "crawl process ended without closing"
+        else:
+            busy = True
+    return busy
+
+
+def set_run_owner(session: Session, run_id: int, pid: int) -> None:
+    session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(owner=owner_token(pid)))
 
 
 def abandon_stale_runs(session: Session, older_than: timedelta) -> int:
@@ -80,12 +99,19 @@ def abandon_stale_runs(session: Session, older_than: timedelta) -> int:
     return result.rowcount or 0
 
 
+def unfinished_sites(session: Session) -> set[str]:
+    """Sites whose latest run was interrupted or abandoned: crawl them again at once."""
+    return {site_id for site_id, run in last_runs(session).items() if run.status in ("interrupted", "abandoned")}
+
+
 def finish_run(session: Session, run_id: int, status: str, stats: dict[str, Any], error: str | None = None) -> None:
     """Close a run and update the site's health; failing/blocked/recovered are said once per episode."""
     run = session.get(CrawlRun, run_id)
     assert run is not None
     run.status, run.stats, run.error, run.finished_at = status, stats, error, utcnow()
     site = get_site(session, run.site_id)
+    if status in ("interrupted", "abandoned"):
+        return  # neither success nor failure; the scheduler runs the site again soon
     site.last_crawl_at = run.finished_at
     if status == "ok":
         _mark_healthy(session, site)

@@ -205,7 +205,7 @@ class SmtpReceiver:
         login = getattr(auth_data, "login", b"") or b""
         password = getattr(auth_data, "password", b"") or b""
         ok = login.decode() == self.user and password.decode() == self.password
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)  # let aiosmtpd answer 235/535
 
     def start(self) -> SmtpReceiver:
         self._controller = Controller(

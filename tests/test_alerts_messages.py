@@ -40,7 +40,7 @@ INDICATOR = {
 }
 OVERDUE = {"site_id": "cs", "site_name": "长寿区人民政府", "region": "重庆市长寿区", "agency": "长寿区司法局",
            "year": 2024, "deadline": "2025-04-01"}
-LATE = {**REPORT, "published_at": "2025-04-20", "on_time": False}
+LATE = {**REPORT, "published_at": "2025-04-20", "first_seen": "2025-04-20T09:12:00+08:00", "on_time": False}
 FAILING = {"site_id": "cs", "site_name": "长寿区人民政府", "region": "重庆市长寿区", "error": "HTTP 503 Service Unavailable",
            "since": "2025-03-01T00:00:00Z", "failures": 5}
 BLOCKED = {**FAILING, "error": "HTTP 412", "block_kind": "waf_412"}

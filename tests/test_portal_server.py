@@ -108,11 +108,12 @@ def crawl(server: PortalServer, budget: int = 400) -> CrawlResult:
         result.listings.append(listing)
         for link in listing.links:
             result.links.setdefault(link.url, link)
-        follow = [(link.url, link_priority(link, site=home), "html") for link in listing.links]
-        signature = frozenset(link.url for link in listing.links) - set(listing.pagination)
-        if signature not in signatures:  # a listing that repeats itself stops here
+        pages = set(listing.pagination)
+        follow = [(link.url, link_priority(link, site=home), "html") for link in listing.links if link.url not in pages]
+        signature = frozenset(link.url for link in listing.links) - pages
+        if signature not in signatures:  # a listing that repeats itself stops paging here
             follow += [(page, -task.rank, "html") for page in listing.pagination]
-            follow += [(api.url, 80, api.kind) for api in listing.api_requests]
+        follow += [(api.url, 80, api.kind) for api in listing.api_requests]
         signatures.add(signature)
         for url, rank, kind in follow:
             if rank is None or url in queued:

@@ -284,19 +284,27 @@ def split_message(msg: Message, max_len: int) -> list[Message]:
 _RECORD = re.compile(r"^(\d+)\t([A-Z]+)\t", re.MULTILINE)
 
 
+_DETAIL_PREFIXES = ("Socket Exception", "Response Details")
+
+
 def _own_warnings(captured: str, thread_id: int) -> list[str]:
-    """Warning/error records logged by this thread (other threads may send at the same time)."""
+    """Warnings/errors logged by this thread (others may send at the same time), plus apprise's
+    debug lines that carry the underlying reason (socket error, response body), clipped."""
     records = []
     marks = list(_RECORD.finditer(captured))
     for i, m in enumerate(marks):
+        if int(m.group(1)) != thread_id:
+            continue
         end = marks[i + 1].start() if i + 1 < len(marks) else len(captured)
-        if int(m.group(1)) == thread_id and m.group(2) in ("WARNING", "ERROR", "CRITICAL"):
-            records.append(captured[m.end() : end].strip())
+        text = " ".join(captured[m.end() : end].split())
+        if m.group(2) in ("WARNING", "ERROR", "CRITICAL") or text.startswith(_DETAIL_PREFIXES):
+            records.append(text[:300])
     return records
 
 
 def _capture() -> apprise.LogCapture:
-    return apprise.LogCapture(level=logging.WARNING, fmt="%(thread)d\t%(levelname)s\t%(message)s")
+    # DEBUG so the reason behind apprise's generic warning is seen; only our thread's lines are kept
+    return apprise.LogCapture(level=logging.DEBUG, fmt="%(thread)d\t%(levelname)s\t%(message)s")
 
 
 def _failure(url: str, reason: str) -> SendResult:

@@ -742,12 +742,723 @@ def _next_pager(channel: str, number: int, pages: int) -> str:
     return " ".join(parts)
 
 
+# --------------------------------------------------------------------------- site: hanweb
+
+
+def _art_path(column: int, day: str, ident: int) -> str:
+    year, month, dom = (int(x) for x in day.split("-"))
+    return f"/art/{year}/{month}/{dom}/art_{column}_{ident}.html"
+
+
+def _jpage_record(article: Article) -> str:
+    return (
+        f'<li><a href="{article.path}" title="{html.escape(article.title)}" target="_blank">'
+        f"{html.escape(_clip(article.title))}</a><span>{article.date}</span></li>"
+    )
+
+
+def _jpage_shell(site: Site, column: int, name: str, nav: list[tuple[str, str]], rows: list[Article]) -> str:
+    inline = "".join(f"<record><![CDATA[{_jpage_record(a)}]]></record>\n" for a in rows[:15])
+    query = f"page=1&webid=137&path=/&columnid={column}&unitid=12345&webname=%E5%A4%A7%E8%BF%9E%E5%B8%82%E5%8F%B8%E6%B3%95%E5%B1%80&permissiontype=0"
+    content = (
+        f"{crumb_html([(name, f'/col/col{column}/index.html')], ' > ')}\n"
+        f'<div class="list"><h2>{name}</h2><div id="{column}">'
+        f'<script type="text/xml"><datastore><nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?{query}"></a>]]></nextgroup>'
+        f"<recordset>\n{inline}</recordset></datastore></script></div></div>\n"
+        '<script type="text/javascript" src="/module/jslib/jquery/jpage/jquery.page.min.js"></script>\n'
+        f"<script>$(document).ready(function(){{$('#{column}').jpage({{dataStore: dataStore, perPage: 15, "
+        f"groupSize: 3, totalRecord: {len(rows)}, proxyUrl: '/module/web/jpage/dataproxy.jsp', col: 1, appid: 1, "
+        "showMode: 'full', barPosition: 'bottom'});});</script>"
+    )
+    return page_html(site, name, content, nav, {"ColumnName": name})
+
+
+def build_hanweb() -> Site:
+    """Hanweb JCMS: column shells with jpage config; rows from /module/web/jpage/dataproxy.jsp."""
+    rng = random.Random("hanweb")
+    site = Site("hanweb", "大连市司法局", "sfj.dl.gov.cn", "2102000025")
+    theme = Theme(body_class="zoom", crumb_sep=" > ", font_line="【字号：大 中 小】")
+    nav = [
+        ("首页", "/index.html"),
+        ("机构概况", "/col/col3941/index.html"),
+        ("通知公告", "/col/col3940/index.html"),
+        ("法治政府建设", "/col/col3945/index.html"),
+        ("政务公开", "/col/col3950/index.html"),
+    ]
+    t4, b4 = load_seed("004")
+    r4 = Article(
+        _art_path(3945, "2025-03-03", 2412458), t4, "2025-03-03", "15:26", "大连市司法局", b4, 2024, "004"
+    )
+    r3 = Article(
+        _art_path(3945, "2024-03-28", 2398120),
+        "大连市司法局2023年法治政府建设年度报告",
+        "2024-03-28",
+        "09:12",
+        "大连市司法局",
+        synthetic_report("大连市司法局", 2023, rng, "全市"),
+        2023,
+    )
+    rows: list[Article] = []
+    dates = spread_dates(rng, 56, "2023-01-01", "2025-06-30")
+    titles = near_miss_titles("大连市司法局", "大连市", 2024) + [
+        (f"大连市{t}", "法治 news") for t in LAW_TOPICS
+    ]
+    titles += [(f"大连市司法局{t}", "news") for t in NEWS_TOPICS]
+    misses = []
+    for i, (title, why) in enumerate(titles):
+        article = Article(
+            _art_path(3945, dates[i], 2400000 + i * 7),
+            title,
+            dates[i],
+            "10:00",
+            "大连市司法局",
+            near_miss_body(title),
+            note=why,
+        )
+        rows.append(article)
+        if why not in ("news", "法治 news"):
+            misses.append(article)
+    rows.insert(19, r4)  # record 20: beyond the 15 inline records
+    rows.insert(47, r3)  # record 48: needs the second dataproxy group (46-90)
+    notices = []
+    for i, (topic, day) in enumerate(
+        zip(NOTICE_TOPICS * 3, spread_dates(rng, 36, "2023-01-01", "2025-06-30"), strict=True)
+    ):
+        notices.append(
+            Article(
+                _art_path(3940, day, 2300000 + i * 13),
+                topic,
+                day,
+                "11:00",
+                "大连市司法局办公室",
+                news_body(topic, day),
+            )
+        )
+    for column, name, items in ((3945, "法治政府建设", rows), (3940, "通知公告", notices)):
+        site.put(f"/col/col{column}/index.html", _jpage_shell(site, column, name, nav, items))
+        site.put(
+            f"/_data/jpage_{column}.json",
+            json.dumps({"rows": [_jpage_record(a) for a in items]}, ensure_ascii=False, indent=1),
+        )
+        for i, article in enumerate(items):
+            crumbs = [(name, f"/col/col{column}/index.html")]
+            prev_next = (items[i - 1] if i else None, items[i + 1] if i + 1 < len(items) else None)
+            site.put(article.path, detail_html(site, article, crumbs, nav, theme, prev_next))
+    site.put(
+        "/col/col3941/index.html", simple_page(site, "机构概况", nav, "<p>大连市司法局是市政府工作部门。</p>")
+    )
+    site.put(
+        "/col/col3950/index.html",
+        simple_page(
+            site,
+            "政务公开",
+            nav,
+            '<a href="/col/col3945/index.html">法治政府建设</a> <a href="/col/col3940/index.html">通知公告</a>',
+        ),
+    )
+    home = (
+        f'<div class="box"><h3>通知公告</h3><ul>{list_items_html(notices[:6])}</ul></div>'
+        '<div class="search"><a href="/jrobotfront/search.action?webid=137&searchWord=">站内搜索</a></div>'
+    )
+    site.put("/index.html", page_html(site, "首页", home, nav, {"ColumnName": "首页"}))
+    add_common_pages(site, nav, decoy_draft(site, 2024))
+    site.put("/robots.txt", robots_txt(["/oa/", "/events/", "/jrobotfront/"]))
+    site.config["dynamic"] = [
+        {
+            "kind": "jpage",
+            "path": "/module/web/jpage/dataproxy.jsp",
+            "columns": {"3945": "_data/jpage_3945.json", "3940": "_data/jpage_3940.json"},
+        }
+    ]
+    site.reports = [r4, r3]
+    site.near_misses = misses
+    site.notes.append(
+        "seed 004 is record 20 of column 3945 (dataproxy group 1-45), the 2023 report record 48 (46-90)"
+    )
+    return site
+
+
+# --------------------------------------------------------------------------- site: gkmlpt
+
+
+def build_gkmlpt() -> Site:
+    """Guangdong gkmlpt: /gkmlpt/index + JSON API; one report only as PDF, one only as DOCX."""
+    rng = random.Random("gkmlpt")
+    site = Site("gkmlpt", "鹤山市人民政府", "www.heshan.gov.cn", "4407840001")
+    theme = Theme(body_class="article-content", font_line="【字体：大 中 小】")
+    nav = [
+        ("首页", "/index.html"),
+        ("走进鹤山", "/zjhs/index.html"),
+        ("政务动态", "/zwdt/index.html"),
+        ("政务公开", "/zwgk/index.html"),
+        ("政府信息公开目录", "/gkmlpt/index"),
+    ]
+    column = "/zwgk/xxgk/hsssfj/bmwj/content/"
+    t3, b3 = load_seed("003")
+    r3 = Article(f"{column}post_2795410.html", t3, "2023-03-15", "16:05", "鹤山市司法局", b3, 2022, "003")
+    pdf_text = synthetic_report("鹤山市司法局", 2023, rng, "全市")
+    r_pdf = Article(
+        f"{column}post_3012345.html",
+        "鹤山市司法局2023年法治政府建设年度报告",
+        "2024-03-20",
+        "10:30",
+        "鹤山市司法局",
+        ["鹤山市司法局2023年法治政府建设年度报告详见附件。"],
+        2023,
+        attachments=[("鹤山市司法局2023年法治政府建设年度报告.pdf", "/attachment/0/530/530112/3012345.pdf")],
+        note="body only in the PDF attachment",
+    )
+    docx_text = synthetic_report("鹤山市人民政府", 2021, rng, "全市")
+    r_docx = Article(
+        f"{column}post_2512345.html",
+        "鹤山市人民政府关于2021年度法治政府建设情况的报告",
+        "2022-03-30",
+        "17:45",
+        "鹤山市人民政府办公室",
+        ["现将《鹤山市人民政府关于2021年度法治政府建设情况的报告》予以公开，详见附件。"],
+        2021,
+        attachments=[
+            ("鹤山市人民政府关于2021年度法治政府建设情况的报告.docx", "/attachment/0/470/470881/2512345.docx")
+        ],
+        note="body only in the DOCX attachment",
+    )
+    site.put(r_pdf.attachments[0][1], make_pdf(r_pdf.title, pdf_text))
+    site.put(r_docx.attachments[0][1], make_docx(r_docx.title, docx_text))
+    articles: list[Article] = []
+    dates = spread_dates(rng, 30, "2021-06-01", "2025-06-30")
+    misses = []
+    titles = near_miss_titles("鹤山市司法局", "鹤山市", 2023) + [
+        (f"鹤山市司法局{t}", "news") for t in NEWS_TOPICS[:12]
+    ]
+    for i, (title, why) in enumerate(titles):
+        article = Article(
+            f"{column}post_{2600000 + i * 311}.html",
+            title,
+            dates[i],
+            "09:00",
+            "鹤山市司法局",
+            near_miss_body(title),
+            note=why,
+        )
+        articles.append(article)
+        if why != "news":
+            misses.append(article)
+    articles.insert(4, r_pdf)
+    articles.insert(13, r3)
+    articles.insert(21, r_docx)
+    for i, article in enumerate(articles):
+        crumbs = [("政务公开", "/zwgk/index.html"), ("部门文件", "/zwgk/xxgk/hsssfj/bmwj/index.html")]
+        site.put(article.path, detail_html(site, article, crumbs, nav, theme, (None, None)))
+    rows = [_gkmlpt_row(a, 300 + i) for i, a in enumerate(articles)]
+    site.put("/_data/gkmlpt_2.json", json.dumps({"rows": rows}, ensure_ascii=False, indent=1))
+    site.put("/_data/gkmlpt_7.json", json.dumps({"rows": rows[:3]}, ensure_ascii=False, indent=1))
+    config = (
+        "<script>window._CONFIG = {SID: 'HS755533', SITE_ID: 755533, "
+        "TREE: [{id: 2, name: '部门文件', parent: 0}, {id: 7, name: '工作报告', parent: 0}]};</script>"
+    )
+    content = (
+        f'<div id="app">信息公开目录加载中……</div>{config}<script src="/gkmlpt/static/js/app.js"></script>'
+    )
+    site.put(
+        "/gkmlpt/index", page_html(site, "政府信息公开目录", content, nav, {"ColumnName": "政府信息公开目录"})
+    )
+    recent = [a for a in articles if a.report_year is None][:5]
+    bmwj = f'<ul>{list_items_html(recent)}</ul><a class="more" href="/gkmlpt/index">更多&gt;&gt;</a>'
+    site.put("/zwgk/xxgk/hsssfj/bmwj/index.html", simple_page(site, "部门文件", nav, bmwj))
+    site.put(
+        "/zwgk/index.html",
+        simple_page(site, "政务公开", nav, '<a href="/zwgk/xxgk/hsssfj/bmwj/index.html">部门文件</a>'),
+    )
+    site.put("/zjhs/index.html", simple_page(site, "走进鹤山", nav, "<p>鹤山市位于珠江三角洲西部。</p>"))
+    site.put("/zwdt/index.html", simple_page(site, "政务动态", nav, "<p>暂无信息</p>"))
+    site.put(
+        "/index.html",
+        page_html(site, "首页", f"<div class='home'><ul>{list_items_html(recent[:3])}</ul></div>", nav),
+    )
+    add_common_pages(site, nav, decoy_draft(site, 2023))
+    site.put("/robots.txt", robots_txt(["/oa/", "/events/"]))
+    site.config["dynamic"] = [
+        {"kind": "gkmlpt", "path": "/gkmlpt/api/all/*", "sid": "HS755533", "page_size": 10,
+         "categories": {"2": "_data/gkmlpt_2.json", "7": "_data/gkmlpt_7.json"}},
+    ]  # fmt: skip
+    site.reports = [r3, r_pdf, r_docx]
+    site.near_misses = misses
+    site.notes.append(
+        "reports are reachable only through /gkmlpt/api/all/2 (10 rows a page; pages 0 and 1 equal)"
+    )
+    return site
+
+
+def _gkmlpt_row(article: Article, number: int) -> dict[str, Any]:
+    from datetime import datetime, timedelta, timezone
+
+    stamp = datetime.fromisoformat(f"{article.date}T{article.clock}").replace(
+        tzinfo=timezone(timedelta(hours=8))
+    )
+    return {
+        "id": int(re.sub(r"\D", "", article.path.rsplit("_", 1)[-1])),
+        "title": article.title,
+        "document_number": f"鹤司〔{article.date[:4]}〕{number % 50}号",
+        "identifier": f"007061234/{article.date[:4]}-{number:05d}",
+        "publisher": article.source,
+        "date": int(stamp.timestamp()),
+        "url": article.path,
+        "attachment": [
+            {
+                "name": name,
+                "mime": "application/pdf" if path.endswith(".pdf") else "application/msword",
+                "url": path,
+            }
+            for name, path in article.attachments
+        ],
+        "is_expired": False,
+        "is_abolished": False,
+    }
+
+
+def make_pdf(title: str, paragraphs: list[str]) -> bytes:
+    """A small valid text PDF (CID font, Identity-H, ToUnicode) written by hand: no dependencies."""
+    lines = [title, ""]
+    for paragraph in paragraphs:
+        lines.extend(paragraph[i : i + 38] for i in range(0, len(paragraph), 38))
+    pages = chunk(lines, 50)
+    objects: dict[int, bytes] = {}
+    font_id, descendant_id, tounicode_id, descriptor_id = 3, 4, 5, 6
+    kids = []
+    next_id = 7
+    used = {ord(ch) >> 8 for line in lines for ch in line}
+    for page_lines in pages:
+        stream = ["BT", "/F1 12 Tf", "14 TL", "50 800 Td"]
+        for line in page_lines:
+            stream.append("<" + "".join(f"{ord(ch):04X}" for ch in line) + "> Tj T*")
+        stream.append("ET")
+        content = "\n".join(stream).encode("ascii")
+        content_id, page_id = next_id, next_id + 1
+        next_id += 2
+        objects[content_id] = b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"
+        objects[page_id] = (
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
+            b"/Contents %d 0 R >>" % content_id
+        )
+        kids.append(page_id)
+    objects[1] = b"<< /Type /Catalog /Pages 2 0 R >>"
+    objects[2] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
+        " ".join(f"{k} 0 R" for k in kids).encode(),
+        len(kids),
+    )
+    objects[font_id] = (
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /Identity-H "
+        b"/DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>" % (descendant_id, tounicode_id)
+    )
+    objects[descendant_id] = (
+        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo << /Registry (Adobe) "
+        b"/Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /DW 1000 >>" % descriptor_id
+    )
+    objects[descriptor_id] = (
+        b"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 4 /FontBBox [0 -200 1000 900] "
+        b"/ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 80 >>"
+    )
+    ranges = [f"<{hi:02X}00> <{hi:02X}FF> <{hi:02X}00>" for hi in sorted(used)]
+    blocks = "\n".join(
+        f"{len(part)} beginbfrange\n" + "\n".join(part) + "\nendbfrange" for part in chunk(ranges, 100)
+    )
+    cmap = (
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+        "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+        "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+        f"{blocks}\nendcmap\nCMapName currentdict /CMap defineresource pop\nend\nend"
+    ).encode("ascii")
+    objects[tounicode_id] = b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream"
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = {}
+    for number in sorted(objects):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n"
+    xref = len(out)
+    size = max(objects) + 1
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
+    for number in range(1, size):
+        out += b"%010d 00000 n \n" % offsets[number]
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
+    return bytes(out)
+
+
+def make_docx(title: str, paragraphs: list[str]) -> bytes:
+    """A DOCX made with python-docx, re-zipped with fixed timestamps so builds are identical."""
+    from datetime import datetime
+
+    import docx
+
+    document = docx.Document()
+    document.core_properties.created = datetime(2022, 3, 30, 9, 0, 0)
+    document.core_properties.modified = datetime(2022, 3, 30, 9, 0, 0)
+    document.core_properties.last_modified_by = "fzwatch"
+    document.core_properties.author = "fzwatch"
+    document.add_heading(title, level=1)
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    raw = io.BytesIO()
+    document.save(raw)
+    fixed = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(raw.getvalue())) as source,
+        zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in sorted(source.infolist(), key=lambda i: i.filename):
+            stable = zipfile.ZipInfo(info.filename, date_time=(2022, 3, 30, 9, 0, 0))
+            stable.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(stable, source.read(info.filename))
+    return fixed.getvalue()
+
+
+# --------------------------------------------------------------------------- site: dedecms
+
+
+def _gbk(text: str) -> bytes:
+    return text.encode("gbk", errors="xmlcharrefreplace")
+
+
+def build_dedecms() -> Site:
+    """DedeCMS county site: plus/list.php?tid=N&PageNo=…, GBK bytes, numbers split across tags."""
+    rng = random.Random("dedecms")
+    site = Site("dedecms", "平阳县司法局", "sfj.pingyang.gov.cn", "3303260012")
+    theme = Theme(body_class="content", crumb_sep=" > ", font_line="字号：[ 大 中 小 ]")
+    nav = [
+        ("首页", "/index.html"),
+        ("通知公告", "/plus/list.php?tid=2"),
+        ("法治建设", "/plus/list.php?tid=5"),
+        ("依法行政", "/plus/list.php?tid=5"),
+    ]
+    r1 = Article(
+        "/a/fzjs/20240318/1203.html",
+        "平阳县2023年法治政府建设情况报告",
+        "2024-03-18",
+        "11:02",
+        "平阳县司法局",
+        synthetic_report("平阳县人民政府", 2023, rng),
+        2023,
+        note="GBK, charset declared in <meta>",
+    )
+    r2 = Article(
+        "/a/fzjs/20230310/987.html",
+        "平阳县司法局关于2022年度法治政府建设情况的报告",
+        "2023-03-10",
+        "08:40",
+        "平阳县司法局",
+        synthetic_report("平阳县司法局", 2022, rng),
+        2022,
+        note="GBK without any charset declaration; numbers split across inline tags",
+    )
+    items = []
+    dates = spread_dates(rng, 40, "2022-01-01", "2025-06-30")
+    titles = near_miss_titles("平阳县司法局", "平阳县", 2023) + [
+        (f"平阳县{t}", "法治 news") for t in LAW_TOPICS * 3
+    ]
+    misses = []
+    for i, (title, why) in enumerate(titles[:34]):
+        day = dates[i]
+        article = Article(
+            f"/a/fzjs/{day.replace('-', '')}/{1300 + i}.html",
+            title,
+            day,
+            "09:00",
+            "平阳县司法局",
+            near_miss_body(title),
+            note=why,
+        )
+        items.append(article)
+        if why != "法治 news":
+            misses.append(article)
+    items.insert(13, r2)  # page 2
+    items.insert(24, r1)  # page 3
+    size = 10
+    pages = chunk(items, size)
+    total = len(items)
+    for number, page_items in enumerate(pages, start=1):
+        pager = _dede_pager(5, number, len(pages), total)
+        crumbs = [("法治建设", "/plus/list.php?tid=5")]
+        body = list_page_html(site, "法治建设", crumbs, nav, page_items, pager, theme, charset="gb2312")
+        site.put(
+            "/plus/list.php", _gbk(body), _canonical_query(f"tid=5&TotalResult={total}&PageNo={number}", [])
+        )
+        if number == 1:
+            site.put("/plus/list.php", _gbk(body), "tid=5")
+    for i, article in enumerate(items):
+        declared = article is not r2 and i % 2 == 0
+        crumbs = [("法治建设", "/plus/list.php?tid=5")]
+        prev_next = (items[i - 1] if i else None, items[i + 1] if i + 1 < len(items) else None)
+        page = detail_html(
+            site,
+            article,
+            crumbs,
+            nav,
+            theme,
+            prev_next,
+            charset="gb2312" if declared else None,
+            split_numbers=True,
+        )
+        site.put(article.path, _gbk(page))
+    notices = [
+        Article(
+            f"/a/tzgg/2024{i + 1:02d}05/{800 + i}.html",
+            t,
+            f"2024-{i + 1:02d}-05",
+            "10:00",
+            "平阳县司法局",
+            news_body(t, f"2024-{i + 1:02d}-05"),
+        )
+        for i, t in enumerate(NOTICE_TOPICS)
+    ]
+    site.put(
+        "/plus/list.php",
+        _gbk(
+            list_page_html(
+                site,
+                "通知公告",
+                [("通知公告", "/plus/list.php?tid=2")],
+                nav,
+                notices,
+                "",
+                theme,
+                charset="gb2312",
+            )
+        ),
+        "tid=2",
+    )
+    for article in notices:
+        site.put(
+            article.path,
+            _gbk(
+                detail_html(site, article, [("通知公告", "/plus/list.php?tid=2")], nav, theme, charset=None)
+            ),
+        )
+    home = f"<div class='box'><h3>通知公告</h3><ul>{list_items_html(notices[:6])}</ul></div>"
+    site.put("/index.html", _gbk(page_html(site, "首页", home, nav, charset="gb2312")))
+    add_common_pages(site, nav, decoy_draft(site, 2023))
+    site.put("/robots.txt", robots_txt(["/oa/", "/events/", "/member/"]))
+    site.config["charset"] = None  # no charset in Content-Type: pages must be sniffed
+    site.reports = [r1, r2]
+    site.near_misses = misses
+    return site
+
+
+def _dede_pager(tid: int, number: int, pages: int, total: int) -> str:
+    def href(n: int) -> str:
+        return f"list.php?tid={tid}&TotalResult={total}&PageNo={n}"
+
+    parts = [f'<li><a href="{href(1)}">首页</a></li>']
+    if number > 1:
+        parts.append(f'<li><a href="{href(number - 1)}">上一页</a></li>')
+    for n in range(1, pages + 1):
+        parts.append(
+            f'<li class="thisclass">{n}</li>' if n == number else f'<li><a href="{href(n)}">{n}</a></li>'
+        )
+    if number < pages:
+        parts.append(f'<li><a href="{href(number + 1)}">下一页</a></li>')
+    parts.append(f'<li><a href="{href(pages)}">末页</a></li>')
+    parts.append(
+        f'<li><span class="pageinfo">共 <strong>{pages}</strong>页<strong>{total}</strong>条</span></li>'
+    )
+    return f'<ul class="pagelist">{"".join(parts)}</ul>'
+
+
+# --------------------------------------------------------------------------- site: jsonapi
+
+
+def build_jsonapi() -> Site:
+    """An empty-shell list page whose rows come from a JSON API (declared in site.json "registry")."""
+    rng = random.Random("jsonapi")
+    site = Site("jsonapi", "瑞安市人民政府", "www.ruian.gov.cn", "3303810001")
+    theme = Theme(body_class="article-body")
+    nav = [("首页", "/index.html"), ("信息公开", "/xxgk/index.html"), ("法治政府", "/xxgk/fzzf/index.html")]
+    reports = [
+        Article("/xxgk/fzzf/content_1017.html", "瑞安市人民政府关于2023年度法治政府建设情况的报告", "2024-03-27", "16:30",
+                "瑞安市人民政府办公室", synthetic_report("瑞安市人民政府", 2023, rng, "全市"), 2023),
+        Article("/xxgk/fzzf/content_1004.html", "瑞安市司法局2022年法治政府建设年度报告", "2023-02-21", "10:10",
+                "瑞安市司法局", synthetic_report("瑞安市司法局", 2022, rng, "全市"), 2022),
+    ]  # fmt: skip
+    items = []
+    misses = []
+    dates = spread_dates(rng, 40, "2022-01-01", "2025-06-30")
+    titles = near_miss_titles("瑞安市", "瑞安市", 2023) + [(f"瑞安市{t}", "法治 news") for t in LAW_TOPICS + NEWS_TOPICS]
+    for i, (title, why) in enumerate(titles):
+        article = Article(
+            f"/xxgk/fzzf/content_{1100 + i}.html",
+            title,
+            dates[i],
+            "09:00",
+            "瑞安市司法局",
+            near_miss_body(title),
+            note=why,
+        )
+        items.append(article)
+        if why != "法治 news":
+            misses.append(article)
+    items.insert(6, reports[0])
+    items.insert(14, reports[1])
+    for article in items:
+        site.put(
+            article.path, detail_html(site, article, [("法治政府", "/xxgk/fzzf/index.html")], nav, theme)
+        )
+    rows = [
+        {"id": i + 1, "title": a.title, "url": a.path, "publishTime": f"{a.date} {a.clock}:00"}
+        for i, a in enumerate(items)
+    ]
+    site.put("/_data/list.json", json.dumps({"rows": rows}, ensure_ascii=False, indent=1))
+    shell = (
+        f'{crumb_html([("法治政府", "/xxgk/fzzf/index.html")], " > ")}<div class="list"><h2>法治政府</h2>'
+        '<ul id="list"></ul><div id="pager"></div></div>\n'
+        "<script>function render(res){var html='';$.each(res.data.list,function(i,r){html+='<li><a href=\"'+r.url+'\">'"
+        "+r.title+'</a><span>'+r.publishTime.substr(0,10)+'</span></li>'});$('#list').html(html);}\n"
+        "$.ajax({url: '/api/content/list?channelId=12&pageNo=1&pageSize=10', type: 'GET', dataType: 'json', success: render});</script>"
+    )
+    site.put("/xxgk/fzzf/index.html", page_html(site, "法治政府", shell, nav, {"ColumnName": "法治政府"}))
+    site.put(
+        "/xxgk/index.html", simple_page(site, "信息公开", nav, '<a href="/xxgk/fzzf/index.html">法治政府</a>')
+    )
+    site.put(
+        "/index.html", page_html(site, "首页", '<a href="/xxgk/fzzf/index.html">法治政府建设专栏</a>', nav)
+    )
+    add_common_pages(site, nav, decoy_draft(site, 2023))
+    site.put("/robots.txt", robots_txt(["/oa/", "/events/"]))
+    site.config["dynamic"] = [
+        {"kind": "json_list", "path": "/api/content/list", "data": "_data/list.json", "page_size": 10}
+    ]
+    site.config["registry"] = {
+        "list_api": {
+            "url": "/api/content/list?channelId=12&pageNo={page}&pageSize=10",
+            "items": "data.list",
+            "fields": {"title": "title", "url": "url", "date": "publishTime"},
+            "total": "total",
+        }
+    }
+    site.reports = reports
+    site.near_misses = misses
+    site.notes.append(
+        "the list page is an empty shell; rows only come from /api/content/list (4 pages of 10)"
+    )
+    return site
+
+
+# --------------------------------------------------------------------------- site: traps
+
+
+def build_traps() -> Site:
+    """Crawler traps around one real report: calendar, session ids, repeating list, loops, 5 MB, binary."""
+    rng = random.Random("traps")
+    site = Site("traps", "文成县人民政府", "www.wencheng.gov.cn", "3303280001")
+    theme = Theme(body_class="TRS_Editor")
+    nav = [("首页", "/index.html"), ("法治政府建设", "/fzzf/index.html"), ("新闻", "/news/index.html")]
+    report = Article(
+        "/fzzf/202403/t20240320_5001.html",
+        "文成县2023年法治政府建设年度报告",
+        "2024-03-20",
+        "14:00",
+        "文成县人民政府办公室",
+        synthetic_report("文成县人民政府", 2023, rng),
+        2023,
+    )
+    miss_title, why = near_miss_titles("文成县", "文成县", 2023)[4]
+    miss = Article(
+        "/fzzf/202404/t20240402_5002.html",
+        miss_title,
+        "2024-04-02",
+        "09:00",
+        "文成县司法局",
+        near_miss_body(miss_title),
+        note=why,
+    )
+    for article in (report, miss):
+        site.put(article.path, detail_html(site, article, [("法治政府建设", "/fzzf/index.html")], nav, theme))
+    fzzf = list_page_html(
+        site, "法治政府建设", [("法治政府建设", "/fzzf/index.html")], nav, [miss, report], "", theme
+    )
+    fzzf = fzzf.replace(
+        "<!--LIST-->",
+        f'<!--LIST-->\n<li><a href="{report.path};jsessionid=8F3A2B1C9D">{report.title}</a></li>',
+    )
+    site.put("/fzzf/index.html", fzzf)
+    news = [
+        Article(
+            f"/news/2024{i + 1:02d}/t2024{i + 1:02d}10_{6000 + i}.html",
+            f"文成县{t}",
+            f"2024-{i + 1:02d}-10",
+            "10:00",
+            "文成县融媒体中心",
+            news_body(t, f"2024-{i + 1:02d}-10"),
+        )
+        for i, t in enumerate(NEWS_TOPICS[:8])
+    ]
+    for article in news:
+        site.put(article.path, detail_html(site, article, [("新闻", "/news/index.html")], nav, theme))
+    site.put(
+        "/news/index.html", list_page_html(site, "新闻", [("新闻", "/news/index.html")], nav, news, "", theme)
+    )
+    site.put(
+        "/_data/repeat.json",
+        json.dumps(
+            {"rows": [{"url": a.path, "title": a.title, "date": a.date} for a in news[:5]]},
+            ensure_ascii=False,
+            indent=1,
+        ),
+    )
+    site.put("/download/data.html", bytes(random.Random("binary").randrange(256) for _ in range(4096)))
+    traps = [
+        ("活动日历", "/events/?month=2024-03"),
+        ("新闻（会话）", "/news/index.html;jsessionid=0A1B2C3D4E"),
+        ("新闻（会话2）", "/news/index.html?JSESSIONID=ZZZ999&utm_source=wx"),
+        ("新闻（会话3）", "/news/index.html?PHPSESSID=abc123"),
+        ("动态列表", "/repeat/list.html?page=1"),
+        ("跳转", "/loop/a"),
+        ("专题大页面", "/big.html"),
+        ("数据下载", "/download/data.html"),
+        ("已删除页面", "/missing/1.html"),
+        ("旧版栏目", "/missing/old/index.html"),
+        (
+            "文成县2023年法治政府建设年度报告（镜像）",
+            "http://mirror.example.invalid/fzzf/202403/t20240320_5001.html",
+        ),
+        ("内部", "/private/index.html"),
+    ]
+    links = "".join(f'<li><a href="{href}">{html.escape(text)}</a></li>' for text, href in traps)
+    site.put(
+        "/index.html", page_html(site, "首页", f"<ul class='links'>{links}</ul>", nav, {"ColumnName": "首页"})
+    )
+    site.put(
+        "/private/index.html",
+        simple_page(site, "内部", nav, '<a href="/private/calendar/?month=2024-03">日历</a>'),
+    )
+    add_common_pages(site, nav, decoy_draft(site, 2023))
+    site.put("/robots.txt", robots_txt(["/oa/", "/private/"]))
+    site.config["ignore_params"] = ["jsessionid", "phpsessid", "utm_source"]
+    site.config["dynamic"] = [
+        {"kind": "calendar", "path": "/events/"},
+        {"kind": "calendar", "path": "/private/calendar/"},
+        {"kind": "repeat_list", "path": "/repeat/list.html", "data": "_data/repeat.json"},
+        {"kind": "redirect_loop", "path": "/loop/*"},
+        {"kind": "big", "path": "/big.html", "size": 5 * 1024 * 1024},
+    ]
+    site.config["content_types"] = {"/download/": "text/html; charset=utf-8"}
+    site.reports = [report]
+    site.near_misses = [miss]
+    site.notes.append(
+        "traps: /events/ calendar (endless), ;jsessionid/?JSESSIONID variants, /repeat/ list, /loop/ redirects, 5 MB /big.html, binary /download/data.html, 404s, off-site mirror"
+    )
+    return site
+
+
 # --------------------------------------------------------------------------- writing
 
 
 BUILDERS: dict[str, Callable[[], Site]] = {
     "trs": build_trs,
     "nextpage": build_nextpage,
+    "hanweb": build_hanweb,
+    "gkmlpt": build_gkmlpt,
+    "dedecms": build_dedecms,
+    "jsonapi": build_jsonapi,
+    "traps": build_traps,
 }
 
 
@@ -790,8 +1501,6 @@ def main(argv: list[str] | None = None) -> None:
         path = write_site(BUILDERS[name]())
         print(f"wrote {path} ({sum(1 for _ in path.rglob('*') if _.is_file())} files)")
 
-
-_unused = (io, zipfile, _canonical_query)
 
 if __name__ == "__main__":
     main()

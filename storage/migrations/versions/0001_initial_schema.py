@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 23:59:25.742107
+Create Date: 2026-11-23 00:02:46.399990
 """
 from alembic import op
 import sqlalchemy as sa
@@ -54,6 +54,7 @@ def upgrade() -> None:
     sa.Column('trigger', sa.String(length=20), nullable=False),
     sa.Column('stats', sa.JSON(), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('owner', sa.String(length=120), nullable=True),
     sa.ForeignKeyConstraint(['site_id'], ['sites.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )

@@ -1,0 +1,59 @@
+"""docs/alerts.md stays true: every example re-renders identically, every kind is documented,
+and the YAML example loads."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from scheduler.alerts.filters import parse_subscriptions
+from scheduler.alerts.messages import EVENT_KINDS, render_digest, render_event
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "alerts.md"
+TEXT = DOC.read_text(encoding="utf-8")
+
+_EXAMPLE = re.compile(
+    r"<!-- (?P<what>example|digest-example): (?P<args>[^>]*?) -->\n```json\n(?P<payload>.*?)\n```\n\n"
+    r"```(?P<fmt>\w+)\n(?P<title>[^\n]*)\n\n(?P<body>.*?)\n```",
+    re.DOTALL,
+)
+EXAMPLES = list(_EXAMPLE.finditer(TEXT))
+
+
+def test_examples_were_found() -> None:
+    kinds = {m.group("args").split()[0] for m in EXAMPLES if m.group("what") == "example"}
+    assert kinds == set(EVENT_KINDS)
+    assert any(m.group("what") == "digest-example" for m in EXAMPLES)
+
+
+@pytest.mark.parametrize("match", EXAMPLES, ids=lambda m: m.group("args"))
+def test_example_matches_renderer(match: re.Match[str]) -> None:
+    data = json.loads(match.group("payload"))
+    fmt = match.group("fmt")
+    if match.group("what") == "example":
+        kind, declared_fmt = match.group("args").split()
+        assert declared_fmt == fmt
+        msg = render_event(kind, data, fmt)  # type: ignore[arg-type]
+    else:
+        declared_fmt, period = match.group("args").split(maxsplit=1)
+        msg = render_digest([tuple(x) for x in data], fmt, period)  # type: ignore[arg-type, misc]
+    assert (msg.title, msg.body) == (match.group("title"), match.group("body")), "regenerate docs/alerts.md"
+
+
+def test_every_kind_in_the_table() -> None:
+    for kind, label in EVENT_KINDS.items():
+        assert f"| `{kind}` | {label} |" in TEXT
+
+
+def test_yaml_example_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    block = TEXT.split("<!-- yaml-example -->\n```yaml\n", 1)[1].split("\n```", 1)[0]
+    for name in ("DINGTALK_SECRET", "DINGTALK_TOKEN", "QQ_MAIL_AUTH_CODE", "WECOM_BOT_KEY"):
+        monkeypatch.setenv(name, "abc123")
+    subs = parse_subscriptions(yaml.safe_load(block), "docs/alerts.md")
+    assert [s["name"] for s in subs] == ["大连司法局", "浙江复议指标周报", "运维"]
+    assert subs[1]["mode"] == "digest" and subs[1]["digest"]["weekday"] == "mon"

@@ -1,0 +1,30 @@
+"""Quality gate: fails when a parser score drops below its pinned floor (tests/eval/baseline.json)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.eval.score import BASELINE, score
+
+
+@pytest.fixture(scope="module")
+def scores() -> dict[str, float]:
+    return score()
+
+
+BASELINE_ITEMS = [(k, v) for k, v in json.loads(BASELINE.read_text(encoding="utf-8")).items() if isinstance(v, dict)]
+
+
+@pytest.mark.parametrize(("metric", "bound"), BASELINE_ITEMS, ids=[k for k, _ in BASELINE_ITEMS])
+def test_score_within_floor(scores: dict[str, float], metric: str, bound: dict[str, float]) -> None:
+    value = scores[metric]
+    if "min" in bound:
+        assert value >= bound["min"], f"{metric} fell to {value:.4f} (floor {bound['min']})"
+    if "max" in bound:
+        assert value <= bound["max"], f"{metric} rose to {value:.4f} (ceiling {bound['max']})"
+
+
+def test_we_beat_plain_trafilatura(scores: dict[str, float]) -> None:
+    assert scores["body_f1_mean"] > scores["body_f1_mean_trafilatura"]
