@@ -15,10 +15,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import trafilatura  # noqa: E402
+import trafilatura
 
-from parsers import parse_page  # noqa: E402
-from tests.eval.corpus import fixture_cases, realpage_cases  # noqa: E402
+from parsers import parse_page
+from tests.eval.corpus import fixture_cases, realpage_cases
 
 
 def _rate(fn, pages: list, rounds: int) -> float:

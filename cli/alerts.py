@@ -7,8 +7,7 @@ import click
 from cli.context import Ctx, pass_ctx, print_json, print_table, user_errors
 from storage.subscriptions import add_subscription, deactivate_subscription, get_subscription, list_subscriptions
 
-EVENT_KINDS = ["new_report", "report_revised", "indicator_changed", "report_overdue", "report_published_late",
-               "site_failing", "site_blocked", "site_recovered"]
+from scheduler.alerts import EVENT_KINDS
 
 
 def _split(values: tuple[str, ...]) -> list[str] | None:
@@ -17,7 +16,7 @@ def _split(values: tuple[str, ...]) -> list[str] | None:
 
 
 def _check_events(events: list[str] | None) -> None:
-    unknown = sorted(set(events or []) - set(EVENT_KINDS))
+    unknown = sorted(set(events or []) - set(EVENT_KINDS))  # EVENT_KINDS: kind -> Chinese label
     if unknown:
         raise click.BadParameter(f"unknown event(s) {', '.join(unknown)}; choose from {', '.join(EVENT_KINDS)}",
                                  param_hint="--event")

@@ -54,7 +54,11 @@ def validate_site(entry: Any, where: str = "site") -> dict[str, Any]:
             raise RegistryError(f"{where}: missing '{required}'")
     urls = entry["start_urls"]
     urls = [urls] if isinstance(urls, str) else list(urls)
-    urls = [check_url(u) for u in urls]
+    try:
+        urls = [check_url(u) for u in urls]
+        interval = parse_duration(entry.get("interval", "1d"))
+    except RegistryError as exc:
+        raise RegistryError(f"{where}: {exc}") from None
     site_id = str(entry.get("id") or site_id_from_url(urls[0]))
     if not SITE_ID.match(site_id):
         raise RegistryError(f"{where}: invalid id {site_id!r} (lowercase letters, digits, - and _)")
@@ -66,7 +70,7 @@ def validate_site(entry: Any, where: str = "site") -> dict[str, Any]:
         "name": str(entry["name"]).strip(),
         "region": str(entry.get("region") or "").strip(),
         "start_urls": urls,
-        "interval_seconds": parse_duration(entry.get("interval", "1d")),
+        "interval_seconds": interval,
         "cron": entry.get("cron"),
         "enabled": bool(entry.get("enabled", True)),
         "options": options,

@@ -31,16 +31,11 @@ def test_examples_were_found() -> None:
 
 @pytest.mark.parametrize("match", EXAMPLES, ids=lambda m: m.group("args"))
 def test_example_matches_renderer(match: re.Match[str]) -> None:
-    data = json.loads(match.group("payload"))
-    fmt = match.group("fmt")
-    if match.group("what") == "example":
-        kind, declared_fmt = match.group("args").split()
-        assert declared_fmt == fmt
-        msg = render_event(kind, data, fmt)  # type: ignore[arg-type]
-    else:
-        declared_fmt, period = match.group("args").split(maxsplit=1)
-        msg = render_digest([tuple(x) for x in data], fmt, period)  # type: ignore[arg-type, misc]
-    assert (msg.title, msg.body) == (match.group("title"), match.group("body")), "regenerate docs/alerts.md"
+    declared_fmt = match.group("args").split()[1 if match.group("what") == "example" else 0]
+    assert declared_fmt == match.group("fmt")
+    assert _render(match) == (match.group("title"), match.group("body")), (
+        "docs/alerts.md is stale: run `python -m tests.test_alerts_docs`"
+    )
 
 
 def test_every_kind_in_the_table() -> None:
@@ -57,3 +52,29 @@ def test_yaml_example_loads(monkeypatch: pytest.MonkeyPatch) -> None:
     subs = parse_subscriptions(yaml.safe_load(block), "docs/alerts.md")
     assert [s["name"] for s in subs] == ["大连司法局", "浙江复议指标周报", "运维"]
     assert subs[1]["mode"] == "digest" and subs[1]["digest"]["weekday"] == "mon"
+
+
+def _render(match: re.Match[str]) -> tuple[str, str]:
+    data, fmt = json.loads(match.group("payload")), match.group("fmt")
+    if match.group("what") == "example":
+        msg = render_event(match.group("args").split()[0], data, fmt)  # type: ignore[arg-type]
+    else:
+        period = match.group("args").split(maxsplit=1)[1]
+        msg = render_digest([tuple(x) for x in data], fmt, period)  # type: ignore[arg-type, misc]
+    return msg.title, msg.body
+
+
+def regenerate() -> None:
+    """Rewrite every rendered example in docs/alerts.md from its payload: `python -m tests.test_alerts_docs`."""
+
+    def fix(match: re.Match[str]) -> str:
+        title, body = _render(match)
+        start, end = match.start("title") - match.start(), match.end("body") - match.start()
+        whole = match.group(0)
+        return whole[:start] + f"{title}\n\n{body}" + whole[end:]
+
+    DOC.write_text(_EXAMPLE.sub(fix, TEXT), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    regenerate()

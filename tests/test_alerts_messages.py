@@ -197,7 +197,7 @@ def test_digest_groups_by_kind_in_registry_order() -> None:
     assert msg.title == "【fzwatch 汇总】3月28日 共4条（新报告2、指标变化1、站点抓取失败1）"
     body = msg.body
     assert body.index("【新报告】（2）") < body.index("【指标变化】（1）") < body.index("【站点抓取失败】（1）")
-    assert "温州市人民政府" in body and REPORT["url"] in body
+    assert "温州市人民政府" in body and str(REPORT["url"]) in body
     assert "行政复议纠错率：27% → 18.1%" in body
 
 

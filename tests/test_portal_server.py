@@ -109,7 +109,11 @@ def crawl(server: PortalServer, budget: int = 400) -> CrawlResult:
         for link in listing.links:
             result.links.setdefault(link.url, link)
         pages = set(listing.pagination)
-        follow = [(link.url, link_priority(link, site=home), "html") for link in listing.links if link.url not in pages]
+        follow = [
+            (link.url, link_priority(link, site=home), "html")
+            for link in listing.links
+            if link.url not in pages
+        ]
         signature = frozenset(link.url for link in listing.links) - pages
         if signature not in signatures:  # a listing that repeats itself stops paging here
             follow += [(page, -task.rank, "html") for page in listing.pagination]
@@ -312,17 +316,142 @@ def test_nextpage_list_follows_next_and_last(portal: PortalServer) -> None:
     assert where == {"2020年度新蒲新区法治政府建设 工作报告": 3, "城东镇2023年度法治政府建设情况报告": 5}
 
 
-@pytest.mark.parametrize("portal", ["trs", "nextpage"], indirect=True)
+@pytest.mark.parametrize(
+    "portal", ["trs", "nextpage", "hanweb", "gkmlpt", "dedecms", "jsonapi"], indirect=True
+)
 def test_every_report_is_reachable_from_the_home_page(portal: PortalServer) -> None:
     result = crawl(portal)
     _assert_reports_found(portal, portal.name, result)
-    assert len(result.fetched) < 400
+    assert len(result.fetched) < 400  # the crawl ends by itself: no endless pagination
+
+
+@pytest.mark.parametrize("portal", ["traps"], indirect=True)
+def test_traps_site_report_found_and_traps_contained(portal: PortalServer) -> None:
+    result = crawl(portal, budget=150)
+    _assert_reports_found(portal, "traps", result)
+    assert portal.count("/repeat/") == 2  # page 2 repeats page 1: paging stops
+    assert not any("mirror.example.invalid" in url for url in result.fetched)
+    assert canonical_url(portal.url("/fzzf/202403/t20240320_5001.html;jsessionid=8F3A2B1C9D")) in result.links
+    assert portal.count("/news/index.html") == 1  # session-id variants are one page
+    assert portal.count("/private/") == 0
+
+
+@pytest.mark.parametrize("portal", ["traps"], indirect=True)
+def test_traps_endpoints(portal: PortalServer) -> None:
+    big = fetch(portal.url("/big.html"))
+    assert big.status == 200 and len(big.body) == MAX_BODY + 1  # we stopped reading
+    assert portal.requests[-1].bytes_sent == 5 * 1024 * 1024
+    loop = fetch(portal.url("/loop/a"))
+    assert (loop.status, loop.headers["Location"]) == (302, "/loop/b")
+    binary = fetch(portal.url("/download/data.html"))
+    assert binary.headers["Content-Type"].startswith("text/html") and b"\x00" in binary.body
+    assert read_listing(portal.url("/download/data.html"), binary.body, binary.headers).links == []
+    calendar = read_listing(
+        portal.url("/events/?month=2024-12"), fetch(portal.url("/events/?month=2024-12")).body
+    )
+    assert portal.url("/events/?month=2025-01") in [link.url for link in calendar.links]
+    assert fetch(portal.url("/missing/1.html")).status == 404
+
+
+@pytest.mark.parametrize("portal", ["hanweb"], indirect=True)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_hanweb_dataproxy(portal: PortalServer, method: str) -> None:
+    shell = read_listing(
+        portal.url("/col/col3945/index.html"), fetch(portal.url("/col/col3945/index.html")).body
+    )
+    assert len([link for link in shell.links if "/art/" in link.url]) == 15  # inline records
+    first = shell.api_requests[0]
+    url, data = first.url, None
+    if method == "POST":  # the Hanweb way: record range in the query, column in the form body
+        url, _, form = first.url.partition("&appid")
+        data = ("appid" + form).encode()
+    got = fetch(url, data=data)
+    records = read_jpage_records(first.url, got.body)
+    assert len(records.links) == 45
+    assert any(link.url.endswith("art_3945_2412458.html") for link in records.links)
+    assert [r.url.split("startrecord=")[1].split("&")[0] for r in records.api_requests] == ["46"]
+    portal.add_jpage_record(
+        "3945", '<li><a href="/art/2025/4/1/art_3945_9.html">新报告</a><span>2025-04-01</span></li>'
+    )
+    again = read_jpage_records(first.url, fetch(url, data=data).body)
+    assert again.links[0].text == "新报告"
+
+
+@pytest.mark.parametrize("portal", ["gkmlpt"], indirect=True)
+def test_gkmlpt_api(portal: PortalServer) -> None:
+    index = read_listing(portal.url("/gkmlpt/index"), fetch(portal.url("/gkmlpt/index")).body)
+    api = index.api_requests[0].url
+    assert api == portal.url("/gkmlpt/api/all/2?page=1&sid=HS755533")
+    page0 = fetch(api.replace("page=1", "page=0")).body
+    assert page0 == fetch(api).body  # pages 0 and 1 are the same
+    first = read_gkmlpt(api, page0)
+    assert len(first.links) == 10 and len(first.api_requests) == 2
+    every = {
+        link.url
+        for r in [api, *(x.url for x in first.api_requests)]
+        for link in read_gkmlpt(r, fetch(r).body).links
+    }
+    assert len(every) == 25
+    pdf_url = portal.url("/attachment/0/530/530112/3012345.pdf")
+    assert pdf_url in read_gkmlpt(api, page0).attachments
+    assert fetch(pdf_url).body.startswith(b"%PDF-1.4")
+    assert fetch(portal.url("/gkmlpt/api/all/2?page=1&sid=wrong")).body.startswith(
+        b'{"classify":{"post_count":0}'
+    )
+
+
+def test_attachments_carry_the_report_text() -> None:
+    import docx
+    import pypdf
+
+    root = SITES_DIR / "gkmlpt" / "attachment" / "0"
+    pdf = pypdf.PdfReader(root / "530" / "530112" / "3012345.pdf")
+    assert "鹤山市司法局2023年法治政府建设年度报告" in pdf.pages[0].extract_text()
+    document = docx.Document(str(root / "470" / "470881" / "2512345.docx"))
+    assert document.paragraphs[0].text == "鹤山市人民政府关于2021年度法治政府建设情况的报告"
+
+
+@pytest.mark.parametrize("portal", ["dedecms"], indirect=True)
+def test_dedecms_gbk_and_pageno(portal: PortalServer) -> None:
+    got = fetch(portal.url("/plus/list.php?tid=5"))
+    assert "charset" not in got.headers["Content-Type"]
+    listing = read_listing(portal.url("/plus/list.php?tid=5"), got.body, got.headers)
+    assert listing.pagination[-1].endswith("list.php?PageNo=4&TotalResult=36&tid=5")
+    undeclared = fetch(portal.url("/a/fzjs/20230310/987.html"))
+    assert b"charset" not in undeclared.body[:600] and "法治".encode("gbk") in undeclared.body
+    assert "<font>1</font><span>" in undeclared.body.decode("gbk")
+
+
+@pytest.mark.parametrize("portal", ["jsonapi"], indirect=True)
+def test_json_api_shell(portal: PortalServer) -> None:
+    from parsers.listing import read_json_list
+
+    shell = read_listing(portal.url("/xxgk/fzzf/index.html"), fetch(portal.url("/xxgk/fzzf/index.html")).body)
+    assert not any("content_" in link.url for link in shell.links)
+    api = shell.api_requests[0]
+    assert api.kind == "json"
+    page1 = read_json_list(api.url, fetch(api.url).body)
+    assert len(page1.links) == 10 and page1.links[0].date
+    assert len(page1.api_requests) == 3
+    portal.add_json_item(
+        {"title": "新增", "url": "/xxgk/fzzf/content_9.html", "publishTime": "2025-03-01 10:00:00"}
+    )
+    assert read_json_list(api.url, fetch(api.url).body).links[0].text == "新增"
+
+
+@pytest.mark.parametrize("site", ["trs", "nextpage", "hanweb", "gkmlpt", "dedecms", "jsonapi", "traps"])
+def test_expected_json_is_complete(site: str) -> None:
+    data = expected(site)
+    assert data["reports"], site
+    for report in data["reports"]:
+        assert report["url"].startswith("/") and report["year"] and "法治政府建设" in report["title"]
+        assert (SITES_DIR / site / report["url"].lstrip("/")).is_file()
 
 
 def test_build_is_deterministic(tmp_path: Path) -> None:
     from tests.portals import build
 
-    for name in ("trs", "nextpage"):
+    for name in build.BUILDERS:
         site = build.BUILDERS[name]()
         for relative, data in site.files.items():
             assert (SITES_DIR / name / relative).read_bytes() == data, relative

@@ -290,10 +290,18 @@ def render_report_revised(payload: Mapping[str, Any]) -> _Rendered:
 _REASONS = {"yoy": "年度对比", "revision": "报告修订"}
 
 
+def _side(payload: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = payload.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _numeric(value: Any) -> float | None:
+    return None if isinstance(value, bool) or not isinstance(value, int | float) else value
+
+
 def indicator_change_line(payload: Mapping[str, Any]) -> str:
     """``行政复议纠错率：27% → 18.1%（2023年度 → 2024年度）``."""
-    old = payload.get("old") if isinstance(payload.get("old"), Mapping) else {}
-    new = payload.get("new") if isinstance(payload.get("new"), Mapping) else {}
+    old, new = _side(payload, "old"), _side(payload, "new")
     unit = payload.get("unit")
     label = payload.get("label") or payload.get("key") or "指标"
     line = f"{label}：{format_value(old.get('value'), unit)} → {format_value(new.get('value'), unit)}"
@@ -314,10 +322,8 @@ def _indicator_period(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
 
 def indicator_delta(payload: Mapping[str, Any]) -> str | None:
     """``下降8.9个百分点`` for percentages, ``增加12件（+11.4%）`` otherwise; None if not numeric."""
-    old, new = payload.get("old"), payload.get("new")
-    a = old.get("value") if isinstance(old, Mapping) else None
-    b = new.get("value") if isinstance(new, Mapping) else None
-    if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in (a, b)):
+    a, b = _numeric(_side(payload, "old").get("value")), _numeric(_side(payload, "new").get("value"))
+    if a is None or b is None:
         return None
     delta, unit = b - a, payload.get("unit") or ""
     if delta == 0:

@@ -803,7 +803,7 @@ def build_hanweb() -> Site:
     titles = near_miss_titles("大连市司法局", "大连市", 2024) + [
         (f"大连市{t}", "法治 news") for t in LAW_TOPICS
     ]
-    titles += [(f"大连市司法局{t}", "news") for t in NEWS_TOPICS]
+    titles += [(f"大连市司法局{t}", "news") for t in NEWS_TOPICS + NOTICE_TOPICS]
     misses = []
     for i, (title, why) in enumerate(titles):
         article = Article(
@@ -1281,7 +1281,9 @@ def build_jsonapi() -> Site:
     items = []
     misses = []
     dates = spread_dates(rng, 40, "2022-01-01", "2025-06-30")
-    titles = near_miss_titles("瑞安市", "瑞安市", 2023) + [(f"瑞安市{t}", "法治 news") for t in LAW_TOPICS + NEWS_TOPICS]
+    titles = near_miss_titles("瑞安市", "瑞安市", 2023) + [
+        (f"瑞安市{t}", "法治 news") for t in LAW_TOPICS + NEWS_TOPICS
+    ]
     for i, (title, why) in enumerate(titles):
         article = Article(
             f"/xxgk/fzzf/content_{1100 + i}.html",
@@ -1403,7 +1405,11 @@ def build_traps() -> Site:
             indent=1,
         ),
     )
-    site.put("/download/data.html", bytes(random.Random("binary").randrange(256) for _ in range(4096)))
+    noise = random.Random("binary")
+    site.put(
+        "/download/data.html",
+        b"PK\x03\x04\x14\x00\x00\x00" + bytes(noise.randrange(256) for _ in range(4088)),
+    )
     traps = [
         ("活动日历", "/events/?month=2024-03"),
         ("新闻（会话）", "/news/index.html;jsessionid=0A1B2C3D4E"),
