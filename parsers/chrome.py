@@ -57,7 +57,7 @@ _META_ANY_RE = re.compile(
 
 # Footer lines; they also mark where the tail starts.
 _FOOTER_RE = re.compile(
-    r"版权所有|ICP备|ICP证|公网安备|网站标识码|网站识别码|主办单位|承办单位|主办[:：]|承办[:：]|"
+    r"版权所有|版权声明|著作权声明|禁止商业转载|未经授权.{0,8}转载|转载请注明|ICP备|ICP证|公网安备|网站标识码|网站识别码|主办单位|承办单位|主办[:：]|承办[:：]|"
     r"技术支持|网站地图|联系我们|Copyright|©|建议使用.{0,20}浏览器|分辨率|网站纠错|政府网站找错"
 )
 _TAIL_ANCHOR_RE = re.compile(
@@ -66,6 +66,11 @@ _TAIL_ANCHOR_RE = re.compile(
 )
 _EDITOR_RE = re.compile(r"[（(【\[]?\s*(?:责任编辑|责编|编辑)\s*[:：][^）)】\]\n]{0,20}[）)】\]]?\s*$")
 _SENTENCE_END = "。！？；"
+
+
+def is_footer_line(line: str) -> bool:
+    """A site footer notice (copyright, ICP record, 主办单位 …), however long."""
+    return bool(_FOOTER_RE.search(line))
 
 
 def is_bar_line(line: str) -> bool:

@@ -15,11 +15,12 @@ paragraph re-joiner (CMS editors split paragraphs mid-word: "考\\n\\n核").
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import trafilatura
 from lxml.html import HtmlElement
 
-from parsers.chrome import strip_chrome
+from parsers.chrome import is_footer_line, strip_chrome
 from parsers.htmltext import element_text
 
 # Container selectors (XPath, so no cssselect dependency). Ordered: most specific first.
@@ -44,7 +45,16 @@ _CONTAINERS: tuple[str, ...] = (
 )
 _MIN_CONTAINER_CHARS = 60
 _MIN_TRAFILATURA_CJK = 100
+# A body container holds prose, not navigation: on the corpus real containers have ≤3% of their
+# text in links, a blog/portal `#content` wrapping side bars 26%.
+_MAX_CONTAINER_LINK_DENSITY = 0.2
+# The density candidate replaces trafilatura's output when it is (almost) a subset of it and keeps
+# (almost) all of its prose: what trafilatura added around it is then side-bar and link-list noise.
+_MIN_SUBSET = 0.98
+_MIN_PROSE_KEPT = 0.95
+_LINK_BLOCK_DENSITY = 0.4
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+_PROSE_LINE_RE = re.compile(r"[。！？]")
 
 
 def find_container(root: HtmlElement) -> HtmlElement | None:
@@ -54,9 +64,67 @@ def find_container(root: HtmlElement) -> HtmlElement | None:
         if not found:
             continue
         best = max(found, key=lambda el: len(el.text_content()))
-        if len(_CJK_RE.findall(best.text_content())) >= _MIN_CONTAINER_CHARS:
+        if len(_CJK_RE.findall(best.text_content())) >= _MIN_CONTAINER_CHARS and (
+            link_density(best) <= _MAX_CONTAINER_LINK_DENSITY
+        ):
             return best
     return None
+
+
+def link_density(el: HtmlElement) -> float:
+    """Share of the element's text that sits inside links."""
+    total = len(el.text_content()) or 1
+    return sum(len(a.text_content()) for a in el.iter("a")) / total
+
+
+
+def is_link_block(el: HtmlElement) -> bool:
+    """A list of links inside the body block (相关报道, 推荐, ad boxes): mostly link text, no prose."""
+    text = el.text_content()
+    if len(text.strip()) < 8:
+        return False
+    if link_density(el) < _LINK_BLOCK_DENSITY:
+        return False
+    unlinked = text
+    for a in el.iter("a"):
+        unlinked = unlinked.replace(a.text_content(), "")
+    return not any(len(x) >= 30 and _PROSE_LINE_RE.search(x) for x in unlinked.split("\n"))
+
+
+def _bigrams(text: str) -> Counter[str]:
+    s = re.sub(r"\s+", "", text)
+    return Counter(s[i : i + 2] for i in range(len(s) - 1))
+
+
+def _link_texts(root: HtmlElement) -> list[str]:
+    texts = {re.sub(r"\s+", "", a.text_content()) for a in root.iter("a")}
+    return sorted((t for t in texts if len(t) >= 4), key=len, reverse=True)
+
+
+def _prose(text: str, link_texts: list[str] = ()) -> str:
+    """Lines that read as running text: long, with sentence-final punctuation, not mostly link
+    text (teaser lists) and not a footer notice."""
+    out = []
+    for line in text.split("\n"):
+        if len(line) < 30 or not _PROSE_LINE_RE.search(line) or is_footer_line(line):
+            continue
+        flat = re.sub(r"\s+", "", line)
+        linked = sum(len(t) * flat.count(t) for t in link_texts if t in flat)
+        if linked < 0.5 * len(flat):
+            out.append(line)
+    return "\n".join(out)
+
+
+def prefer_core(core: str, wide: str, root: HtmlElement | None = None) -> bool:
+    """True when ``core`` is ``wide`` minus noise: a near-subset that keeps nearly all its prose
+    (prose that is link text in ``root`` — teaser lists — does not count)."""
+    if not core or len(core) >= len(wide):
+        return False
+    c, w = _bigrams(core), _bigrams(wide)
+    if sum((c & w).values()) / max(1, sum(c.values())) < _MIN_SUBSET:
+        return False
+    prose = _bigrams(_prose(wide, _link_texts(root) if root is not None else []))
+    return sum((c & prose).values()) / max(1, sum(prose.values())) >= _MIN_PROSE_KEPT
 
 
 def _density_candidate(root: HtmlElement) -> HtmlElement | None:
@@ -141,10 +209,12 @@ def extract_body(root: HtmlElement, html: str, url: str | None = None, title: st
     if container is not None:
         return finish_text(element_text(container), title)
     traf = finish_text(_trafilatura_text(html, url), title)
-    if len(_CJK_RE.findall(traf)) >= _MIN_TRAFILATURA_CJK:
-        return traf
     cand = _density_candidate(root)
-    own = finish_text(element_text(cand), title) if cand is not None else ""
+    own = finish_text(element_text(cand, skip=is_link_block), title) if cand is not None else ""
+    if len(_CJK_RE.findall(traf)) >= _MIN_TRAFILATURA_CJK:
+        # Old portal layouts put side bars in the article's own table: trafilatura keeps them,
+        # the densest block does not.
+        return own if prefer_core(own, traf, root) else traf
     # trafilatura drops very short pages entirely: fall back to the density candidate then.
     if len(_CJK_RE.findall(traf)) < _MIN_TRAFILATURA_CJK and len(own) > len(traf):
         return own

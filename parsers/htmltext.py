@@ -10,6 +10,7 @@ Why our own renderer instead of ``text_content()`` or trafilatura's output:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -30,9 +31,9 @@ def _is_hidden(el: HtmlElement) -> bool:
     return bool(style and _HIDDEN_RE.search(style)) or el.get("hidden") is not None
 
 
-def _walk(el: HtmlElement, out: list[str]) -> None:
+def _walk(el: HtmlElement, out: list[str], skip: Callable[[HtmlElement], bool] | None = None) -> None:
     tag = el.tag if isinstance(el.tag, str) else ""
-    if tag in SKIP_TAGS or not tag or _is_hidden(el):
+    if tag in SKIP_TAGS or not tag or _is_hidden(el) or (skip is not None and tag in BLOCK_TAGS and skip(el)):
         if el.tail:
             out.append(el.tail)
         return
@@ -44,7 +45,7 @@ def _walk(el: HtmlElement, out: list[str]) -> None:
     if el.text and tag != "br":
         out.append(el.text)
     for child in el:
-        _walk(child, out)
+        _walk(child, out, skip)
     if block:
         out.append("\n")
     if el.tail:
@@ -58,12 +59,15 @@ def _tidy_line(line: str) -> str:
     return re.sub(r"(?<=[\u4e00-\u9fff\d%）)])\s+(?=[\u4e00-\u9fff（(“])", "", line)
 
 
-def element_text(el: HtmlElement) -> str:
-    """Text of ``el`` with paragraphs separated by "\\n" (no empty lines)."""
+def element_text(el: HtmlElement, skip: Callable[[HtmlElement], bool] | None = None) -> str:
+    """Text of ``el`` with paragraphs separated by "\\n" (no empty lines).
+
+    ``skip(block)`` may drop descendant block elements (e.g. link lists inside an article table).
+    """
     out: list[str] = []
     if el.text and not isinstance(el, etree._Comment):
         out.append(el.text)
     for child in el:
-        _walk(child, out)
+        _walk(child, out, skip)
     lines = (_tidy_line(x) for x in "".join(out).split("\n"))
     return "\n".join(x for x in lines if x)

@@ -306,3 +306,59 @@ def extract_indicators(text: str, sections: list[Section] | None = None) -> list
 def list_indicators() -> list[IndicatorDef]:
     """The registry, for the CLI and the docs."""
     return list(REGISTRY)
+
+
+# ---------------------------------------------------------------- notable changes (year over year)
+
+
+@dataclass(frozen=True)
+class ChangeRule:
+    """When a change of one indicator is worth an alert.
+
+    Rates (unit ``%``) compare in percentage points: ``|new - old| >= points``. Counts and
+    amounts need both a relative and an absolute change (``|Δ| >= ratio * |old|`` and
+    ``|Δ| >= absolute``), so 3 → 5 件 (+67%, +2) stays quiet and 1516 → 1600 件 (+5.5%) too.
+    """
+
+    points: float = 5.0
+    ratio: float = 0.30
+    absolute: float = 10.0
+
+    def is_notable(self, old: float, new: float, unit: str) -> bool:
+        delta = abs(new - old)
+        if unit == "%":
+            return delta >= self.points
+        return delta >= self.absolute and delta >= self.ratio * abs(old)
+
+
+DEFAULT_CHANGE_RULE = ChangeRule()
+
+#: Per-key overrides of :data:`DEFAULT_CHANGE_RULE` (sites may override again with
+#: ``options.indicator_thresholds: {key: {points|ratio|absolute: …}}``).
+CHANGE_RULES: dict[str, ChangeRule] = {
+    # Near 100% every year: a drop of 2 points is already news for supervisors.
+    "head_appearance_rate": ChangeRule(points=2.0),
+    "legality_review_coverage": ChangeRule(points=2.0),
+    "law_exam_pass_rate": ChangeRule(points=2.0),
+    # Small counts: a few cases more or less is noise, a doubling is not.
+    "litigation_lost": ChangeRule(ratio=0.5, absolute=3.0),
+    "reconsideration_corrected": ChangeRule(ratio=0.3, absolute=5.0),
+    # Money and audience figures swing a lot from campaign to campaign.
+    "fines_amount": ChangeRule(ratio=0.5, absolute=100_000.0),
+    "mediation_amount": ChangeRule(ratio=0.5, absolute=100_000.0),
+    "publicity_audience": ChangeRule(ratio=0.5, absolute=1000.0),
+}
+
+
+def change_rule(key: str, overrides: dict[str, dict[str, float]] | None = None) -> ChangeRule:
+    """The rule for ``key``: site override > :data:`CHANGE_RULES` > the default."""
+    base = CHANGE_RULES.get(key, DEFAULT_CHANGE_RULE)
+    extra = (overrides or {}).get(key)
+    if not extra:
+        return base
+    fields = {f: float(extra[f]) for f in ("points", "ratio", "absolute") if f in extra}
+    return ChangeRule(**{**base.__dict__, **fields})
+
+
+def label_of(key: str) -> str:
+    return next((d.label for d in REGISTRY if d.key == key), key)

@@ -19,7 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from scheduler.delivery import deliver_due, recover
+from scheduler.delivery import Deliverer, recover
 from scheduler.runner import CrawlRunner, LocalProcessRunner
 from storage.database import Database
 from storage.sites import abandon_stale_runs, list_sites, prune_runs, take_recrawl_requests, unfinished_sites
@@ -35,6 +35,8 @@ class DaemonConfig:
     deliver_seconds: float = 2  # outbox polling
     crawl_timeout_seconds: float = 3600  # a crawl still running after this is killed
     timezone: str = "Asia/Shanghai"
+    subscriptions_file: str | None = None  # YAML-declared subscriptions, loaded at start and every sync
+    delivery_workers: int = 8  # targets sent to at once; a slow target holds only its own worker
 
 
 def site_trigger(site: Any, tz: str) -> IntervalTrigger | CronTrigger:
@@ -60,6 +62,8 @@ class Daemon:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._site_signatures: dict[str, tuple[Any, ...]] = {}
+        self.deliverer = Deliverer(db, workers=self.config.delivery_workers)
+        self._subscriptions_stamp: tuple[float, int] | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -72,6 +76,8 @@ class Daemon:
         self.shutdown()
 
     def start(self) -> None:
+        if self.config.subscriptions_file:
+            self.sync_subscriptions(strict=True)  # a broken file stops the start, with every problem listed
         with self.db.transaction() as session:
             abandoned = abandon_stale_runs(session, timedelta(seconds=self.config.crawl_timeout_seconds))
         if abandoned:
@@ -86,6 +92,8 @@ class Daemon:
         self.scheduler.add_job(self.deliver, "interval", seconds=cfg.deliver_seconds, id="deliver",
                                next_run_time=datetime.now(timezone.utc))
         self.scheduler.add_job(self.housekeeping, "interval", hours=6, id="housekeeping")
+        if cfg.subscriptions_file:
+            self.scheduler.add_job(self.sync_subscriptions, "interval", seconds=cfg.sync_seconds, id="sync-subscriptions")
         self.scheduler.start()
         logger.info("daemon started on %s", self.db.url)
 
@@ -100,6 +108,7 @@ class Daemon:
         self.scheduler.pause()
         self.runner.stop()
         self.scheduler.shutdown(wait=True)
+        self.deliverer.close(wait=True)
         logger.info("daemon stopped")
 
     # -- jobs ------------------------------------------------------------------------------------
@@ -165,9 +174,29 @@ class Daemon:
 
     def deliver(self) -> None:
         try:
-            deliver_due(self.db)
+            self.deliverer.poll()
         except Exception:
             logger.exception("delivery round failed; will retry")
+
+    def sync_subscriptions(self, strict: bool = False) -> None:
+        """Load the subscriptions file when it changed; a broken file keeps the previous subscriptions."""
+        from scheduler.alerts.filters import SubscriptionConfigError
+        from storage.subscriptions import file_stamp, sync_subscriptions_file
+
+        path = self.config.subscriptions_file or ""
+        stamp = file_stamp(path)
+        if stamp is not None and stamp == self._subscriptions_stamp:
+            return
+        try:
+            with self.db.transaction() as session:
+                created, removed = sync_subscriptions_file(session, path)
+        except SubscriptionConfigError as exc:
+            if strict:
+                raise
+            logger.error("subscriptions file not reloaded: %s", exc)
+            return
+        self._subscriptions_stamp = stamp
+        logger.info("subscriptions from %s: %d new, %d removed", path, created, removed)
 
     def housekeeping(self) -> None:
         with self.db.transaction() as session:

@@ -236,3 +236,36 @@ class OutboxItem(Base):
     claim_token: Mapped[str | None] = mapped_column(String(120))
     claimed_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class CrawlPage(Base):
+    """Crawl bookkeeping for one URL of a site that the crawler must remember between crawls but that is
+    not a stored document: list pages and list-API answers (with validators for conditional GET and
+    whether they ever led to a report), candidate pages judged not to be reports, and pages cut or dead.
+
+    It is what makes a recrawl cheap: without it every list and every near-miss page is fetched again."""
+
+    __tablename__ = "crawl_pages"
+    __table_args__ = (UniqueConstraint("site_id", "key", name="uq_crawl_pages_site_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(2000))  # the URL; "POST url form" for a POSTed list API
+    url: Mapped[str] = mapped_column(String(2000))
+    kind: Mapped[str] = mapped_column(String(20))  # list|api|search|detail|dead
+    api_kind: Mapped[str | None] = mapped_column(String(20))  # jpage|gkmlpt|json|declared (kind "api")
+    method: Mapped[str] = mapped_column(String(10), default="GET")
+    form: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # POST form (kind "api")
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    # The first page of the paginated list this page belongs to (None: the page is a first page).
+    root: Mapped[str | None] = mapped_column(String(2000))
+    anchor: Mapped[str] = mapped_column(Text, default="")  # link text that led here (detail pages)
+    etag: Mapped[str | None] = mapped_column(String(300))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    body_sha256: Mapped[str | None] = mapped_column(String(64))  # "changed?" where a server has no validators
+    productive: Mapped[bool] = mapped_column(Boolean, default=False)  # a report was found through it
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_fetched: Mapped[datetime | None] = mapped_column()
+    last_changed: Mapped[datetime | None] = mapped_column()
+    next_visit_at: Mapped[datetime | None] = mapped_column()  # slow revisit schedule (None: every crawl)

@@ -61,3 +61,17 @@ def report_indicators(session: Session, report_id: int, version_id: int | None =
     if version_id:
         stmt = stmt.where(IndicatorValue.version_id == version_id)
     return list(session.scalars(stmt.order_by(IndicatorValue.id)))
+
+
+def indicator_series(session: Session, key: str) -> list[dict[str, Any]]:
+    """One indicator across publishers and years, from each report's latest version (for trends)."""
+    stmt = (
+        select(Report.site_id, Report.agency, Report.year, IndicatorValue)
+        .join(IndicatorValue, (IndicatorValue.report_id == Report.id)
+              & (IndicatorValue.version_id == Report.latest_version_id))
+        .where(IndicatorValue.key == key)
+        .order_by(Report.agency, Report.year)
+    )
+    return [{"site": site, "agency": agency, "year": year, "value": iv.value, "unit": iv.unit, "scope": iv.scope,
+             "period": iv.period, "approx": iv.approx, "text": iv.text}
+            for site, agency, year, iv in session.execute(stmt)]

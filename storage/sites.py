@@ -10,11 +10,16 @@ from sqlalchemy.orm import Session
 
 from storage.errors import UnknownSite
 from storage.events import emit_event
-from storage.models import CrawlRun, Document, RecrawlRequest, Report, Site, utcnow
-from storage.owners import owner_token, owner_dead
+from storage.models import CrawlRun, Document, Event, RecrawlRequest, Report, Site, utcnow
+from storage.owners import owner_dead, owner_token
 
-# After this many failed crawls in a row a site is "failing" (one site_failing event per episode).
+# Site health has hysteresis so a flapping site alerts once per episode, not once per crawl:
+# the alarm (site_failing/site_blocked) is raised when FAILURES_BEFORE_ALERT of the last ALERT_WINDOW
+# crawls failed, and ended (site_recovered) only after SUCCESSES_BEFORE_RECOVERED ok crawls in a row.
 FAILURES_BEFORE_ALERT = 3
+ALERT_WINDOW = 5
+SUCCESSES_BEFORE_RECOVERED = 2
+_ALARM_STATES = ("failing", "blocked")
 
 
 def upsert_site(session: Session, spec: dict[str, Any]) -> tuple[Site, bool]:
@@ -119,29 +124,60 @@ def finish_run(session: Session, run_id: int, status: str, stats: dict[str, Any]
         _mark_unhealthy(session, site, status, error)
 
 
+def _recent_outcomes(session: Session, site_id: str, n: int) -> list[str]:
+    """Statuses of the site's last ``n`` finished crawls (ok/failed/blocked), newest first."""
+    return list(session.scalars(
+        select(CrawlRun.status)
+        .where(CrawlRun.site_id == site_id, CrawlRun.status.in_(("ok", "failed", "blocked")))
+        .order_by(CrawlRun.id.desc())
+        .limit(n)
+    ))
+
+
+def _last_alarm(session: Session, site_id: str) -> Event | None:
+    return session.scalars(
+        select(Event).where(Event.site_id == site_id, Event.kind.in_(("site_failing", "site_blocked")))
+        .order_by(Event.id.desc()).limit(1)
+    ).first()
+
+
 def _mark_healthy(session: Session, site: Site) -> None:
-    was_down = site.state in ("failing", "blocked")
-    episode = site.last_error if was_down else None
     site.consecutive_failures = 0
     site.baseline_done = True
-    if was_down:
-        payload = {"site_id": site.id, "site_name": site.name, "region": site.region, "since": episode}
-        emit_event(session, "site_recovered", site, payload, dedup_key=f"recovered:{site.id}:{utcnow().isoformat()}")
+    if site.state not in _ALARM_STATES:
+        site.state, site.last_error = "ok", None
+        return
+    recent = _recent_outcomes(session, site.id, SUCCESSES_BEFORE_RECOVERED)
+    if len(recent) < SUCCESSES_BEFORE_RECOVERED or any(x != "ok" for x in recent):
+        return  # one good crawl of a flapping site is not a recovery yet
+    alarm = _last_alarm(session, site.id)
+    failures = None
+    if alarm is not None:
+        later = session.scalar(select(func.count(CrawlRun.id)).where(
+            CrawlRun.site_id == site.id, CrawlRun.status.in_(("failed", "blocked")),
+            CrawlRun.finished_at > alarm.created_at))
+        failures = int(alarm.payload.get("failures") or 0) + int(later or 0)
+    payload = {"site_id": site.id, "site_name": site.name, "region": site.region,
+               "since": alarm.payload.get("since") if alarm else None, "failures": failures}
+    emit_event(session, "site_recovered", site, payload, dedup_key=f"recovered:{site.id}:{utcnow().isoformat()}")
     site.state, site.last_error = "ok", None
 
 
 def _mark_unhealthy(session: Session, site: Site, status: str, error: str | None) -> None:
     site.consecutive_failures += 1
-    if site.consecutive_failures < FAILURES_BEFORE_ALERT or site.state in ("failing", "blocked"):
-        site.last_error = site.last_error if site.state in ("failing", "blocked") else error
+    site.last_error = error
+    if site.state in _ALARM_STATES:
+        return  # already said; a blocked/failing switch inside an episode is not news
+    recent = _recent_outcomes(session, site.id, ALERT_WINDOW)
+    failures = sum(1 for x in recent if x != "ok")
+    if failures < FAILURES_BEFORE_ALERT:
         return
     kind = "site_blocked" if status == "blocked" else "site_failing"
     site.state = "blocked" if status == "blocked" else "failing"
     since = utcnow().isoformat()
-    site.last_error = error
     payload = {
         "site_id": site.id, "site_name": site.name, "region": site.region, "error": error,
-        "since": since, "failures": site.consecutive_failures,
+        "since": since, "failures": max(failures, site.consecutive_failures),
     }
     emit_event(session, kind, site, payload, dedup_key=f"{kind}:{site.id}:{since}")
 

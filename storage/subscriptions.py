@@ -46,19 +46,55 @@ def deactivate_subscription(session: Session, sub_id: int) -> None:
     get_subscription(session, sub_id).active = False
 
 
+def update_subscription(session: Session, sub: Subscription, **changes: Any) -> bool:
+    """Set the given fields (urls, filters, mode, digest, name); pending rows follow a new schedule.
+
+    Returns whether anything changed."""
+    from storage.outbox import reschedule_pending
+
+    changed = {k: v for k, v in changes.items() if getattr(sub, k) != v}
+    for key, value in changed.items():
+        setattr(sub, key, value)
+    if "mode" in changed or "digest" in changed:
+        session.flush()
+        reschedule_pending(session, sub)
+    return bool(changed)
+
+
 def sync_declared_subscriptions(session: Session, declared: list[dict[str, Any]]) -> tuple[int, int]:
-    """Make the YAML-declared subscriptions (source='yaml', keyed by name) match the file."""
+    """Make the YAML-declared subscriptions (source='yaml', keyed by name) match the file.
+
+    Returns (created, deactivated)."""
     existing = {s.name: s for s in session.scalars(select(Subscription).where(Subscription.source == "yaml"))}
     created = 0
     for spec in declared:
         sub = existing.pop(spec["name"], None)
         if sub is None:
-            sub = Subscription(name=spec["name"], source="yaml")
+            sub = Subscription(name=spec["name"], source="yaml", urls=[], filters={}, digest={})
             session.add(sub)
             created += 1
-        sub.urls, sub.filters = spec["urls"], spec["filters"]
-        sub.mode, sub.digest, sub.active = spec.get("mode", "immediate"), spec.get("digest") or {}, True
-    for stale in existing.values():
+        update_subscription(session, sub, urls=spec["urls"], filters=spec["filters"],
+                            mode=spec.get("mode", "immediate"), digest=spec.get("digest") or {}, active=True)
+    removed = [stale for stale in existing.values() if stale.active]
+    for stale in removed:
         stale.active = False
     session.flush()
-    return created, len(existing)
+    return created, len(removed)
+
+
+def file_stamp(path: str) -> tuple[float, int] | None:
+    """(mtime, size) of a file, or None when it cannot be read: tells the daemon when to reload."""
+    import os
+
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime, st.st_size
+
+
+def sync_subscriptions_file(session: Session, path: str) -> tuple[int, int]:
+    """Validate the YAML file (every problem raised at once) and make the stored copy match it."""
+    from scheduler.alerts.filters import load_subscriptions_yaml
+
+    return sync_declared_subscriptions(session, load_subscriptions_yaml(path))

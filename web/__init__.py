@@ -1,0 +1,1 @@
+"""Read-only web dashboard: sites' health, reports, versions and diffs, indicator trends."""
