@@ -1,13 +1,26 @@
-"""`fzwatch subscribe / subscriptions / unsubscribe / notify / events`."""
+"""`fzwatch subscribe / subscriptions / unsubscribe / notify / events`.
+
+apprise URLs are secrets: every listing, message and error shows them through ``mask_url`` only.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 import click
 
 from cli.context import Ctx, pass_ctx, print_json, print_table, user_errors
-from storage.subscriptions import add_subscription, deactivate_subscription, get_subscription, list_subscriptions
-
 from scheduler.alerts import EVENT_KINDS
+from storage.subscriptions import (
+    add_subscription,
+    deactivate_subscription,
+    get_subscription,
+    list_subscriptions,
+    update_subscription,
+)
+
+FILTER_FIELDS = ("sites", "events", "region", "agency", "year", "indicators", "keywords")
 
 
 def _split(values: tuple[str, ...]) -> list[str] | None:
@@ -22,58 +35,217 @@ def _check_events(events: list[str] | None) -> None:
                                  param_hint="--event")
 
 
-@click.command("subscribe")
-@click.argument("urls", nargs=-1, required=True)
-@click.option("--site", "sites", multiple=True, help="只关注这些站点（可重复或用逗号分隔；默认全部）")
-@click.option("--event", "events", multiple=True, help="事件类型（默认全部）：" + ", ".join(EVENT_KINDS))
-@click.option("--region", "region_prefix", help="地区前缀，如 浙江省温州市")
-@click.option("--agency", "agency_contains", help="发布机构包含")
-@click.option("--year", type=int, help="报告年度")
-@click.option("--keyword", "keywords", multiple=True, help="报告正文必须包含的关键词")
-@click.option("--name", default="", help="订阅名称")
-@pass_ctx
-@user_errors
-def subscribe(ctx: Ctx, urls: tuple[str, ...], sites: tuple[str, ...], events: tuple[str, ...],
-              region_prefix: str | None, agency_contains: str | None, year: int | None,
-              keywords: tuple[str, ...], name: str) -> None:
-    """订阅通知：URLS 是一个或多个 apprise 地址（json://、mailto://、dingtalk://、wecombot://…）。"""
-    import apprise
-
-    from scheduler.alerts.channels import mask_url
+def _check_urls(urls: tuple[str, ...]) -> None:
+    from scheduler.alerts.channels import is_valid_url, mask_url
 
     for url in urls:
-        if apprise.Apprise.instantiate(url) is None:
+        if not is_valid_url(url):
             raise click.BadParameter(f"not a valid apprise URL: {mask_url(url)}", param_hint="URLS")
-    event_list = _split(events)
-    _check_events(event_list)
-    filters = {"events": event_list, "sites": _split(sites), "region_prefix": region_prefix,
-               "agency_contains": agency_contains, "year": year, "keywords": list(keywords) or None}
+
+
+def _indicators(values: tuple[str, ...]) -> dict[str, float | None] | None:
+    """``KEY`` (any change) or ``KEY:THRESHOLD`` (absolute change, in the indicator's unit)."""
+    out: dict[str, float | None] = {}
+    for value in values:
+        for item in (v.strip() for v in value.split(",") if v.strip()):
+            key, _, threshold = item.partition(":")
+            try:
+                out[key.strip()] = float(threshold) if threshold.strip() else None
+            except ValueError:
+                raise click.BadParameter(f"threshold of {key!r} must be a number: {item!r}",
+                                         param_hint="--indicator") from None
+    return out or None
+
+
+def _digest(spec: str | None, tz: str) -> tuple[str, dict[str, str]] | None:
+    from scheduler.alerts.schedule import parse_digest_option
+
+    if spec is None:
+        return None
+    try:
+        return "digest", parse_digest_option(spec, tz)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--digest") from None
+
+
+def _check_sites(ctx: Ctx, sites: list[str] | None) -> None:
+    from storage.sites import get_site
+
     with ctx.tx() as s:
-        for site_id in filters["sites"] or []:
-            from storage.sites import get_site
-
+        for site_id in sites or []:
             get_site(s, site_id)
-        sub = add_subscription(s, list(urls), {k: v for k, v in filters.items() if v is not None}, name=name)
-    click.echo(f"已创建订阅 {sub.id}")
 
 
-@click.command("subscriptions")
-@click.option("--json", "as_json", is_flag=True)
+def filter_options(fn: Any) -> Any:
+    """The filter and delivery options shared by `subscribe` and `subscriptions edit`."""
+    options = [
+        click.option("--site", "sites", multiple=True, help="只关注这些站点（可重复或用逗号分隔；默认全部）"),
+        click.option("--event", "events", multiple=True, help="事件类型（默认全部）：" + ", ".join(EVENT_KINDS)),
+        click.option("--region", "region_prefix", help="地区前缀，如 浙江省温州市"),
+        click.option("--agency", "agency_contains", help="发布机关包含，如 司法局"),
+        click.option("--year", type=click.IntRange(2000, 2100), help="报告年度"),
+        click.option("--indicator", "indicators", multiple=True, metavar="KEY[:THRESHOLD]",
+                     help="指标变化只要这些指标；THRESHOLD 为该指标的最小变化量（百分比为百分点）"),
+        click.option("--keyword", "keywords", multiple=True, help="报告正文须含任一关键词（可重复）"),
+        click.option("--digest", "digest_spec", metavar="SPEC",
+                     help="汇总发送而非即时：daily@08:30 或 'weekly@mon 08:30'"),
+        click.option("--tz", default="Asia/Shanghai", show_default=True, help="汇总时间所在时区"),
+        click.option("--name", default=None, help="订阅名称"),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _filters_from(opts: dict[str, Any]) -> dict[str, Any]:
+    """Only the filters given on the command line (key → value in SubscriptionFilter spelling)."""
+    event_list = _split(opts["events"])
+    _check_events(event_list)
+    given = {
+        "events": event_list, "sites": _split(opts["sites"]), "region_prefix": opts["region_prefix"],
+        "agency_contains": opts["agency_contains"], "year": opts["year"],
+        "indicator_keys": _indicators(opts["indicators"]), "keywords": _split(opts["keywords"]),
+    }
+    return {k: v for k, v in given.items() if v is not None}
+
+
+@click.command("subscribe")
+@click.argument("urls", nargs=-1, required=True)
+@filter_options
 @pass_ctx
 @user_errors
-def subscriptions(ctx: Ctx, as_json: bool) -> None:
-    """列出订阅（通知地址只显示协议和主机）。"""
+def subscribe(ctx: Ctx, urls: tuple[str, ...], **opts: Any) -> None:
+    """订阅通知：URLS 是一个或多个 apprise 地址（json://、mailto://、dingtalk://、wecombot://…）。"""
+    from scheduler.alerts.filters import SubscriptionFilter
+
+    _check_urls(urls)
+    filters = SubscriptionFilter.from_dict(_filters_from(opts)).to_dict()
+    mode, digest = _digest(opts["digest_spec"], opts["tz"]) or ("immediate", {})
+    _check_sites(ctx, filters.get("sites"))
+    with ctx.tx() as s:
+        sub = add_subscription(s, list(urls), filters, name=opts["name"] or "", mode=mode, digest=digest)
+    click.echo(f"已创建订阅 {sub.id}（{_describe(sub.mode, sub.digest)}）")
+
+
+def _describe(mode: str, digest: dict[str, Any] | None) -> str:
+    from scheduler.alerts.schedule import describe_delivery
+
+    return describe_delivery(mode, digest)
+
+
+def _filter_text(filters: dict[str, Any]) -> str:
+    """The non-site/event filters in one short Chinese line."""
+    parts = []
+    if filters.get("region_prefix"):
+        parts.append(f"地区:{filters['region_prefix']}*")
+    if filters.get("agency_contains"):
+        parts.append(f"机关含:{filters['agency_contains']}")
+    if filters.get("year"):
+        parts.append(f"年度:{filters['year']}")
+    indicators = filters.get("indicator_keys") or filters.get("indicators")
+    if indicators:
+        items = indicators.items() if isinstance(indicators, dict) else ((k, None) for k in indicators)
+        parts.append("指标:" + ",".join(k if t is None else f"{k}≥{t:g}" for k, t in items))
+    if filters.get("keywords"):
+        parts.append("关键词:" + "|".join(filters["keywords"]))
+    return " ".join(parts) or "-"
+
+
+def _row(sub: Any) -> dict[str, Any]:
     from scheduler.alerts.channels import mask_url
 
+    return {"id": sub.id, "name": sub.name, "targets": [mask_url(u) for u in sub.urls], "filters": sub.filters,
+            "mode": sub.mode, "digest": sub.digest or None, "delivery": _describe(sub.mode, sub.digest),
+            "source": sub.source, "created_at": sub.created_at.isoformat()}
+
+
+@click.group("subscriptions", invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def subscriptions(click_ctx: click.Context, as_json: bool) -> None:
+    """列出订阅（通知地址只显示协议和主机）；子命令 edit、load。"""
+    if click_ctx.invoked_subcommand is None:
+        click_ctx.invoke(_list_subscriptions, as_json=as_json)
+
+
+@pass_ctx
+@user_errors
+def _list_subscriptions(ctx: Ctx, as_json: bool) -> None:
     with ctx.tx() as s:
-        rows = [{"id": x.id, "name": x.name, "targets": [mask_url(u) for u in x.urls], "filters": x.filters,
-                 "mode": x.mode, "source": x.source} for x in list_subscriptions(s)]
+        rows = [_row(x) for x in list_subscriptions(s)]
     if as_json:
         print_json(rows)
         return
+    source_zh = {"cli": "命令行", "yaml": "YAML"}
     print_table([[r["id"], r["name"], ", ".join(r["targets"]), ",".join(r["filters"].get("events") or ["全部"]),
-                  ",".join(r["filters"].get("sites") or ["全部"]), r["mode"]] for r in rows],
-                ["ID", "名称", "通知地址", "事件", "站点", "方式"])
+                  ",".join(r["filters"].get("sites") or ["全部"]), _filter_text(r["filters"]), r["delivery"],
+                  source_zh.get(r["source"], r["source"])] for r in rows],
+                ["ID", "名称", "通知地址", "事件", "站点", "其他条件", "发送方式", "来源"])
+
+
+_CLEAR_KEYS = {"sites": ["sites"], "events": ["events"], "region": ["region_prefix"], "agency": ["agency_contains"],
+               "year": ["year"], "indicators": ["indicator_keys", "indicators"], "keywords": ["keywords"]}
+
+
+@subscriptions.command("edit")
+@click.argument("sub_id", type=int)
+@click.option("--url", "urls", multiple=True, help="用这些 apprise 地址替换原有通知地址（可重复）")
+@filter_options
+@click.option("--immediate", is_flag=True, help="改为即时发送（取消汇总）")
+@click.option("--clear", "clear", multiple=True, type=click.Choice(FILTER_FIELDS),
+              help="去掉某个筛选条件（可重复）")
+@pass_ctx
+@user_errors
+def edit(ctx: Ctx, sub_id: int, urls: tuple[str, ...], immediate: bool, clear: tuple[str, ...], **opts: Any) -> None:
+    """修改订阅：给出的选项替换原值，--clear 去掉条件，未提及的保持不变。"""
+    from scheduler.alerts.filters import SubscriptionFilter
+
+    if immediate and opts["digest_spec"]:
+        raise click.UsageError("--immediate and --digest exclude each other")
+    _check_urls(urls)
+    given = _filters_from(opts)
+    _check_sites(ctx, given.get("sites"))
+    with ctx.tx() as s:
+        sub = get_subscription(s, sub_id)
+        if sub.source == "yaml":
+            raise click.ClickException(f"subscription {sub_id} is declared in a YAML file; edit the file instead")
+        filters = SubscriptionFilter.from_dict(sub.filters).to_dict()
+        for name in clear:
+            for key in _CLEAR_KEYS[name]:
+                filters.pop(key, None)
+        filters = SubscriptionFilter.from_dict({**filters, **given}).to_dict()
+        changes: dict[str, Any] = {"filters": filters}
+        if urls:
+            changes["urls"] = list(urls)
+        if opts["name"] is not None:
+            changes["name"] = opts["name"]
+        mode_digest = ("immediate", {}) if immediate else _digest(opts["digest_spec"], opts["tz"])
+        if mode_digest:
+            changes["mode"], changes["digest"] = mode_digest
+        changed = update_subscription(s, sub, **changes)
+        row = _row(sub)
+    click.echo(f"{'已修改' if changed else '未改变'}订阅 {sub_id}：{', '.join(row['targets'])}；{row['delivery']}；"
+               f"事件 {','.join(row['filters'].get('events') or ['全部'])}；"
+               f"站点 {','.join(row['filters'].get('sites') or ['全部'])}；{_filter_text(row['filters'])}")
+
+
+@subscriptions.command("load")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--check", is_flag=True, help="只检查文件，不写入数据库")
+@pass_ctx
+@user_errors
+def load(ctx: Ctx, file: Path, check: bool) -> None:
+    """从 YAML 文件载入订阅（按 name 更新；文件中删去的订阅被停用）。地址中的 ${VAR} 取自环境变量。"""
+    from scheduler.alerts.filters import load_subscriptions_yaml
+    from storage.subscriptions import sync_declared_subscriptions
+
+    declared = load_subscriptions_yaml(file)  # every problem reported at once, before any write
+    if check:
+        click.echo(f"{file}：{len(declared)} 个订阅，格式正确")
+        return
+    with ctx.tx() as s:
+        created, removed = sync_declared_subscriptions(s, declared)
+    click.echo(f"已载入 {len(declared)} 个订阅（新增 {created}，更新 {len(declared) - created}，停用 {removed}）")
 
 
 @click.command("unsubscribe")
@@ -81,7 +253,7 @@ def subscriptions(ctx: Ctx, as_json: bool) -> None:
 @pass_ctx
 @user_errors
 def unsubscribe(ctx: Ctx, sub_id: int) -> None:
-    """取消订阅。"""
+    """取消订阅（尚未发送的通知不再发送）。"""
     with ctx.tx() as s:
         deactivate_subscription(s, sub_id)
     click.echo(f"已取消订阅 {sub_id}")
@@ -97,7 +269,7 @@ def notify() -> None:
 @pass_ctx
 @user_errors
 def notify_test(ctx: Ctx, sub_id: int) -> None:
-    """立即向订阅的每个地址发送一条测试消息。"""
+    """立即向订阅的每个地址发送一条测试消息，报告成功或对方返回的错误。"""
     from scheduler.alerts.channels import mask_url, send_test
 
     with ctx.tx() as s:
@@ -130,9 +302,21 @@ def notify_log(ctx: Ctx, failed: bool, limit: int, as_json: bool) -> None:
         print_json(rows)
         return
     status_zh = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "失败"}
-    print_table([[r["id"], r["kind"], r["subscription_id"], r["url"], status_zh.get(r["status"], r["status"]),
-                  r["attempts"], (r["sent_at"] or "")[:19], r["last_error"]] for r in rows],
-                ["ID", "事件", "订阅", "地址", "状态", "尝试", "发送时间", "最后错误"])
+    print_table([[r["id"], r["event_id"], EVENT_KINDS.get(r["kind"], r["kind"]), r["subscription_id"], r["url"],
+                  status_zh.get(r["status"], r["status"]), r["attempts"], _when(r),
+                  (r["last_error"] or "")[:160] or None] for r in rows],
+                ["ID", "事件", "类型", "订阅", "地址", "状态", "尝试", "发送/下次尝试", "最后错误"])
+
+
+def _when(row: dict[str, Any]) -> str:
+    """Sent time for sent rows, next attempt for waiting rows, in Beijing time."""
+    from scheduler.alerts.messages import format_datetime
+
+    if row["sent_at"]:
+        return format_datetime(row["sent_at"]) or ""
+    if row["status"] == "pending":
+        return "下次 " + (format_datetime(row["next_attempt_at"]) or "")
+    return ""
 
 
 @click.command("events")

@@ -65,9 +65,11 @@ def recrawl(ctx: Ctx, site_id: str) -> None:
 @click.option("--workers", default=2, show_default=True, help="同时运行的抓取数")
 @click.option("--crawl-timeout", default=3600.0, show_default=True, help="单次抓取超时（秒）")
 @click.option("--sync-seconds", default=30.0, show_default=True, help="多久检查一次新增/删除的站点（秒）")
+@click.option("--subscriptions", "subscriptions_file", type=click.Path(exists=True, dir_okay=False),
+              envvar="FZWATCH_SUBSCRIPTIONS", help="YAML 订阅文件：启动时载入，文件改动后随站点同步重新载入")
 @pass_ctx
 @user_errors
-def daemon(ctx: Ctx, workers: int, crawl_timeout: float, sync_seconds: float) -> None:
+def daemon(ctx: Ctx, workers: int, crawl_timeout: float, sync_seconds: float, subscriptions_file: str | None) -> None:
     """长期运行：按各站点的计划抓取，处理手动重抓请求，投递通知。SIGTERM/SIGINT 平稳退出。"""
     import logging
 
@@ -80,7 +82,7 @@ def daemon(ctx: Ctx, workers: int, crawl_timeout: float, sync_seconds: float) ->
         n = len(list_sites(s, enabled_only=True))
     click.echo(f"守护进程启动：{n} 个站点，数据库 {ctx.db.url}", err=True)
     Daemon(ctx.db, DaemonConfig(crawl_workers=workers, crawl_timeout_seconds=crawl_timeout,
-                                 sync_seconds=sync_seconds)).run_forever()
+                                 sync_seconds=sync_seconds, subscriptions_file=subscriptions_file)).run_forever()
 
 
 def register(cli: click.Group) -> None:

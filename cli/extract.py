@@ -13,9 +13,13 @@ from cli.context import print_json, user_errors
 
 def _parse_file(path: Path, url: str, site_name: str | None) -> dict[str, Any]:
     from parsers import parse_page
+    from parsers.timeliness import is_on_time
 
     body = path.read_bytes()
-    return parse_page(url, body, None, site_name=site_name).to_dict()
+    result = parse_page(url, body, None, site_name=site_name).to_dict()
+    # Against the default deadline (4月1日 of year + 1); the registry's per-site deadlines apply in storage.
+    result["on_time"] = is_on_time(result["published_at"], result["year"]) if result["is_report"] else None
+    return result
 
 
 @click.command("extract")

@@ -10,7 +10,7 @@ import click
 from sqlalchemy.exc import OperationalError
 
 from cli.context import Ctx
-from cli import alerts, crawl, extract, reports, sites, web
+from cli import alerts, crawl, extract, intel, reports, sites, web
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,7 +27,7 @@ def cli(ctx: click.Context, db: str | None, verbose: bool) -> None:
     ctx.obj = Ctx(db)
 
 
-for module in (sites, crawl, reports, extract, alerts, web):
+for module in (sites, crawl, reports, extract, intel, alerts, web):
     module.register(cli)
 
 

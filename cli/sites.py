@@ -22,11 +22,16 @@ def sites_group() -> None:
 @click.option("--region", default="", help="行政区划，如 浙江省温州市泰顺县")
 @click.option("--id", "site_id", help="站点 ID（默认由域名生成）")
 @click.option("--interval", default="1d", show_default=True, help="抓取间隔：90s、15m、6h、1d")
+@click.option("--notify-existing", is_flag=True,
+              help="首次抓取也通知已有报告（默认首次抓取只作基线，不发 new_report）")
 @pass_ctx
 @user_errors
-def add(ctx: Ctx, url: str, name: str, region: str, site_id: str | None, interval: str) -> None:
+def add(ctx: Ctx, url: str, name: str, region: str, site_id: str | None, interval: str, notify_existing: bool) -> None:
     """登记一个站点。"""
-    spec = validate_site({"id": site_id, "name": name, "region": region, "start_urls": [url], "interval": interval})
+    entry = {"id": site_id, "name": name, "region": region, "start_urls": [url], "interval": interval}
+    if notify_existing:
+        entry["options"] = {"notify_existing": True}
+    spec = validate_site(entry)
     with ctx.tx() as s:
         site, created = upsert_site(s, spec)
     click.echo(f"{'已添加' if created else '已更新'}站点 {site.id}（{site.name}）")

@@ -1,4 +1,5 @@
-"""Item pipeline: parse a fetched detail page with parsers/ and write it through storage/ in one transaction."""
+"""Item pipeline: parse a fetched detail page with parsers/ and write it through storage/ in one transaction;
+keep what the crawl learned about its pages (crawl_state) for the next crawl."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from scrapy.exceptions import DropItem
 
 from parsers import content_hash, parse_page
 from parsers.combine import with_attachment_body
+from storage.crawl_state import save_pages
 from storage.database import Database
 from storage.ingest import FetchedPage, ingest_page
-from storage.sites import get_site, touch_document
 from storage.models import utcnow
+from storage.sites import get_site, touch_document
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +23,9 @@ class StoragePipeline:
     def __init__(self, db_url: str | None) -> None:
         self.db_url = db_url
         self.db: Database | None = None
+        # Crawl-page updates are written once, when the spider closes: a crawl killed midway only
+        # costs the next crawl some extra fetches, never a wrong report.
+        self.page_updates: list[dict[str, Any]] = []
 
     @classmethod
     def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
@@ -33,16 +38,28 @@ class StoragePipeline:
         self.db = Database(getattr(self.crawler.spider, "db_url", None) or self.db_url)
 
     def close_spider(self) -> None:
-        if self.db is not None:
-            self.db.dispose()
+        if self.db is None:
+            return
+        if self.page_updates:
+            with self.db.transaction() as session:
+                saved = save_pages(session, self.crawler.spider.site_id, self.page_updates)
+            self.stats.set_value("fzwatch/crawl_pages_saved", saved)
+        self.db.dispose()
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         assert self.db is not None
-        spider = self.crawler.spider
+        if item["kind"] == "crawl_page":
+            self.page_updates.append(item["page"])
+            return item
         if item["kind"] == "not_modified":
             with self.db.transaction() as session:
                 touch_document(session, item["url"], utcnow())
             return item
+        return self._store_page(item)
+
+    def _store_page(self, item: dict[str, Any]) -> dict[str, Any]:
+        assert self.db is not None
+        spider = self.crawler.spider
         attachment = item.get("attachment") or {}
         page = FetchedPage(
             url=item["url"], body=item["body"], status=item["status"], content_type=item["content_type"],
@@ -57,15 +74,33 @@ class StoragePipeline:
                                           {"content-type": attachment["content_type"]}, site_name=site_spec["name"])
         known = item["url"] in spider.known
         if not parsed.is_report and not known:
+            # Remember the verdict: this page is not fetched again unless its listing changes or it falls due.
+            if item.get("visit"):
+                self.page_updates.append(item["visit"])
             self.stats.inc_value("fzwatch/candidates_rejected")
             raise DropItem(f"not a report: {parsed.title!r} ({'; '.join(parsed.reasons[:2])})")
         with self.db.transaction() as session:
             site = get_site(session, item["site_id"])
             result = ingest_page(session, site, page, parsed, content_hash(parsed.text))
-        if result.version_created:
-            self.stats.inc_value("fzwatch/versions_created")
-        for kind in result.events:
-            self.stats.inc_value(f"fzwatch/events/{kind}")
-        if parsed.is_report:
-            self.stats.inc_value("fzwatch/reports_seen")
+        self._count(result.version_created, result.events, parsed.is_report)
+        if "attachment_without_text" in parsed.flags:  # a scanned PDF: stored and flagged, not dropped
+            self.stats.inc_value("fzwatch/attachments_without_text")
+        if parsed.is_report and result.report_id is not None:
+            self._mark_productive(item)
+        elif item.get("visit") and not known:  # a republication or a page that stopped being a report
+            self.page_updates.append(item["visit"])
         return {"url": page.url, "report_id": result.report_id, "events": result.events}
+
+    def _count(self, version_created: bool, events: list[str], is_report: bool) -> None:
+        if version_created:
+            self.stats.inc_value("fzwatch/versions_created")
+        for kind in events:
+            self.stats.inc_value(f"fzwatch/events/{kind}")
+        if is_report:
+            self.stats.inc_value("fzwatch/reports_seen")
+
+    def _mark_productive(self, item: dict[str, Any]) -> None:
+        """The list (and the first page of its list) where a report was found is checked on every crawl."""
+        for key in (item.get("source"), item.get("root")):
+            if key:
+                self.page_updates.append({"key": key, "productive": True})

@@ -20,7 +20,9 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
+from crawler.render import js_render_settings
 from storage.database import Database
+from storage.models import Site
 from storage.sites import finish_run, running_elsewhere, start_run
 
 logger = logging.getLogger(__name__)
@@ -65,7 +67,7 @@ def summarize(site_id: str, run_id: int, stats: dict[str, Any]) -> CrawlSummary:
         reports_seen=stats.get("fzwatch/reports_seen", 0), new_reports=stats.get("fzwatch/events/new_report", 0),
         revisions=stats.get("fzwatch/events/report_revised", 0), not_modified=stats.get("fzwatch/not_modified", 0),
         errors=stats.get("fzwatch/errors", 0),
-        cut=stats.get("fzwatch/cut_budget", 0) + stats.get("fzwatch/cut_pattern", 0), stats=clean,
+        cut=sum(v for k, v in stats.items() if k.startswith("fzwatch/cut_")), stats=clean,
     )
 
 
@@ -91,9 +93,12 @@ def crawl_sites(
                 skipped.append(CrawlSummary(site_id=site_id, run_id=0, status="skipped"))
                 continue
             run_ids[site_id] = start_run(session, site_id, trigger).id
+        wants_js = _wants_js(session, [s for s in site_ids if s in run_ids])
     site_ids = [s for s in site_ids if s in run_ids]
     if not site_ids:
         return skipped
+    if wants_js:
+        settings.setdict(js_render_settings() or {}, priority="cmdline")
     process = CrawlerProcess(settings)
     crawlers = {}
     for site_id in site_ids:
@@ -111,6 +116,12 @@ def crawl_sites(
             summaries.append(summary)
     db.dispose()
     return skipped + summaries
+
+
+def _wants_js(session: Any, site_ids: list[str]) -> bool:
+    """Any site marked `options.render: js` (its pages then go through Chromium when available)."""
+    sites = [session.get(Site, site_id) for site_id in site_ids]
+    return any(site is not None and (site.options or {}).get("render") == "js" for site in sites)
 
 
 def _watch_progress(crawler: Any, site_id: str, progress: ProgressFn | None) -> None:

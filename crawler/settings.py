@@ -24,8 +24,8 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True
 RETRY_TIMES = 2
-# Never keep a 5 MB page (or a binary served as text/html) in memory for long.
-DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+# Hard cap for any download; pages and attachments have their own, smaller caps below.
+DOWNLOAD_MAXSIZE = 40 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = True  # cookie 302-to-self shells need a cookie jar
@@ -36,6 +36,14 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("FZWATCH_LOG_LEVEL", "INFO")
 
 ITEM_PIPELINES = {"crawler.pipelines.StoragePipeline": 300}
+# Response path runs high to low: cookies are stored (700) before a cookie 302-to-self is retried (650),
+# which happens before Scrapy's redirect (600) would drop it as a duplicate; a redirect back into its own
+# chain is cut (640); Retry-After (560) is honoured before Scrapy's plain retries.
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.CookieRedirectMiddleware": 650,
+    "crawler.middlewares.RedirectLoopMiddleware": 640,
+    "crawler.middlewares.RetryAfterMiddleware": 560,
+}
 
 # FZWATCH_DB: SQLAlchemy URL of the store (default: SQLite file in FZWATCH_DATA, see storage.database).
 FZWATCH_DB = os.environ.get("FZWATCH_DB")
@@ -45,3 +53,21 @@ FZWATCH_PAGE_BUDGET = 400
 FZWATCH_MAX_DEPTH = 4
 # FZWATCH_MAX_PER_PATTERN: most pages with one URL shape (digits masked) per crawl: bounds calendars and traps.
 FZWATCH_MAX_PER_PATTERN = 60
+# FZWATCH_MAX_CALENDAR: most calendar/date-archive list pages (?month=, /calendar/, …) per crawl.
+FZWATCH_MAX_CALENDAR = 10
+# FZWATCH_PAGE_MAXSIZE: a list or HTML page larger than this is cut (a 5 MB trap page is not a list).
+FZWATCH_PAGE_MAXSIZE = 3 * 1024 * 1024
+# FZWATCH_ATTACHMENT_MAXSIZE: largest report attachment (PDF/DOCX/…) or directly linked document fetched.
+FZWATCH_ATTACHMENT_MAXSIZE = 30 * 1024 * 1024
+# FZWATCH_LIST_REVISIT_DAYS: a list page that never led to a report is re-checked about this often.
+FZWATCH_LIST_REVISIT_DAYS = 7.0
+# FZWATCH_DETAIL_REVISIT_DAYS: a candidate page judged not to be a report is re-checked about this often.
+FZWATCH_DETAIL_REVISIT_DAYS = 30.0
+# FZWATCH_DEAD_REVISIT_DAYS: a 404, oversized or binary page is asked for again about this often.
+FZWATCH_DEAD_REVISIT_DAYS = 30.0
+# FZWATCH_RETRY_AFTER_MAX: longest Retry-After (seconds) waited out within a crawl; longer ones end the try.
+FZWATCH_RETRY_AFTER_MAX = 120.0
+# FZWATCH_RETRY_AFTER_TIMES: how often one request is retried after a 429/503 with Retry-After.
+FZWATCH_RETRY_AFTER_TIMES = 2
+# FZWATCH_JS_RENDER: set by crawler.run when a `render: js` site is crawled and Chromium is available.
+FZWATCH_JS_RENDER = False

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
+from storage.crawl_state import load_pages
 from storage.database import Database
 from storage.sites import get_site, known_documents
 
 
-def load_site_state(db_url: str | None, site_id: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+@dataclass
+class SiteState:
+    spec: dict[str, Any]  # id, name, region, start_urls, options
+    known: dict[str, dict[str, Any]] = field(default_factory=dict)  # stored documents by URL
+    pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # remembered crawl pages by key
+
+
+def load_site_state(db_url: str | None, site_id: str) -> SiteState:
     db = Database(db_url)
     try:
         with db.transaction() as session:
             site = get_site(session, site_id)
             spec = {"id": site.id, "name": site.name, "region": site.region,
                     "start_urls": list(site.start_urls), "options": dict(site.options)}
-            return spec, known_documents(session, site_id)
+            return SiteState(spec, known_documents(session, site_id), load_pages(session, site_id))
     finally:
         db.dispose()

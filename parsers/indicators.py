@@ -37,15 +37,20 @@ class IndicatorDef:
     topic: str | None = None
     exclude: str | None = None
     after: str | None = None  # phrasing *after* the number ("102名工作人员通过…资格考试")
+    exclude_after: str | None = None  # vetoes what the number counts ("5件潜在风险案件")
 
-    def matches(self, label: str, unit: str, topic: str | None, following: str = "") -> bool:
+    def matches(self, label: str, unit: str, topic: str | None, following: str = "", clause: str = "") -> bool:
+        """``label``: the words right before the number; ``clause``: the whole clause before it, across
+        、-lists ("推荐申报6个省级…、1个国家级…" — the verb of the list applies to every item)."""
         if unit not in self.units:
             return False
         named_before = bool(re.search(self.phrasing, label))
         named_after = bool(self.after and re.match(self.after, following))
         if not (named_before or named_after):
             return False
-        if self.exclude and re.search(self.exclude, label):
+        if self.exclude and re.search(self.exclude, clause or label):
+            return False
+        if self.exclude_after and re.match(self.exclude_after, following):
             return False
         return self.topic is None or topic == self.topic
 
@@ -83,7 +88,7 @@ REGISTRY: tuple[IndicatorDef, ...] = (
     IndicatorDef("litigation_lost", "行政诉讼败诉数", _CASES, r"败诉", None, r"率|风险|化解"),
     IndicatorDef("litigation_closed", "行政诉讼结案数", _CASES, r"办结|审结|结案|判决", "诉讼"),
     IndicatorDef("litigation_new", "行政诉讼新收案件数", _CASES, r"新收|新增|受理|收案|发生|涉诉|应诉|诉讼案件", "诉讼", r"化解|风险|败诉"),
-    IndicatorDef("legality_reviews", "合法性审查数", ("件", "份", "条"), r"合法性审[查核]|审核意见"),
+    IndicatorDef("legality_reviews", "合法性审查数", ("件", "份", "条"), r"合法性审[查核]|法制审[查核]|审核意见"),
     IndicatorDef(
         "normative_docs_reviewed", "规范性文件备案审查数", ("件",),
         r"备案审查.*规范性文件|规范性文件.*(备案|审查|审核)|备案.*文件",
@@ -96,14 +101,20 @@ REGISTRY: tuple[IndicatorDef, ...] = (
     IndicatorDef("public_lawyers", "公职律师人数", ("名", "人"), r"公职律师"),
     IndicatorDef("legal_advisers", "法律顾问数", ("家", "名", "人", "个"), r"法律顾问"),
     IndicatorDef("new_lawyers", "新增律师人数", ("人", "名"), r"新增律师|律师人数"),
-    IndicatorDef("mediation_success", "人民调解成功数", ("件", "起"), r"调解成功|成功调解|调处成功|成功化解"),
+    IndicatorDef(
+        "mediation_success", "人民调解成功数", ("件", "起"), r"调解成功|成功调解|调处成功|成功化解",
+        exclude_after=r"[^，；,;]{0,6}(潜在|风险|隐患)",
+    ),
     IndicatorDef(
         "mediation_cases", "人民调解案件数", ("件", "起", "宗"),
         r"调解.{0,6}(纠纷|案件|矛盾)|共调解|调处|排查化解|化解.{0,4}纠纷", None, r"成功",
     ),
     IndicatorDef("mediation_amount", "调解涉及金额", ("元",), r"金额|涉案", "调解"),
     IndicatorDef("mediators", "专职人民调解员数", ("名", "人"), r"调解员"),
-    IndicatorDef("mediation_committees", "人民调解委员会数", ("家", "个"), r"调解委员会|调委会"),
+    IndicatorDef(
+        "mediation_committees", "人民调解委员会数", ("家", "个"), r"调解委员会|调委会",
+        after=r"[^，；,;]{0,12}调解委员会",
+    ),
     IndicatorDef("judicial_confirmations", "司法确认数", ("件",), r"司法确认"),
     IndicatorDef("legal_aid_cases", "法律援助案件数", ("件",), r"法律援助|法援", None, r"涉及|其中"),
     IndicatorDef("legal_consultations", "法律咨询人次", ("人次", "次", "件"), r"咨询|解答"),
@@ -119,26 +130,32 @@ REGISTRY: tuple[IndicatorDef, ...] = (
     ),
     IndicatorDef(
         "law_exam_participants", "学法考试参考人数", ("名", "人", "人次"), r"参加.{0,8}考试|参考人",
-        after=r"[^，；]{0,10}参加[^，；]{0,12}考试",
+        after=r"[^，；,;]{0,10}参加[^，；,;]{0,24}考试",
     ),
-    IndicatorDef("collective_study_sessions", "集体学法次数", ("次", "场", "期"), r"学法"),
+    IndicatorDef("collective_study_sessions", "集体学法次数", ("次", "场", "期"), r"学法|中心组.{0,6}学习"),
     IndicatorDef("first_duty_reports", "述法人数", ("名", "人"), r"述法", after=r"[^，；]{0,12}述法"),
-    IndicatorDef("enforcement_cases", "行政处罚案件数", ("件", "宗", "起"), r"行政处罚|处罚案件|执法案件|清单.{0,3}案件"),
+    IndicatorDef("enforcement_cases", "行政处罚案件数", ("件", "宗", "起"), r"行政处罚|处罚案件|执法.{0,8}案件|清单.{0,3}案件"),
     IndicatorDef("penalty_relief_amount", "减免处罚金额", ("元",), r"减免处罚|免罚"),
     IndicatorDef("fines_amount", "罚没金额", ("元",), r"罚没|罚款"),
     IndicatorDef("case_file_reviews", "行政执法案卷评查数", ("卷", "件", "宗"), r"评查|案卷"),
     IndicatorDef(
         "publicity_events", "普法活动场次", _EVENTS,
-        r"讲座|宣传|普法|活动|宣讲|法治课|培训班", None, r"学法",
+        r"讲座|宣传|普法|活动|宣讲|法治课|培训班", None, r"学法|宣传栏|标语|展板",
     ),
-    IndicatorDef("publicity_materials", "普法宣传资料份数", ("份", "册", "本"), r"资料|手册|宣传品|读本"),
+    IndicatorDef(
+        "publicity_materials", "普法宣传资料份数", ("份", "册", "本", "件"), r"资料|手册|宣传品|读本",
+        after=r"[^，；,;]{0,12}(资料|手册|读本|宣传品)",
+    ),
     IndicatorDef("publicity_audience", "普法受众人次", ("人次", "人"), r"惠及|受益|覆盖|参与|受众|群众"),
-    IndicatorDef("rule_of_law_villages", "民主法治示范村数", ("个",), r"民主法治"),
+    IndicatorDef(
+        "rule_of_law_villages", "民主法治示范村数", ("个",), r"民主法治", None, r"推荐|申报|拟",
+        after=r"[^，；,;]{0,8}民主法治",
+    ),
     IndicatorDef("legal_literates", "法律明白人数", ("名", "人"), r"法律明白人"),
     IndicatorDef("open_gov_items", "主动公开政府信息条数", ("条", "件"), r"主动公开"),
     IndicatorDef("disclosure_requests", "依申请公开件数", ("件",), r"申请公开|依申请"),
     IndicatorDef("services_onsite", "政务服务进驻事项数", ("项",), r"进驻"),
-    IndicatorDef("petition_cases_resolved", "信访化解案件数", ("件",), r"信访|化解重点"),
+    IndicatorDef("petition_cases_resolved", "信访化解案件数", ("件",), r"信访|化解重点", None, r"排定|排查|梳理|交办"),
     IndicatorDef("forensic_institutions", "司法鉴定机构数", ("家",), r"鉴定机构"),
 )
 
@@ -169,30 +186,31 @@ _CHANGE_RE = re.compile(
 _TARGET_RE = re.compile(r"力争|争取|预计|目标[是为]|确保[^，。；]{0,12}(?:达到|不低于)|不低于")
 # Quotes are not separators: labels quote brand names ("“法律明白人”9970名").
 _CLAUSE_SEP = "，,、；;：:。（(）)\n"
+_STRONG_SEP = "，,；;：:。\n"  # clause ends (not 、 or brackets, which sit inside one clause)
 _SENT_RE = re.compile(r"[^。；！？;!?\n]+[。；！？;!?]?")
 _SCOPE_RE = re.compile(r"全省|全市|全县|全区|全镇|全乡|全街道|市本级|县本级|区本级|本级|本部门|本单位|全系统")
 _PERIOD_RE = re.compile(
-    r"第[一二三四1-4]季度|[一二三四]季度|上半年|下半年|今年以来|全年|截至[^，。；]{1,12}|截止[^，。；]{1,12}|"
+    r"第[一二三四1-4]季度|[一二三四]季度|上半年|下半年|今年以来|全年|截至[^，,。；;]{1,12}|截止[^，,。；;]{1,12}|"
     r"\d{1,2}\s*[-—至]\s*\d{1,2}月"
 )
 _NEGATIVE_CHANGE = ("下降", "减少", "降低", "压缩", "缩短", "降幅")
 
 
-def _label_before(sentence: str, start: int) -> str:
+def _label_before(sentence: str, start: int, seps: str = _CLAUSE_SEP, width: int = 25) -> str:
     """Text between the previous clause separator and the number (≤25 characters)."""
-    prefix = sentence[max(0, start - 25) : start]
-    cut = max(prefix.rfind(ch) for ch in _CLAUSE_SEP)
+    prefix = sentence[max(0, start - width) : start]
+    cut = max(prefix.rfind(ch) for ch in seps)
     return prefix[cut + 1 :]
 
 
 def _clause_after(sentence: str, end: int) -> str:
     """Text after the number up to the next clause separator (≤25 characters)."""
-    rest = sentence[end : end + 25]
+    rest = sentence[end : end + 40]
     cut = min((i for i in (rest.find(ch) for ch in "，,；;。") if i >= 0), default=len(rest))
     return rest[:cut]
 
 
-def _topic_before(sentence: str, start: int, label: str) -> str | None:
+def _topic_before(sentence: str, start: int, label: str, lead: str = "") -> str | None:
     """The sentence topic: its first topic word before the label, else the label's own.
 
     Reports open a sentence with the subject ("贯彻落实新修订的行政复议法，…新收案件1516件，
@@ -202,7 +220,7 @@ def _topic_before(sentence: str, start: int, label: str) -> str | None:
     if subject:  # the label names its own subject: "新增行政诉讼案件24件"
         return _TOPIC_OF[subject.group(0)]
     head = sentence[: max(0, start - len(label))]
-    hit = _TOPIC_RE.search(head) or _TOPIC_RE.search(label)
+    hit = _TOPIC_RE.search(head) or _TOPIC_RE.search(lead) or _TOPIC_RE.search(label)
     return _TOPIC_OF[hit.group(0)] if hit else None
 
 
@@ -254,7 +272,9 @@ def _in_plan(offset: int, sections: list[Section]) -> bool:
     return any(s.kind == "plan" and s.start <= offset < s.end for s in sections)
 
 
-def _sentence_indicators(sentence: str) -> list[Indicator]:
+def _sentence_indicators(sentence: str, lead: str = "") -> list[Indicator]:
+    """Indicators of one sentence; ``lead`` is the sentence it continues (after a ；), whose subject
+    still applies ("行政复议新收…；经调解和解结案96件" counts 复议 cases)."""
     found: list[Indicator] = []
     for m in _NUM_RE.finditer(sentence):
         unit = _unit(m)
@@ -269,11 +289,14 @@ def _sentence_indicators(sentence: str) -> list[Indicator]:
         value = _value(m)
         if value is None or (not m.group("u") and not re.search(r"比|发案率", label)):
             continue
-        topic = _topic_before(sentence, m.start(), label)
+        topic = _topic_before(sentence, m.start(), label, lead)
         following = _clause_after(sentence, m.end())
+        clause = _label_before(sentence, m.start(), _STRONG_SEP, 40)
         # A phrase right after the number names it more precisely ("261名社区矫正和1495名安置帮教对象").
-        definition = next((d for d in REGISTRY if d.after and d.matches("", unit, topic, following)), None)
-        definition = definition or next((d for d in REGISTRY if d.matches(label, unit, topic, following)), None)
+        definition = next((d for d in REGISTRY if d.after and d.matches("", unit, topic, following, clause)), None)
+        definition = definition or next(
+            (d for d in REGISTRY if d.matches(label, unit, topic, following, clause)), None
+        )
         if definition is None:
             continue
         approx = bool(m.group("a") or m.group("after") in ("以上", "左右", "多") or m.group("q") in ("近", "约", "超过", "超", "逾"))
@@ -295,11 +318,12 @@ def _nearest(rx: re.Pattern[str], text: str) -> str:
 def extract_indicators(text: str, sections: list[Section] | None = None) -> list[Indicator]:
     """All indicators of a report text in order of appearance (plan-section targets skipped)."""
     out: list[Indicator] = []
+    lead = ""
     for sm in _SENT_RE.finditer(text or ""):
         sentence = sm.group(0)
-        if _in_plan(sm.start(), sections or []) or _TARGET_RE.search(sentence):
-            continue
-        out.extend(_sentence_indicators(sentence))
+        if not (_in_plan(sm.start(), sections or []) or _TARGET_RE.search(sentence)):
+            out.extend(_sentence_indicators(sentence, lead))
+        lead = sentence if sentence.endswith(("；", ";")) else ""
     return out
 
 

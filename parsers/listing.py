@@ -35,12 +35,16 @@ __all__ = [
     "Link",
     "Listing",
     "canonical_url",
+    "declared_api_requests",
     "detect_block",
+    "find_site_search",
     "link_priority",
+    "read_declared_list",
     "read_gkmlpt",
     "read_jpage_records",
     "read_json_list",
     "read_listing",
+    "search_url",
 ]
 
 MAX_GENERATED_PAGES = 500  # never expand a pagination template past this many pages
@@ -804,6 +808,120 @@ def _json_next_pages(url: str, total: int | None, rows: int) -> list[ApiRequest]
         new_query = urlencode({**query, page_key: str(number)})
         out.append(ApiRequest(url=canonical_url(urlunsplit(parts[:3] + (new_query, ""))), kind="json"))
     return out
+
+
+# --------------------------------------------------------------------------- declared JSON list APIs
+
+
+def declared_api_requests(spec: Mapping[str, Any], site_url: str, kind: str = "declared") -> list[ApiRequest]:
+    """The first page of a JSON list API declared in a site's registry entry (``options.list_apis``).
+
+    ``spec``: ``url`` (template with ``{page}`` and optionally ``{size}``), ``rows`` (alias ``items``:
+    dotted path to the row array), ``fields`` (``{title, url, date}`` dotted paths inside a row; also
+    accepted at top level as ``title``/``link``/``date``), ``total`` (dotted path to the row count),
+    ``page_size`` (default 10), ``first_page`` (default 1).
+    """
+    template = str(spec.get("url") or "")
+    if "{page}" not in template:
+        return []
+    first = int(spec.get("first_page", 1))
+    url = _absolute(_fill_api_template(template, first, spec), site_url)
+    return [ApiRequest(url=url, kind=kind)] if url else []
+
+
+def _fill_api_template(template: str, page: int, spec: Mapping[str, Any]) -> str:
+    return template.replace("{page}", str(page)).replace("{size}", str(int(spec.get("page_size", 10))))
+
+
+def read_declared_list(
+    url: str, body_json: bytes | str | Mapping[str, Any], spec: Mapping[str, Any], kind: str = "declared"
+) -> Listing:
+    """Read one answer of a declared JSON list API (see ``declared_api_requests``).
+
+    On the first page, ``total`` and the page size give requests for the other pages."""
+    data = _load_json(body_json)
+    base = canonical_url(url)
+    listing = Listing(url=base)
+    rows = _dig(data, str(spec.get("rows") or spec.get("items") or ""))
+    fields = dict(spec.get("fields") or {})
+    paths = {name: str(fields.get(name) or spec.get(alias) or name) for name, alias in
+             (("title", "title"), ("url", "link"), ("date", "date"))}
+    for row in rows if isinstance(rows, list) else []:
+        target = _absolute(str(_dig(row, paths["url"]) or ""), url)
+        if target:
+            title = _squash(str(_dig(row, paths["title"]) or ""))
+            listing.links.append(Link(url=target, text=title, date=_date_in(str(_dig(row, paths["date"]) or "")),
+                                      source=base))
+    listing.attachments = [link.url for link in listing.links if _is_attachment(link.url)]
+    first = int(spec.get("first_page", 1))
+    first_url = _absolute(_fill_api_template(str(spec.get("url") or ""), first, spec), url)
+    if base == first_url and isinstance(rows, list) and rows:
+        listing.api_requests = _declared_next(spec, url, _dig(data, str(spec.get("total") or "total")), first, kind)
+    return listing
+
+
+def _declared_next(spec: Mapping[str, Any], url: str, total: Any, first: int, kind: str) -> list[ApiRequest]:
+    if not isinstance(total, int | str) or not str(total).isdigit():
+        return []
+    size = max(int(spec.get("page_size", 10)), 1)
+    pages = min(math.ceil(int(total) / size), MAX_GENERATED_PAGES)
+    out = []
+    for number in range(first + 1, first + pages):
+        target = _absolute(_fill_api_template(str(spec["url"]), number, spec), url)
+        if target:
+            out.append(ApiRequest(url=target, kind=kind))
+    return out
+
+
+def _dig(data: Any, path: str) -> Any:
+    """``a.b.0.c`` inside nested dicts/lists; an empty path is the data itself."""
+    node = data
+    for part in [p for p in path.split(".") if p]:
+        if isinstance(node, Mapping):
+            node = node.get(part)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
+
+
+# --------------------------------------------------------------------------- site search
+
+SEARCH_QUERY = "法治政府建设 报告"
+# (marker in a link/form target, the query parameter that carries the words): TRS was5, Hanweb jrobot, 开普 igs.
+_SEARCH_ENGINES = (
+    ("/was5/web/search", "searchword"),
+    ("/jrobotfront/search.action", "searchWord"),
+    ("/jrobot/search.do", "q"),
+    ("/igs/front/search.html", "searchWord"),
+)
+
+
+def find_site_search(url: str, body: bytes, headers: Mapping[str, str] | None = None) -> str | None:
+    """A site-search URL template (with ``{q}``) offered by a page: a link or form to a known engine."""
+    text = _decode(body, headers)
+    doc = _parse_html(text)
+    if doc is None:
+        return None
+    targets = [a.get("href") or "" for a in doc.iter("a")] + [f.get("action") or "" for f in doc.iter("form")]
+    for target in targets:
+        for marker, param in _SEARCH_ENGINES:
+            if marker in target:
+                return _search_template(urljoin(url, target.strip()), param)
+    return None
+
+
+def _search_template(target: str, param: str) -> str:
+    parts = urlsplit(target)
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() != param.lower()]
+    query = urlencode(kept + [(param, "{q}")], safe="{}")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+
+def search_url(template: str, query: str = SEARCH_QUERY) -> str:
+    """Fill a ``{q}`` search template (from the registry's ``options.search_url`` or ``find_site_search``)."""
+    return canonical_url(template.replace("{q}", quote(query)))
 
 
 # --------------------------------------------------------------------------- link priority

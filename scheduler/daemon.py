@@ -19,6 +19,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from scheduler.conditions import INTERVAL_HOURS, check_conditions
+from scheduler.conditions import JOB_ID as CONDITIONS_JOB
 from scheduler.delivery import Deliverer, recover
 from scheduler.runner import CrawlRunner, LocalProcessRunner
 from storage.database import Database
@@ -92,6 +94,7 @@ class Daemon:
         self.scheduler.add_job(self.deliver, "interval", seconds=cfg.deliver_seconds, id="deliver",
                                next_run_time=datetime.now(timezone.utc))
         self.scheduler.add_job(self.housekeeping, "interval", hours=6, id="housekeeping")
+        self.scheduler.add_job(check_conditions, "interval", hours=INTERVAL_HOURS, args=[self.db], id=CONDITIONS_JOB)
         if cfg.subscriptions_file:
             self.scheduler.add_job(self.sync_subscriptions, "interval", seconds=cfg.sync_seconds, id="sync-subscriptions")
         self.scheduler.start()

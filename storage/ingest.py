@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from parsers.types import ParsedPage
 from storage.events import emit_event, report_payload, site_deadline
+from storage.intel import on_report_stored
 from storage.models import Document, IndicatorValue, Report, Site, Version, utcnow
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ def ingest_page(session: Session, site: Site, page: FetchedPage, parsed: ParsedP
     result.report_id = report.id
     _store_indicators(session, report, version, parsed)
     result.events = _report_events(session, site, report, version, previous, is_new)
+    result.events += on_report_stored(session, site, report, version, previous, is_new)  # late, indicator_changed
     return result
 
 
@@ -145,7 +147,7 @@ def apply_parsed(report: Report, site: Site, parsed: ParsedPage, version: Versio
     if parsed.year:
         deadline = site_deadline(site, parsed.year)
         report.on_time = is_on_time(parsed.published_at, parsed.year, deadline)
-        report.on_time_first_seen = is_on_time(report.first_seen.date().isoformat(), parsed.year, deadline)
+        report.on_time_first_seen = is_on_time(report.first_seen, parsed.year, deadline)  # aware: Beijing date
 
 
 def _store_indicators(session: Session, report: Report, version: Version, parsed: ParsedPage) -> None:

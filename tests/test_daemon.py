@@ -5,25 +5,30 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from storage.database import Database
-from storage.models import CrawlRun
+from storage.models import CrawlRun, Event, OutboxItem, Version
 from storage.sites import request_recrawl
 from storage.subscriptions import add_subscription
 from tests.crawl_helpers import REPO, crawl_env, register_site
 from tests.portals.server import SITES_DIR, PortalServer
-from tests.receivers import HttpReceiver
+from tests.receivers import HttpReceiver, HttpRequest
 
 EXPECTED = json.loads((SITES_DIR / "trs" / "expected.json").read_text(encoding="utf-8"))
+EXPECTED_BY_SITE = {site: json.loads((SITES_DIR / site / "expected.json").read_text(encoding="utf-8"))
+                    for site in ("trs", "nextpage", "hanweb")}
 
 
 def start_daemon(db_url: str, log) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
@@ -46,50 +51,153 @@ def portal() -> Iterator[PortalServer]:
         yield server
 
 
-@pytest.fixture
-def receiver() -> Iterator[HttpReceiver]:
-    with HttpReceiver() as r:
-        yield r
+KILL_SITES = ("trs", "nextpage", "hanweb")
+KEY = re.compile(r"编号：(fzw-\d+-\d+)")
 
 
-def titles_received(receiver: HttpReceiver) -> Counter[str]:
-    seen: Counter[str] = Counter()
-    for req in list(receiver.requests):
-        text = (req.json or {}).get("title", "") + (req.json or {}).get("message", "")
-        for report in EXPECTED["reports"]:
-            if report["title"] in text:
-                seen[report["title"]] += 1
-    return seen
+class TimedReceiver(HttpReceiver):
+    """Also notes the wall-clock time each request arrived (to measure the send → commit window)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrived: list[tuple[str, float]] = []
+
+    def _record(self, req: HttpRequest) -> None:
+        super()._record(req)
+        body = (req.json or {}).get("message") or req.form.get("message", "")
+        m = KEY.search(body)
+        with self._lock:
+            self.arrived.append((m.group(1) if m else "?", time.time()))
 
 
-def test_sigkill_at_random_points_loses_and_duplicates_nothing(
-    db_url: str, portal: PortalServer, receiver: HttpReceiver, tmp_path
-) -> None:
-    # notify_existing: the first crawl alerts every report, so there is something to lose or duplicate.
-    register_site(db_url, "trs", EXPECTED["site_name"], portal.url(EXPECTED["home"]), notify_existing=True)
-    db = Database(db_url)
+@dataclass
+class KillFigures:
+    kills: int = 0
+    during_crawl: int = 0
+    during_delivery: int = 0
+    revisions_made: int = 0
+    events: Counter[str] = field(default_factory=Counter)
+    expected: int = 0
+    seen: int = 0
+    distinct: int = 0
+    duplicates: int = 0
+    losses: int = 0
+    unexpected: int = 0
+    window_ms: list[float] = field(default_factory=list)
+
+    def report(self) -> str:
+        w = sorted(self.window_ms) or [0.0]
+        return (f"kill test: kills={self.kills} (during crawl {self.during_crawl}, during delivery "
+                f"{self.during_delivery}), revisions made={self.revisions_made}, events produced="
+                f"{sum(self.events.values())} {dict(self.events)}, deliveries expected={self.expected}, "
+                f"seen={self.seen}, distinct={self.distinct}, duplicates={self.duplicates}, losses={self.losses}, "
+                f"unexpected={self.unexpected}; send→commit window median {w[len(w) // 2]:.0f} ms, max {w[-1]:.0f} ms")
+
+
+def _phase(db: Database) -> tuple[bool, bool]:
+    """(a crawl is running, a delivery is in flight) right now."""
     with db.transaction() as s:
-        add_subscription(s, [receiver.url_json], {"events": ["new_report"]})
+        crawling = s.scalar(select(func.count(CrawlRun.id)).where(CrawlRun.status == "running")) or 0
+        sending = s.scalar(select(func.count(OutboxItem.id)).where(OutboxItem.status == "sending")) or 0
+    return crawling > 0, sending > 0
+
+
+def _revise(portals: dict[str, PortalServer], rng: random.Random, n: int, marks: dict[tuple[str, str], int]) -> str:
+    site = rng.choice(KILL_SITES)
+    path = rng.choice(EXPECTED_BY_SITE[site]["reports"])["url"]
+    portals[site].replace_text(path, "</p>", f"</p><p>第{n}次修订：新增行政复议案件{100 + n}件。</p>")
+    marks[(site, path)] = n
+    return site
+
+
+def _expected_keys(db: Database) -> dict[int, set[str]]:
+    """subscription id → the delivery keys its outbox rows stand for."""
+    with db.transaction() as s:
+        rows = s.execute(select(OutboxItem.subscription_id, OutboxItem.event_id)).all()
+    out: dict[int, set[str]] = {}
+    for sub_id, event_id in rows:
+        out.setdefault(sub_id, set()).add(f"fzw-{event_id}-{sub_id}")
+    return out
+
+
+def test_sigkill_at_random_points_while_events_flow(db_url: str, tmp_path) -> None:
+    """Several sites and subscriptions, revisions made while the daemon runs, SIGKILL at random points of
+    crawls and deliveries; then one clean run. Every (event, subscription) must arrive; duplicates are
+    bounded by the messages in flight at each kill, and the delivery key makes them recognizable."""
     rng = random.Random(int(os.environ.get("FZWATCH_KILL_SEED", "7")))
-    kills = 0
-    with open(tmp_path / "daemon.log", "ab") as log:
-        for _ in range(6):
+    rounds = int(os.environ.get("FZWATCH_KILL_ROUNDS", "8"))
+    db = Database(db_url)
+    fig = KillFigures()
+    marks: dict[tuple[str, str], int] = {}
+    with ExitStack() as stack:
+        portals = {site: stack.enter_context(PortalServer(site)) for site in KILL_SITES}
+        fast, slow = stack.enter_context(TimedReceiver()), stack.enter_context(TimedReceiver())
+        for site in KILL_SITES:  # notify_existing: first crawls alert every report, so much is in flight early
+            exp = EXPECTED_BY_SITE[site]
+            register_site(db_url, site, exp["site_name"], portals[site].url(exp["home"]), notify_existing=True)
+        with db.transaction() as s:
+            everything = add_subscription(s, [fast.url_json], {}).id
+            revisions = add_subscription(s, [slow.url_form], {"events": ["new_report", "report_revised"]}).id
+        log = stack.enter_context(open(tmp_path / "daemon.log", "ab"))
+        for n in range(rounds):
             proc = start_daemon(db_url, log)
-            time.sleep(rng.uniform(0.3, 3.0))
+            slow.slow_next(rng.randint(0, 3), rng.uniform(0.3, 1.5))  # widen the send → commit window
+            if n:
+                fig.revisions_made += 1
+                with db.transaction() as s:
+                    request_recrawl(s, _revise(portals, rng, n, marks))
+            time.sleep(rng.uniform(0.5, 5.0))
+            crawling, sending = _phase(db)
             proc.send_signal(signal.SIGKILL)
             proc.wait()
-            kills += 1
+            fig.kills += 1
+            fig.during_crawl += crawling
+            fig.during_delivery += sending
         proc = start_daemon(db_url, log)
         try:
-            complete = wait_for(lambda: len(titles_received(receiver)) == len(EXPECTED["reports"]), 120)
+            asked = time.time() - 1
+            for site in KILL_SITES:  # a final pass picks up every revision not crawled before a kill
+                with db.transaction() as s:
+                    request_recrawl(s, site)
+
+            def settled() -> bool:
+                with db.transaction() as s:
+                    runs = list(s.scalars(select(CrawlRun).where(CrawlRun.trigger == "recrawl")))
+                    busy = s.scalar(select(func.count(OutboxItem.id)).where(OutboxItem.status != "sent"))
+                done = {r.site_id for r in runs if r.status == "ok" and r.started_at.timestamp() >= asked}
+                return done >= set(KILL_SITES) and busy == 0
+
+            complete = wait_for(settled, 180, step=0.5)
             time.sleep(3)  # anything still to come would be a duplicate
         finally:
             proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=30)
-    seen = titles_received(receiver)
-    print(f"kills={kills} deliveries={sum(seen.values())} distinct={len(seen)}")
-    assert complete, f"lost alerts: got {dict(seen)}; log: {(tmp_path / 'daemon.log').read_text()[-2000:]}"
-    assert all(n == 1 for n in seen.values()), f"duplicated alerts: {dict(seen)}"
+            proc.wait(timeout=60)
+        expected = _expected_keys(db)
+        seen = {everything: [k for k, _ in fast.arrived], revisions: [k for k, _ in slow.arrived]}
+        with db.transaction() as s:
+            fig.events = Counter(kind for (kind,) in s.execute(select(Event.kind)))
+            sent_at = {f"fzw-{e}-{sub}": t for e, sub, t in
+                       s.execute(select(OutboxItem.event_id, OutboxItem.subscription_id, OutboxItem.sent_at))}
+            texts = [(v.document.url, v.text) for v in s.scalars(select(Version))]
+    for sub_id, keys in seen.items():
+        fig.expected += len(expected.get(sub_id, set()))
+        fig.seen += len(keys)
+        fig.distinct += len(set(keys))
+        fig.duplicates += len(keys) - len(set(keys))
+        fig.losses += len(expected.get(sub_id, set()) - set(keys))
+        fig.unexpected += len(set(keys) - expected.get(sub_id, set()))
+    last_arrival = {k: t for receiver in (fast, slow) for k, t in receiver.arrived}
+    fig.window_ms = [(sent_at[k].timestamp() - t) * 1000 for k, t in last_arrival.items() if sent_at.get(k)]
+    print("\n" + fig.report())
+    tail = (tmp_path / "daemon.log").read_text(errors="replace")[-3000:]
+    assert complete, f"not settled: {fig.report()}; log: {tail}"
+    assert fig.losses == 0 and fig.unexpected == 0, fig.report()
+    assert fig.events["new_report"] == sum(len(EXPECTED_BY_SITE[s]["reports"]) for s in KILL_SITES)
+    for (site, path), n in marks.items():  # no revision lost by a crawl killed mid-page
+        url = portals[site].url(path)
+        assert any(u == url and f"第{n}次修订" in text for u, text in texts), (site, path, n)
+    # at-least-once: only a message in flight at a kill (one per target) can arrive twice
+    assert fig.duplicates <= 2 * fig.kills, fig.report()
     db.dispose()
 
 

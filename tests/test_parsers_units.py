@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 
@@ -214,3 +214,78 @@ def test_doc_best_effort_utf16_runs() -> None:
     body = ole + "某县2023年法治政府建设年度报告\r一、主要举措和成效".encode("utf-16-le") + b"\x00" * 64
     page = parse_page("https://x.gov.cn/a.doc", body)
     assert page.content_type == "doc" and "法治政府建设年度报告" in page.text
+
+
+@pytest.mark.parametrize(
+    ("when", "year", "kind", "expected"),
+    [
+        ("2024-04-01", 2023, "government", True),  # 4月1日之前 read inclusively
+        ("2024-04-01T23:59:59", 2023, "government", True),  # naive page times are Beijing times
+        ("2024-04-02T00:00:00", 2023, "government", False),
+        ("2024-04-01T15:59:00+00:00", 2023, "government", True),  # 23:59 北京时间
+        ("2024-04-01T16:00:00+00:00", 2023, "government", False),  # 04-02 00:00 北京时间
+        ("2024-02-29", 2023, "demonstration", False),  # 示范地区: 1月底
+        ("2024-01-31", 2023, "demonstration", True),
+        ("2023-12-30", 2023, "government", True),  # early is on time
+        ("2019年3月1日", 2018, "government", None),  # callers pass ISO; anything else is unknown
+        ("", 2023, "government", None),
+        ("2024-03-01", None, "government", None),
+    ],
+)
+def test_timeliness_edges(when: str, year: int | None, kind: str, expected: bool | None) -> None:
+    deadline = deadline_for(year, kind) if year else None
+    assert is_on_time(when, year, deadline) is expected
+
+
+def test_first_seen_utc_is_judged_by_beijing_date() -> None:
+    from datetime import datetime
+
+    assert is_on_time(datetime(2024, 4, 1, 15, 0, tzinfo=UTC), 2023) is True
+    assert is_on_time(datetime(2024, 4, 1, 17, 0, tzinfo=UTC), 2023) is False
+    assert deadline_for(2023, "unknown-kind") == date(2024, 4, 1)  # unknown kinds fall back to the default
+
+
+def test_indicator_additions_list_verbs_continuations_and_vetoes() -> None:
+    text = (
+        "今年已经成功创建15个市级“民主法治示范村(社区)”,推荐申报6个省级“民主法治示范村(社区)”、1个国家级“民主法治示范村(社区)”。"
+        "目前新区共计6家专业性、行业性人民调解委员会。成功化解5件潜在风险案件。排定重点信访问题27件,先后化解重点案件18件。"
+        "全区4596名国家工作人员参加2020年度全省国家工作人员统一在线学法考试。完成合同、协议法制审查共106件。"
+        "行政复议新收案件709件、同比上升90.08%；经调解和解结案96件。更新法治宣传栏200余期,开展宣传活动30场。"
+        "印发60000余册平安法治宣传读本。截止目前,全区共调解3045件。"
+    )
+    found = {(i.key, i.value) for i in extract_indicators(text)}
+    assert ("rule_of_law_villages", 15) in found and ("rule_of_law_villages", 6) not in found
+    assert ("rule_of_law_villages", 1) not in found  # the 推荐申报 verb covers the whole 、-list
+    assert ("mediation_committees", 6) in found and ("mediation_success", 5) not in found
+    assert ("petition_cases_resolved", 18) in found and ("petition_cases_resolved", 27) not in found
+    assert ("law_exam_participants", 4596) in found and ("legality_reviews", 106) in found
+    assert ("reconsideration_mediated", 96) in found  # the subject carries over a ；
+    assert ("publicity_events", 200) not in found and ("publicity_events", 30) in found
+    assert ("publicity_materials", 60000) in found
+    by_key = {i.key: i for i in extract_indicators(text)}
+    assert by_key["mediation_cases"].period == "截止目前"  # stops at an ASCII comma too
+
+
+def test_change_rules_thresholds() -> None:
+    from parsers.indicators import DEFAULT_CHANGE_RULE, change_rule
+
+    assert DEFAULT_CHANGE_RULE.is_notable(27.0, 18.1, "%") and not DEFAULT_CHANGE_RULE.is_notable(27.0, 23.0, "%")
+    assert DEFAULT_CHANGE_RULE.is_notable(100, 140, "件") and not DEFAULT_CHANGE_RULE.is_notable(100, 120, "件")
+    assert not DEFAULT_CHANGE_RULE.is_notable(3, 9, "件")  # +200% but only 6 件
+    assert change_rule("head_appearance_rate").is_notable(100.0, 97.5, "%")  # tighter for near-100% rates
+    custom = change_rule("legal_aid_cases", {"legal_aid_cases": {"ratio": 0.1, "absolute": 5}})
+    assert custom.is_notable(100, 111, "件") and custom.points == 5.0
+
+
+def test_density_candidate_replaces_side_bar_noise() -> None:
+    import lxml.html
+
+    from parsers.extract import prefer_core
+
+    prose = "行政复议案件办理质量持续提升，全年新收案件105件，办结106件，纠错29件。" * 3
+    teasers = ["[幻灯]某某明星写真，精彩不断。", "[幻灯]某某球星看球实录，爆笑登场。"]
+    wide = "首页 新闻 体育 娱乐\n" + prose + "\n·" + "·".join(teasers)
+    root = lxml.html.document_fromstring("".join(f"<a>{t}</a>" for t in teasers) + f"<p>{prose}</p>")
+    assert prefer_core(prose, wide, root)  # the teaser "prose" is link text: not body
+    assert not prefer_core(prose, wide)  # without the DOM the teasers read as prose
+    assert not prefer_core(prose[:30], wide, root)  # too little of the prose kept

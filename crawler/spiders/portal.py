@@ -1,38 +1,56 @@
 """The one generic spider: driven by a site registry entry, it decides only what to fetch.
 
-What a page means (links, pagination, report or not, text) is decided by `parsers/`.
+What a page means (links, pagination, report or not, text) is decided by `parsers/`. What a page
+remembered from earlier crawls is worth fetching again is decided by `crawler/revisit.py`; what bounds
+one crawl by `crawler/guards.py`. See docs/crawler.md.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
-from collections import Counter
-from typing import Any, Iterator
-from urllib.parse import urlsplit
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 
+from crawler.guards import TrapGuards, looks_binary
+from crawler.revisit import LIST_KINDS, RevisitPolicy, is_due
 from parsers import parse_page
 from parsers.classify import classify_title
 from parsers.combine import needs_attachment
 from parsers.listing import (
     PRIORITY_DETAIL,
     PRIORITY_NEWS_CHANNEL,
+    ApiRequest,
+    Listing,
     canonical_url,
+    declared_api_requests,
     detect_block,
+    find_site_search,
     link_priority,
+    read_declared_list,
     read_gkmlpt,
     read_jpage_records,
+    read_json_list,
     read_listing,
+    search_url,
 )
-
-API_READERS = {"jpage": read_jpage_records, "gkmlpt": read_gkmlpt}
+from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
 
-BLOCK_STATUSES = [403, 412, 512, 521]
+API_READERS: dict[str, Callable[[str, bytes], Listing]] = {
+    "jpage": read_jpage_records, "gkmlpt": read_gkmlpt, "json": read_json_list,
+}
+BLOCK_STATUSES = [403, 412, 429, 512, 521]
+NOT_FOUND_STATUSES = [404, 410]
 # Anchor text that may name a report even when the list truncates it ("…法治政府建设年度…").
 CANDIDATE_HINT = re.compile(r"法治政府|法治建设|依法行政")
 
@@ -46,10 +64,13 @@ class PortalSpider(scrapy.Spider):
         self.db_url = db
         self.run_id = int(run_id) if run_id else None
         self.site: dict[str, Any] = {}
-        self.known: dict[str, dict[str, Any]] = {}
-        self.pattern_counts: Counter[str] = Counter()
-        self.requested = 0
-        self.seen: set[str] = set()  # bounded by the page budget
+        self.known: dict[str, dict[str, Any]] = {}  # stored documents by URL
+        self.pages: dict[str, dict[str, Any]] = {}  # remembered crawl pages by key (crawl_state)
+        self.seen: set[str] = set()  # keys requested in this crawl (bounded by the page budget)
+        self.changed: set[str] = set()  # list keys whose body changed in this crawl
+        self.search_template: str | None = None
+        self.search_done = False
+        self.now: datetime = utcnow()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -57,26 +78,250 @@ class PortalSpider(scrapy.Spider):
         from crawler.site_state import load_site_state
 
         spider.db_url = spider.db_url or crawler.settings.get("FZWATCH_DB")
-        spider.site, spider.known = load_site_state(spider.db_url, spider.site_id)
-        options = spider.site.get("options", {})
-        spider.page_budget = int(options.get("page_budget", crawler.settings.getint("FZWATCH_PAGE_BUDGET")))
-        spider.max_depth = int(options.get("max_depth", crawler.settings.getint("FZWATCH_MAX_DEPTH")))
-        spider.max_per_pattern = crawler.settings.getint("FZWATCH_MAX_PER_PATTERN")
-        spider.allowed_hosts = {urlsplit(u).hostname for u in spider.site["start_urls"]} | set(
-            options.get("allowed_hosts", [])
-        )
+        state = load_site_state(spider.db_url, spider.site_id)
+        spider.site, spider.known, spider.pages = state.spec, state.known, state.pages
+        spider.configure(crawler.settings)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
 
-    # -- what to fetch -------------------------------------------------------------------------
+    def configure(self, settings: Any) -> None:
+        options = self.site.get("options", {})
+        self.max_depth = int(options.get("max_depth", settings.getint("FZWATCH_MAX_DEPTH")))
+        self.guards = TrapGuards(
+            self.crawler, int(options.get("page_budget", settings.getint("FZWATCH_PAGE_BUDGET"))),
+            settings.getint("FZWATCH_MAX_PER_PATTERN"), settings.getint("FZWATCH_MAX_CALENDAR", 10),
+        )
+        self.policy = RevisitPolicy.from_settings(settings)
+        self.page_maxsize = settings.getint("FZWATCH_PAGE_MAXSIZE", 3 * 1024 * 1024)
+        self.attachment_maxsize = settings.getint("FZWATCH_ATTACHMENT_MAXSIZE", 30 * 1024 * 1024)
+        self.start_keys = {canonical_url(u) for u in self.site["start_urls"]}
+        self.allowed_hosts = {urlsplit(u).hostname for u in self.site["start_urls"]} | set(
+            options.get("allowed_hosts", [])
+        )
+        # A registry search URL may be relative to the (first) start URL; `{q}` stays a placeholder.
+        declared = options.get("search_url")
+        self.search_template = urljoin(self.site["start_urls"][0], declared) if declared else None
+        self.render_js = options.get("render") == "js" and settings.getbool("FZWATCH_JS_RENDER")
+        if options.get("render") == "js" and not self.render_js:
+            logger.warning("site %s wants render: js but no browser is available; crawling without JavaScript",
+                           self.site_id)
+
+    # -- what to fetch first -------------------------------------------------------------------
 
     async def start(self) -> Any:  # Scrapy >= 2.13
         for request in self.start_requests():
             yield request
 
     def start_requests(self) -> Iterator[Request]:
+        """Start pages; then, from earlier crawls, known reports and the remembered lists now due."""
         self.crawler.stats.set_value("fzwatch/start_pages", len(self.site["start_urls"]))
         for url in self.site["start_urls"]:
-            yield self._list_request(canonical_url(url), depth=0, link_rank=100, is_start=True)
+            key = canonical_url(url)
+            self._claim(key)
+            yield self._list_request(key, depth=0, rank=100, is_start=True)
+        yield from self._known_report_requests()
+        yield from self._declared_api_requests()
+        yield from self._remembered_list_requests()
+
+    def _known_report_requests(self) -> Iterator[Request]:
+        for url, doc in self.known.items():
+            if doc.get("is_report") and self._claim(url):
+                self.crawler.stats.inc_value("fzwatch/known_reports")
+                yield self._detail_request(url, anchor="", source=None, validators=doc)
+
+    def _declared_api_requests(self) -> Iterator[Request]:
+        """JSON list APIs declared in the registry (`options.list_apis`, or one `options.list_api`)."""
+        for index, spec in enumerate(_declared_specs(self.site.get("options", {}))):
+            for api in declared_api_requests(spec, self.site["start_urls"][0], kind=f"declared:{index}"):
+                if self._admit_list(api.url, is_pagination=False, parent_changed=False):
+                    yield self._api_request(api, depth=1, root=None)
+
+    def _remembered_list_requests(self) -> Iterator[Request]:
+        due = [p for p in self.pages.values() if p["kind"] in ("list", "api") and is_due(p, self.now, self.start_keys)]
+        for page in sorted(due, key=lambda p: (p["depth"], -(p["priority"] or 0))):
+            if page["key"] in self.seen or not self._budget(page["url"], is_list=True):
+                continue
+            self._claim(page["key"])
+            self.crawler.stats.inc_value("fzwatch/revisits")
+            if page["kind"] == "api":
+                api = ApiRequest(url=page["url"], kind=page["api_kind"] or "json", method=page["method"],
+                                 data=page["form"])
+                yield self._api_request(api, page["depth"], page["root"])
+            else:
+                yield self._list_request(page["key"], page["depth"], page["priority"] or 50, root=page["root"])
+
+    # -- admission -------------------------------------------------------------------------------
+
+    def _claim(self, key: str) -> bool:
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+    def _budget(self, url: str, is_list: bool = False) -> bool:
+        return self.guards.admit(url, is_list=is_list)
+
+    def _in_site(self, url: str) -> bool:
+        if urlsplit(url).hostname in self.allowed_hosts:
+            return True
+        self.crawler.stats.inc_value("fzwatch/offsite_links")  # mirrors and other sites: never followed
+        return False
+
+    def _admit_list(self, key: str, is_pagination: bool, parent_changed: bool, url: str | None = None) -> bool:
+        """A list-like page: new ones are fetched; remembered ones only when due, or when they are the
+        pagination of a list that changed in this crawl (its rows shifted)."""
+        url = url or key
+        if key in self.seen or not self._in_site(url):
+            return False
+        page = self.pages.get(key)
+        if page is not None and not (is_due(page, self.now, self.start_keys)
+                                     or (is_pagination and parent_changed and page["kind"] in LIST_KINDS)):
+            self.crawler.stats.inc_value("fzwatch/skipped_remembered")
+            return False
+        if not self._budget(url, is_list=True):
+            return False
+        return self._claim(key)
+
+    def _admit_detail(self, url: str, anchor: str) -> bool:
+        """A candidate article: new ones are fetched; one judged before only when its anchor text
+        changed or its slow revisit is due (known reports were already requested at start)."""
+        if url in self.seen or not self._in_site(url):
+            return False
+        page = self.pages.get(url)
+        if page is not None and page.get("anchor") == anchor and not is_due(page, self.now, self.start_keys):
+            self.crawler.stats.inc_value("fzwatch/skipped_remembered")
+            return False
+        if not self._budget(url):
+            return False
+        return self._claim(url)
+
+    # -- requests --------------------------------------------------------------------------------
+
+    def _meta(self, **meta: Any) -> dict[str, Any]:
+        meta.setdefault("handle_httpstatus_list", [304, *BLOCK_STATUSES, *NOT_FOUND_STATUSES])
+        meta.setdefault("download_maxsize", self.page_maxsize)
+        if self.render_js and meta.get("kind") in ("list", "search"):
+            meta["playwright"] = True
+        return meta
+
+    def _conditional(self, key: str, validators: dict[str, Any] | None = None) -> dict[str, str]:
+        """If-None-Match / If-Modified-Since from what the last fetch of this page answered."""
+        stored = validators if validators is not None else self.pages.get(key) or {}
+        headers = {}
+        if stored.get("etag"):
+            headers["If-None-Match"] = stored["etag"]
+        if stored.get("last_modified"):
+            headers["If-Modified-Since"] = stored["last_modified"]
+        return headers
+
+    def _list_request(self, key: str, depth: int, rank: int = 50, is_start: bool = False,
+                      root: str | None = None, kind: str = "list") -> Request:
+        meta = self._meta(depth=depth, is_start=is_start, key=key, url=key, kind=kind, root=root, priority=rank)
+        return Request(key, callback=self.parse_list, errback=self.on_error, priority=rank - 10 * depth,
+                       dont_filter=True, headers=self._conditional(key), meta=meta)
+
+    def _detail_request(self, url: str, anchor: str, source: str | None, root: str | None = None,
+                        validators: dict[str, Any] | None = None) -> Request:
+        meta = self._meta(anchor=anchor, key=url, url=url, kind="detail", source=source, root=root,
+                          download_maxsize=self.attachment_maxsize)
+        return Request(url, callback=self.parse_detail, errback=self.on_error, priority=20, dont_filter=True,
+                       headers=self._conditional(url, validators), meta=meta)
+
+    def _api_request(self, api: ApiRequest, depth: int, root: str | None) -> Request:
+        """A list whose rows come from an XML/JSON endpoint (Hanweb jpage, gkmlpt, declared or guessed JSON)."""
+        key = _api_key(api)
+        meta = self._meta(depth=depth, api_kind=api.kind, key=key, url=api.url, kind="api", root=root, method=api.method,
+                          form=api.data)
+        if api.method.upper() == "POST" and api.data:
+            return scrapy.FormRequest(api.url, formdata=api.data, callback=self.parse_api, errback=self.on_error,
+                                      meta=meta, priority=9 - depth, dont_filter=True)
+        return Request(api.url, callback=self.parse_api, errback=self.on_error, meta=meta, priority=9 - depth,
+                       dont_filter=True, headers=self._conditional(key))
+
+    # -- list pages ------------------------------------------------------------------------------
+
+    def parse_list(self, response: Response) -> Iterator[Any]:
+        if not self._usable(response):
+            yield from self._record_unusable(response)
+            return
+        meta = response.meta
+        self.crawler.stats.inc_value("fzwatch/list_pages")
+        yield self._record_list(response)
+        listing = read_listing(response.url, response.body, _headers(response))
+        self._find_search(response)
+        if self.guards.repeats(listing):
+            return
+        if meta["kind"] == "search":
+            yield from self._follow_candidates(listing, meta["key"], None)
+            return
+        yield from self._follow(listing, meta["depth"], meta["key"], meta.get("root"))
+
+    def parse_api(self, response: Response) -> Iterator[Any]:
+        if not self._usable(response):
+            yield from self._record_unusable(response)
+            return
+        self.crawler.stats.inc_value("fzwatch/api_pages")
+        yield self._record_list(response)
+        try:
+            listing = self._read_api(response)
+        except ValueError as exc:  # a broken answer is that request's error, not the crawl's
+            self.crawler.stats.inc_value("fzwatch/errors")
+            logger.warning("unreadable list API answer %s: %s", response.url, exc)
+            return
+        key, depth = response.meta["key"], response.meta["depth"]
+        yield from self._follow_candidates(listing, key, response.meta.get("root"))
+        # Further pages of an API list are its pagination.
+        root = response.meta.get("root") or key
+        for api in listing.api_requests:
+            if self._known_reader(api.kind) and self._admit_list(_api_key(api), True, key in self.changed, api.url):
+                yield self._api_request(api, depth, root)
+
+    def _read_api(self, response: Response) -> Listing:
+        kind = response.meta["api_kind"]
+        if kind.startswith("declared:"):
+            spec = _declared_specs(self.site.get("options", {}))[int(kind.split(":", 1)[1])]
+            return read_declared_list(response.url, response.body, spec, kind=kind)
+        return API_READERS[kind](response.url, response.body)
+
+    @staticmethod
+    def _known_reader(kind: str) -> bool:
+        return kind in API_READERS or kind.startswith("declared:")
+
+    def _follow(self, listing: Listing, depth: int, key: str, root: str | None) -> Iterator[Request]:
+        yield from self._follow_candidates(listing, key, root)
+        yield from self._follow_channels(listing, depth)
+        changed = key in self.changed
+        for url in listing.pagination:
+            if self._admit_list(url, is_pagination=True, parent_changed=changed):
+                yield self._list_request(url, depth, rank=60, root=root or key)
+        yield from self._follow_apis(listing.api_requests, depth, changed)
+
+    def _follow_candidates(self, listing: Listing, key: str, root: str | None) -> Iterator[Request]:
+        for link in listing.links:
+            if self._is_candidate(link.text) and self._admit_detail(link.url, link.text):
+                yield self._detail_request(link.url, link.text, source=key, root=root)
+
+    def _follow_channels(self, listing: Listing, depth: int) -> Iterator[Request]:
+        for link in listing.links:
+            if self._is_candidate(link.text):
+                continue
+            priority = link_priority(link)
+            if priority is not None and self._worth_listing(priority, depth) and \
+                    self._admit_list(link.url, is_pagination=False, parent_changed=False):
+                yield self._list_request(link.url, depth + 1, priority)
+
+    def _follow_apis(self, apis: list[ApiRequest], depth: int, changed: bool) -> Iterator[Request]:
+        """API requests declared by an HTML page: per endpoint, the first is a list's first page and the
+        others its pagination (e.g. Hanweb record groups 1-45, 46-90)."""
+        firsts: dict[str, str] = {}
+        for api in apis:
+            if not self._known_reader(api.kind):
+                continue
+            series = _series(api.url)
+            root = firsts.setdefault(series, _api_key(api))
+            is_first = root == _api_key(api)
+            if self._admit_list(_api_key(api), not is_first, changed, api.url):
+                yield self._api_request(api, depth, None if is_first else root)
 
     def _worth_listing(self, priority: int, depth: int) -> bool:
         """Channels and lists lead to reports; other articles do not. Unnamed same-site pages ("更多",
@@ -85,116 +330,71 @@ class PortalSpider(scrapy.Spider):
             return False
         return priority >= PRIORITY_NEWS_CHANNEL or depth == 0
 
-    def _list_request(self, url: str, depth: int, link_rank: int = 50, is_start: bool = False) -> Request:
-        return Request(
-            url, callback=self.parse_list, errback=self.on_error, priority=link_rank - 10 * depth,
-            dont_filter=is_start,
-            meta={"depth": depth, "is_start": is_start, "handle_httpstatus_list": BLOCK_STATUSES},
-        )
-
-    def _detail_request(self, url: str, anchor: str) -> Request:
-        headers = {}
-        known = self.known.get(url)
-        if known and known.get("is_report"):
-            # A known report is re-fetched conditionally: a revision of even an old report is seen.
-            if known.get("etag"):
-                headers["If-None-Match"] = known["etag"]
-            if known.get("last_modified"):
-                headers["If-Modified-Since"] = known["last_modified"]
-        return Request(
-            url, callback=self.parse_detail, errback=self.on_error, headers=headers, priority=20,
-            meta={"anchor": anchor, "handle_httpstatus_list": [304, *BLOCK_STATUSES]},
-        )
-
-    def _allowed(self, url: str) -> bool:
-        """In-site only, within the page budget and the per-URL-shape cap (traps: calendars, session ids)."""
-        if url in self.seen or urlsplit(url).hostname not in self.allowed_hosts:
-            return False
-        if self.requested >= self.page_budget:
-            self.crawler.stats.inc_value("fzwatch/cut_budget")
-            return False
-        pattern = re.sub(r"\d+", "N", url)
-        self.pattern_counts[pattern] += 1
-        if self.pattern_counts[pattern] > self.max_per_pattern:
-            self.crawler.stats.inc_value("fzwatch/cut_pattern")
-            return False
-        self.requested += 1
-        self.seen.add(url)
-        return True
-
-    # -- callbacks -------------------------------------------------------------------------------
-
-    def parse_list(self, response: Response) -> Iterator[Any]:
-        if self._blocked(response):
-            return
-        self.crawler.stats.inc_value("fzwatch/list_pages")
-        depth = response.meta["depth"]
-        listing = read_listing(response.url, response.body, _headers(response))
-        yield from self._follow(listing, depth)
-
-    def _follow(self, listing: Any, depth: int) -> Iterator[Request]:
-        for link in listing.links:
-            if self._is_candidate(link.text):
-                if self._allowed(link.url):
-                    yield self._detail_request(link.url, link.text)
-                continue
-            priority = link_priority(link)
-            if priority is not None and self._worth_listing(priority, depth) and self._allowed(link.url):
-                yield self._list_request(link.url, depth + 1, priority)
-        for url in listing.pagination:
-            if self._allowed(url):
-                yield self._list_request(url, depth, link_rank=60)
-        for api in listing.api_requests:
-            if api.kind in API_READERS and self._allowed(api.url):
-                yield self._api_request(api, depth)
-
-    def _api_request(self, api: Any, depth: int) -> Request:
-        """A list whose rows come from an XML/JSON endpoint (Hanweb jpage, gkmlpt)."""
-        meta = {"depth": depth, "api_kind": api.kind, "handle_httpstatus_list": BLOCK_STATUSES}
-        if api.method.upper() == "POST" and api.data:
-            return scrapy.FormRequest(api.url, formdata=api.data, callback=self.parse_api, errback=self.on_error,
-                                      meta=meta, priority=9 - depth)
-        return Request(api.url, callback=self.parse_api, errback=self.on_error, meta=meta, priority=9 - depth)
-
-    def parse_api(self, response: Response) -> Iterator[Any]:
-        if self._blocked(response):
-            return
-        self.crawler.stats.inc_value("fzwatch/api_pages")
-        try:
-            listing = API_READERS[response.meta["api_kind"]](response.url, response.body)
-        except ValueError as exc:  # a broken answer is that request's error, not the crawl's
-            self.crawler.stats.inc_value("fzwatch/errors")
-            logger.warning("unreadable list API answer %s: %s", response.url, exc)
-            return
-        yield from self._follow(listing, response.meta["depth"])
-
     @staticmethod
     def _is_candidate(anchor: str) -> bool:
         return classify_title(anchor).is_report or bool(CANDIDATE_HINT.search(anchor) and "报告" in anchor)
 
-    def parse_detail(self, response: Response) -> Iterator[Any]:
-        if response.status == 304:
-            self.crawler.stats.inc_value("fzwatch/not_modified")
-            yield {"kind": "not_modified", "site_id": self.site_id, "url": canonical_url(response.url)}
+    def _find_search(self, response: Response) -> None:
+        if self.search_template is None and response.meta.get("depth", 9) <= 1:
+            self.search_template = find_site_search(response.url, response.body, _headers(response))
+
+    # -- site search fallback ----------------------------------------------------------------------
+
+    def on_idle(self) -> None:
+        """When the site has been walked, ask its search engine (TRS was5, Hanweb jrobot, or the registry's
+        `options.search_url`) for "法治政府建设 报告": reports filed where no channel leads are found too."""
+        if self.search_done or not self.search_template:
             return
-        if self._blocked(response):
+        self.search_done = True
+        url = search_url(self.search_template)
+        page = self.pages.get(url)
+        if page is not None and not is_due(page, self.now, self.start_keys):
+            return
+        if not self._in_site(url) or not self._claim(url):
+            return
+        self.crawler.stats.inc_value("fzwatch/search_queries")
+        self.crawler.engine.crawl(self._list_request(url, self.max_depth, rank=30, kind="search"))
+        raise DontCloseSpider
+
+    # -- detail pages and attachments ---------------------------------------------------------------
+
+    def parse_detail(self, response: Response) -> Iterator[Any]:
+        url = canonical_url(response.url)
+        if response.status == 304:
+            yield from self._not_modified(response, url)
+            return
+        if not self._usable(response):
+            yield from self._record_unusable(response)
             return
         self.crawler.stats.inc_value("fzwatch/detail_pages")
+        item = self._page_item(response, url)
+        attachment = item["parsed"].attachments[0] if needs_attachment(item["parsed"]) else None
+        if attachment and self._in_site(attachment) and self._claim(attachment) and self._budget(attachment):
+            # The page only points to its attachment (详见附件): fetch it (robots.txt applies) for the body.
+            yield Request(attachment, callback=self.parse_attachment, errback=self.on_attachment_error,
+                          priority=25, meta={"item": item, "handle_httpstatus_list": BLOCK_STATUSES,
+                                             "download_maxsize": self.attachment_maxsize})
+            return
+        yield item
+
+    def _not_modified(self, response: Response, url: str) -> Iterator[dict[str, Any]]:
+        if url in self.known:
+            self.crawler.stats.inc_value("fzwatch/not_modified")
+            yield {"kind": "not_modified", "site_id": self.site_id, "url": url}
+        else:
+            yield self._visit_item(response, kind="detail")
+
+    def _page_item(self, response: Response, url: str) -> dict[str, Any]:
         headers = _headers(response)
-        item = {
-            "kind": "page", "site_id": self.site_id, "url": canonical_url(response.url), "body": response.body,
+        return {
+            "kind": "page", "site_id": self.site_id, "url": url, "body": response.body,
             "status": response.status, "content_type": headers.get("content-type", ""),
             "etag": headers.get("etag"), "last_modified": headers.get("last-modified"), "attachment": None,
+            "source": response.meta.get("source"), "root": response.meta.get("root"),
+            "visit": self._visit(response, kind="detail"),
             "parsed": parse_page(response.url, response.body, headers, site_name=self.site["name"],
                                  region=self.site["region"]),
         }
-        attachment = item["parsed"].attachments[0] if needs_attachment(item["parsed"]) else None
-        if attachment and self._allowed(attachment):
-            # The page only points to its attachment (详见附件): fetch it (robots.txt applies) for the body.
-            yield Request(attachment, callback=self.parse_attachment, errback=self.on_attachment_error,
-                          priority=25, meta={"item": item, "handle_httpstatus_list": BLOCK_STATUSES})
-            return
-        yield item
 
     def parse_attachment(self, response: Response) -> Iterator[Any]:
         item = response.meta["item"]
@@ -205,24 +405,126 @@ class PortalSpider(scrapy.Spider):
         yield item
 
     def on_attachment_error(self, failure: Any) -> Iterator[Any]:
-        self.crawler.stats.inc_value("fzwatch/errors")
+        self._count_failure(failure)
         yield failure.request.meta["item"]  # the page alone is still stored; nothing is lost
 
+    # -- what the crawl remembers (written by the pipeline) -------------------------------------------
+
+    def _visit(self, response: Response, kind: str, changed: bool = False) -> dict[str, Any]:
+        """A crawl_pages row update for the page of this response."""
+        meta, headers = response.meta, _headers(response)
+        page = {
+            "key": meta["key"], "url": meta.get("url") or canonical_url(response.url),
+            "kind": kind, "depth": meta.get("depth", 0), "priority": meta.get("priority", 0),
+            "root": meta.get("root"), "anchor": meta.get("anchor", ""), "last_fetched": self.now,
+        }
+        if kind == "api":
+            page.update(api_kind=meta["api_kind"], method=meta.get("method", "GET"), form=meta.get("form"))
+        if response.status != 304 and kind != "dead":
+            page.update(etag=headers.get("etag"), last_modified=headers.get("last-modified"))
+        if changed:
+            page.update(last_changed=self.now, body_sha256=hashlib.sha256(response.body).hexdigest())
+        old = self.pages.get(page["key"], {})
+        page["next_visit_at"] = self.policy.next_visit({**old, **page, "productive": old.get("productive")},
+                                                       self.now, self.start_keys)
+        return page
+
+    def _visit_item(self, response: Response, kind: str, changed: bool = False) -> dict[str, Any]:
+        return {"kind": "crawl_page", "site_id": self.site_id, "page": self._visit(response, kind, changed)}
+
+    def _record_list(self, response: Response) -> dict[str, Any]:
+        """Remember a list page; note whether its body changed since the last crawl (then its pagination
+        is fetched again: the rows shifted)."""
+        key = response.meta["key"]
+        digest = hashlib.sha256(response.body).hexdigest()
+        changed = digest != (self.pages.get(key) or {}).get("body_sha256")
+        if changed:
+            self.changed.add(key)
+        return self._visit_item(response, response.meta["kind"], changed=changed)
+
+    def _usable(self, response: Response) -> bool:
+        """A 200 with a body worth reading: not blocked, not gone, not binary, not 304 (lists: no body)."""
+        if response.status == 304:
+            return False
+        if self._blocked(response):
+            return False
+        if response.meta.get("kind") in LIST_KINDS and looks_binary(response.body):
+            self.guards.cut("binary", response.url)
+            return False
+        return True
+
+    def _record_unusable(self, response: Response) -> Iterator[dict[str, Any]]:
+        """304: the list is as it was (its links are remembered separately). Gone or binary: a dead page,
+        revisited slowly. Blocked: nothing is recorded (a challenge proves nothing about the page)."""
+        if response.status == 304:
+            self.crawler.stats.inc_value("fzwatch/lists_not_modified")
+            yield self._visit_item(response, response.meta["kind"])
+        elif self._is_dead(response) and response.meta["key"] not in self.known:
+            yield self._visit_item(response, "dead")
+
+    @staticmethod
+    def _is_dead(response: Response) -> bool:
+        return response.status in NOT_FOUND_STATUSES or (response.status < 300 and looks_binary(response.body))
+
     def _blocked(self, response: Response) -> bool:
-        kind = detect_block(response.status, _headers(response), response.body)
+        kind = detect_block(response.status, _headers(response), response.body, response.url)
         if kind is None and response.status < 400:
             return False
         self.crawler.stats.inc_value(f"fzwatch/blocked/{kind}" if kind else f"fzwatch/http_{response.status}")
-        if kind and response.meta.get("is_start"):
-            self.crawler.stats.inc_value("fzwatch/start_blocked")
+        if kind:
+            logger.warning("blocked (%s) at %s: recorded as blocked, not as a change", kind, response.url)
+            if response.meta.get("is_start"):
+                self.crawler.stats.inc_value("fzwatch/start_blocked")
+        elif response.meta.get("is_start"):
+            self.crawler.stats.inc_value("fzwatch/start_failed")
         return True
 
-    def on_error(self, failure: Any) -> None:
+    def on_error(self, failure: Any) -> Iterator[dict[str, Any]]:
         request = failure.request
-        self.crawler.stats.inc_value("fzwatch/errors")
+        cut = self._count_failure(failure)
         if request.meta.get("is_start"):
             self.crawler.stats.inc_value("fzwatch/start_failed")
-        logger.warning("fetch failed %s: %s", request.url, failure.getErrorMessage())
+        if cut and request.meta.get("key") and request.meta["key"] not in self.known:
+            # Too big for a page (a 5 MB trap): remember it as dead so the next crawls do not ask again.
+            yield {"kind": "crawl_page", "site_id": self.site_id,
+                   "page": {"key": request.meta["key"], "url": request.url, "kind": "dead", "last_fetched": self.now,
+                            "next_visit_at": self.policy.next_visit({"key": request.meta["key"], "kind": "dead"},
+                                                                    self.now, self.start_keys)}}
+
+    def _count_failure(self, failure: Any) -> bool:
+        """Count a failed fetch; True when it was cut for its size."""
+        message = failure.getErrorMessage()
+        if "max size" in message.lower() or "maxsize" in message.lower():
+            self.guards.cut("size", failure.request.url, message[:120])
+            return True
+        if message.startswith("redirect loop"):
+            return True  # counted by RedirectLoopMiddleware
+        self.crawler.stats.inc_value("fzwatch/errors")
+        logger.warning("fetch failed %s: %s", failure.request.url, message)
+        return False
+
+
+def _declared_specs(options: dict[str, Any]) -> list[dict[str, Any]]:
+    specs = list(options.get("list_apis") or [])
+    if options.get("list_api"):
+        specs.append(options["list_api"])
+    return [s for s in specs if isinstance(s, dict)]
+
+
+def _api_key(api: ApiRequest) -> str:
+    if api.method.upper() == "POST" and api.data:
+        return f"POST {api.url} {urlencode(sorted(api.data.items()))}"
+    return api.url
+
+
+_PAGING_KEYS = {"startrecord", "endrecord", "page", "pageno", "pagenum", "pageindex", "curpage", "currentpage"}
+
+
+def _series(url: str) -> str:
+    """An endpoint with its paging parameters removed: requests of one list share it."""
+    parts = urlsplit(url)
+    kept = [pair for pair in parts.query.split("&") if pair.split("=", 1)[0].lower() not in _PAGING_KEYS]
+    return f"{parts.scheme}://{parts.netloc}{parts.path}?{'&'.join(kept)}"
 
 
 def _headers(response: Response) -> dict[str, str]:

@@ -23,6 +23,9 @@ from apprise import NotifyFormat
 from scheduler.alerts.messages import BodyFormat, Message, render_event
 
 logger = logging.getLogger(__name__)
+# apprise's own log lines can name a target in full; our scrubbed SendResult errors replace them
+# (LogCapture still sees them: it attaches its handler to the apprise logger itself).
+logging.getLogger("apprise").propagate = False
 
 DEFAULT_MAX_BODY = 32_000  # bytes; apprise's own default body_maxlen is 32768 characters
 

@@ -75,3 +75,38 @@ def next_delivery_time(mode: str, digest: Mapping[str, Any] | None, now: datetim
     if mode == "digest":
         return next_digest_time(digest or None, now)
     return now
+
+
+_OPTION = re.compile(r"^(daily|weekly)(?:@(?:(mon|tue|wed|thu|fri|sat|sun)\b[\s,@]*)?(\d{1,2}:\d{2})?)?$", re.IGNORECASE)
+
+
+def parse_digest_option(text: str, tz: str = "Asia/Shanghai") -> dict[str, str]:
+    """``daily@08:30``, ``weekly@mon 08:30``, ``daily`` or ``weekly@fri`` → a normalized digest spec.
+
+    >>> parse_digest_option("weekly@mon 09:00")
+    {'every': 'weekly', 'at': '09:00', 'weekday': 'mon', 'tz': 'Asia/Shanghai'}
+    """
+    m = _OPTION.match(text.strip())
+    if m is None:
+        raise ValueError(f"无效的汇总时间 {text!r} (invalid digest: use daily@08:30 or 'weekly@mon 08:30')")
+    spec = {"every": m.group(1).lower(), "at": m.group(3) or DEFAULT_DIGEST["at"], "tz": tz}
+    if m.group(2):
+        if spec["every"] == "daily":
+            raise ValueError(f"每日汇总不能指定星期 (a daily digest has no weekday): {text!r}")
+        spec["weekday"] = m.group(2).lower()
+    if len(spec["at"]) == 4:
+        spec["at"] = "0" + spec["at"]
+    return normalize_digest(spec)
+
+
+_WEEKDAYS_ZH = dict(zip(WEEKDAYS, "一二三四五六日", strict=True))
+
+
+def describe_delivery(mode: str, digest: Mapping[str, Any] | None) -> str:
+    """How a subscription is delivered, in Chinese: 即时, 每日 08:30, 每周一 08:30 (with a non-default zone)."""
+    if mode != "digest":
+        return "即时"
+    spec = {**DEFAULT_DIGEST, **(digest or {})}
+    when = f"每周{_WEEKDAYS_ZH.get(str(spec['weekday'])[:3], '一')}" if spec["every"] == "weekly" else "每日"
+    zone = "" if spec["tz"] == DEFAULT_DIGEST["tz"] else f"（{spec['tz']}）"
+    return f"{when} {spec['at']}汇总{zone}"

@@ -1,0 +1,161 @@
+"""`fzwatch indicators`, `fzwatch coverage`, `fzwatch reparse`: what the reports say, who has published."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cli.context import Ctx, pass_ctx, print_json, print_table, user_errors
+
+_INDICATOR_COLUMNS = ["report_id", "site", "agency", "region", "year", "key", "label", "value", "unit", "scope",
+                      "period", "approx", "text"]
+_STATUS_LABELS = {"on_time": "按时公开", "late": "逾期公开", "published": "已公开（日期不详）",
+                  "missing": "逾期未公开", "not_due": "未到截止日"}
+
+
+def csv_bytes(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
+    """CSV that Excel opens cleanly: UTF-8 with a BOM, CRLF line ends, every column present."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _csv_cell(row.get(k)) for k in columns})
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return "、".join(str(x) for x in value)
+    return "" if value is None else value
+
+
+def _emit_bytes(data: bytes, output: Path | None) -> None:
+    if output is not None:
+        output.write_bytes(data)
+        return
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+@click.command("indicators")
+@click.option("--site", "site_id", help="站点 ID")
+@click.option("--agency", help="发布机构包含")
+@click.option("--key", help="指标键，如 reconsideration_correction_rate（--list-keys 列出全部）")
+@click.option("--year", type=int, help="报告所属年度")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="写入文件（csv/json）")
+@click.option("--list-keys", is_flag=True, help="列出全部指标键、名称和单位")
+@pass_ctx
+@user_errors
+def indicators(ctx: Ctx, site_id: str | None, agency: str | None, key: str | None, year: int | None, fmt: str,
+               output: Path | None, list_keys: bool) -> None:
+    """报告中的数字指标（每份报告的最新版本）。CSV 为带 BOM 的 UTF-8，可直接用 Excel 打开。"""
+    if list_keys:
+        from parsers.indicators import list_indicators
+
+        print_table([[d.key, d.label, "、".join(u or "（比值）" for u in d.units)] for d in list_indicators()],
+                    ["键", "名称", "单位"])
+        return
+    from storage.intel import indicator_rows
+
+    with ctx.tx() as s:
+        rows = indicator_rows(s, site_id=site_id, agency=agency, key=key, year=year)
+    if fmt == "csv":
+        _emit_bytes(csv_bytes(rows, _INDICATOR_COLUMNS), output)
+        return
+    if fmt == "json":
+        import json
+
+        text = json.dumps(rows, ensure_ascii=False, indent=2)
+        if output is not None:
+            output.write_text(text + "\n", encoding="utf-8")
+        else:
+            print_json(rows)
+        return
+    if not rows:
+        click.echo("没有符合条件的指标。")
+        return
+    print_table([[r["report_id"], r["year"], r["agency"], r["label"], _number(r["value"]) + (r["unit"] or ""),
+                  ("约" if r["approx"] else ""), r["scope"] or "", r["period"] or ""] for r in rows],
+                ["报告", "年度", "发布机构", "指标", "数值", "近似", "范围", "期间"])
+
+
+@click.command("coverage")
+@click.option("--year", type=int, required=True, help="报告所属年度")
+@click.option("--region", help="地区前缀，如 浙江省温州市")
+@click.option("--check", "check", is_flag=True, help="同时运行逾期检查：对逾期未公开者发出 report_overdue 提醒（每者一次）")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="写入文件（csv/json）")
+@pass_ctx
+@user_errors
+def coverage(ctx: Ctx, year: int, region: str | None, check: bool, fmt: str, output: Path | None) -> None:
+    """某年度报告的公开情况：谁已公开（按时/逾期）、谁未公开、内容是否齐全。"""
+    from storage.intel import check_overdue, coverage_summary
+    from storage.intel import coverage as coverage_rows
+
+    with ctx.tx() as s:
+        raised = len(check_overdue(s, year=year)) if check else 0
+        rows = coverage_rows(s, year, region=region, today=date.today())
+    summary = coverage_summary(rows)
+    if fmt == "csv":
+        columns = ["site", "site_name", "region", "publisher", "expected", "status", "deadline", "report_id", "title",
+                   "published_at", "first_seen", "on_time", "on_time_first_seen", "complete", "missing_sections", "url"]
+        _emit_bytes(csv_bytes(rows, columns), output)
+        return
+    if fmt == "json":
+        print_json({"year": year, "region": region, "summary": summary, "overdue_raised": raised, "rows": rows})
+        return
+    if not rows:
+        click.echo("没有符合条件的站点。")
+        return
+    print_table([[r["region"], r["publisher"], _STATUS_LABELS.get(r["status"], r["status"]) + ("" if r["expected"] else "（另见）"),
+                  (r["published_at"] or "")[:10], (r["first_seen"] or "")[:10], r["deadline"],
+                  r["complete"], r["report_id"]] for r in rows],
+                ["地区", "发布机构", "状态", "发布日期", "首次发现", "截止日", "要素齐全", "报告"])
+    click.echo(
+        f"\n{year}年度：应公开 {summary['expected']}，已公开 {summary['published']}（按时 {summary['on_time']}，"
+        f"逾期 {summary['late']}，日期不详 {summary['date_unknown']}），未公开 {summary['missing']}，"
+        f"未到截止日 {summary['not_due']}，要素齐全 {summary['complete']}"
+        + (f"；新发出逾期提醒 {raised} 条" if check else "")
+    )
+
+
+@click.command("reparse")
+@click.argument("report_id", type=int, required=False)
+@click.option("--all", "everything", is_flag=True, help="全部已存页面（不只是报告）")
+@pass_ctx
+@user_errors
+def reparse(ctx: Ctx, report_id: int | None, everything: bool) -> None:
+    """用当前解析器重新解析已保存的原始页面（含附件），更新报告、指标；只对真实变化产生事件。"""
+    if report_id is None and not everything:
+        raise click.UsageError("give a REPORT_ID or --all")
+    from storage.reparse import reparse as run_reparse
+
+    with ctx.tx() as s:
+        counts = run_reparse(s, report_id=report_id, everything=everything)
+    labels = {"unchanged": "无变化", "updated": "已更新", "new_version": "正文提取变化（新增静默版本）",
+              "new_report": "新识别为报告", "not_a_report_any_more": "不再识别为报告（保留）", "no_version": "无版本"}
+    total = sum(counts.values())
+    parts = [f"{labels.get(k, k)} {n}" for k, n in sorted(counts.items())]
+    click.echo(f"重新解析 {total} 个页面：" + ("，".join(parts) if parts else "无"))
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(indicators)
+    cli.add_command(coverage)
+    cli.add_command(reparse)

@@ -1,0 +1,318 @@
+"""Report intelligence on real databases (SQLite always, PostgreSQL when one answers): year-over-year and
+revision indicator changes, overdue/late once-only, coverage, reparse idempotence, CSV for Excel."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from cli.main import cli
+from parsers import content_hash, parse_page
+from parsers.sections import missing_mandated, split_sections
+from parsers.types import Indicator, ParsedPage
+from scheduler.conditions import check_conditions
+from storage.database import Database
+from storage.ingest import FetchedPage, ingest_page
+from storage.intel import check_overdue, coverage, coverage_summary, indicator_rows
+from storage.models import Event, IndicatorValue, Report, Version
+from storage.reparse import reparse
+from storage.sites import get_site, upsert_site
+
+FIXTURES = Path(__file__).parent / "fixtures" / "parsers"
+
+
+def add_site(db: Database, baseline_done: bool = True, **options: object) -> None:
+    with db.transaction() as s:
+        site, _ = upsert_site(s, {"id": "ts", "name": "泰顺县司法局", "region": "浙江省温州市泰顺县",
+                                  "start_urls": ["http://x.gov.cn/"], "options": options})
+        site.baseline_done = baseline_done
+
+
+def ind(key: str, value: float, unit: str, scope: str = "", period: str = "") -> Indicator:
+    return Indicator(key=key, value=value, unit=unit, text=f"{key} {value}{unit}。", scope=scope, period=period)
+
+
+def report(year: int, indicators: list[Indicator], published: str | None = None, extra: str = "",
+           agency: str = "泰顺县司法局") -> ParsedPage:
+    title = f"{agency}{year}年法治政府建设年度报告"
+    text = f"{title}\n一、主要举措和成效\n全年工作。{extra}"
+    sections = split_sections(text)
+    return ParsedPage(
+        url="", title=title, text=text, published_at=published or f"{year + 1}-03-13T16:19:00", agency=agency,
+        agency_aliases=[], year=year, is_report=True, confidence=0.99, reasons=["title"], indicators=indicators,
+        sections=sections, flags=["incomplete"] if missing_mandated(sections) else [],
+    )
+
+
+def ingest(db: Database, url: str, p: ParsedPage, body: bytes = b"<html>raw</html>"):
+    with db.transaction() as s:
+        return ingest_page(s, get_site(s, "ts"), FetchedPage(url=url, body=body), p, content_hash(p.text))
+
+
+def events(db: Database, kind: str) -> list[Event]:
+    with db.transaction() as s:
+        rows = list(s.scalars(select(Event).where(Event.kind == kind).order_by(Event.id)))
+        s.expunge_all()
+        return rows
+
+
+# ---------------------------------------------------------------- year over year and revisions
+
+
+def test_yoy_change_fires_only_past_threshold_and_with_matching_unit_scope_period(db: Database) -> None:
+    add_site(db)
+    ingest(db, "http://x.gov.cn/2022.html", report(2022, [
+        ind("reconsideration_correction_rate", 27.0, "%"),
+        ind("reconsideration_received", 100, "件"),
+        ind("litigation_new", 10, "件"),
+        ind("mediation_cases", 500, "件", scope="全县"),
+        ind("head_appearance_rate", 90.0, "%", period="第三季度"),
+    ]))
+    result = ingest(db, "http://x.gov.cn/2023.html", report(2023, [
+        ind("reconsideration_correction_rate", 18.1, "%"),  # −8.9 pp: notable
+        ind("reconsideration_received", 120, "件"),  # +20%: below 30%
+        ind("litigation_new", 15, "件"),  # +50% but only +5 件
+        ind("mediation_cases", 900, "件", scope="市本级"),  # other scope: not comparable
+        ind("head_appearance_rate", 100.0, "%"),  # other period: not comparable
+    ]))
+    assert result.events == ["new_report", "indicator_changed"]
+    [event] = events(db, "indicator_changed")
+    p = event.payload
+    assert (p["key"], p["unit"], p["reason"], p["label"]) == ("reconsideration_correction_rate", "%", "yoy", "行政复议纠错率")
+    assert p["old"] == {"value": 27.0, "year": 2022, "version_no": 1}
+    assert p["new"] == {"value": 18.1, "year": 2023, "version_no": 1}
+    assert p["agency"] == "泰顺县司法局" and p["year"] == 2023 and p["text"] and p["url"].endswith("2023.html")
+
+
+def test_yoy_counts_need_relative_and_absolute_change_and_per_key_overrides(db: Database) -> None:
+    add_site(db, indicator_thresholds={"reconsideration_received": {"ratio": 0.1, "absolute": 5}})
+    ingest(db, "http://x.gov.cn/2022.html", report(2022, [ind("reconsideration_received", 100, "件"),
+                                                           ind("legal_aid_cases", 100, "件")]))
+    ingest(db, "http://x.gov.cn/2023.html", report(2023, [ind("reconsideration_received", 115, "件"),
+                                                           ind("legal_aid_cases", 140, "件")]))
+    assert sorted(e.payload["key"] for e in events(db, "indicator_changed")) == [
+        "legal_aid_cases", "reconsideration_received"]
+
+
+def test_other_publisher_or_non_consecutive_year_is_not_compared(db: Database) -> None:
+    add_site(db)
+    ingest(db, "http://x.gov.cn/2021.html", report(2021, [ind("reconsideration_correction_rate", 50.0, "%")]))
+    ingest(db, "http://x.gov.cn/gov2022.html", report(2022, [ind("reconsideration_correction_rate", 10.0, "%")],
+                                                      agency="泰顺县人民政府"))
+    ingest(db, "http://x.gov.cn/2023.html", report(2023, [ind("reconsideration_correction_rate", 10.0, "%")]))
+    assert events(db, "indicator_changed") == []
+
+
+def test_ambiguous_indicator_group_is_not_compared(db: Database) -> None:
+    add_site(db)
+    ingest(db, "http://x.gov.cn/2022.html", report(2022, [ind("legal_aid_cases", 100, "件")]))
+    ingest(db, "http://x.gov.cn/2023.html", report(2023, [ind("legal_aid_cases", 300, "件"),
+                                                           ind("legal_aid_cases", 20, "件")]))
+    assert events(db, "indicator_changed") == []
+
+
+def test_revision_that_changes_a_value_fires_once_with_versions(db: Database) -> None:
+    add_site(db)
+    ingest(db, "http://x.gov.cn/2023.html", report(2023, [ind("reconsideration_received", 100, "件"),
+                                                           ind("legal_aid_cases", 50, "件")]))
+    result = ingest(db, "http://x.gov.cn/2023.html", report(2023, [ind("reconsideration_received", 98, "件"),
+                                                                    ind("legal_aid_cases", 50, "件")], extra="更正。"))
+    assert result.events == ["report_revised", "indicator_changed"]
+    [event] = events(db, "indicator_changed")
+    p = event.payload
+    assert p["reason"] == "revision" and p["key"] == "reconsideration_received"
+    assert p["old"] == {"value": 100, "year": 2023, "version_no": 1} and p["new"] == {"value": 98, "year": 2023, "version_no": 2}
+    # a further revision that leaves the numbers alone says nothing about indicators
+    again = ingest(db, "http://x.gov.cn/2023.html", report(2023, [ind("reconsideration_received", 98, "件"),
+                                                                   ind("legal_aid_cases", 50, "件")], extra="再更正。"))
+    assert again.events == ["report_revised"]
+
+
+def test_no_indicator_events_during_baseline_unless_notify_existing(db: Database) -> None:
+    add_site(db, baseline_done=False)
+    ingest(db, "http://x.gov.cn/2022.html", report(2022, [ind("reconsideration_correction_rate", 27.0, "%")]))
+    ingest(db, "http://x.gov.cn/2023.html", report(2023, [ind("reconsideration_correction_rate", 10.0, "%")]))
+    assert events(db, "indicator_changed") == []
+    add_site(db, baseline_done=False, notify_existing=True)
+    ingest(db, "http://x.gov.cn/2024.html", report(2024, [ind("reconsideration_correction_rate", 30.0, "%")]))
+    assert [e.payload["new"]["year"] for e in events(db, "indicator_changed")] == [2024]
+
+
+# ---------------------------------------------------------------- overdue and late
+
+
+def test_overdue_is_said_once_then_late_when_the_report_appears(db: Database) -> None:
+    add_site(db, expected_publishers=["泰顺县人民政府", {"name": "泰顺县市场监督管理局", "publisher_kind": "department"}])
+    with db.transaction() as s:
+        assert check_overdue(s, today=date(2024, 4, 1), year=2023) == []  # the deadline day itself is on time
+    with db.transaction() as s:
+        raised = check_overdue(s, today=date(2024, 4, 2))
+        assert sorted(e.payload["agency"] for e in raised) == ["泰顺县人民政府", "泰顺县司法局", "泰顺县市场监督管理局"]
+        assert {e.payload["year"] for e in raised} == {2023} and {e.payload["deadline"] for e in raised} == {"2024-04-01"}
+    with db.transaction() as s:
+        assert check_overdue(s, today=date(2024, 4, 3)) == []  # once only
+    assert check_conditions(db, today=date(2024, 5, 1)) == 0
+    assert check_conditions(db, today=date(2025, 4, 2)) == 3  # next year: 2024 is due now
+
+    result = ingest(db, "http://x.gov.cn/2023.html", report(2023, [], published="2024-05-10T09:00:00"))
+    assert result.events == ["new_report", "report_published_late"]
+    [late] = events(db, "report_published_late")
+    assert late.payload["overdue_alerted"] is True and late.payload["on_time"] is False
+    assert late.payload["deadline"] == "2024-04-01"
+    # the same report seen again (or revised) is not late twice
+    ingest(db, "http://x.gov.cn/2023.html", report(2023, [], published="2024-05-10T09:00:00", extra="修订。"))
+    assert len(events(db, "report_published_late")) == 1
+
+
+def test_on_time_report_is_not_late_and_late_page_date_is_late_without_overdue(db: Database) -> None:
+    add_site(db)
+    on_time = ingest(db, "http://x.gov.cn/2022.html", report(2022, [], published="2023-03-31"))
+    assert "report_published_late" not in on_time.events
+    late = ingest(db, "http://x.gov.cn/2023.html", report(2023, [], published="2024-06-01"))
+    assert "report_published_late" in late.events
+    assert events(db, "report_published_late")[0].payload["overdue_alerted"] is False
+
+
+def test_overdue_waits_for_the_baseline_crawl(db: Database) -> None:
+    add_site(db, baseline_done=False)
+    with db.transaction() as s:
+        assert check_overdue(s, today=date(2024, 6, 1)) == []
+
+
+def test_coverage_lists_published_late_missing_and_completeness(db: Database) -> None:
+    add_site(db, expected_publishers=["泰顺县人民政府", "泰顺县财政局"])
+    with db.transaction() as s:
+        upsert_site(s, {"id": "other", "name": "杭州市司法局", "region": "浙江省杭州市", "start_urls": ["http://y.gov.cn/"]})
+    ingest(db, "http://x.gov.cn/own.html", report(2023, [], published="2024-03-01"))
+    ingest(db, "http://x.gov.cn/gov.html", report(2023, [], published="2024-04-20", agency="泰顺县人民政府"))
+    with db.transaction() as s:
+        rows = coverage(s, 2023, region="浙江省温州市", today=date(2024, 6, 1))
+        by = {r["publisher"]: r for r in rows}
+        assert by["泰顺县司法局"]["status"] == "on_time" and by["泰顺县司法局"]["complete"] is False
+        assert set(by["泰顺县司法局"]["missing_sections"]) == {"shortcomings", "responsibility", "plan"}
+        assert by["泰顺县人民政府"]["status"] == "late"
+        assert by["泰顺县财政局"]["status"] == "missing" and by["泰顺县财政局"]["report_id"] is None
+        assert "杭州市司法局" not in by
+        summary = coverage_summary(rows)
+        assert (summary["expected"], summary["published"], summary["on_time"], summary["late"], summary["missing"]) == (
+            3, 2, 1, 1, 1)
+        before_deadline = coverage(s, 2023, today=date(2024, 3, 15))
+        assert {r["publisher"]: r["status"] for r in before_deadline}["杭州市司法局"] == "not_due"
+
+
+# ---------------------------------------------------------------- reparse
+
+
+def _fixture(name: str) -> tuple[str, bytes]:
+    case = FIXTURES / name
+    return (case / "url.txt").read_text(encoding="utf-8").strip(), (case / "page.html").read_bytes()
+
+
+def _counts(db: Database) -> tuple[int, int, int, int]:
+    with db.transaction() as s:
+        return (s.scalar(select(func.count(Version.id))), s.scalar(select(func.count(Event.id))),
+                s.scalar(select(func.count(IndicatorValue.id))), s.scalar(select(func.count(Report.id))))
+
+
+def test_reparse_updates_rows_once_and_is_idempotent(db: Database) -> None:
+    add_site(db)
+    url, body = _fixture("trs_dalian_004")
+    fresh = parse_page(url, body, site_name="泰顺县司法局")
+    # What an older parser stored: no indicators, no sections.
+    stale = ParsedPage(**{**fresh.__dict__, "indicators": [], "sections": []})
+    ingest(db, url, stale, body=body)
+    before = _counts(db)
+    with db.transaction() as s:
+        assert reparse(s, everything=True) == {"updated": 1}
+    versions, n_events, n_indicators, reports = _counts(db)
+    assert (versions, n_events, reports) == before[:2] + before[3:] and n_indicators == len(fresh.indicators) > 20
+    with db.transaction() as s:
+        r = s.scalars(select(Report)).one()
+        assert r.complete is True and r.sections == ["measures", "shortcomings", "responsibility", "plan"]
+        assert reparse(s, report_id=r.id) == {"unchanged": 1}
+    assert _counts(db) == (versions, n_events, n_indicators, reports)
+
+
+def test_reparse_with_different_clean_text_records_a_silent_version(db: Database) -> None:
+    add_site(db)
+    url, body = _fixture("hanweb_taishun_000")
+    fresh = parse_page(url, body, site_name="泰顺县司法局")
+    stale = ParsedPage(**{**fresh.__dict__, "text": fresh.text + "\n分享到：微信 微博 打开新闻客户端"})
+    ingest(db, url, stale, body=body)
+    with db.transaction() as s:
+        assert reparse(s, everything=True) == {"new_version": 1}
+    with db.transaction() as s:
+        assert [e.kind for e in s.scalars(select(Event))] == ["new_report"]  # no report_revised
+        latest = s.scalars(select(Version).order_by(Version.id.desc())).first()
+        assert latest.version_no == 2 and latest.content_hash == content_hash(fresh.text)
+    # a crawl of the same bytes afterwards is "unchanged", not a revision
+    again = ingest(db, url, fresh, body=body)
+    assert not again.version_created and again.events == []
+    with db.transaction() as s:
+        assert reparse(s, everything=True) == {"unchanged": 1}
+
+
+def test_reparse_finds_a_report_the_old_classifier_missed(db: Database) -> None:
+    add_site(db)
+    url, body = _fixture("jiangsu_chengdong_002")
+    fresh = parse_page(url, body, site_name="泰顺县司法局")
+    ingest(db, url, ParsedPage(**{**fresh.__dict__, "is_report": False}), body=body)
+    with db.transaction() as s:
+        assert reparse(s, everything=True) == {"new_report": 1}
+        [event] = s.scalars(select(Event)).all()
+        assert event.kind == "new_report" and event.payload["reparse"] is True
+    with db.transaction() as s:
+        assert reparse(s, everything=True) == {"unchanged": 1}
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def test_indicators_csv_has_bom_and_opens_as_utf8(db_url: str, db: Database) -> None:
+    add_site(db)
+    ingest(db, "http://x.gov.cn/2023.html", report(2023, [ind("reconsideration_correction_rate", 18.1, "%"),
+                                                           ind("legal_aid_cases", 2191, "件", scope="全县")]))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", db_url, "indicators", "--format", "csv", "--year", "2023"])
+    assert result.exit_code == 0, result.output
+    data = result.stdout_bytes
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [(r["key"], r["value"], r["unit"], r["scope"]) for r in rows] == [
+        ("reconsideration_correction_rate", "18.1", "%", ""), ("legal_aid_cases", "2191", "件", "全县")]
+    assert rows[0]["label"] == "行政复议纠错率" and rows[0]["agency"] == "泰顺县司法局"
+    as_json = runner.invoke(cli, ["--db", db_url, "indicators", "--format", "json", "--key", "legal_aid_cases"])
+    assert [r["value"] for r in json.loads(as_json.output)] == [2191]
+    table = runner.invoke(cli, ["--db", db_url, "indicators", "--site", "ts"])
+    assert "行政复议纠错率" in table.output and "18.1%" in table.output
+
+
+def test_coverage_cli_checks_overdue_and_prints_summary(db_url: str, db: Database) -> None:
+    add_site(db, expected_publishers=["泰顺县人民政府"])
+    ingest(db, "http://x.gov.cn/2020.html", report(2020, [], published="2021-03-01"))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", db_url, "coverage", "--year", "2020", "--check", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["summary"]["on_time"] == 1 and out["summary"]["missing"] == 1 and out["overdue_raised"] == 1
+    table = runner.invoke(cli, ["--db", db_url, "coverage", "--year", "2020", "--region", "浙江省"])
+    assert "逾期未公开" in table.output and "按时公开" in table.output
+    again = runner.invoke(cli, ["--db", db_url, "coverage", "--year", "2020", "--check", "--format", "json"])
+    assert json.loads(again.output)["overdue_raised"] == 0
+    with db.transaction() as s:
+        assert indicator_rows(s) == []
+
+
+def test_reparse_cli_needs_an_id_or_all(db_url: str) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--db", db_url, "reparse"]).exit_code == 2
+    unknown = runner.invoke(cli, ["--db", db_url, "reparse", "999"])
+    assert unknown.exit_code == 1 and "unknown report" in unknown.output
+    ok = runner.invoke(cli, ["--db", db_url, "reparse", "--all"])
+    assert ok.exit_code == 0 and "重新解析 0 个页面" in ok.output
