@@ -23,6 +23,8 @@ class StoragePipeline:
     def __init__(self, db_url: str | None) -> None:
         self.db_url = db_url
         self.db: Database | None = None
+        self.crawler: Any = None  # set by from_crawler
+        self.stats: Any = None
         # Crawl-page updates are written once, when the spider closes: a crawl killed midway only
         # costs the next crawl some extra fetches, never a wrong report.
         self.page_updates: list[dict[str, Any]] = []

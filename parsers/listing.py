@@ -7,6 +7,11 @@ Pure functions over url + bytes + headers (no Scrapy, network or database):
   ``PageNo``), attachments, and API requests (Hanweb jpage ``dataproxy.jsp``, gkmlpt ``/api/all``).
 - ``read_jpage_records(url, body) -> Listing``: a Hanweb ``dataproxy.jsp`` XML answer.
 - ``read_gkmlpt(url, body_json) -> Listing``: a Guangdong gkmlpt ``/gkmlpt/api/all/{cat}`` answer.
+- ``read_json_list(url, body_json) -> Listing``: a JSON list API, fields guessed.
+- ``declared_api_requests(spec, site_url)`` / ``read_declared_list(url, body_json, spec)``: a JSON list
+  API declared in a site's registry entry (``options.list_apis``: URL template, rows/title/url/date paths).
+- ``find_site_search(url, body) -> str | None`` / ``search_url(template)``: a site search engine (TRS
+  was5, Hanweb jrobot, 开普 igs) as a ``{q}`` template, and its URL for "法治政府建设 报告".
 - ``canonical_url(url) -> str``: one page = one URL.
 - ``link_priority(link, site=None) -> int | None``: how promising a link is for finding reports.
 - ``detect_block(status, headers, body, url=None) -> str | None``: anti-bot challenge kind.

@@ -62,4 +62,5 @@ def _apply(row: CrawlPage, update: dict[str, Any]) -> None:
 
 def forget_pages(session: Session, site_id: str) -> int:
     """Drop a site's crawl memory (the next crawl is a full one again)."""
-    return session.execute(delete(CrawlPage).where(CrawlPage.site_id == site_id)).rowcount or 0
+    result = session.execute(delete(CrawlPage).where(CrawlPage.site_id == site_id))
+    return int(getattr(result, "rowcount", 0) or 0)

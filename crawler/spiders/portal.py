@@ -279,8 +279,11 @@ class PortalSpider(scrapy.Spider):
     def _read_api(self, response: Response) -> Listing:
         kind = response.meta["api_kind"]
         if kind.startswith("declared:"):
-            spec = _declared_specs(self.site.get("options", {}))[int(kind.split(":", 1)[1])]
-            return read_declared_list(response.url, response.body, spec, kind=kind)
+            specs = _declared_specs(self.site.get("options", {}))
+            index = int(kind.split(":", 1)[1])
+            if index < len(specs):
+                return read_declared_list(response.url, response.body, specs[index], kind=kind)
+            kind = "json"  # the registry entry changed since this page was remembered: guess the fields
         return API_READERS[kind](response.url, response.body)
 
     @staticmethod
