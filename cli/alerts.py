@@ -54,6 +54,12 @@ def _indicators(values: tuple[str, ...]) -> dict[str, float | None] | None:
             except ValueError:
                 raise click.BadParameter(f"threshold of {key!r} must be a number: {item!r}",
                                          param_hint="--indicator") from None
+    from scheduler.alerts.filters import unknown_indicator_keys
+
+    unknown = unknown_indicator_keys(out)
+    if unknown:
+        raise click.BadParameter(f"unknown indicator key(s) {', '.join(unknown)}; see `fzwatch indicators --list-keys`",
+                                 param_hint="--indicator")
     return out or None
 
 

@@ -32,20 +32,20 @@ def test_subscribe_with_every_filter_then_edit_and_unsubscribe(sqlite_url: str) 
        "--notify-existing")
     url = f"mailtos://alerts:{SECRET}@smtp.qq.com?to=team@example.org"
     r = fz(sqlite_url, "subscribe", url, "--site", "taishun-sfj", "--event", "new_report,indicator_changed",
-           "--region", "浙江省温州市", "--agency", "司法局", "--year", "2024", "--indicator", "fy_correction_rate:5",
-           "--indicator", "fy_new_cases", "--keyword", "行政复议", "--digest", "weekly@mon 09:00", "--name", "周报")
+           "--region", "浙江省温州市", "--agency", "司法局", "--year", "2024", "--indicator", "reconsideration_correction_rate:5",
+           "--indicator", "litigation_new", "--keyword", "行政复议", "--digest", "weekly@mon 09:00", "--name", "周报")
     assert r.returncode == 0 and "已创建订阅 1（每周一 09:00汇总）" in r.stdout, r.stderr
     [sub] = listed(sqlite_url)
     assert sub["targets"] == ["mailtos://smtp.qq.com"] and sub["name"] == "周报"
     assert sub["filters"] == {
         "events": ["new_report", "indicator_changed"], "sites": ["taishun-sfj"], "region_prefix": "浙江省温州市",
-        "agency_contains": "司法局", "year": 2024, "indicator_keys": {"fy_correction_rate": 5.0, "fy_new_cases": None},
+        "agency_contains": "司法局", "year": 2024, "indicator_keys": {"reconsideration_correction_rate": 5.0, "litigation_new": None},
         "keywords": ["行政复议"],
     }
     assert sub["mode"] == "digest"
     assert sub["digest"] == {"every": "weekly", "at": "09:00", "weekday": "mon", "tz": "Asia/Shanghai"}
     table = fz(sqlite_url, "subscriptions").stdout
-    assert "fy_correction_rate≥5" in table and "每周一 09:00汇总" in table and SECRET not in table
+    assert "reconsideration_correction_rate≥5" in table and "每周一 09:00汇总" in table and SECRET not in table
 
     r = fz(sqlite_url, "subscriptions", "edit", "1", "--clear", "year", "--clear", "keywords", "--digest",
            "daily@07:30", "--tz", "Asia/Urumqi", "--region", "浙江省")
@@ -63,7 +63,8 @@ def test_subscribe_with_every_filter_then_edit_and_unsubscribe(sqlite_url: str) 
 def test_subscription_mistakes_are_one_line(sqlite_url: str) -> None:
     for args, needle in [
         (["subscribe", "json://127.0.0.1/x", "--digest", "hourly"], "invalid digest"),
-        (["subscribe", "json://127.0.0.1/x", "--indicator", "fy_new_cases:many"], "must be a number"),
+        (["subscribe", "json://127.0.0.1/x", "--indicator", "litigation_new:many"], "must be a number"),
+        (["subscribe", "json://127.0.0.1/x", "--indicator", "fy_typo"], "unknown indicator key(s) fy_typo"),
         (["subscribe", "json://127.0.0.1/x", "--site", "nowhere"], "unknown site 'nowhere'"),
         (["subscribe", f"nonsense://user:{SECRET}@host/"], "not a valid apprise URL"),
         (["subscriptions", "edit", "9", "--year", "2024"], "unknown subscription 9"),

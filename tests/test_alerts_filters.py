@@ -58,7 +58,7 @@ def test_keywords_need_the_report_text() -> None:
 
 
 def test_indicator_thresholds() -> None:
-    flt = SubscriptionFilter(indicator_keys={"fy_correction_rate": 5.0, "lawsuit_loss_rate": None})
+    flt = SubscriptionFilter(indicator_keys={"reconsideration_correction_rate": 5.0, "litigation_loss_rate": None})
     assert matches(flt, "indicator_changed", INDICATOR)  # 27 → 18.1: |Δ| = 8.9 ≥ 5
     small = {**INDICATOR, "new": {"value": 25, "year": 2024}}
     assert not matches(flt, "indicator_changed", small)  # |Δ| = 2 < 5
@@ -93,8 +93,8 @@ subscriptions:
     region_prefix: 浙江省
     agency_contains: 司法局
     indicators:
-      fy_correction_rate: 5
-      lawsuit_loss_rate:
+      reconsideration_correction_rate: 5
+      litigation_loss_rate:
     keywords: [行政复议]
     mode: digest
     digest: {every: weekly, at: "09:00", weekday: fri}
@@ -119,7 +119,7 @@ def test_load_good_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         "digest": {},
     }
     assert second["urls"][1] == "json://127.0.0.1:9000/x"
-    assert second["filters"]["indicator_keys"] == {"fy_correction_rate": 5.0, "lawsuit_loss_rate": None}
+    assert second["filters"]["indicator_keys"] == {"reconsideration_correction_rate": 5.0, "litigation_loss_rate": None}
     assert second["digest"] == {"every": "weekly", "at": "09:00", "weekday": "fri", "tz": "Asia/Shanghai"}
     assert SubscriptionFilter.from_dict(second["filters"]).keywords == ["行政复议"]
 

@@ -36,6 +36,7 @@ __all__ = [
     "matches",
     "next_digest_time",
     "parse_subscriptions",
+    "unknown_indicator_keys",
 ]
 
 #: Threshold used for an indicator listed without its own: any reported change alerts.
@@ -197,10 +198,28 @@ def _urls(spec: Mapping[str, Any], where: str, errors: list[str]) -> list[str]:
     return urls
 
 
+def unknown_indicator_keys(keys: Any) -> list[str]:
+    """Keys not in the indicator registry (``fzwatch indicators --list-keys``): a typo would never fire."""
+    try:
+        from parsers.indicators import list_indicators
+    except ImportError:  # pragma: no cover - the registry ships with fzwatch
+        return []
+    known = {d.key for d in list_indicators()}
+    return [str(k) for k in keys if str(k) not in known]
+
+
+def _check_indicator_keys(keys: Any, where: str, errors: list[str]) -> None:
+    unknown = unknown_indicator_keys(keys)
+    if unknown:
+        errors.append(f"{where}: 未知指标 {', '.join(unknown)} (unknown indicator keys; see "
+                      "`fzwatch indicators --list-keys`)")
+
+
 def _indicators(value: Any, where: str, errors: list[str]) -> dict[str, float | None] | None:
     if value is None:
         return None
     if isinstance(value, list) and all(isinstance(x, str) for x in value):
+        _check_indicator_keys(value, where, errors)
         return dict.fromkeys(value) or None
     if isinstance(value, Mapping):
         out: dict[str, float | None] = {}
@@ -209,6 +228,7 @@ def _indicators(value: Any, where: str, errors: list[str]) -> dict[str, float | 
                 errors.append(f"{where}: indicators.{key} 的阈值必须是数字或留空 (threshold must be a number or null)")
                 continue
             out[str(key)] = None if threshold is None else float(threshold)
+        _check_indicator_keys(out, where, errors)
         return out or None
     errors.append(f"{where}: indicators 必须是指标名列表或 {{指标: 阈值}} 映射 (list of keys or key → threshold map)")
     return None
