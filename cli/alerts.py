@@ -308,7 +308,7 @@ def notify_log(ctx: Ctx, failed: bool, limit: int, as_json: bool) -> None:
         print_json(rows)
         return
     status_zh = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "失败"}
-    print_table([[r["id"], r["event_id"], EVENT_KINDS.get(r["kind"], r["kind"]), r["subscription_id"], r["url"],
+    print_table([[r["id"], r["event_id"], r["kind"], r["subscription_id"], r["url"],
                   status_zh.get(r["status"], r["status"]), r["attempts"], _when(r),
                   (r["last_error"] or "")[:160] or None] for r in rows],
                 ["ID", "事件", "类型", "订阅", "地址", "状态", "尝试", "发送/下次尝试", "最后错误"])

@@ -58,7 +58,7 @@ def test_keywords_need_the_report_text() -> None:
 
 
 def test_indicator_thresholds() -> None:
-    flt = SubscriptionFilter(indicator_keys={"reconsideration_correction_rate": 5.0, "litigation_loss_rate": None})
+    flt = SubscriptionFilter(indicator_keys={"fy_correction_rate": 5.0, "lawsuit_loss_rate": None})
     assert matches(flt, "indicator_changed", INDICATOR)  # 27 → 18.1: |Δ| = 8.9 ≥ 5
     small = {**INDICATOR, "new": {"value": 25, "year": 2024}}
     assert not matches(flt, "indicator_changed", small)  # |Δ| = 2 < 5
