@@ -149,8 +149,10 @@ class Daemon:
             site_ids = take_recrawl_requests(session)
         for site_id in site_ids:
             logger.info("manual recrawl of %s", site_id)
+            # misfire_grace_time=None: a request queued behind busy crawl workers still runs (APScheduler's
+            # default 1 s grace would drop it silently)
             self.scheduler.add_job(self.crawl_site, args=[site_id, "recrawl"], id=f"recrawl:{site_id}",
-                                   executor="crawl", replace_existing=True)
+                                   executor="crawl", replace_existing=True, misfire_grace_time=None)
 
     def crawl_site(self, site_id: str, trigger: str) -> None:
         """Never two runs of one site at once: a request arriving mid-run runs once right after."""
