@@ -134,7 +134,7 @@ def test_notify_test_and_log_never_show_the_secret(sqlite_url: str) -> None:
         port = receiver.port
     assert stats.retried == 1
     log = fz(sqlite_url, "notify", "log", "--failed")
-    assert log.returncode == 0 and "站点抓取失败" in log.stdout and "503" in log.stdout and "下次" in log.stdout
+    assert log.returncode == 0 and "site_failing" in log.stdout and "503" in log.stdout and "下次" in log.stdout
     assert f"json://127.0.0.1:{port}" in log.stdout and SECRET not in log.stdout + log.stderr
     as_json = json.loads(fz(sqlite_url, "notify", "log", "--failed", "--json").stdout)
     assert as_json[0]["status"] == "pending" and as_json[0]["attempts"] == 1 and SECRET not in json.dumps(as_json)
