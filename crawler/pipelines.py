@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from parsers import content_hash, parse_page
@@ -25,8 +26,10 @@ class StoragePipeline:
         self.db: Database | None = None
         self.crawler: Any = None  # set by from_crawler
         self.stats: Any = None
-        # Crawl-page updates are written once, when the spider closes: a crawl killed midway only
-        # costs the next crawl some extra fetches, never a wrong report.
+        # Crawl-page updates are written once, when the spider closes, and only if the crawl finished:
+        # an interrupted crawl (SIGTERM, daemon killed) must not store list validators whose pages'
+        # reports it never reached, or the next crawl would get 304s and skip them. It only costs the
+        # next crawl some extra fetches, never a missed report.
         self.page_updates: list[dict[str, Any]] = []
 
     @classmethod
@@ -34,18 +37,21 @@ class StoragePipeline:
         pipeline = cls(crawler.settings.get("FZWATCH_DB"))
         pipeline.crawler = crawler
         pipeline.stats = crawler.stats
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
     def open_spider(self) -> None:
         self.db = Database(getattr(self.crawler.spider, "db_url", None) or self.db_url)
 
-    def close_spider(self) -> None:
+    def spider_closed(self, spider: Any, reason: str) -> None:
         if self.db is None:
             return
-        if self.page_updates:
+        if self.page_updates and reason == "finished":
             with self.db.transaction() as session:
-                saved = save_pages(session, self.crawler.spider.site_id, self.page_updates)
+                saved = save_pages(session, spider.site_id, self.page_updates)
             self.stats.set_value("fzwatch/crawl_pages_saved", saved)
+        elif self.page_updates:
+            logger.info("crawl ended (%s): crawl-page state not saved", reason)
         self.db.dispose()
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import hashlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -45,6 +46,8 @@ DEFAULT_BASE_DELAY = float(os.environ.get("FZWATCH_RETRY_BASE_SECONDS", "30"))
 DEFAULT_SEND_TIMEOUT = float(os.environ.get("FZWATCH_SEND_TIMEOUT", "20"))
 
 KEY_LABEL = "编号："
+RECOVER_EVERY_SECONDS = 600
+STUCK_LEASE = timedelta(minutes=30)
 
 
 @dataclass
@@ -209,11 +212,13 @@ class Deliverer:
         self.on_done = on_done
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver")
         self._busy: set[str] = set()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a send that finishes at once runs its callback inside poll()
         self._closed = False
+        self._last_recover = time.monotonic()
 
     def poll(self) -> int:
         """Claim what is due for idle targets and start sending; returns the number of targets started."""
+        self._recover_stuck()
         with self._lock:
             if self._closed:
                 return 0
@@ -226,6 +231,17 @@ class Deliverer:
                 future = self._pool.submit(_send_target, self.db, batch, self.policy, None)
                 future.add_done_callback(self._finished(url))
         return len(targets)
+
+    def _recover_stuck(self) -> None:
+        """Every 10 minutes: rows left 'sending' by a dead process, or for 30 minutes by a worker whose
+        outcome could not be recorded (database down mid-send), are put back to pending."""
+        if time.monotonic() - self._last_recover < RECOVER_EVERY_SECONDS:
+            return
+        self._last_recover = time.monotonic()
+        with self.db.transaction() as session:
+            recovered = recover_in_flight(session, lease=STUCK_LEASE)
+        if recovered:
+            logger.warning("re-queued %d deliveries stuck in 'sending'", recovered)
 
     def _finished(self, url: str) -> Callable[[Future[DeliveryStats]], None]:
         def done(future: Future[DeliveryStats]) -> None:

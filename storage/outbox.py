@@ -248,4 +248,4 @@ def reschedule_pending(session: Session, sub: Subscription, now: datetime | None
         .where(OutboxItem.subscription_id == sub.id, OutboxItem.status == "pending", OutboxItem.attempts == 0)
         .values(next_attempt_at=due)
     )
-    return result.rowcount or 0
+    return int(getattr(result, "rowcount", 0) or 0)

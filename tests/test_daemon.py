@@ -202,7 +202,7 @@ def test_sigkill_at_random_points_while_events_flow(db_url: str, tmp_path) -> No
         fig.losses += len(expected.get(sub_id, set()) - set(keys))
         fig.unexpected += len(set(keys) - expected.get(sub_id, set()))
     last_arrival = dict(fast.arrived)  # the plain receiver: the slow one stretches the window by its delays
-    fig.window_ms = [(sent_at[k].timestamp() - t) * 1000 for k, t in last_arrival.items() if sent_at.get(k)]
+    fig.window_ms = [(done.timestamp() - t) * 1000 for k, t in last_arrival.items() if (done := sent_at.get(k))]
     print("\n" + fig.report())
     tail = (tmp_path / "daemon.log").read_text(errors="replace")[-3000:]
     assert complete, f"not settled: {fig.report()}; runs: {runs}; log: {tail}"
