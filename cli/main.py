@@ -9,8 +9,8 @@ import sys
 import click
 from sqlalchemy.exc import OperationalError
 
-from cli.context import Ctx
 from cli import alerts, crawl, extract, intel, reports, sites, web
+from cli.context import Ctx
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

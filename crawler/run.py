@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -144,6 +145,22 @@ def _error_text(summary: CrawlSummary) -> str | None:
     return None
 
 
+def die_with_parent() -> None:
+    """Linux: a crawl started by the daemon gets SIGTERM (a clean Scrapy stop) when the daemon dies, so no
+    orphan crawl races the restarted daemon. Set here, in the child, not via preexec_fn (unsafe with threads)."""
+    parent = os.environ.get("FZWATCH_PARENT_PID")
+    if not parent:
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != int(parent):  # the daemon died before we got here
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Crawl one registered site (used by the daemon's runner).")
     parser.add_argument("site")
@@ -151,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-id", type=int)
     parser.add_argument("--trigger", default="schedule")
     args = parser.parse_args(argv)
+    die_with_parent()
     run_ids = {args.site: args.run_id} if args.run_id else None
     [summary] = crawl_sites([args.site], args.db, args.trigger, run_ids)
     print(json.dumps(asdict(summary) | {"stats": {}}, ensure_ascii=False), flush=True)

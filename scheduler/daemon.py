@@ -11,7 +11,7 @@ import random
 import signal
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -24,7 +24,14 @@ from scheduler.conditions import JOB_ID as CONDITIONS_JOB
 from scheduler.delivery import Deliverer, recover
 from scheduler.runner import CrawlRunner, LocalProcessRunner
 from storage.database import Database
-from storage.sites import abandon_stale_runs, list_sites, prune_runs, take_recrawl_requests, unfinished_sites
+from storage.sites import (
+    abandon_stale_runs,
+    list_sites,
+    prune_runs,
+    requeue_unserved_recrawls,
+    take_recrawl_requests,
+    unfinished_sites,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +89,9 @@ class Daemon:
             self.sync_subscriptions(strict=True)  # a broken file stops the start, with every problem listed
         with self.db.transaction() as session:
             abandoned = abandon_stale_runs(session, timedelta(seconds=self.config.crawl_timeout_seconds))
+            requeued = requeue_unserved_recrawls(session)
+        if requeued:
+            logger.info("re-queued %d manual recrawl requests a previous process took but never ran", requeued)
         if abandoned:
             logger.info("closed %d crawl runs left open by a previous process", abandoned)
         recovered = recover(self.db)
@@ -89,10 +99,10 @@ class Daemon:
             logger.info("re-queued %d deliveries that were in flight when a process died", recovered)
         cfg = self.config
         self.scheduler.add_job(self.sync_sites, "interval", seconds=cfg.sync_seconds, id="sync-sites",
-                               next_run_time=datetime.now(timezone.utc))
+                               next_run_time=datetime.now(UTC))
         self.scheduler.add_job(self.poll_recrawls, "interval", seconds=cfg.recrawl_poll_seconds, id="recrawls")
         self.scheduler.add_job(self.deliver, "interval", seconds=cfg.deliver_seconds, id="deliver",
-                               next_run_time=datetime.now(timezone.utc))
+                               next_run_time=datetime.now(UTC))
         self.scheduler.add_job(self.housekeeping, "interval", hours=6, id="housekeeping")
         self.scheduler.add_job(check_conditions, "interval", hours=INTERVAL_HOURS, args=[self.db], id=CONDITIONS_JOB)
         if cfg.subscriptions_file:
@@ -138,7 +148,7 @@ class Daemon:
         self._site_signatures = wanted
 
     def _first_run_time(self, site: Any, unfinished: bool) -> datetime:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         if site.last_crawl_at is None or unfinished:
             return now + timedelta(seconds=random.uniform(0, 5))
         due = site.last_crawl_at + timedelta(seconds=site.interval_seconds)

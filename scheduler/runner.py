@@ -39,17 +39,6 @@ class CrawlRunner(Protocol):
     def stop(self) -> None: ...
 
 
-def _die_with_parent() -> None:
-    """Linux: a crawl gets SIGTERM (a clean Scrapy stop) if the daemon is killed, so no orphan crawl
-    races the restarted daemon. Elsewhere the child simply outlives it and finishes its run."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 class LocalProcessRunner:
     """Runs `python -m crawler.run SITE` with a timeout; a hung crawl is killed and recorded as failed."""
 
@@ -66,9 +55,10 @@ class LocalProcessRunner:
             run_id = start_run(session, site_id, trigger).id
         cmd = [sys.executable, "-m", "crawler.run", site_id, "--run-id", str(run_id), "--trigger", trigger]
         # The URL travels in the environment, not argv, so its password never shows in `ps`.
-        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "FZWATCH_DB": self.db.url_with_password}
+        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "FZWATCH_DB": self.db.url_with_password,
+               "FZWATCH_PARENT_PID": str(os.getpid())}
         proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, start_new_session=True, preexec_fn=_die_with_parent)
+                                text=True, start_new_session=True)
         self._children[proc.pid] = proc
         with self.db.transaction() as session:
             set_run_owner(session, run_id, proc.pid)

@@ -199,6 +199,19 @@ def take_recrawl_requests(session: Session) -> list[str]:
     return list(dict.fromkeys(req.site_id for req in pending))
 
 
+def requeue_unserved_recrawls(session: Session, within: timedelta = timedelta(days=1)) -> int:
+    """Requests a killed daemon had taken but never started a crawl for become pending again."""
+    requeued = 0
+    recent = select(RecrawlRequest).where(RecrawlRequest.picked_at >= utcnow() - within)
+    for req in session.scalars(recent):
+        served = session.scalar(select(func.count(CrawlRun.id)).where(
+            CrawlRun.site_id == req.site_id, CrawlRun.started_at >= req.picked_at))
+        if not served:
+            req.picked_at = None
+            requeued += 1
+    return requeued
+
+
 def known_documents(session: Session, site_id: str) -> dict[str, dict[str, Any]]:
     """Per known URL: validators and whether it is a report, for conditional GET and revisit decisions."""
     rows = session.execute(

@@ -24,7 +24,7 @@ def crawl_env(db_url: str) -> dict[str, str]:
 def run_crawl(db_url: str, site_id: str, timeout: float = 180) -> dict[str, Any]:
     """One crawl of one site in a child process; returns its summary (pages, bytes, reports, …)."""
     proc = subprocess.run([sys.executable, "-m", "crawler.run", site_id, "--trigger", "manual"], cwd=REPO,
-                          env=crawl_env(db_url), capture_output=True, text=True, timeout=timeout)
+                          env=crawl_env(db_url), capture_output=True, text=True, timeout=timeout, check=False)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     assert lines, f"crawl printed no summary; stderr:\n{proc.stderr[-3000:]}"
     return json.loads(lines[-1])
@@ -33,6 +33,6 @@ def run_crawl(db_url: str, site_id: str, timeout: float = 180) -> dict[str, Any]
 def register_site(db_url: str, site_id: str, name: str, start_url: str, **options: Any) -> None:
     db = Database(db_url)
     with db.transaction() as s:
-        site, _ = upsert_site(s, {"id": site_id, "name": name, "region": "浙江省温州市泰顺县",
-                                  "start_urls": [start_url], "options": options})
+        upsert_site(s, {"id": site_id, "name": name, "region": "浙江省温州市泰顺县",
+                        "start_urls": [start_url], "options": options})
     db.dispose()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ EXPECTED = json.loads((SITES_DIR / "trs" / "expected.json").read_text(encoding="
 
 def fz(db_url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=REPO, env=crawl_env(db_url),
-                          capture_output=True, text=True, input=stdin, timeout=180)
+                          capture_output=True, text=True, input=stdin, timeout=180, check=False)
 
 
 def test_sites_add_import_list_remove(sqlite_url: str, tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from storage.ingest import FetchedPage, ingest_page
 from storage.models import Document, Event, OutboxItem, Report, Version, utcnow
 from storage.outbox import claim_due, mark_failed_attempt, mark_sent, recover_in_flight
 from storage.reports import list_reports, raw_bytes, report_versions
-from storage.sites import finish_run, get_site, start_run, take_recrawl_requests, request_recrawl, upsert_site
+from storage.sites import finish_run, get_site, request_recrawl, start_run, take_recrawl_requests, upsert_site
 from storage.subscriptions import add_subscription
 
 TEXT = "泰顺县司法局2023年法治政府建设年度报告\n一、2023年工作总结\n全年办理行政复议案件105件。"
@@ -143,7 +143,8 @@ def test_rows_claimed_by_a_dead_process_are_recovered(db: Database) -> None:
     with db.transaction() as s:
         add_subscription(s, ["json://127.0.0.1:9/hook"], {})
     ingest(db, "http://x.gov.cn/a.html", parsed())
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
     import socket
 
     with db.transaction() as s:
@@ -164,3 +165,20 @@ def test_recrawl_requests_are_taken_once(db: Database) -> None:
         assert take_recrawl_requests(s) == ["ts"]
     with db.transaction() as s:
         assert take_recrawl_requests(s) == []
+
+
+def test_recrawl_taken_by_a_killed_daemon_is_requeued(db: Database) -> None:
+    from storage.sites import requeue_unserved_recrawls
+
+    add_site(db)
+    with db.transaction() as s:
+        request_recrawl(s, "ts")
+    with db.transaction() as s:
+        assert take_recrawl_requests(s) == ["ts"]  # taken, then the daemon dies before crawling
+    with db.transaction() as s:
+        assert requeue_unserved_recrawls(s) == 1
+    with db.transaction() as s:
+        assert take_recrawl_requests(s) == ["ts"]
+        start_run(s, "ts", "recrawl")  # this time a crawl starts
+    with db.transaction() as s:
+        assert requeue_unserved_recrawls(s) == 0
