@@ -16,7 +16,7 @@ from cli.context import Ctx, pass_ctx, print_json, print_table, user_errors
 _INDICATOR_COLUMNS = ["report_id", "site", "agency", "region", "year", "key", "label", "value", "unit", "scope",
                       "period", "approx", "text"]
 _STATUS_LABELS = {"on_time": "按时公开", "late": "逾期公开", "published": "已公开（日期不详）",
-                  "missing": "逾期未公开", "not_due": "未到截止日"}
+                  "missing": "逾期未公开", "not_due": "未到截止日", "unchecked": "未核实（尚未成功抓取）"}
 
 
 def csv_bytes(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
@@ -130,7 +130,7 @@ def coverage(ctx: Ctx, year: int, region: str | None, check: bool, fmt: str, out
     click.echo(
         f"\n{year}年度：应公开 {summary['expected']}，已公开 {summary['published']}（按时 {summary['on_time']}，"
         f"逾期 {summary['late']}，日期不详 {summary['date_unknown']}），未公开 {summary['missing']}，"
-        f"未到截止日 {summary['not_due']}，要素齐全 {summary['complete']}"
+        f"未到截止日 {summary['not_due']}，未核实 {summary['unchecked']}，要素齐全 {summary['complete']}"
         + (f"；新发出逾期提醒 {raised} 条" if check else "")
     )
 

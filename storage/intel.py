@@ -347,7 +347,8 @@ def _coverage_row(
     report = min(found, key=lambda r: (r.published_at or "9999", r.id)) if found else None
     row: dict[str, Any] = {
         "site": site.id, "site_name": site.name, "region": site.region, "publisher": publisher,
-        "expected": expected, "deadline": deadline.isoformat(), "status": _status(report, deadline, today),
+        "expected": expected, "deadline": deadline.isoformat(),
+        "status": _status(report, deadline, today, site.baseline_done),
         "report_id": None, "title": None, "url": None, "published_at": None, "first_seen": None,
         "on_time": None, "on_time_first_seen": None, "complete": None, "missing_sections": [],
     }
@@ -361,7 +362,9 @@ def _coverage_row(
     return row
 
 
-def _status(report: Report | None, deadline: date, today: date) -> str:
+def _status(report: Report | None, deadline: date, today: date, site_crawled: bool = True) -> str:
+    if report is None and not site_crawled:
+        return "unchecked"  # never crawled successfully: absence proves nothing (blocked ≠ missing)
     if report is None:
         return "missing" if deadline < today else "not_due"
     if report.on_time is None:
@@ -380,6 +383,7 @@ def coverage_summary(rows: list[dict[str, Any]]) -> dict[str, int]:
         "date_unknown": count("published"),
         "missing": count("missing"),
         "not_due": count("not_due"),
+        "unchecked": count("unchecked"),
         "complete": sum(1 for r in expected if r["complete"]),
         "extra_reports": len(rows) - len(expected),
     }

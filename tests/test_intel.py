@@ -188,7 +188,10 @@ def test_overdue_waits_for_the_baseline_crawl(db: Database) -> None:
 def test_coverage_lists_published_late_missing_and_completeness(db: Database) -> None:
     add_site(db, expected_publishers=["泰顺县人民政府", "泰顺县财政局"])
     with db.transaction() as s:
-        upsert_site(s, {"id": "other", "name": "杭州市司法局", "region": "浙江省杭州市", "start_urls": ["http://y.gov.cn/"]})
+        other, _ = upsert_site(s, {"id": "other", "name": "杭州市司法局", "region": "浙江省杭州市",
+                                   "start_urls": ["http://y.gov.cn/"]})
+        other.baseline_done = True  # crawled: its silence means something
+        upsert_site(s, {"id": "new", "name": "宁波市司法局", "region": "浙江省宁波市", "start_urls": ["http://z.gov.cn/"]})
     ingest(db, "http://x.gov.cn/own.html", report(2023, [], published="2024-03-01"))
     ingest(db, "http://x.gov.cn/gov.html", report(2023, [], published="2024-04-20", agency="泰顺县人民政府"))
     with db.transaction() as s:
@@ -204,6 +207,8 @@ def test_coverage_lists_published_late_missing_and_completeness(db: Database) ->
             3, 2, 1, 1, 1)
         before_deadline = coverage(s, 2023, today=date(2024, 3, 15))
         assert {r["publisher"]: r["status"] for r in before_deadline}["杭州市司法局"] == "not_due"
+        # a site never crawled successfully is not called missing: absence there proves nothing
+        assert {r["publisher"]: r["status"] for r in coverage(s, 2023, today=date(2024, 6, 1))}["宁波市司法局"] == "unchecked"
 
 
 # ---------------------------------------------------------------- reparse
