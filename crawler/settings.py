@@ -35,6 +35,9 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("FZWATCH_LOG_LEVEL", "INFO")
 
+# Item log lines name the URL only: page items carry raw bodies.
+LOG_FORMATTER = "crawler.logformatter.QuietItemsLogFormatter"
+
 ITEM_PIPELINES = {"crawler.pipelines.StoragePipeline": 300}
 # Response path runs high to low: cookies are stored (700) before a cookie 302-to-self is retried (650),
 # which happens before Scrapy's redirect (600) would drop it as a duplicate; a redirect back into its own
