@@ -1,17 +1,16 @@
 """The one generic spider: driven by a site registry entry, it decides only what to fetch.
 
 What a page means (links, pagination, report or not, text) is decided by `parsers/`. What a page
-remembered from earlier crawls is worth fetching again is decided by `crawler/revisit.py`; what bounds
-one crawl by `crawler/guards.py`. See docs/crawler.md.
+remembered from earlier crawls is worth fetching again, and what the crawl remembers of each page, is
+kept by `crawler/visits.py` (its timing is `crawler/revisit.py`'s policy); what bounds one crawl by
+`crawler/guards.py`. See docs/crawler.md.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -21,7 +20,8 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 
 from crawler.guards import TrapGuards, looks_binary
-from crawler.revisit import LIST_KINDS, RevisitPolicy, is_due
+from crawler.revisit import LIST_KINDS, RevisitPolicy
+from crawler.visits import NOT_FOUND_STATUSES, Visits, response_headers
 from parsers import parse_page
 from parsers.classify import classify_title
 from parsers.combine import needs_attachment
@@ -50,7 +50,6 @@ API_READERS: dict[str, Callable[[str, bytes], Listing]] = {
     "jpage": read_jpage_records, "gkmlpt": read_gkmlpt, "json": read_json_list,
 }
 BLOCK_STATUSES = [403, 412, 429, 512, 521]
-NOT_FOUND_STATUSES = [404, 410]
 # Anchor text that may name a report even when the list truncates it ("…法治政府建设年度…").
 CANDIDATE_HINT = re.compile(r"法治政府|法治建设|依法行政")
 
@@ -65,12 +64,8 @@ class PortalSpider(scrapy.Spider):
         self.run_id = int(run_id) if run_id else None
         self.site: dict[str, Any] = {}
         self.known: dict[str, dict[str, Any]] = {}  # stored documents by URL
-        self.pages: dict[str, dict[str, Any]] = {}  # remembered crawl pages by key (crawl_state)
-        self.seen: set[str] = set()  # keys requested in this crawl (bounded by the page budget)
-        self.changed: set[str] = set()  # list keys whose body changed in this crawl
         self.search_template: str | None = None
         self.search_done = False
-        self.now: datetime = utcnow()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -79,22 +74,24 @@ class PortalSpider(scrapy.Spider):
 
         spider.db_url = spider.db_url or crawler.settings.get("FZWATCH_DB")
         state = load_site_state(spider.db_url, spider.site_id)
-        spider.site, spider.known, spider.pages = state.spec, state.known, state.pages
-        spider.configure(crawler.settings)
+        spider.site, spider.known = state.spec, state.known
+        spider.configure(crawler.settings, state.pages)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
 
-    def configure(self, settings: Any) -> None:
+    def configure(self, settings: Any, pages: dict[str, dict[str, Any]] | None = None) -> None:
+        """``pages``: the crawl pages remembered from earlier crawls, by key."""
         options = self.site.get("options", {})
         self.max_depth = int(options.get("max_depth", settings.getint("FZWATCH_MAX_DEPTH")))
         self.guards = TrapGuards(
             self.crawler, int(options.get("page_budget", settings.getint("FZWATCH_PAGE_BUDGET"))),
             settings.getint("FZWATCH_MAX_PER_PATTERN"), settings.getint("FZWATCH_MAX_CALENDAR", 10),
         )
-        self.policy = RevisitPolicy.from_settings(settings)
         self.page_maxsize = settings.getint("FZWATCH_PAGE_MAXSIZE", 3 * 1024 * 1024)
         self.attachment_maxsize = settings.getint("FZWATCH_ATTACHMENT_MAXSIZE", 30 * 1024 * 1024)
         self.start_keys = {canonical_url(u) for u in self.site["start_urls"]}
+        self.visits = Visits(self.site_id, pages if pages is not None else {}, self.known,
+                             RevisitPolicy.from_settings(settings), self.start_keys, utcnow())
         self.allowed_hosts = {urlsplit(u).hostname for u in self.site["start_urls"]} | set(
             options.get("allowed_hosts", [])
         )
@@ -117,7 +114,7 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.set_value("fzwatch/start_pages", len(self.site["start_urls"]))
         for url in self.site["start_urls"]:
             key = canonical_url(url)
-            self._claim(key)
+            self.visits.claim(key)
             yield self._list_request(key, depth=0, rank=100, is_start=True)
         yield from self._known_report_requests()
         yield from self._declared_api_requests()
@@ -125,7 +122,7 @@ class PortalSpider(scrapy.Spider):
 
     def _known_report_requests(self) -> Iterator[Request]:
         for url, doc in self.known.items():
-            if doc.get("is_report") and self._claim(url):
+            if doc.get("is_report") and self.visits.claim(url):
                 self.crawler.stats.inc_value("fzwatch/known_reports")
                 yield self._detail_request(url, anchor="", source=None, validators=doc)
 
@@ -137,11 +134,10 @@ class PortalSpider(scrapy.Spider):
                     yield self._api_request(api, depth=1, root=None)
 
     def _remembered_list_requests(self) -> Iterator[Request]:
-        due = [p for p in self.pages.values() if p["kind"] in ("list", "api") and is_due(p, self.now, self.start_keys)]
-        for page in sorted(due, key=lambda p: (p["depth"], -(p["priority"] or 0))):
-            if page["key"] in self.seen or not self._budget(page["url"], is_list=True):
+        for page in self.visits.due_lists():
+            if page["key"] in self.visits.seen or not self._budget(page["url"], is_list=True):
                 continue
-            self._claim(page["key"])
+            self.visits.claim(page["key"])
             self.crawler.stats.inc_value("fzwatch/revisits")
             if page["kind"] == "api":
                 api = ApiRequest(url=page["url"], kind=page["api_kind"] or "json", method=page["method"],
@@ -151,12 +147,6 @@ class PortalSpider(scrapy.Spider):
                 yield self._list_request(page["key"], page["depth"], page["priority"] or 50, root=page["root"])
 
     # -- admission -------------------------------------------------------------------------------
-
-    def _claim(self, key: str) -> bool:
-        if key in self.seen:
-            return False
-        self.seen.add(key)
-        return True
 
     def _budget(self, url: str, is_list: bool = False) -> bool:
         return self.guards.admit(url, is_list=is_list)
@@ -171,29 +161,26 @@ class PortalSpider(scrapy.Spider):
         """A list-like page: new ones are fetched; remembered ones only when due, or when they are the
         pagination of a list that changed in this crawl (its rows shifted)."""
         url = url or key
-        if key in self.seen or not self._in_site(url):
+        if key in self.visits.seen or not self._in_site(url):
             return False
-        page = self.pages.get(key)
-        if page is not None and not (is_due(page, self.now, self.start_keys)
-                                     or (is_pagination and parent_changed and page["kind"] in LIST_KINDS)):
+        if not self.visits.list_worth_fetching(key, is_pagination, parent_changed):
             self.crawler.stats.inc_value("fzwatch/skipped_remembered")
             return False
         if not self._budget(url, is_list=True):
             return False
-        return self._claim(key)
+        return self.visits.claim(key)
 
     def _admit_detail(self, url: str, anchor: str) -> bool:
         """A candidate article: new ones are fetched; one judged before only when its anchor text
         changed or its slow revisit is due (known reports were already requested at start)."""
-        if url in self.seen or not self._in_site(url):
+        if url in self.visits.seen or not self._in_site(url):
             return False
-        page = self.pages.get(url)
-        if page is not None and page.get("anchor") == anchor and not is_due(page, self.now, self.start_keys):
+        if not self.visits.detail_worth_fetching(url, anchor):
             self.crawler.stats.inc_value("fzwatch/skipped_remembered")
             return False
         if not self._budget(url):
             return False
-        return self._claim(url)
+        return self.visits.claim(url)
 
     # -- requests --------------------------------------------------------------------------------
 
@@ -204,28 +191,18 @@ class PortalSpider(scrapy.Spider):
             meta["playwright"] = True
         return meta
 
-    def _conditional(self, key: str, validators: dict[str, Any] | None = None) -> dict[str, str]:
-        """If-None-Match / If-Modified-Since from what the last fetch of this page answered."""
-        stored = validators if validators is not None else self.pages.get(key) or {}
-        headers = {}
-        if stored.get("etag"):
-            headers["If-None-Match"] = stored["etag"]
-        if stored.get("last_modified"):
-            headers["If-Modified-Since"] = stored["last_modified"]
-        return headers
-
     def _list_request(self, key: str, depth: int, rank: int = 50, is_start: bool = False,
                       root: str | None = None, kind: str = "list") -> Request:
         meta = self._meta(depth=depth, is_start=is_start, key=key, url=key, kind=kind, root=root, priority=rank)
         return Request(key, callback=self.parse_list, errback=self.on_error, priority=rank - 10 * depth,
-                       dont_filter=True, headers=self._conditional(key), meta=meta)
+                       dont_filter=True, headers=self.visits.conditional(key), meta=meta)
 
     def _detail_request(self, url: str, anchor: str, source: str | None, root: str | None = None,
                         validators: dict[str, Any] | None = None) -> Request:
         meta = self._meta(anchor=anchor, key=url, url=url, kind="detail", source=source, root=root,
                           download_maxsize=self.attachment_maxsize)
         return Request(url, callback=self.parse_detail, errback=self.on_error, priority=20, dont_filter=True,
-                       headers=self._conditional(url, validators), meta=meta)
+                       headers=self.visits.conditional(url, validators), meta=meta)
 
     def _api_request(self, api: ApiRequest, depth: int, root: str | None) -> Request:
         """A list whose rows come from an XML/JSON endpoint (Hanweb jpage, gkmlpt, declared or guessed JSON)."""
@@ -236,7 +213,7 @@ class PortalSpider(scrapy.Spider):
             return scrapy.FormRequest(api.url, formdata=api.data, callback=self.parse_api, errback=self.on_error,
                                       meta=meta, priority=9 - depth, dont_filter=True)
         return Request(api.url, callback=self.parse_api, errback=self.on_error, meta=meta, priority=9 - depth,
-                       dont_filter=True, headers=self._conditional(key))
+                       dont_filter=True, headers=self.visits.conditional(key))
 
     # -- list pages ------------------------------------------------------------------------------
 
@@ -246,8 +223,8 @@ class PortalSpider(scrapy.Spider):
             return
         meta = response.meta
         self.crawler.stats.inc_value("fzwatch/list_pages")
-        yield self._record_list(response)
-        listing = read_listing(response.url, response.body, _headers(response))
+        yield self.visits.record_list(response)
+        listing = read_listing(response.url, response.body, response_headers(response))
         self._find_search(response)
         if self.guards.repeats(listing):
             return
@@ -261,7 +238,7 @@ class PortalSpider(scrapy.Spider):
             yield from self._record_unusable(response)
             return
         self.crawler.stats.inc_value("fzwatch/api_pages")
-        yield self._record_list(response)
+        yield self.visits.record_list(response)
         try:
             listing = self._read_api(response)
         except ValueError as exc:  # a broken answer is that request's error, not the crawl's
@@ -272,8 +249,9 @@ class PortalSpider(scrapy.Spider):
         yield from self._follow_candidates(listing, key, response.meta.get("root"))
         # Further pages of an API list are its pagination.
         root = response.meta.get("root") or key
+        changed = key in self.visits.changed
         for api in listing.api_requests:
-            if self._known_reader(api.kind) and self._admit_list(_api_key(api), True, key in self.changed, api.url):
+            if self._known_reader(api.kind) and self._admit_list(_api_key(api), True, changed, api.url):
                 yield self._api_request(api, depth, root)
 
     def _read_api(self, response: Response) -> Listing:
@@ -293,7 +271,7 @@ class PortalSpider(scrapy.Spider):
     def _follow(self, listing: Listing, depth: int, key: str, root: str | None) -> Iterator[Request]:
         yield from self._follow_candidates(listing, key, root)
         yield from self._follow_channels(listing, depth)
-        changed = key in self.changed
+        changed = key in self.visits.changed
         for url in listing.pagination:
             if self._admit_list(url, is_pagination=True, parent_changed=changed):
                 yield self._list_request(url, depth, rank=60, root=root or key)
@@ -339,7 +317,7 @@ class PortalSpider(scrapy.Spider):
 
     def _find_search(self, response: Response) -> None:
         if self.search_template is None and response.meta.get("depth", 9) <= 1:
-            self.search_template = find_site_search(response.url, response.body, _headers(response))
+            self.search_template = find_site_search(response.url, response.body, response_headers(response))
 
     # -- site search fallback ----------------------------------------------------------------------
 
@@ -350,10 +328,9 @@ class PortalSpider(scrapy.Spider):
             return
         self.search_done = True
         url = search_url(self.search_template)
-        page = self.pages.get(url)
-        if page is not None and not is_due(page, self.now, self.start_keys):
+        if not self.visits.due(url):
             return
-        if not self._in_site(url) or not self._claim(url):
+        if not self._in_site(url) or not self.visits.claim(url):
             return
         self.crawler.stats.inc_value("fzwatch/search_queries")
         self.crawler.engine.crawl(self._list_request(url, self.max_depth, rank=30, kind="search"))
@@ -372,7 +349,7 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value("fzwatch/detail_pages")
         item = self._page_item(response, url)
         attachment = item["parsed"].attachments[0] if needs_attachment(item["parsed"]) else None
-        if attachment and self._in_site(attachment) and self._claim(attachment) and self._budget(attachment):
+        if attachment and self._in_site(attachment) and self.visits.claim(attachment) and self._budget(attachment):
             # The page only points to its attachment (详见附件): fetch it (robots.txt applies) for the body.
             yield Request(attachment, callback=self.parse_attachment, errback=self.on_attachment_error,
                           priority=25, meta={"item": item, "handle_httpstatus_list": BLOCK_STATUSES,
@@ -385,16 +362,16 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value("fzwatch/not_modified")
             yield {"kind": "not_modified", "site_id": self.site_id, "url": url}
         else:
-            yield self._visit_item(response, kind="detail")
+            yield self.visits.visit_item(response, kind="detail")
 
     def _page_item(self, response: Response, url: str) -> dict[str, Any]:
-        headers = _headers(response)
+        headers = response_headers(response)
         return {
             "kind": "page", "site_id": self.site_id, "url": url, "body": response.body,
             "status": response.status, "content_type": headers.get("content-type", ""),
             "etag": headers.get("etag"), "last_modified": headers.get("last-modified"), "attachment": None,
             "source": response.meta.get("source"), "root": response.meta.get("root"),
-            "visit": self._visit(response, kind="detail"),
+            "visit": self.visits.visit(response, kind="detail"),
             "parsed": parse_page(response.url, response.body, headers, site_name=self.site["name"],
                                  region=self.site["region"]),
         }
@@ -404,46 +381,14 @@ class PortalSpider(scrapy.Spider):
         if response.status < 400:
             self.crawler.stats.inc_value("fzwatch/attachments")
             item["attachment"] = {"url": canonical_url(response.url), "body": response.body,
-                                  "content_type": _headers(response).get("content-type", "")}
+                                  "content_type": response_headers(response).get("content-type", "")}
         yield item
 
     def on_attachment_error(self, failure: Any) -> Iterator[Any]:
         self._count_failure(failure)
         yield failure.request.meta["item"]  # the page alone is still stored; nothing is lost
 
-    # -- what the crawl remembers (written by the pipeline) -------------------------------------------
-
-    def _visit(self, response: Response, kind: str, changed: bool = False) -> dict[str, Any]:
-        """A crawl_pages row update for the page of this response."""
-        meta, headers = response.meta, _headers(response)
-        page = {
-            "key": meta["key"], "url": meta.get("url") or canonical_url(response.url),
-            "kind": kind, "depth": meta.get("depth", 0), "priority": meta.get("priority", 0),
-            "root": meta.get("root"), "anchor": meta.get("anchor", ""), "last_fetched": self.now,
-        }
-        if kind == "api":
-            page.update(api_kind=meta["api_kind"], method=meta.get("method", "GET"), form=meta.get("form"))
-        if response.status != 304 and kind != "dead":
-            page.update(etag=headers.get("etag"), last_modified=headers.get("last-modified"))
-        if changed:
-            page.update(last_changed=self.now, body_sha256=hashlib.sha256(response.body).hexdigest())
-        old = self.pages.get(page["key"], {})
-        page["next_visit_at"] = self.policy.next_visit({**old, **page, "productive": old.get("productive")},
-                                                       self.now, self.start_keys)
-        return page
-
-    def _visit_item(self, response: Response, kind: str, changed: bool = False) -> dict[str, Any]:
-        return {"kind": "crawl_page", "site_id": self.site_id, "page": self._visit(response, kind, changed)}
-
-    def _record_list(self, response: Response) -> dict[str, Any]:
-        """Remember a list page; note whether its body changed since the last crawl (then its pagination
-        is fetched again: the rows shifted)."""
-        key = response.meta["key"]
-        digest = hashlib.sha256(response.body).hexdigest()
-        changed = digest != (self.pages.get(key) or {}).get("body_sha256")
-        if changed:
-            self.changed.add(key)
-        return self._visit_item(response, response.meta["kind"], changed=changed)
+    # -- unusable answers -----------------------------------------------------------------------------
 
     def _usable(self, response: Response) -> bool:
         """A 200 with a body worth reading: not blocked, not gone, not binary, not 304 (lists: no body)."""
@@ -457,20 +402,15 @@ class PortalSpider(scrapy.Spider):
         return True
 
     def _record_unusable(self, response: Response) -> Iterator[dict[str, Any]]:
-        """304: the list is as it was (its links are remembered separately). Gone or binary: a dead page,
-        revisited slowly. Blocked: nothing is recorded (a challenge proves nothing about the page)."""
+        """Count an answer not worth reading; remember what it tells (`Visits.record_unusable`)."""
         if response.status == 304:
             self.crawler.stats.inc_value("fzwatch/lists_not_modified")
-            yield self._visit_item(response, response.meta["kind"])
-        elif self._is_dead(response) and response.meta["key"] not in self.known:
-            yield self._visit_item(response, "dead")
-
-    @staticmethod
-    def _is_dead(response: Response) -> bool:
-        return response.status in NOT_FOUND_STATUSES or (response.status < 300 and looks_binary(response.body))
+        item = self.visits.record_unusable(response)
+        if item is not None:
+            yield item
 
     def _blocked(self, response: Response) -> bool:
-        kind = detect_block(response.status, _headers(response), response.body, response.url)
+        kind = detect_block(response.status, response_headers(response), response.body, response.url)
         if kind is None and response.status < 400:
             return False
         self.crawler.stats.inc_value(f"fzwatch/blocked/{kind}" if kind else f"fzwatch/http_{response.status}")
@@ -488,11 +428,7 @@ class PortalSpider(scrapy.Spider):
         if request.meta.get("is_start"):
             self.crawler.stats.inc_value("fzwatch/start_failed")
         if cut and request.meta.get("key") and request.meta["key"] not in self.known:
-            # Too big for a page (a 5 MB trap): remember it as dead so the next crawls do not ask again.
-            yield {"kind": "crawl_page", "site_id": self.site_id,
-                   "page": {"key": request.meta["key"], "url": request.url, "kind": "dead", "last_fetched": self.now,
-                            "next_visit_at": self.policy.next_visit({"key": request.meta["key"], "kind": "dead"},
-                                                                    self.now, self.start_keys)}}
+            yield self.visits.record_cut(request.meta["key"], request.url)
 
     def _count_failure(self, failure: Any) -> bool:
         """Count a failed fetch; True when it was cut for its size."""
@@ -528,7 +464,3 @@ def _series(url: str) -> str:
     parts = urlsplit(url)
     kept = [pair for pair in parts.query.split("&") if pair.split("=", 1)[0].lower() not in _PAGING_KEYS]
     return f"{parts.scheme}://{parts.netloc}{parts.path}?{'&'.join(kept)}"
-
-
-def _headers(response: Response) -> dict[str, str]:
-    return {k.decode("latin-1").lower(): v[0].decode("latin-1") for k, v in response.headers.items() if v}

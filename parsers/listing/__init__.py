@@ -1,0 +1,63 @@
+"""Read list pages: links, pagination, attachments and JSON/XML list endpoints.
+
+Pure functions over url + bytes + headers (no Scrapy, network or database):
+
+- ``read_listing(url, body, headers=None) -> Listing``: every ``<a>`` link (with the date of its
+  list row), further list pages (下一页/尾页, ``?page=N``, TRS ``createPageHTML``, DedeCMS
+  ``PageNo``), attachments, and API requests (Hanweb jpage ``dataproxy.jsp``, gkmlpt ``/api/all``).
+- ``read_jpage_records(url, body) -> Listing``: a Hanweb ``dataproxy.jsp`` XML answer.
+- ``read_gkmlpt(url, body_json) -> Listing``: a Guangdong gkmlpt ``/gkmlpt/api/all/{cat}`` answer.
+- ``read_json_list(url, body_json) -> Listing``: a JSON list API, fields guessed.
+- ``declared_api_requests(spec, site_url)`` / ``read_declared_list(url, body_json, spec)``: a JSON list
+  API declared in a site's registry entry (``options.list_apis``: URL template, rows/title/url/date paths).
+- ``find_site_search(url, body) -> str | None`` / ``search_url(template)``: a site search engine (TRS
+  was5, Hanweb jrobot, 开普 igs) as a ``{q}`` template, and its URL for "法治政府建设 报告".
+- ``canonical_url(url) -> str``: one page = one URL.
+- ``link_priority(link, site=None) -> int | None``: how promising a link is for finding reports.
+- ``detect_block(status, headers, body, url=None) -> str | None``: anti-bot challenge kind.
+
+Modules: ``types`` (Link, ApiRequest, Listing), ``urls``, ``bodies`` (decoding, HTML, JSON), ``links``
+(anchors, row dates, attachments), ``pagination``, ``jpage``, ``gkmlpt``, ``json_lists`` (guessed and
+declared JSON APIs), ``search``, ``priority``, ``blocks``, ``page`` (``read_listing``).
+"""
+
+from __future__ import annotations
+
+from parsers.listing.blocks import detect_block
+from parsers.listing.gkmlpt import read_gkmlpt
+from parsers.listing.jpage import read_jpage_records
+from parsers.listing.json_lists import declared_api_requests, read_declared_list, read_json_list
+from parsers.listing.page import read_listing
+from parsers.listing.priority import (
+    PRIORITY_DETAIL,
+    PRIORITY_FZZF_CHANNEL,
+    PRIORITY_NEWS_CHANNEL,
+    PRIORITY_REPORT,
+    PRIORITY_REPORT_CHANNEL,
+    link_priority,
+)
+from parsers.listing.search import find_site_search, search_url
+from parsers.listing.types import ApiRequest, Link, Listing
+from parsers.listing.urls import canonical_url
+
+__all__ = [
+    "PRIORITY_DETAIL",
+    "PRIORITY_FZZF_CHANNEL",
+    "PRIORITY_NEWS_CHANNEL",
+    "PRIORITY_REPORT",
+    "PRIORITY_REPORT_CHANNEL",
+    "ApiRequest",
+    "Link",
+    "Listing",
+    "canonical_url",
+    "declared_api_requests",
+    "detect_block",
+    "find_site_search",
+    "link_priority",
+    "read_declared_list",
+    "read_gkmlpt",
+    "read_jpage_records",
+    "read_json_list",
+    "read_listing",
+    "search_url",
+]

@@ -1,0 +1,83 @@
+"""Response bodies as text, HTML trees and JSON; header look-up."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import lxml.html
+from lxml import etree
+
+logger = logging.getLogger(__name__)
+
+
+def _decode(body: bytes, headers: Mapping[str, str] | None) -> str:
+    """Decode with ``parsers.decode.decode_html`` when present, else a private fallback."""
+    try:
+        from parsers import decode
+    except ImportError:  # pragma: no cover - depends on the other module existing
+        return _fallback_decode(body, headers)
+    function = getattr(decode, "decode_html", None) or getattr(decode, "decode_body", None)
+    if function is None:  # pragma: no cover
+        return _fallback_decode(body, headers)
+    plain = {k: v for k, v in (headers or {}).items() if isinstance(k, str) and isinstance(v, str)}
+    return str(function(body, plain))
+
+
+def _fallback_decode(body: bytes, headers: Mapping[str, str] | None) -> str:
+    """Header charset → meta charset → utf-8 → GB18030."""
+    candidates = []
+    content_type = _header(headers, "content-type") or ""
+    match = re.search(r"charset\s*=\s*[\"']?([\w-]+)", content_type, re.IGNORECASE)
+    if match:
+        candidates.append(match.group(1))
+    match = re.search(rb"<meta[^>]+charset\s*=\s*[\"']?([\w-]+)", body[:4096], re.IGNORECASE)
+    if match:
+        candidates.append(match.group(1).decode("ascii", "replace"))
+    candidates.append("utf-8")
+    for name in candidates:
+        name = "gb18030" if name.lower() in ("gb2312", "gbk", "gb_2312-80") else name
+        try:
+            return body.decode(name)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return body.decode("gb18030", errors="replace")
+
+
+def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
+    if not headers:
+        return None
+    for key, value in headers.items():
+        key_text = key.decode("latin-1") if isinstance(key, bytes) else str(key)
+        if key_text.lower() == name:
+            if isinstance(value, list | tuple):
+                value = value[0] if value else ""
+            return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+    return None
+
+
+def _parse_html(text: str) -> Any | None:
+    if not text.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        try:
+            return lxml.html.document_fromstring(text.encode("utf-8"))
+        except (etree.ParserError, ValueError):
+            return None
+
+
+def _load_json(body: bytes | str | Mapping[str, Any]) -> Mapping[str, Any]:
+    if isinstance(body, Mapping):
+        return body
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        logger.debug("gkmlpt answer is not JSON")
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -1,0 +1,130 @@
+"""Hanweb jpage column lists: the page's jpage config and inline records, and ``dataproxy.jsp`` answers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from parsers.listing.bodies import _decode, _parse_html
+from parsers.listing.links import _is_attachment, _read_anchors
+from parsers.listing.pagination import MAX_GENERATED_PAGES
+from parsers.listing.types import ApiRequest, Link, Listing
+from parsers.listing.urls import canonical_url
+
+JPAGE_PROXY = "/module/web/jpage/dataproxy.jsp"
+_JPAGE_KEYS = (
+    "col", "appid", "webid", "path", "columnid", "sourcecontenttype", "unitid", "webname", "permissiontype",
+)  # fmt: skip
+_RECORD_RE = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.DOTALL | re.IGNORECASE)
+
+
+def _read_jpage_config(text: str, url: str) -> list[ApiRequest]:
+    """A Hanweb column page: jpage config (nextgroup URL or JS object) → dataproxy requests."""
+    if "jpage" not in text and "dataproxy" not in text:
+        return []
+    params = _jpage_params(text)
+    if "columnid" not in {k.lower() for k in params}:
+        return []
+    per_page = _js_int(text, ("perPage", "perpage")) or 15
+    group = _js_int(text, ("groupSize", "groupsize")) or 3
+    total = _js_int(text, ("totalRecord", "totalrecord"))
+    proxy = _js_str(text, ("proxyUrl", "proxyurl")) or JPAGE_PROXY
+    endpoint = urljoin(url, proxy)
+    return _jpage_requests(endpoint, params, per_page, group, start=1, total=total)
+
+
+def _jpage_params(text: str) -> dict[str, str]:
+    params: dict[str, str] = {}
+    match = re.search(r"dataproxy\.jsp\?([^\"'<>\]\s]+)", text)
+    if match:
+        query = match.group(1).replace("&amp;", "&")
+        params.update((k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k.lower() in _JPAGE_KEYS)
+    for key in _JPAGE_KEYS:
+        if any(k.lower() == key for k in params):
+            continue
+        found = re.search(rf"\b{key}\b\s*[:=]\s*[\"']?([^\"',}}\s]*)", text, re.IGNORECASE)
+        if found:
+            params[key] = found.group(1)
+    return params
+
+
+def _js_int(text: str, names: tuple[str, ...]) -> int | None:
+    for name in names:
+        match = re.search(rf"\b{name}\s*[:=]\s*[\"']?(\d+)", text)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _js_str(text: str, names: tuple[str, ...]) -> str | None:
+    for name in names:
+        match = re.search(rf"\b{name}\s*[:=]\s*[\"']([^\"']+)[\"']", text)
+        if match:
+            return match.group(1)
+    return None
+
+
+def _jpage_requests(
+    endpoint: str, params: Mapping[str, str], per_page: int, group: int, start: int, total: int | None
+) -> list[ApiRequest]:
+    step = per_page * group
+    last = total if total is not None else start + step - 1
+    requests = []
+    for begin in range(start, last + 1, step):
+        if len(requests) >= MAX_GENERATED_PAGES:
+            break
+        end = begin + step - 1 if total is None else min(begin + step - 1, total)
+        query = {"startrecord": str(begin), "endrecord": str(end), "perpage": str(per_page), **params}
+        parts = urlsplit(endpoint)
+        url = canonical_url(urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), "")))
+        requests.append(ApiRequest(url=url, kind="jpage"))
+    return requests
+
+
+def _jpage_inline_links(text: str, url: str, source: str, known: list[Link]) -> list[Link]:
+    """Records a Hanweb column page carries inline in its ``<script type="text/xml">`` datastore."""
+    seen = {link.url for link in known}
+    links = []
+    for link in _record_links(text, url, source):
+        if link.url not in seen:
+            seen.add(link.url)
+            links.append(link)
+    return links
+
+
+def _record_links(text: str, url: str, source: str) -> list[Link]:
+    links = []
+    for record in _RECORD_RE.findall(text):
+        doc = _parse_html(f"<ul>{record}</ul>")
+        if doc is not None:
+            links.extend(_read_anchors(doc, url, source))
+    return links
+
+
+def read_jpage_records(url: str, body: bytes) -> Listing:
+    """Read a Hanweb ``dataproxy.jsp`` answer: ``<recordset><record><![CDATA[<li>…`` rows.
+
+    ``totalrecord`` drives the requests for the following record groups (those after this one).
+    """
+    text = _decode(body, None) if isinstance(body, bytes) else str(body)
+    base = canonical_url(url)
+    listing = Listing(url=base, links=_record_links(text, url, base))
+    listing.attachments = [link.url for link in listing.links if _is_attachment(link.url)]
+    total_match = re.search(r"<totalrecord>\s*(\d+)\s*</totalrecord>", text, re.IGNORECASE)
+    query = {k.lower(): v for k, v in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
+    if total_match and query.get("endrecord", "").isdigit():
+        total = int(total_match.group(1))
+        per_page = int(query.get("perpage") or 15)
+        start, end = int(query.get("startrecord") or 1), int(query["endrecord"])
+        params = {
+            k: v
+            for k, v in parse_qsl(urlsplit(url).query, keep_blank_values=True)
+            if k.lower() not in ("startrecord", "endrecord", "perpage")
+        }
+        step = max(end - start + 1, 1)
+        group = max(step // max(per_page, 1), 1)
+        endpoint = urlunsplit(urlsplit(url)[:3] + ("", ""))
+        if end < total:
+            listing.api_requests = _jpage_requests(endpoint, params, per_page, group, end + 1, total)
+    return listing

@@ -1,0 +1,36 @@
+"""What a list page leads to: links, other list pages, attachments, list-API requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Link:
+    """One ``<a>`` on a list page (or one row of a list API)."""
+
+    url: str  # absolute, canonical
+    text: str  # anchor text, or the title attribute when the text is empty or truncated
+    date: str | None = None  # "YYYY-MM-DD" found in the same list row
+    source: str = ""  # canonical URL of the page the link was found on
+
+
+@dataclass
+class ApiRequest:
+    """A JSON/XML list endpoint to fetch; read its answer with the matching ``read_*``."""
+
+    url: str  # absolute; for GET it carries every parameter
+    kind: str  # "jpage" (read_jpage_records) | "gkmlpt" (read_gkmlpt) | "json"
+    method: str = "GET"
+    data: dict[str, str] | None = None  # form body for POST
+
+
+@dataclass
+class Listing:
+    """What one list page (or list API answer) leads to."""
+
+    url: str
+    links: list[Link] = field(default_factory=list)
+    pagination: list[str] = field(default_factory=list)  # absolute canonical URLs of other list pages
+    attachments: list[str] = field(default_factory=list)  # absolute canonical URLs
+    api_requests: list[ApiRequest] = field(default_factory=list)
