@@ -30,7 +30,7 @@ from storage.models import Base
 from storage.sites import upsert_site
 
 SITE_JSON = Path(__file__).resolve().parent / "portals" / "sites" / "jsonapi" / "site.json"
-NOW = datetime(2026, 1, 1, tzinfo=UTC)
+NOW = datetime(2026, 9, 1, tzinfo=UTC)  # outside the publication season (January–June)
 
 
 def test_declared_list_api_from_the_fixture_registry_entry() -> None:
@@ -81,6 +81,18 @@ def test_revisit_policy() -> None:
     detail = policy.next_visit(page(kind="detail"), NOW, starts)
     assert detail is not None and detail - NOW > timedelta(days=20)
     assert not is_due(page(next_visit_at=cold), NOW, starts) and is_due(page(next_visit_at=cold), cold, starts)
+
+
+def test_notice_lists_are_checked_every_crawl_in_the_publication_season() -> None:
+    policy = RevisitPolicy(list_days=7)
+    starts = {"http://a/"}
+    march = datetime(2026, 3, 10, tzinfo=UTC)
+    assert policy.next_visit(page(), march, starts) is None  # 通知公告-level list: every crawl in season
+    assert is_due(page(next_visit_at=march + timedelta(days=5)), march, starts)
+    assert policy.next_visit(page(root="http://a/l"), march, starts) is not None, "pagination still waits"
+    assert policy.next_visit(page(priority=PRIORITY_NEWS_CHANNEL - 1), march, starts) is not None
+    # the season is judged in Beijing time: 2026-06-30 20:00 UTC is already July there
+    assert policy.next_visit(page(), datetime(2026, 6, 30, 20, tzinfo=UTC), starts) is not None
 
 
 class Stats:
