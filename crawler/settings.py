@@ -74,3 +74,6 @@ FZWATCH_RETRY_AFTER_MAX = 120.0
 FZWATCH_RETRY_AFTER_TIMES = 2
 # FZWATCH_JS_RENDER: set by crawler.run when a `render: js` site is crawled and Chromium is available.
 FZWATCH_JS_RENDER = False
+# FZWATCH_SEASON_MONTHS: months (Beijing time) in which channel and notice lists fall due after ~12 h
+# instead of FZWATCH_LIST_REVISIT_DAYS, because reports are due by 4月1日 and most appear Feb–June.
+FZWATCH_SEASON_MONTHS = [m for m in os.environ.get("FZWATCH_SEASON_MONTHS", "1,2,3,4,5,6").split(",") if m.strip()]

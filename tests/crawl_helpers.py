@@ -18,6 +18,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 def crawl_env(db_url: str) -> dict[str, str]:
     return {**os.environ, "FZWATCH_DB": db_url, "FZWATCH_DOWNLOAD_DELAY": "0", "FZWATCH_LOG_LEVEL": "WARNING",
+            # Revisit times must not depend on the month the suite runs in (see crawler/revisit.py).
+            "FZWATCH_SEASON_MONTHS": "",
             "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
 
 

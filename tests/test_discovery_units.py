@@ -83,16 +83,22 @@ def test_revisit_policy() -> None:
     assert not is_due(page(next_visit_at=cold), NOW, starts) and is_due(page(next_visit_at=cold), cold, starts)
 
 
-def test_notice_lists_are_checked_every_crawl_in_the_publication_season() -> None:
+def test_notice_lists_fall_due_within_a_day_in_the_publication_season() -> None:
     policy = RevisitPolicy(list_days=7)
     starts = {"http://a/"}
     march = datetime(2026, 3, 10, tzinfo=UTC)
-    assert policy.next_visit(page(), march, starts) is None  # 通知公告-level list: every crawl in season
-    assert is_due(page(next_visit_at=march + timedelta(days=5)), march, starts)
-    assert policy.next_visit(page(root="http://a/l"), march, starts) is not None, "pagination still waits"
-    assert policy.next_visit(page(priority=PRIORITY_NEWS_CHANNEL - 1), march, starts) is not None
+    due = policy.next_visit(page(), march, starts)  # 通知公告-level list in season
+    assert due is not None and timedelta(hours=8) < due - march < timedelta(hours=16), "next daily crawl"
+    assert not is_due(page(next_visit_at=due), march, starts), "an immediate recrawl still skips it"
+    paginated = policy.next_visit(page(root="http://a/l"), march, starts)
+    assert paginated is not None and paginated - march > timedelta(days=5), "pagination still waits"
+    minor = policy.next_visit(page(priority=PRIORITY_NEWS_CHANNEL - 1), march, starts)
+    assert minor is not None and minor - march > timedelta(days=5)
     # the season is judged in Beijing time: 2026-06-30 20:00 UTC is already July there
-    assert policy.next_visit(page(), datetime(2026, 6, 30, 20, tzinfo=UTC), starts) is not None
+    july = datetime(2026, 6, 30, 20, tzinfo=UTC)
+    assert (policy.next_visit(page(), july, starts) or july) - july > timedelta(days=5)
+    off = RevisitPolicy(list_days=7, season_months=())
+    assert (off.next_visit(page(), march, starts) or march) - march > timedelta(days=5)
 
 
 class Stats:
