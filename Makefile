@@ -4,12 +4,13 @@ PY := $(VENV)/bin/python
 FZ := $(VENV)/bin/fzwatch
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint bench eval clean
+.PHONY: run test smoke install lint bench eval clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[test]"
+	$(PY) tests/smoke/install_check.py
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -21,7 +22,12 @@ run: $(STAMP)
 
 ## test: the whole test suite (also on PostgreSQL when FZWATCH_TEST_PG answers)
 test: $(STAMP)
+	$(PY) tests/smoke/install_check.py
 	$(PY) -m pytest -q
+
+## smoke: every package imports and `fzwatch extract` reads a fixture page (seconds; catches a broken install)
+smoke: $(STAMP)
+	$(PY) tests/smoke/install_check.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
