@@ -141,6 +141,9 @@ def _error_text(summary: CrawlSummary) -> str | None:
         kinds = [k.rsplit("/", 1)[-1] for k in summary.stats if k.startswith("fzwatch/blocked/")]
         return "blocked by an anti-bot challenge (" + ", ".join(kinds or ["unknown"]) + ")"
     if summary.status == "failed":
+        refused = summary.stats.get("fzwatch/start_refused")
+        if refused:
+            return f"start pages refused by the network policy: {refused}"
         return "start pages unreachable"
     return None
 

@@ -41,8 +41,9 @@ LOG_FORMATTER = "crawler.logformatter.QuietItemsLogFormatter"
 ITEM_PIPELINES = {"crawler.pipelines.StoragePipeline": 300}
 # Response path runs high to low: cookies are stored (700) before a cookie 302-to-self is retried (650),
 # which happens before Scrapy's redirect (600) would drop it as a duplicate; a redirect back into its own
-# chain is cut (640); Retry-After (560) is honoured before Scrapy's plain retries.
+# chain is cut (640); the network policy (50) sees every request first; Retry-After (560) is honoured before Scrapy's plain retries.
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.netguard.NetworkPolicyMiddleware": 50,  # first on every request, every redirect hop
     "crawler.middlewares.CookieRedirectMiddleware": 650,
     "crawler.middlewares.RedirectLoopMiddleware": 640,
     "crawler.middlewares.RetryAfterMiddleware": 560,

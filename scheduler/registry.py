@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import yaml
+
+from crawler import netpolicy
 
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -30,10 +32,31 @@ def parse_duration(text: str | int) -> int:
 
 
 def check_url(url: str) -> str:
-    parts = urlsplit(str(url).strip())
+    """A URL a site may be crawled from: http(s) with a host, and allowed by the network policy (literal
+    addresses always; names when they resolve here — the crawl checks every request again)."""
+    try:
+        parts = urlsplit(str(url).strip())
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        raise RegistryError(f"invalid URL {url!r}: malformed") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise RegistryError(f"invalid URL {url!r}: expected http:// or https:// with a host")
-    return str(url).strip()
+    try:
+        return netpolicy.check_url(url, resolve=True)
+    except netpolicy.PolicyError as exc:
+        raise RegistryError(f"网址 {url!r} 不允许抓取：{exc.reason_zh}") from None
+
+
+def check_options_urls(options: dict[str, Any], base: str) -> None:
+    """URLs and hosts inside `options` obey the same policy as start URLs."""
+    for host in options.get("allowed_hosts") or []:
+        check_url(f"http://{str(host).strip()}/")
+    if options.get("search_url"):
+        check_url(urljoin(base, str(options["search_url"]).replace("{q}", "q")))
+    apis = list(options.get("list_apis") or []) + ([options["list_api"]] if options.get("list_api") else [])
+    for api in apis:
+        if isinstance(api, dict) and api.get("url"):
+            check_url(urljoin(base, re.sub(r"\{[^}]*\}", "1", str(api["url"]))))
 
 
 def site_id_from_url(url: str) -> str:
@@ -65,6 +88,10 @@ def validate_site(entry: Any, where: str = "site") -> dict[str, Any]:
     options = entry.get("options") or {}
     if not isinstance(options, dict):
         raise RegistryError(f"{where}: 'options' must be a mapping")
+    try:
+        check_options_urls(options, urls[0])
+    except RegistryError as exc:
+        raise RegistryError(f"{where}: {exc}") from None
     return {
         "id": site_id,
         "name": str(entry["name"]).strip(),

@@ -12,6 +12,10 @@ import pytest
 from storage.database import Database
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Every fixture portal listens on 127.0.0.x: the network policy refuses loopback unless the operator allows
+# private addresses (crawler/netpolicy.py). Crawl child processes inherit this. Policy tests set it per call.
+os.environ.setdefault("FZWATCH_ALLOW_PRIVATE", "1")
 SHARED = REPO.parent / "shared"
 
 

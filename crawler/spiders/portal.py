@@ -20,6 +20,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 
 from crawler.guards import TrapGuards, looks_binary
+from crawler.netpolicy import in_origins, site_origins
 from crawler.revisit import LIST_KINDS, RevisitPolicy
 from crawler.visits import NOT_FOUND_STATUSES, Visits, response_headers
 from parsers import parse_page
@@ -92,9 +93,9 @@ class PortalSpider(scrapy.Spider):
         self.start_keys = {canonical_url(u) for u in self.site["start_urls"]}
         self.visits = Visits(self.site_id, pages if pages is not None else {}, self.known,
                              RevisitPolicy.from_settings(settings), self.start_keys, utcnow())
-        self.allowed_hosts = {urlsplit(u).hostname for u in self.site["start_urls"]} | set(
-            options.get("allowed_hosts", [])
-        )
+        # The site's origins (host and port; crawler/netpolicy.py): links elsewhere are not followed, and
+        # crawler/netguard.py refuses any request (redirects too) that leaves them.
+        self.origins = site_origins(self.site["start_urls"], options.get("allowed_hosts", []))
         # A registry search URL may be relative to the (first) start URL; `{q}` stays a placeholder.
         declared = options.get("search_url")
         self.search_template = urljoin(self.site["start_urls"][0], declared) if declared else None
@@ -152,7 +153,7 @@ class PortalSpider(scrapy.Spider):
         return self.guards.admit(url, is_list=is_list)
 
     def _in_site(self, url: str) -> bool:
-        if urlsplit(url).hostname in self.allowed_hosts:
+        if in_origins(url, self.origins):
             return True
         self.crawler.stats.inc_value("fzwatch/offsite_links")  # mirrors and other sites: never followed
         return False
