@@ -16,8 +16,17 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
 
-from crawler.netpolicy import DEFAULT_PORTS, IPAddress, PolicyError, address_problem, allow_private, check_url
-from crawler.netpolicy import in_origins, resolve_host, site_origins
+from crawler.netpolicy import (
+    DEFAULT_PORTS,
+    IPAddress,
+    PolicyError,
+    address_problem,
+    allow_private,
+    check_url,
+    in_origins,
+    resolve_host,
+    site_origins,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -53,8 +53,8 @@ def check_extract() -> list[str]:
         return [f"fzwatch extract exited {proc.returncode}: {proc.stderr.strip()[-2000:]}"]
     result = json.loads(proc.stdout)
     if not result.get("is_report") or len(result.get("text", "")) < 500:
-        return [f"fzwatch extract read the fixture report wrongly: is_report={result.get('is_report')}, "
-                f"{len(result.get('text', ''))} characters"]
+        chars = len(result.get("text", ""))
+        return [f"fzwatch extract read the fixture report wrongly: is_report={result.get('is_report')}, {chars} chars"]
     return []
 
 
