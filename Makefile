@@ -17,6 +17,7 @@ install: $(STAMP)
 
 ## run: install, migrate the database, import the bundled site registry, start the daemon (SQLite in ./data)
 run: $(STAMP)
+	$(FZ) db upgrade --create
 	$(FZ) sites import --bundled
 	$(FZ) daemon
 

@@ -13,7 +13,7 @@ import click
 from sqlalchemy.orm import Session
 
 from scheduler.registry import RegistryError
-from storage.database import Database
+from storage.database import Database, prepare_sqlite_file
 from storage.errors import StorageError
 
 
@@ -21,12 +21,17 @@ class Ctx:
     def __init__(self, db_url: str | None) -> None:
         self.db_url = db_url
         self._db: Database | None = None
+        # Only `fzwatch db upgrade` migrates, and the daemon on a new, empty database (its first start):
+        # every other command refuses a schema older or newer than the code, so a newer CLI never
+        # migrates under a running older daemon.
+        self.first_start = False
 
     @property
     def db(self) -> Database:
         if self._db is None:
+            prepare_sqlite_file(self.db_url, create_file=self.first_start)
             db = Database(self.db_url)
-            db.migrate()  # cheap when already at head; a fresh data dir just works
+            db.check_schema(migrate_if_empty=self.first_start)
             self._db = db
         return self._db
 

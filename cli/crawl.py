@@ -78,6 +78,7 @@ def daemon(ctx: Ctx, workers: int, crawl_timeout: float, sync_seconds: float, su
     logging.getLogger().setLevel(logging.INFO)
     for handler in logging.getLogger().handlers:
         handler.setLevel(logging.INFO)
+    ctx.first_start = True  # a new, empty database is set up on the daemon's first start
     with ctx.tx() as s:
         n = len(list_sites(s, enabled_only=True))
     click.echo(f"守护进程启动：{n} 个站点，数据库 {ctx.db.url}", err=True)

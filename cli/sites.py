@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from cli.context import Ctx, pass_ctx, print_json, print_table, user_errors
 from scheduler.registry import bundled_registry_files, load_registry_file, validate_site
-from storage.sites import last_runs, list_sites, remove_site, report_counts, upsert_site
+from storage.models import Site
+from storage.sites import get_site, last_runs, list_sites, remove_site, report_counts, upsert_site
 
 
 @click.group("sites")
@@ -18,23 +20,44 @@ def sites_group() -> None:
 
 @sites_group.command("add")
 @click.argument("url")
-@click.option("--name", required=True, help="发布机构或网站名称，如 泰顺县司法局")
-@click.option("--region", default="", help="行政区划，如 浙江省温州市泰顺县")
+@click.option("--name", help="发布机构或网站名称，如 泰顺县司法局（新站点必填）")
+@click.option("--region", default=None, help="行政区划，如 浙江省温州市泰顺县")
 @click.option("--id", "site_id", help="站点 ID（默认由域名生成）")
-@click.option("--interval", default="1d", show_default=True, help="抓取间隔：90s、15m、6h、1d")
+@click.option("--interval", default=None, help="抓取间隔：90s、15m、6h、1d（新站点默认 1d）")
 @click.option("--notify-existing", is_flag=True,
               help="首次抓取也通知已有报告（默认首次抓取只作基线，不发 new_report）")
+@click.option("--update", is_flag=True, help="该 ID 已存在时更新它（只改本次给出的字段，其余保留）")
 @pass_ctx
 @user_errors
-def add(ctx: Ctx, url: str, name: str, region: str, site_id: str | None, interval: str, notify_existing: bool) -> None:
-    """登记一个站点。"""
-    entry = {"id": site_id, "name": name, "region": region, "start_urls": [url], "interval": interval}
-    if notify_existing:
-        entry["options"] = {"notify_existing": True}
-    spec = validate_site(entry)
+def add(ctx: Ctx, url: str, name: str | None, region: str | None, site_id: str | None, interval: str | None,
+        notify_existing: bool, update: bool) -> None:
+    """登记一个站点；ID 已存在时需加 --update。"""
+    probe = validate_site({"id": site_id, "name": name or "-", "start_urls": [url]})
     with ctx.tx() as s:
-        site, created = upsert_site(s, spec)
+        existing = s.get(Site, probe["id"])
+        if existing is not None and not update:
+            raise click.ClickException(f"站点 {probe['id']} 已存在（{existing.name}）：如要修改请加 --update；"
+                                       "其他站点请用 --id 指定新 ID")
+        if existing is None and not name:
+            raise click.UsageError("新站点需要 --name")
+        entry = _merged_entry(existing, url, name, region, probe["id"], interval, notify_existing)
+        site, created = upsert_site(s, validate_site(entry))
     click.echo(f"{'已添加' if created else '已更新'}站点 {site.id}（{site.name}）")
+
+
+def _merged_entry(existing: Site | None, url: str, name: str | None, region: str | None, site_id: str,
+                  interval: str | None, notify_existing: bool) -> dict[str, Any]:
+    """The entry as given, with every field not given kept from the existing site."""
+    options = dict(existing.options or {}) if existing else {}
+    if notify_existing:
+        options["notify_existing"] = True
+    return {
+        "id": site_id, "start_urls": [url], "options": options,
+        "name": name or (existing.name if existing else ""),
+        "region": region if region is not None else (existing.region if existing else ""),
+        "interval": interval or (f"{existing.interval_seconds}s" if existing else "1d"),
+        "cron": existing.cron if existing else None,
+    }
 
 
 @sites_group.command("import")
@@ -73,20 +96,34 @@ def list_(ctx: Ctx, as_json: bool) -> None:
         print_json(rows)
         return
     state_zh = {"new": "未抓取", "ok": "正常", "failing": "故障", "blocked": "被拦截"}
-    print_table([[r["id"], r["name"], r["region"], state_zh.get(r["state"], r["state"]),
+    print_table([[r["id"], r["name"], r["region"],
+                  state_zh.get(r["state"], r["state"]) if r["enabled"] else "已停用",
                   (r["last_crawl_at"] or "-")[:16], r["last_pages"], r["reports"], r["last_error"]] for r in rows],
                 ["ID", "名称", "地区", "状态", "最近抓取", "页数", "报告数", "错误"])
 
 
 @sites_group.command("remove")
 @click.argument("site_id")
+@click.option("--purge", is_flag=True, help="连同该站点已存的报告、版本和历史一并删除（不可恢复）")
+@click.option("--yes", is_flag=True, help="不再询问确认")
 @pass_ctx
 @user_errors
-def remove(ctx: Ctx, site_id: str) -> None:
-    """删除一个站点（及其已存的报告）。"""
+def remove(ctx: Ctx, site_id: str, purge: bool, yes: bool) -> None:
+    """停用一个站点（保留其报告与历史）；加 --purge 才连同报告删除。"""
     with ctx.tx() as s:
-        remove_site(s, site_id)
-    click.echo(f"已删除站点 {site_id}")
+        site = get_site(s, site_id)
+        reports = report_counts(s).get(site.id, 0)
+    what = f"删除站点 {site_id} 及其 {reports} 份报告和全部历史" if purge else f"停用站点 {site_id}（保留其 {reports} 份报告）"
+    if not yes and not click.confirm(f"确定要{what}吗？", default=False, err=True):
+        raise click.ClickException("已取消，未做任何改动")
+    with ctx.tx() as s:
+        if purge:
+            remove_site(s, site_id)
+        else:
+            get_site(s, site_id).enabled = False
+    click.echo(f"已删除站点 {site_id} 及其报告" if purge else
+               f"已停用站点 {site_id}：不再抓取，报告与历史保留（`fzwatch sites add … --id {site_id} --update` 可重新启用；"
+               "`--purge` 可彻底删除）")
 
 
 def register(cli: click.Group) -> None:

@@ -12,7 +12,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.errors import DatabaseUnavailable
+from storage.errors import DatabaseUnavailable, SchemaMismatch
+from storage.migrate import current_revision, head_revision, is_empty, known_revisions, upgrade
 
 DEFAULT_DATA_DIR = "data"
 
@@ -42,13 +43,35 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.close()
 
 
+def sqlite_path(url: str) -> Path | None:
+    if not url.startswith("sqlite"):
+        return None
+    db_path = url.split("///", 1)[-1] if "///" in url else ""
+    return Path(db_path) if db_path and db_path != ":memory:" else None
+
+
+def prepare_sqlite_file(url: str | None, create_dir: bool = False, create_file: bool = False) -> None:
+    """A SQLite path whose directory (or, for reading commands, file) is missing is a typo unless we were
+    asked to create it: a new, empty database would silently hide every report. A new data directory is
+    0700 and a new database file 0600 (they hold subscriptions' targets)."""
+    path = sqlite_path(resolve_db_url(url))
+    if path is None:
+        return
+    if not path.parent.exists():
+        if not create_dir:
+            raise DatabaseUnavailable(
+                f"数据库目录不存在：{path.parent}（路径写错了？新建请运行 `fzwatch db upgrade --create`）")
+        path.parent.mkdir(parents=True, mode=0o700)
+    if not path.exists():
+        if not create_file:
+            raise DatabaseUnavailable(f"数据库文件不存在：{path}（新建请运行 `fzwatch db upgrade --create`）")
+        path.touch(mode=0o600)
+
+
 def make_engine(url: str | None = None) -> Engine:
     url = resolve_db_url(url)
     try:
         if url.startswith("sqlite"):
-            db_path = url.split("///", 1)[-1]
-            if db_path and db_path != ":memory:":
-                Path(db_path).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url, connect_args={"timeout": 30})
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
@@ -95,10 +118,25 @@ class Database:
 
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""
-        from storage.migrate import upgrade
-
         check_connection(self.engine)
         upgrade(self.engine)
+
+    def check_schema(self, migrate_if_empty: bool = False) -> None:
+        """Refuse a schema older or newer than the code, in one line; an empty database is migrated only
+        when asked (the daemon's first start, `fzwatch db upgrade`)."""
+        check_connection(self.engine)
+        current, head = current_revision(self.engine), head_revision()
+        if current == head:
+            return
+        if current is None and migrate_if_empty and is_empty(self.engine):
+            upgrade(self.engine)
+            return
+        if current is None:
+            raise SchemaMismatch("数据库尚未初始化：请先运行 `fzwatch db upgrade`")
+        if current not in known_revisions():
+            raise SchemaMismatch(f"数据库结构版本 {current} 比本程序（{head}）新：请升级 fzwatch，不要用旧版本写入")
+        raise SchemaMismatch(f"数据库结构版本 {current} 比本程序（{head}）旧：请先运行 `fzwatch db upgrade`"
+                             "（升级前先停止正在运行的守护进程）")
 
     def dispose(self) -> None:
         self.engine.dispose()

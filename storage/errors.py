@@ -21,3 +21,8 @@ class UnknownSubscription(StorageError):
 
 class UnknownReport(StorageError):
     """No report has the given id."""
+
+
+class SchemaMismatch(StorageError):
+    """The database schema is older or newer than this version of fzwatch; only `fzwatch db upgrade`
+    migrates, so a newer CLI never migrates under a running older daemon."""

@@ -34,7 +34,7 @@ def test_sites_add_import_list_remove(sqlite_url: str, tmp_path: Path) -> None:
     listed = json.loads(fz(sqlite_url, "sites", "list", "--json").stdout)
     by_id = {s["id"]: s for s in listed}
     assert by_id["taishun-sfj"]["interval_seconds"] == 6 * 3600 and "heshan-gov-cn" in by_id
-    assert fz(sqlite_url, "sites", "remove", "heshan-gov-cn").returncode == 0
+    assert fz(sqlite_url, "sites", "remove", "heshan-gov-cn", "--purge", "--yes").returncode == 0
     assert [s["id"] for s in json.loads(fz(sqlite_url, "sites", "list", "--json").stdout)] == ["taishun-sfj"]
 
 
