@@ -25,6 +25,7 @@ class Ctx:
         # every other command refuses a schema older or newer than the code, so a newer CLI never
         # migrates under a running older daemon.
         self.first_start = False
+        self.verbose = False
 
     @property
     def db(self) -> Database:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from cli.context import Ctx, pass_ctx, print_json, print_table, progress_line, user_errors
+from storage import leases
 from storage.sites import get_site, list_sites, request_recrawl
 
 
@@ -58,7 +59,12 @@ def recrawl(ctx: Ctx, site_id: str) -> None:
     """请求正在运行的守护进程立即重新抓取一个站点（数秒内开始）。"""
     with ctx.tx() as s:
         request_recrawl(s, site_id)
-    click.echo(f"已请求重新抓取 {site_id}；守护进程将在数秒内开始。")
+        daemon = leases.holder(s, leases.SCHEDULER)
+    if daemon is not None:
+        click.echo(f"已请求重新抓取 {site_id}；守护进程将在数秒内开始。")
+    else:
+        click.echo(f"已记录重新抓取 {site_id} 的请求，但现在没有正在运行的守护进程：它启动后才会执行。"
+                   f"要立即抓取，请运行 `fzwatch crawl {site_id}`。", err=True)
 
 
 @click.command("daemon")
@@ -78,6 +84,9 @@ def daemon(ctx: Ctx, workers: int, crawl_timeout: float, sync_seconds: float, su
     logging.getLogger().setLevel(logging.INFO)
     for handler in logging.getLogger().handlers:
         handler.setLevel(logging.INFO)
+    # APScheduler's routine lines ("Running job … every 2 s") drown what an operator needs; -v keeps them.
+    if not ctx.verbose:
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     ctx.first_start = True  # a new, empty database is set up on the daemon's first start
     with ctx.tx() as s:
         n = len(list_sites(s, enabled_only=True))

@@ -25,6 +25,7 @@ def cli(ctx: click.Context, db: str | None, verbose: bool) -> None:
     for handler in logging.getLogger().handlers:  # Scrapy resets the root level; the handler keeps ours
         handler.setLevel(level)
     ctx.obj = Ctx(db)
+    ctx.obj.verbose = verbose
 
 
 for module in (db, sites, crawl, reports, extract, intel, alerts, web):

@@ -2,11 +2,16 @@
 
 Triggers (when) and the runner (how) are kept apart from the job code; the database is the only
 state, so jobs are rebuilt from the sites table at start and re-synced every SYNC_SECONDS.
+
+Several daemons may run on one database (hot standby): the one holding the "scheduler" lease
+(storage/leases.py) schedules and delivers; the others wait and take over within `lease_seconds` after
+it dies. A daemon that loses its lease stops scheduling at once.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import random
 import signal
 import threading
@@ -23,7 +28,10 @@ from scheduler.conditions import INTERVAL_HOURS, check_conditions
 from scheduler.conditions import JOB_ID as CONDITIONS_JOB
 from scheduler.delivery import Deliverer, recover
 from scheduler.runner import CrawlRunner, LocalProcessRunner
+from storage import leases
 from storage.database import Database
+from storage.models import Site
+from storage.owners import owner_token
 from storage.sites import (
     abandon_stale_runs,
     list_sites,
@@ -46,6 +54,11 @@ class DaemonConfig:
     timezone: str = "Asia/Shanghai"
     subscriptions_file: str | None = None  # YAML-declared subscriptions, loaded at start and every sync
     delivery_workers: int = 8  # targets sent to at once; a slow target holds only its own worker
+    # The scheduler lease: renewed every third of this; a standby takes over at most this long after the
+    # holder died (FZWATCH_LEASE_SECONDS).
+    lease_seconds: float = float(os.environ.get("FZWATCH_LEASE_SECONDS", "45"))
+    # New sites' first crawls are spread: about this many seconds per new site, within their interval.
+    first_crawl_spread_seconds: float = 3.0
 
 
 def site_trigger(site: Any, tz: str) -> IntervalTrigger | CronTrigger:
@@ -73,20 +86,51 @@ class Daemon:
         self._site_signatures: dict[str, tuple[Any, ...]] = {}
         self.deliverer = Deliverer(db, workers=self.config.delivery_workers)
         self._subscriptions_stamp: tuple[float, int] | None = None
+        self.owner = owner_token()
+        self.leader = False
+        self._said_standby = False
+        self._new_sites_seen = 0
 
     # -- lifecycle -----------------------------------------------------------------------------
 
     def run_forever(self) -> None:
-        self.start()
-        signal.signal(signal.SIGTERM, self._on_signal)
-        signal.signal(signal.SIGINT, self._on_signal)
-        while not self._stop.wait(1):
-            pass
-        self.shutdown()
-
-    def start(self) -> None:
         if self.config.subscriptions_file:
             self.sync_subscriptions(strict=True)  # a broken file stops the start, with every problem listed
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+        renew = max(self.config.lease_seconds / 3, 0.5)
+        while not self._stop.is_set():
+            self._keep_lease()
+            self._stop.wait(renew)
+        self.shutdown()
+
+    def _keep_lease(self) -> None:
+        """Take or renew the scheduler lease; start scheduling on gaining it, stop at once on losing it."""
+        try:
+            with self.db.transaction() as session:
+                held = leases.acquire(session, leases.SCHEDULER, self.owner,
+                                      timedelta(seconds=self.config.lease_seconds))
+        except Exception:  # the database is away: we cannot prove we still hold the lease
+            logger.exception("could not renew the scheduler lease")
+            held = False
+        if held and not self.leader:
+            logger.info("holding the scheduler lease (%s): scheduling", self.owner)
+            self.leader = True
+            self.start()
+        elif not held and self.leader:
+            logger.warning("lost the scheduler lease: standing by")
+            self.leader = False
+            self._stand_down()
+        elif not held and not self.leader and not self._said_standby:
+            self._said_standby = True
+            logger.info("another daemon holds the scheduler lease: standing by")
+
+    def _stand_down(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.remove_all_jobs()
+        self._site_signatures = {}
+
+    def start(self) -> None:
         with self.db.transaction() as session:
             abandoned = abandon_stale_runs(session, timedelta(seconds=self.config.crawl_timeout_seconds))
             requeued = requeue_unserved_recrawls(session)
@@ -98,6 +142,8 @@ class Daemon:
         if recovered:
             logger.info("re-queued %d deliveries that were in flight when a process died", recovered)
         cfg = self.config
+        if cfg.subscriptions_file and self._subscriptions_stamp is None:
+            self.sync_subscriptions(strict=True)
         self.scheduler.add_job(self.sync_sites, "interval", seconds=cfg.sync_seconds, id="sync-sites",
                                next_run_time=datetime.now(UTC))
         self.scheduler.add_job(self.poll_recrawls, "interval", seconds=cfg.recrawl_poll_seconds, id="recrawls")
@@ -107,8 +153,9 @@ class Daemon:
         self.scheduler.add_job(check_conditions, "interval", hours=INTERVAL_HOURS, args=[self.db], id=CONDITIONS_JOB)
         if cfg.subscriptions_file:
             self.scheduler.add_job(self.sync_subscriptions, "interval", seconds=cfg.sync_seconds, id="sync-subscriptions")
-        self.scheduler.start()
-        logger.info("daemon started on %s", self.db.url)
+        if not self.scheduler.running:
+            self.scheduler.start()
+        logger.info("daemon scheduling on %s", self.db.url)
 
     def _on_signal(self, signum: int, _frame: Any) -> None:
         logger.info("signal %d: stopping", signum)
@@ -118,10 +165,20 @@ class Daemon:
         self._stop.set()
 
     def shutdown(self) -> None:
-        self.scheduler.pause()
-        self.runner.stop()
-        self.scheduler.shutdown(wait=True)
+        """Stop taking queued crawls at once (crawl_site returns when stopping), ask running crawls to stop
+        (they end as `interrupted`), wait for them, hand the lease over."""
+        self._stop.set()
+        if self.scheduler.running:
+            self.scheduler.pause()
+            self.runner.stop()
+            self.scheduler.shutdown(wait=True)
         self.deliverer.close(wait=True)
+        if self.leader:
+            try:
+                with self.db.transaction() as session:
+                    leases.release(session, leases.SCHEDULER, self.owner)
+            except Exception:
+                logger.exception("could not release the scheduler lease (it expires by itself)")
         logger.info("daemon stopped")
 
     # -- jobs ------------------------------------------------------------------------------------
@@ -148,9 +205,14 @@ class Daemon:
         self._site_signatures = wanted
 
     def _first_run_time(self, site: Any, unfinished: bool) -> datetime:
+        """A new site is crawled soon, but a large new registry is spread over its first interval rather
+        than all falling due at start (a few seconds per new site)."""
         now = datetime.now(UTC)
         if site.last_crawl_at is None or unfinished:
-            return now + timedelta(seconds=random.uniform(0, 5))
+            self._new_sites_seen += 1
+            window = min(5 + self.config.first_crawl_spread_seconds * self._new_sites_seen,
+                         max(int(site.interval_seconds), 30))
+            return now + timedelta(seconds=random.uniform(0, window))
         due = site.last_crawl_at + timedelta(seconds=site.interval_seconds)
         return max(due, now + timedelta(seconds=1))
 
@@ -166,6 +228,8 @@ class Daemon:
 
     def crawl_site(self, site_id: str, trigger: str) -> None:
         """Never two runs of one site at once: a request arriving mid-run runs once right after."""
+        if self._stop.is_set() or not self.leader:
+            return  # queued before a SIGTERM or before the lease was lost: not taken
         with self._lock:
             if site_id in self._running:
                 self._again.add(site_id)
@@ -175,6 +239,7 @@ class Daemon:
             while True:
                 outcome = self.runner.run(site_id, trigger)
                 logger.info("crawl %s finished: %s", site_id, outcome.status)
+                self._retry_soon_if_failed(site_id, outcome.status)
                 with self._lock:
                     if site_id not in self._again or self._stop.is_set():
                         break
@@ -186,6 +251,24 @@ class Daemon:
             with self._lock:
                 self._running.discard(site_id)
         self.deliver()
+
+    def _retry_soon_if_failed(self, site_id: str, status: str) -> None:
+        """A failed or blocked crawl is tried again after a backoff (5 min, 20 min, 80 min, … up to 6 h),
+        not only after the site's whole interval (a day): a first crawl that hit a hiccup is not lost."""
+        if status not in ("failed", "blocked", "timeout") or self._stop.is_set():
+            return
+        with self.db.transaction() as session:
+            site = session.get(Site, site_id)
+            failures = site.consecutive_failures if site is not None else 1
+            interval = site.interval_seconds if site is not None else 86400
+        backoff = min(300 * 4 ** max(failures - 1, 0), 6 * 3600)
+        if backoff >= interval:
+            return
+        when = datetime.now(UTC) + timedelta(seconds=backoff * random.uniform(0.9, 1.1))
+        self.scheduler.add_job(self.crawl_site, "date", run_date=when, args=[site_id, "retry"],
+                               id=f"retry:{site_id}", executor="crawl", replace_existing=True,
+                               misfire_grace_time=None)
+        logger.info("crawl of %s %s: retrying at %s", site_id, status, when.isoformat(timespec="seconds"))
 
     def deliver(self) -> None:
         try:

@@ -46,6 +46,7 @@ class LocalProcessRunner:
         self.db = db
         self.timeout = timeout_seconds
         self._children: dict[int, subprocess.Popen[str]] = {}
+        self._stopping = False
 
     def run(self, site_id: str, trigger: str) -> RunOutcome:
         with self.db.transaction() as session:
@@ -80,11 +81,13 @@ class LocalProcessRunner:
             summary = json.loads(lines[-1])
             return RunOutcome(site_id, run_id, summary.get("status", "failed"), summary)
         tail = (err.strip().splitlines() or ["no output"])[-1][:500]
-        if code < 0:  # killed by a signal (daemon shutdown): the run stays visible as such
+        if code < 0:  # killed by a signal: the run stays visible as such
             tail = f"crawl process ended by signal {-code}"
+        # Cut by our own shutdown: proves nothing about the site, so it never feeds the site-failing alarm.
+        status = "interrupted" if self._stopping else "failed"
         with self.db.transaction() as session:
-            finish_run(session, run_id, "failed", {}, f"crawl process failed: {tail}")
-        return RunOutcome(site_id, run_id, "failed", {})
+            finish_run(session, run_id, status, {}, f"crawl process {'interrupted' if self._stopping else 'failed'}: {tail}")
+        return RunOutcome(site_id, run_id, status, {})
 
     @staticmethod
     def _kill(proc: subprocess.Popen[str]) -> None:
@@ -95,6 +98,7 @@ class LocalProcessRunner:
 
     def stop(self) -> None:
         """Ask running crawls to stop; Scrapy finishes the item in flight, so nothing is half-written."""
+        self._stopping = True
         for proc in list(self._children.values()):
             try:
                 os.killpg(proc.pid, signal.SIGTERM)

@@ -186,6 +186,18 @@ class RecrawlRequest(Base):
     picked_at: Mapped[datetime | None] = mapped_column()
 
 
+class Lease(Base):
+    """A named lease held by one process at a time (the daemon's "scheduler" role): renewed while the holder
+    lives, taken over by a standby once it expires. Works the same on SQLite and PostgreSQL."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column()
+    acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Subscription(Base):
     __tablename__ = "subscriptions"
 
