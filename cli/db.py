@@ -7,6 +7,8 @@ import click
 from cli.context import Ctx, pass_ctx, user_errors
 from storage.database import Database, check_connection, prepare_sqlite_file
 from storage.migrate import current_revision, head_revision
+from storage.secrets import key_source
+from storage.subscriptions import seal_plaintext_subscriptions
 
 
 @click.group("db")
@@ -27,8 +29,12 @@ def upgrade(ctx: Ctx, create: bool) -> None:
         before = current_revision(db.engine)
         db.migrate()
         after = current_revision(db.engine)
+        with db.transaction() as session:
+            sealed = seal_plaintext_subscriptions(session)
     finally:
         db.dispose()
+    if sealed:
+        click.echo(f"已加密 {sealed} 个订阅的通知地址（密钥：{key_source()}）")
     if before == after:
         click.echo(f"数据库结构已是最新（版本 {after}）：{db.url}")
     else:

@@ -21,6 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from storage.secrets import seal, unseal
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -41,6 +43,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
+
+
+class SealedJSON(TypeDecorator[Any]):
+    """JSON encrypted at rest (storage/secrets.py): subscriptions' apprise URLs hold tokens and passwords."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+        return seal(value) if value is not None else None
+
+    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+        return unseal(value)
 
 
 class Base(DeclarativeBase):
@@ -203,7 +218,7 @@ class Subscription(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")
-    urls: Mapped[list[Any]] = mapped_column(default=list)  # apprise URLs (secrets)
+    urls: Mapped[list[Any]] = mapped_column(SealedJSON, default=list)  # apprise URLs: secrets, encrypted
     # SubscriptionFilter.to_dict(): events, sites, region_prefix, agency_contains, year, indicators, keywords
     filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
     mode: Mapped[str] = mapped_column(String(20), default="immediate")  # immediate|digest

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import JSON, select, type_coerce
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from storage.errors import UnknownSubscription
 from storage.models import Subscription
+from storage.secrets import is_sealed
 
 
 def add_subscription(
@@ -98,3 +100,15 @@ def sync_subscriptions_file(session: Session, path: str) -> tuple[int, int]:
     from scheduler.alerts.filters import load_subscriptions_yaml
 
     return sync_declared_subscriptions(session, load_subscriptions_yaml(path))
+
+
+def seal_plaintext_subscriptions(session: Session) -> int:
+    """Re-write subscriptions stored before URLs were encrypted (their raw column is a plain list)."""
+    raw = session.execute(select(Subscription.id, type_coerce(Subscription.urls, JSON)))
+    plain = [sub_id for sub_id, stored in raw if stored is not None and not is_sealed(stored)]
+    for sub_id in plain:
+        sub = session.get(Subscription, sub_id)
+        if sub is not None:
+            flag_modified(sub, "urls")
+    session.flush()
+    return len(plain)

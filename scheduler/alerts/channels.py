@@ -10,12 +10,13 @@ never as exceptions.
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 import threading
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import apprise
 from apprise import NotifyFormat
@@ -135,6 +136,12 @@ def _url_secrets(url: str) -> set[str]:
         if key.lower() not in {"format", "overflow", "mode", "method", "verify", "rto", "cto"}:
             found.add(value)
     found |= {unquote(x) for x in found}
+    # A target may echo what it was sent: percent-encoded again, or as a Basic auth header
+    # (base64 of "user:password").
+    found |= {quote(x, safe="") for x in found}
+    for pair in {userinfo, unquote(userinfo)}:
+        if ":" in pair:
+            found.add(base64.b64encode(pair.encode("utf-8")).decode("ascii"))
     return {x for x in found if len(x) >= 3}
 
 
