@@ -45,11 +45,11 @@ def test_urls_are_encrypted_in_the_database_and_read_back(sqlite_url: str, tmp_p
 def test_a_wrong_key_is_a_clear_error_not_garbage(sqlite_url: str, tmp_path: Path) -> None:
     env_a = {KEY_FILE_ENV: str(tmp_path / "a.key")}
     proc = subprocess.run([sys.executable, "-m", "cli.main", "subscribe", "json://127.0.0.1:9/hook?token=abc123"],
-                          cwd=REPO, env=crawl_env(sqlite_url, **env_a), capture_output=True, text=True, timeout=60)
+                          cwd=REPO, env=crawl_env(sqlite_url, **env_a), capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     env_b = {KEY_FILE_ENV: str(tmp_path / "b.key")}
     proc = subprocess.run([sys.executable, "-m", "cli.main", "subscriptions"], cwd=REPO,
-                          env=crawl_env(sqlite_url, **env_b), capture_output=True, text=True, timeout=60)
+                          env=crawl_env(sqlite_url, **env_b), capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr and "无法解密" in proc.stderr
 
 
@@ -61,7 +61,7 @@ def test_db_upgrade_encrypts_rows_written_in_plaintext(sqlite_url: str, tmp_path
                           " 'cli', 1, '2024-01-01 00:00:00')"))
     env = {KEY_FILE_ENV: str(tmp_path / "k.key")}
     proc = subprocess.run([sys.executable, "-m", "cli.main", "db", "upgrade"], cwd=REPO,
-                          env=crawl_env(sqlite_url, **env), capture_output=True, text=True, timeout=60)
+                          env=crawl_env(sqlite_url, **env), capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0 and "已加密 1" in proc.stdout, proc.stdout + proc.stderr
     with db.engine.connect() as conn:
         assert "plain999" not in str(conn.execute(text("SELECT urls FROM subscriptions")).scalar())
