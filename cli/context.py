@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -59,7 +61,40 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    """Strict JSON: exact decimals as strings, never NaN/Infinity (strict parsers reject them)."""
+    click.echo(json.dumps(_strict(data), ensure_ascii=False, indent=2, default=str, allow_nan=False))
+
+
+def json_line(data: Any) -> str:
+    """One strict JSON line (see print_json)."""
+    return json.dumps(_strict(data), ensure_ascii=False, default=str, allow_nan=False)
+
+
+def echo_clean(text: str) -> None:
+    """Echo text that holds crawled content (titles, bodies, publishers) without its control characters."""
+    click.echo(clean_text(text, keep_newlines=True))
+
+
+def _strict(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strict(v) for v in value]
+    if isinstance(value, str):
+        return clean_text(value, keep_newlines=True)
+    return value
+
+
+# C0/C1 control characters (ESC starts terminal escape sequences: `\x1b]0;…\x07` retitles a terminal),
+# and the bidi overrides that reorder what is shown. Page titles are untrusted.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: str, keep_newlines: bool = False) -> str:
+    cleaned = _CONTROL.sub("", text)
+    return cleaned if keep_newlines else cleaned.replace("\n", " ").replace("\t", " ")
 
 
 def print_table(rows: list[list[Any]], headers: list[str]) -> None:
@@ -77,7 +112,7 @@ def _cell(value: Any) -> str:
         return "-"
     if isinstance(value, bool):
         return "是" if value else "否"
-    return str(value).replace("\n", " ")
+    return clean_text(str(value))
 
 
 def _width(text: str) -> int:

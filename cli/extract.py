@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
 
-from cli.context import print_json, user_errors
+from cli.context import echo_clean, json_line, print_json, user_errors
 
 
 def _parse_file(path: Path, url: str, site_name: str | None) -> dict[str, Any]:
@@ -41,7 +40,7 @@ def extract(page: Path | None, url: str, site_name: str | None, as_json: bool, b
                 result = _parse_file(Path(path_text), line_url, site_name)
             except OSError as exc:
                 result = {"url": line_url, "error": f"line {n}: cannot read {path_text}: {exc.strerror}"}
-            click.echo(json.dumps(result, ensure_ascii=False))
+            click.echo(json_line(result))
         return
     if page is None:
         raise click.UsageError("give a PAGE file or --batch LIST")
@@ -49,7 +48,7 @@ def extract(page: Path | None, url: str, site_name: str | None, as_json: bool, b
     if as_json:
         print_json(result)
         return
-    click.echo(f"标题：{result['title']}\n发布机构：{result['agency']}  年度：{result['year']}"
+    echo_clean(f"标题：{result['title']}\n发布机构：{result['agency']}  年度：{result['year']}"
                f"  发布：{result['published_at']}\n是否年度报告：{'是' if result['is_report'] else '否'}"
                f"（{'；'.join(result['reasons'])}）\n\n{result['text']}")
 

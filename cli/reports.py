@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli.context import Ctx, pass_ctx, print_json, print_table, user_errors
+from cli.context import Ctx, echo_clean, pass_ctx, print_json, print_table, user_errors
 from scheduler.changes import unified_diff
 from storage.reports import get_report, list_reports, report_indicators, report_versions
 
@@ -61,16 +61,16 @@ def show(ctx: Ctx, report_id: int, versions: bool, diff: bool, text: bool, as_js
     if as_json:
         print_json(data | {"diff": diff_text})
         return
-    click.echo(f"{data['title']}\n发布机构：{data['agency']}  年度：{data['year']}  发布：{data['published_at']}"
+    echo_clean(f"{data['title']}\n发布机构：{data['agency']}  年度：{data['year']}  发布：{data['published_at']}"
                f"  首次发现：{data['first_seen'][:16]}\n链接：{data['url']}")
     if versions:
         click.echo("\n版本：")
         for v in data["versions"]:
             click.echo(f"  {v['no']}  {v['fetched_at'][:19]}  {v['hash']}")
     if diff:
-        click.echo("\n" + (diff_text or "只有一个版本，没有差异。"))
+        echo_clean("\n" + (diff_text or "只有一个版本，没有差异。"))
     if text and not diff:
-        click.echo("\n" + data["text"])
+        echo_clean("\n" + data["text"])
 
 
 def register(cli: click.Group) -> None:

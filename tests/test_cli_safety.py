@@ -102,3 +102,27 @@ def test_only_db_upgrade_migrates(sqlite_url: str) -> None:
         conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": head})
     assert fz(sqlite_url, "reports").returncode == 0
     db.dispose()
+
+
+def test_terminal_escapes_in_crawled_titles_never_reach_the_terminal(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    title = "某县2023年法治政府建设年度报告\x1b]0;pwned\x07\x1b[31m\u202e"
+    body = "<p>一、主要举措和成效。依法行政。</p>" * 30
+    page.write_text(f"<html><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>",
+                    encoding="utf-8")
+    for args in (["extract", str(page)], ["extract", str(page), "--json"]):
+        proc = subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=REPO, capture_output=True, text=True,
+                              timeout=120, check=False, env={**os.environ, "FZWATCH_DB": "sqlite://"})
+        assert proc.returncode == 0, proc.stderr
+        assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout and "\u202e" not in proc.stdout
+        assert "法治政府建设年度报告" in proc.stdout
+
+
+def test_json_output_is_strict() -> None:
+    import json
+
+    from cli.context import json_line
+
+    line = json_line({"a": float("inf"), "b": [float("nan"), 1.5], "c": "x\x1by"})
+    assert json.loads(line, parse_constant=lambda name: (_ for _ in ()).throw(ValueError(name))) == {
+        "a": None, "b": [None, 1.5], "c": "xy"}
