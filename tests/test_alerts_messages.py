@@ -218,3 +218,16 @@ def test_payloads_are_json_round_trippable() -> None:
     for kind, payload in SAMPLES.items():
         again = json.loads(json.dumps(payload, ensure_ascii=False))
         assert render_event(kind, again) == render_event(kind, payload)
+
+
+def test_untrusted_titles_are_one_line_and_escaped_per_format() -> None:
+    from scheduler.alerts.messages import render_event
+
+    payload = {"title": "某县报告**粗体**<script>x</script>\r\nBcc: evil@example.org\x1b[31m", "site_id": "s",
+               "url": "http://www.a.gov.cn/x.html", "year": 2023}
+    md = render_event("new_report", payload, "markdown")
+    text = render_event("new_report", payload, "text")
+    for message in (md, text):
+        assert "\n" not in message.title and "\r" not in message.title and "\x1b" not in message.title
+    assert "**粗体**" not in md.title and "<script>" not in md.title
+    assert "\\*\\*" in md.title or "\\<script" in md.title

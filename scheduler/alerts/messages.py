@@ -184,9 +184,18 @@ def site_label(payload: Mapping[str, Any]) -> str | None:
     return str(name or site_id) if _present(name or site_id) else None
 
 
+_TITLE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def _short_title(text: str) -> str:
-    text = " ".join(text.split())
+    """One line (no header injection into an e-mail Subject), no control characters, bounded length."""
+    text = " ".join(_TITLE_CONTROL.sub(" ", text).split())
     return text if len(text) <= _TITLE_MAX else text[: _TITLE_MAX - 1] + "…"
+
+
+def _title_for(title: str, fmt: BodyFormat) -> str:
+    """Page titles are untrusted: in a markdown channel their markup is escaped like the body's."""
+    return _md(title) if fmt == "markdown" else title
 
 
 def _report_name(payload: Mapping[str, Any]) -> str:
@@ -500,7 +509,7 @@ def render_event(kind: str, payload: Mapping[str, Any] | None, fmt: BodyFormat =
     payload = payload or {}
     entry = _RENDERERS.get(kind)
     rendered = entry.render(payload) if entry else _render_unknown(kind, payload)
-    return Message(_short_title(rendered.title), _join(rendered.blocks, fmt), fmt)
+    return Message(_title_for(_short_title(rendered.title), fmt), _join(rendered.blocks, fmt), fmt)
 
 
 def summarize_event(kind: str, payload: Mapping[str, Any] | None) -> str:
