@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from cli.context import Ctx, pass_ctx, print_json, print_table, progress_line, user_errors
@@ -42,13 +44,22 @@ def crawl(ctx: Ctx, site_ids: tuple[str, ...], all_sites: bool, no_deliver: bool
     else:
         status_zh = {"ok": "成功", "failed": "失败", "blocked": "被拦截", "interrupted": "被中断",
                      "skipped": "跳过（另一进程正在抓取）"}
-        print_table([[x.site_id, status_zh.get(x.status, x.status), x.pages, x.not_modified, x.reports_seen,
+        print_table([[x.site_id, _status_text(x, status_zh), x.pages, x.not_modified, x.reports_seen,
                       x.new_reports, x.revisions, x.errors] for x in summaries],
                     ["站点", "结果", "请求", "未变(304)", "报告", "新报告", "修订", "错误"])
         if sent:
             click.echo(f"通知：已发送 {sent.sent}，待重试 {sent.retried}，失败 {sent.failed}")
     if any(x.status not in ("ok", "skipped") for x in summaries):
         raise SystemExit(1)
+
+
+def _status_text(summary: Any, status_zh: dict[str, str]) -> str:
+    """'成功' only when nothing went wrong; page errors and the error of a failed crawl are said."""
+    text = status_zh.get(summary.status, summary.status)
+    if summary.status == "ok" and summary.errors:
+        return f"{text}（{summary.errors} 个页面出错，见日志）"
+    error = summary.stats.get("fzwatch/start_refused") if summary.status == "failed" else None
+    return f"{text}（{error}）" if error else text
 
 
 @click.command("recrawl")

@@ -31,6 +31,9 @@ class StoragePipeline:
         # reports it never reached, or the next crawl would get 304s and skip them. It only costs the
         # next crawl some extra fetches, never a missed report.
         self.page_updates: list[dict[str, Any]] = []
+        # Lists (and their first pages) whose items could not all be stored (disk full, database error):
+        # their validators are not saved, so the next crawl re-reads them instead of getting a 304.
+        self.unfinished_lists: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
@@ -47,8 +50,10 @@ class StoragePipeline:
         if self.db is None:
             return
         if self.page_updates and reason == "finished":
+            updates = [_without_validators(u) if u.get("key") in self.unfinished_lists else u
+                       for u in self.page_updates]
             with self.db.transaction() as session:
-                saved = save_pages(session, spider.site_id, self.page_updates)
+                saved = save_pages(session, spider.site_id, updates)
             self.stats.set_value("fzwatch/crawl_pages_saved", saved)
         elif self.page_updates:
             logger.info("crawl ended (%s): crawl-page state not saved", reason)
@@ -63,7 +68,17 @@ class StoragePipeline:
             with self.db.transaction() as session:
                 touch_document(session, item["url"], utcnow())
             return item
-        return self._store_page(item)
+        try:
+            return self._store_page(item)
+        except DropItem:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one page's storage failure is that page's error
+            self.unfinished_lists.update(k for k in (item.get("source"), item.get("root")) if k)
+            self.stats.inc_value("fzwatch/errors")
+            self.stats.inc_value("fzwatch/store_errors")
+            reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+            logger.error("could not store %s: %s: %s", item.get("url"), type(exc).__name__, reason)
+            raise DropItem(f"not stored ({type(exc).__name__}): {item.get('url')}") from None
 
     def _store_page(self, item: dict[str, Any]) -> dict[str, Any]:
         assert self.db is not None
@@ -112,3 +127,10 @@ class StoragePipeline:
         for key in (item.get("source"), item.get("root")):
             if key:
                 self.page_updates.append({"key": key, "productive": True})
+
+
+VALIDATORS = ("etag", "last_modified", "body_sha256", "next_visit_at", "last_fetched")
+
+
+def _without_validators(update: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in update.items() if k not in VALIDATORS}

@@ -159,3 +159,24 @@ def test_one_report_on_two_urls_and_gbk_without_declaration(sqlite_url: str) -> 
     assert scalar(sqlite_url, select(func.count(Report.id))) == len(exp["reports"])
     assert scalar(sqlite_url, select(func.count(Document.id)).where(Document.duplicate_of.is_not(None))) == 1
     assert second["revisions"] == 0 and second["new_reports"] == 0, "re-encoding changes no text"
+
+
+def test_lists_whose_reports_failed_to_store_are_read_again(sqlite_url: str) -> None:
+    """Issue 12: after "database or disk is full" the next crawl must still find every report. The error is
+    real — a trigger makes SQLite refuse every new version, as a full disk would — and is lifted afterwards."""
+    db = Database(sqlite_url)
+    with PortalServer("trs") as server:
+        exp = register(sqlite_url, server)
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TRIGGER disk_full BEFORE INSERT ON versions "
+                                 "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+        first = run_crawl(sqlite_url, "trs")
+        assert first["errors"] >= len(exp["reports"]), "each page that could not be stored is counted"
+        assert scalar(sqlite_url, select(func.count(Report.id))) == 0
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TRIGGER disk_full")
+        second = run_crawl(sqlite_url, "trs")
+    assert second["status"] == "ok"
+    assert scalar(sqlite_url, select(func.count(Report.id))) == len(exp["reports"]), \
+        "the lists were re-read, not answered 304 from validators saved while their reports failed"
+    db.dispose()
