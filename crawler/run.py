@@ -21,6 +21,7 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
+from crawler.logformatter import install_one_line_filter
 from crawler.render import js_render_settings
 from storage.database import Database
 from storage.models import Site
@@ -101,6 +102,7 @@ def crawl_sites(
     if wants_js:
         settings.setdict(js_render_settings() or {}, priority="cmdline")
     process = CrawlerProcess(settings)
+    install_one_line_filter()
     crawlers = {}
     for site_id in site_ids:
         crawler = process.create_crawler("portal")
