@@ -34,6 +34,7 @@ def _indicator_pairs(items: list) -> set[tuple[str, float]]:
 def score(include_realpages: bool = True) -> dict[str, float]:
     cases: list[Case] = list(fixture_cases()) + (list(realpage_cases()) if include_realpages else [])
     body_ours, body_traf, chrome_ours, chrome_traf = [], [], 0, 0
+    real_tuning, real_held_out = [], []
     exact: dict[str, list[bool]] = {"title": [], "published_at": [], "year": [], "agency": []}
     cls_pairs: list[tuple[bool, bool]] = []
     ind_found: set[tuple[str, str, float]] = set()
@@ -44,6 +45,8 @@ def score(include_realpages: bool = True) -> dict[str, float]:
             # Same decoded string as ours, so the comparison is about extraction, not charset sniffing.
             traf = trafilatura.extract(decode_body(case.body), url=case.url) or ""
             body_ours.append(bigram_f1(page.text, case.gold_text))
+            if case.name.startswith("realpage:"):
+                (real_held_out if case.held_out else real_tuning).append(body_ours[-1])
             body_traf.append(bigram_f1(traf, case.gold_text))
             chrome_ours += chrome_left(page.text, case.gold_text)
             chrome_traf += chrome_left(traf, case.gold_text)
@@ -66,6 +69,8 @@ def score(include_realpages: bool = True) -> dict[str, float]:
         "classification_recall": cls_r,
         "body_f1_mean": mean(body_ours) if body_ours else 0.0,
         "body_f1_mean_trafilatura": mean(body_traf) if body_traf else 0.0,
+        "body_f1_realpages_tuning": mean(real_tuning) if real_tuning else 0.0,
+        "body_f1_realpages_held_out": mean(real_held_out) if real_held_out else 0.0,
         "chrome_strings_left": float(chrome_ours),
         "chrome_strings_left_trafilatura": float(chrome_traf),
         "title_exact": mean(exact["title"]),
