@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,21 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "parsers"
 TITLES = REPO / "tests" / "fixtures" / "titles"
-REALPAGES = REPO.parent / "shared" / "realpages"
+
+
+
+def _find_realpages() -> Path:
+    """$FZWATCH_REALPAGES, else the nearest ``shared/realpages`` above the checkout (a git worktree
+    sits one level deeper than the main checkout)."""
+    if os.environ.get("FZWATCH_REALPAGES"):
+        return Path(os.environ["FZWATCH_REALPAGES"])
+    for parent in REPO.parents:
+        if (parent / "shared" / "realpages").is_dir():
+            return parent / "shared" / "realpages"
+    return REPO.parent / "shared" / "realpages"
+
+
+REALPAGES = _find_realpages()
 # Share of realpages held out from tuning (issue 10): chosen by a hash of the file name, fixed before
 # any extraction rule was tuned on the rest. Held-out pages are only measured, never looked at.
 HELD_OUT_TENTHS = 3
