@@ -97,7 +97,7 @@ def _parse_html(url: str, body: bytes, headers: Mapping[str, str] | None, site_n
     except (etree.ParserError, ValueError):  # empty document or an encoding declaration lxml rejects
         root = lxml.html.document_fromstring(re.sub(r"^<\?xml[^>]*>", "", html) or "<html></html>")
     title = extract_title(root, site_name)
-    text = extract_body(root, html, url, title)
+    text = extract_body(root, url, title)
     page_text = element_text(root)
     outside = _outside_body(page_text, text)
     published = extract_published_at(root, html, url, outside)
