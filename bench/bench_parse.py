@@ -18,7 +18,9 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Self
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -32,8 +34,10 @@ from tests.eval.corpus import fixture_cases, realpage_cases
 Page = tuple[str, bytes]
 
 _PARAGRAPHS = (
-    "一年来，我局坚持以习近平新时代中国特色社会主义思想为指导，深入学习贯彻习近平法治思想，"
-    "全面推进法治政府建设，各项工作取得明显成效。",
+    (
+        "一年来，我局坚持以习近平新时代中国特色社会主义思想为指导，深入学习贯彻习近平法治思想，"
+        "全面推进法治政府建设，各项工作取得明显成效。"
+    ),
     "全年共审查行政规范性文件104件，审查合同254件，合法性审查率达到100%。",
     "全年收到行政复议申请105件，办结106件，直接纠错29件，纠错率27%。",
     "组织行政执法人员培训6期，参训650人次，新增执法证件102本。",
@@ -74,8 +78,8 @@ def interleaved(pages: list[Page], rounds: int) -> tuple[float, float]:
     ours = traf = 0.0
     for r in range(rounds):
         for i, (url, body) in enumerate(pages):
-            run_ours = lambda: parse_page(url, body)  # noqa: E731
-            run_traf = lambda: trafilatura.extract(body, url=url)  # noqa: E731
+            run_ours = partial(parse_page, url, body)
+            run_traf = partial(trafilatura.extract, body, url=url)
             if (r + i) % 2:
                 traf += _cpu(run_traf)
                 ours += _cpu(run_ours)
@@ -94,7 +98,7 @@ class ParseCounter:
         self._depth = 0
         self._saved: list[tuple[object, str, object]] = []
 
-    def __enter__(self) -> ParseCounter:
+    def __enter__(self) -> Self:
         for module, name in ((lxml.html, "document_fromstring"), (lxml.html, "fromstring"),
                              (lxml.etree, "fromstring"), (lxml.etree, "HTML")):
             original = getattr(module, name)

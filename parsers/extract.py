@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import trafilatura
@@ -26,7 +25,6 @@ from lxml.html import HtmlElement
 from parsers import density
 from parsers.chrome import is_footer_line, strip_chrome
 from parsers.htmltext import element_text
-
 
 
 @dataclass(frozen=True)
