@@ -69,8 +69,6 @@ def score(include_realpages: bool = True) -> dict[str, float]:
         "classification_recall": cls_r,
         "body_f1_mean": mean(body_ours) if body_ours else 0.0,
         "body_f1_mean_trafilatura": mean(body_traf) if body_traf else 0.0,
-        "body_f1_realpages_tuning": mean(real_tuning) if real_tuning else 0.0,
-        "body_f1_realpages_held_out": mean(real_held_out) if real_held_out else 0.0,
         "chrome_strings_left": float(chrome_ours),
         "chrome_strings_left_trafilatura": float(chrome_traf),
         "title_exact": mean(exact["title"]),
@@ -80,6 +78,17 @@ def score(include_realpages: bool = True) -> dict[str, float]:
         "indicator_precision": ind_p,
         "indicator_recall": ind_r,
         "indicator_f1": ind_f,
+    } | _realpage_scores(real_tuning, real_held_out)
+
+
+def _realpage_scores(tuning: list[float], held_out: list[float]) -> dict[str, float]:
+    """Body F1 on ../shared/realpages: all, the tuning part and the held-out part (none if absent)."""
+    if not tuning + held_out:
+        return {}
+    return {
+        "body_f1_realpages": mean(tuning + held_out),
+        "body_f1_realpages_tuning": mean(tuning) if tuning else 0.0,
+        "body_f1_realpages_held_out": mean(held_out) if held_out else 0.0,
     }
 
 
