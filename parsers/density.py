@@ -23,6 +23,7 @@ _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 # td/th hold the text of table layouts; they are paragraphs' containers like any block.
 _CONTAINER_TAGS = BLOCK_TAGS | {"td", "th", "body"}
 _MIN_PARAGRAPH_CJK = 10
+_BINARY_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]|\ufffd.*\ufffd.*\ufffd", re.DOTALL)
 
 
 @dataclass
@@ -88,7 +89,10 @@ def collect(root: HtmlElement) -> BlockStats:
 
 
 def paragraph_score(text: str) -> float:
-    """Chinese characters plus a bonus per clause: prose scores, menus and bylines do not."""
+    """Chinese characters plus a bonus per clause: prose scores, menus and bylines do not, and
+    neither do bytes of a binary file decoded as text (control characters, U+FFFD)."""
+    if _BINARY_RE.search(text):
+        return 0.0
     n = len(_CJK_RE.findall(text))
     if n < _MIN_PARAGRAPH_CJK:
         return 0.0
@@ -112,10 +116,12 @@ def score_blocks(stats: BlockStats) -> dict[HtmlElement, float]:
 def best_block(root: HtmlElement, stats: BlockStats | None = None) -> HtmlElement | None:
     """The block with the highest damped score; on a tie the deeper (smaller) block."""
     stats = stats or collect(root)
-    scores = score_blocks(stats)
-    if not scores:
-        return None
-    return max(scores, key=lambda b: (scores[b], -stats.total.get(b, 0)))
+    return _best(score_blocks(stats), stats)
+
+
+def _best(scores: dict[HtmlElement, float], stats: BlockStats) -> HtmlElement | None:
+    best = max(scores, key=lambda b: (scores[b], -stats.total.get(b, 0)), default=None)
+    return best if best is not None and scores[best] > 0 else None
 
 
 _SENTENCE_RE = re.compile(r"[。！？]")
@@ -136,9 +142,9 @@ def article_blocks(root: HtmlElement, stats: BlockStats | None = None) -> list[H
     it is a prose paragraph with few links (a lead paragraph kept outside the body ``div``)."""
     stats = stats or collect(root)
     scores = score_blocks(stats)
-    if not scores:
+    best = _best(scores, stats)
+    if best is None:  # nothing reads as prose (a list page, a binary file)
         return []
-    best = max(scores, key=lambda b: (scores[b], -stats.total.get(b, 0)))
     parent = best.getparent()
     if parent is None or best.tag in ("body", "html"):
         return [best]

@@ -248,3 +248,16 @@ def test_short_page_still_asks_trafilatura(monkeypatch: pytest.MonkeyPatch) -> N
     text = extract_body(root, URL, "泰顺县2023年法治政府建设年度报告")
     assert PROSE[0] in text
     assert len(calls) == 1 and calls[0] is root  # our tree, not a string to parse again
+
+
+def test_binary_file_served_as_html_gives_no_text() -> None:
+    """A zip behind a .html name (domain.md §3 traps): its bytes decode to CJK-looking noise."""
+    import io
+    import random
+    import zipfile
+
+    noise = random.Random(7).randbytes(30000)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("data.bin", noise)
+    assert parse_page("http://127.0.0.1:8001/download/data.html", buf.getvalue()).text == ""
