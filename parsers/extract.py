@@ -78,7 +78,8 @@ _MIN_TRAFILATURA_CJK = 100
 # text in links, a blog/portal `#content` wrapping side bars 26%.
 _MAX_CONTAINER_LINK_DENSITY = 0.2
 # The densest block is trusted without asking trafilatura when it carries this much prose and
-# few links (on realpages every page above these bounds extracts at F1 >= 0.97 from the block).
+# few links. On the 17 tuning realpages above these bounds the block scores F1 >= 0.97 everywhere and
+# trails trafilatura on 3 by <= 0.006, while trafilatura trails it by up to 0.44 (table side bars).
 _CONFIDENT_CJK = 200
 _CONFIDENT_LINK_DENSITY = 0.1
 # The density candidate replaces trafilatura's output when it is (almost) a subset of it and keeps
