@@ -64,6 +64,16 @@ _TAIL_ANCHOR_RE = re.compile(
     r"^\s*[【\[]?\s*(?:上一篇|下一篇|上一条|下一条|扫一扫|相关附件|相关链接|相关稿件|相关解读|相关文章|"
     r"相关新闻|相关阅读|相关信息|打印本页|关闭窗口|回到顶部|返回顶部)"
 )
+# Pagers of multi-page articles and lists: 第1页/共3页, << 上一页 | 下一页 >>, 首页 尾页, 【1】【2】【3】.
+# A line made only of these (with page numbers) is chrome; a pager word is required, so a table
+# row of bare numbers stays.
+_PAGER_WORD_RE = re.compile(r"上一页|下一页|首页|尾页|末页|前一页|后一页|第\s*\d+\s*页|共\s*\d+\s*页")
+_PAGE_BOX_RE = re.compile(r"[【\[]\s*\d+\s*[】\]]")
+_PAGER_LINE_RE = re.compile(
+    r"(?:上一页|下一页|首页|尾页|末页|前一页|后一页|当前|第\s*\d+\s*页|共\s*\d+\s*(?:页|条)|\d+|[【】\[\]<>«»《》|｜/\\:：\s-]|跳转|转到|GO|go)+"
+)
+# Link prompts: 点击进入“…”>>, 更多>>, 点击看大图.
+_PROMPT_RE = re.compile(r"^(?:点击|更多|查看|进入)\S{0,30}?(?:>>|》》|»|＞＞|>|大图|原图)$")
 _EDITOR_RE = re.compile(r"[（(【\[]?\s*(?:责任编辑|责编|编辑)\s*[:：][^）)】\]\n]{0,20}[）)】\]]?\s*$")
 _SENTENCE_END = "。！？；"
 
@@ -80,6 +90,14 @@ def is_bar_line(line: str) -> bool:
     return not _BAR_RE.sub("", line).strip()
 
 
+def is_pager_line(line: str) -> bool:
+    """Only pager tokens (``第1页/共1页``, ``<< 上一页 | 下一页 >>``, ``【1】【2】【3】``)."""
+    s = line.strip()
+    if not s or not _PAGER_LINE_RE.fullmatch(s):
+        return False
+    return bool(_PAGER_WORD_RE.search(s)) or len(_PAGE_BOX_RE.findall(s)) >= 2
+
+
 def _is_body_like(line: str) -> bool:
     return len(line) >= 40 and any(p in line for p in _SENTENCE_END)
 
@@ -89,7 +107,9 @@ def is_chrome_line(line: str) -> bool:
     s = line.strip()
     if not s:
         return False
-    if is_bar_line(s) or _BREADCRUMB_RE.search(s):
+    if is_bar_line(s) or _BREADCRUMB_RE.search(s) or is_pager_line(s):
+        return True
+    if len(s) <= 40 and _PROMPT_RE.match(s):
         return True
     short = len(s) < 120 and not any(p in s for p in "。！？")
     if len(s) < 300 and _FOOTER_RE.search(s) and s.count("。") <= 1 and re.search(r"版权|ICP|公网安备|Copyright|©", s):

@@ -23,17 +23,23 @@ SKIP_TAGS = frozenset(
 )
 _CELL_TAGS = frozenset(("td", "th"))
 _HIDDEN_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_HIDDEN_CLASSES = frozenset(("hidden", "hide", "d-none", "is-hidden", "invisible", "sr-only", "visually-hidden"))
 _SPACE_RE = re.compile(r"[ \t\r\f\v\u00a0\u3000\u2002\u2003\u200b\ufeff]+")
 
 
-def _is_hidden(el: HtmlElement) -> bool:
+def is_hidden(el: HtmlElement) -> bool:
+    """Not shown: ``display:none`` / ``visibility:hidden`` style, the ``hidden`` attribute, or a
+    hiding class (``hidden``, ``d-none``, BEM ``…--hidden``; not ``overflow-hidden``, which clips)."""
     style = el.get("style")
-    return bool(style and _HIDDEN_RE.search(style)) or el.get("hidden") is not None
+    if style and _HIDDEN_RE.search(style) or el.get("hidden") is not None:
+        return True
+    classes = el.get("class")
+    return bool(classes) and any(c in _HIDDEN_CLASSES or c.endswith("--hidden") for c in classes.split())
 
 
 def _walk(el: HtmlElement, out: list[str], skip: Callable[[HtmlElement], bool] | None = None) -> None:
     tag = el.tag if isinstance(el.tag, str) else ""
-    if tag in SKIP_TAGS or not tag or _is_hidden(el) or (skip is not None and tag in BLOCK_TAGS and skip(el)):
+    if tag in SKIP_TAGS or not tag or is_hidden(el) or (skip is not None and tag in BLOCK_TAGS and skip(el)):
         if el.tail:
             out.append(el.tail)
         return

@@ -82,8 +82,10 @@ def extract_title(root: HtmlElement, site_name: str | None = None) -> str:
 # ---------------------------------------------------------------- dates
 
 
-def extract_published_at(root: HtmlElement, html: str, url: str, page_text: str) -> str | None:
-    """meta PubDate -> labelled line (outside the body) -> URL date -> htmldate."""
+def extract_published_at(root: HtmlElement, html: str | HtmlElement, url: str, page_text: str) -> str | None:
+    """meta PubDate -> labelled line (outside the body) -> URL date -> htmldate.
+
+    ``html``: the page, or better its tree (htmldate then copies it instead of parsing again)."""
     meta = meta_content(root, "PubDate", "pubdate", "publishdate", "article:published_time", "firstpublishedtime")
     if meta and (iso := parse_date_value(meta)):
         return iso
@@ -94,7 +96,7 @@ def extract_published_at(root: HtmlElement, html: str, url: str, page_text: str)
     return _htmldate(html, url)
 
 
-def _htmldate(html: str, url: str) -> str | None:
+def _htmldate(html: str | HtmlElement, url: str) -> str | None:
     """htmldate without free-text search (it would pick a body date)."""
     try:
         from htmldate import find_date

@@ -97,10 +97,10 @@ def _parse_html(url: str, body: bytes, headers: Mapping[str, str] | None, site_n
     except (etree.ParserError, ValueError):  # empty document or an encoding declaration lxml rejects
         root = lxml.html.document_fromstring(re.sub(r"^<\?xml[^>]*>", "", html) or "<html></html>")
     title = extract_title(root, site_name)
-    text = extract_body(root, html, url, title)
+    text = extract_body(root, url, title)
     page_text = element_text(root)
     outside = _outside_body(page_text, text)
-    published = extract_published_at(root, html, url, outside)
+    published = extract_published_at(root, root, url, outside)  # the tree: htmldate does not reparse
     agency = resolve_agency(title, source_field(outside), meta_content(root, "ContentSource"), site_name)
     page = ParsedPage(
         url=url, title=title, text=text, published_at=published, agency=agency.name,

@@ -34,6 +34,7 @@ def _indicator_pairs(items: list) -> set[tuple[str, float]]:
 def score(include_realpages: bool = True) -> dict[str, float]:
     cases: list[Case] = list(fixture_cases()) + (list(realpage_cases()) if include_realpages else [])
     body_ours, body_traf, chrome_ours, chrome_traf = [], [], 0, 0
+    real_tuning, real_held_out = [], []
     exact: dict[str, list[bool]] = {"title": [], "published_at": [], "year": [], "agency": []}
     cls_pairs: list[tuple[bool, bool]] = []
     ind_found: set[tuple[str, str, float]] = set()
@@ -44,6 +45,8 @@ def score(include_realpages: bool = True) -> dict[str, float]:
             # Same decoded string as ours, so the comparison is about extraction, not charset sniffing.
             traf = trafilatura.extract(decode_body(case.body), url=case.url) or ""
             body_ours.append(bigram_f1(page.text, case.gold_text))
+            if case.name.startswith("realpage:"):
+                (real_held_out if case.held_out else real_tuning).append(body_ours[-1])
             body_traf.append(bigram_f1(traf, case.gold_text))
             chrome_ours += chrome_left(page.text, case.gold_text)
             chrome_traf += chrome_left(traf, case.gold_text)
@@ -75,6 +78,17 @@ def score(include_realpages: bool = True) -> dict[str, float]:
         "indicator_precision": ind_p,
         "indicator_recall": ind_r,
         "indicator_f1": ind_f,
+    } | _realpage_scores(real_tuning, real_held_out)
+
+
+def _realpage_scores(tuning: list[float], held_out: list[float]) -> dict[str, float]:
+    """Body F1 on ../shared/realpages: all, the tuning part and the held-out part (none if absent)."""
+    if not tuning + held_out:
+        return {}
+    return {
+        "body_f1_realpages": mean(tuning + held_out),
+        "body_f1_realpages_tuning": mean(tuning) if tuning else 0.0,
+        "body_f1_realpages_held_out": mean(held_out) if held_out else 0.0,
     }
 
 
