@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from cli.context import Ctx, pass_ctx, print_json, print_table, progress_line, user_errors
+from crawler.outcomes import describe
 from storage import leases
 from storage.sites import get_site, list_sites, request_recrawl
 
@@ -58,8 +59,10 @@ def _status_text(summary: Any, status_zh: dict[str, str]) -> str:
     text = status_zh.get(summary.status, summary.status)
     if summary.status == "ok" and summary.errors:
         return f"{text}（{summary.errors} 个页面出错，见日志）"
-    error = summary.stats.get("fzwatch/start_refused") if summary.status == "failed" else None
-    return f"{text}（{error}）" if error else text
+    if summary.status != "failed":
+        return text
+    refused = summary.stats.get("fzwatch/start_refused")
+    return f"{text}（{refused or describe(summary.stats.get('fzwatch/start_error'), zh=True)}）"
 
 
 @click.command("recrawl")

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from cli.context import Ctx, pass_ctx, print_json, print_table, user_errors
+from crawler.outcomes import error_zh
 from scheduler.registry import bundled_registry_files, load_registry_file, validate_site
 from storage.models import Site
 from storage.sites import get_site, last_runs, list_sites, remove_site, report_counts, upsert_site
@@ -98,7 +99,7 @@ def list_(ctx: Ctx, as_json: bool) -> None:
     state_zh = {"new": "未抓取", "ok": "正常", "failing": "故障", "blocked": "被拦截"}
     print_table([[r["id"], r["name"], r["region"],
                   state_zh.get(r["state"], r["state"]) if r["enabled"] else "已停用",
-                  (r["last_crawl_at"] or "-")[:16], r["last_pages"], r["reports"], r["last_error"]] for r in rows],
+                  (r["last_crawl_at"] or "-")[:16], r["last_pages"], r["reports"], error_zh(r["last_error"])] for r in rows],
                 ["ID", "名称", "地区", "状态", "最近抓取", "页数", "报告数", "错误"])
 
 

@@ -22,6 +22,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
 from crawler.logformatter import install_one_line_filter
+from crawler.outcomes import describe
 from crawler.render import js_render_settings
 from storage.database import Database
 from storage.models import Site
@@ -103,6 +104,9 @@ def crawl_sites(
         settings.setdict(js_render_settings() or {}, priority="cmdline")
     process = CrawlerProcess(settings)
     install_one_line_filter()
+    # The spider logs one line per failed fetch with its reason; Scrapy's own retry/robots lines repeat it.
+    for noisy in ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt"):
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)
     crawlers = {}
     for site_id in site_ids:
         crawler = process.create_crawler("portal")
@@ -146,7 +150,7 @@ def _error_text(summary: CrawlSummary) -> str | None:
         refused = summary.stats.get("fzwatch/start_refused")
         if refused:
             return f"start pages refused by the network policy: {refused}"
-        return "start pages unreachable"
+        return f"start pages unreachable: {describe(summary.stats.get('fzwatch/start_error'))}"
     return None
 
 

@@ -126,3 +126,24 @@ def test_json_output_is_strict() -> None:
     line = json_line({"a": float("inf"), "b": [float("nan"), 1.5], "c": "x\x1by"})
     assert json.loads(line, parse_constant=lambda name: (_ for _ in ()).throw(ValueError(name))) == {
         "a": None, "b": [None, 1.5], "c": "xy"}
+
+
+def test_a_failed_site_is_one_line_with_its_reason(sqlite_url: str, tmp_path: Path) -> None:
+    """Issue 12: no Twisted traceback in a foreground crawl; refused and HTTP 500 are told apart."""
+    from tests.crawl_helpers import register_site
+    from tests.portals.server import Response
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "robots.txt").write_text("User-agent: *\nAllow: /\n", encoding="utf-8")
+    with PortalServer(site) as server:
+        server.add_route("/index.html", lambda _r: Response(500, b"oops", conditional=False))
+        register_site(sqlite_url, "broken", "某县人民政府", server.url("/index.html"))
+        register_site(sqlite_url, "down", "某镇人民政府", "http://127.0.0.1:9/")
+        proc = fz(sqlite_url, "crawl", "broken", "down")
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr and len(proc.stderr.splitlines()) <= 6, proc.stderr
+    rows = {line.split()[0]: line for line in proc.stdout.splitlines() if line.startswith(("broken", "down"))}
+    assert "HTTP 500" in rows["broken"] and "连接被拒绝" in rows["down"]
+    listed = fz(sqlite_url, "sites", "list").stdout
+    assert "首页无法访问：HTTP 500" in listed and "首页无法访问：连接被拒绝" in listed

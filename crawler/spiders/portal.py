@@ -21,6 +21,7 @@ from scrapy.http import Request, Response
 
 from crawler.guards import TrapGuards, looks_binary
 from crawler.netpolicy import in_origins, site_origins
+from crawler.outcomes import failure_kind
 from crawler.revisit import LIST_KINDS, RevisitPolicy
 from crawler.visits import NOT_FOUND_STATUSES, Visits, response_headers
 from parsers import parse_page
@@ -421,6 +422,7 @@ class PortalSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("fzwatch/start_blocked")
         elif response.meta.get("is_start"):
             self.crawler.stats.inc_value("fzwatch/start_failed")
+            self.crawler.stats.set_value("fzwatch/start_error", f"http_{response.status}")
         return True
 
     def on_error(self, failure: Any) -> Iterator[dict[str, Any]]:
@@ -428,6 +430,7 @@ class PortalSpider(scrapy.Spider):
         cut = self._count_failure(failure)
         if request.meta.get("is_start"):
             self.crawler.stats.inc_value("fzwatch/start_failed")
+            self.crawler.stats.set_value("fzwatch/start_error", failure_kind(failure.value))
         if cut and request.meta.get("key") and request.meta["key"] not in self.known:
             yield self.visits.record_cut(request.meta["key"], request.url)
 
