@@ -321,3 +321,20 @@ def test_reparse_cli_needs_an_id_or_all(db_url: str) -> None:
     assert unknown.exit_code == 1 and "unknown report" in unknown.output
     ok = runner.invoke(cli, ["--db", db_url, "reparse", "--all"])
     assert ok.exit_code == 0 and "重新解析 0 个页面" in ok.output
+
+
+def test_one_number_revision_raises_exactly_one_indicator_changed(db: Database) -> None:
+    """Issue 10: a revision used to re-raise year-over-year changes of values it did not touch."""
+    add_site(db, baseline_done=False)  # both years arrive in the quiet baseline crawl
+    ingest(db, "http://x.gov.cn/2022.html", report(2022, [
+        ind("reconsideration_received", 100, "件"), ind("reconsideration_correction_rate", 27.0, "%"),
+        ind("legal_aid_cases", 100, "件"), ind("mediation_cases", 500, "件")]))
+    first = [ind("reconsideration_received", 150, "件"), ind("reconsideration_correction_rate", 18.0, "%"),
+             ind("legal_aid_cases", 200, "件"), ind("mediation_cases", 505, "件")]
+    ingest(db, "http://x.gov.cn/2023.html", report(2023, first))
+    add_site(db, baseline_done=True)
+    revised = first[:3] + [ind("mediation_cases", 510, "件")]
+    result = ingest(db, "http://x.gov.cn/2023.html", report(2023, revised, extra="更正。"))
+    changed = events(db, "indicator_changed")
+    assert [(e.payload["key"], e.payload["reason"]) for e in changed] == [("mediation_cases", "revision")]
+    assert result.events.count("indicator_changed") == 1
