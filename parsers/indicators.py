@@ -528,7 +528,7 @@ def extract_indicators(
     out: list[Indicator] = []
     lead = ""
     for n, line in enumerate(lines):
-        if n in used:
+        if n in used or len(out) >= MAX_MENTIONS:
             continue
         for sm in _SENT_RE.finditer(line):
             if len(out) >= MAX_MENTIONS:

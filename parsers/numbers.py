@@ -43,3 +43,15 @@ def parse_arabic(s: str) -> Decimal | None:
         return Decimal(digits)
     except InvalidOperation:
         return None
+
+
+def plain_decimal(value: Decimal) -> str:
+    """'278459300', '99.78', '0.902': positional notation, no exponent, no trailing zeros."""
+    text = format(value.normalize(), "f")
+    return "0" if text == "-0" else text
+
+
+def json_number(value: Decimal) -> int | float:
+    """A JSON number whose text is the exact decimal: an int when integral, else the float whose
+    shortest repr is the decimal's text (reports give at most a few decimals)."""
+    return int(value) if value == value.to_integral_value() else float(plain_decimal(value))

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from parsers.numbers import plain_decimal
+
 
 @dataclass
 class Indicator:
@@ -76,8 +78,3 @@ def _json_ready(value: Any) -> Any:
         return [_json_ready(v) for v in value]
     return value
 
-
-def plain_decimal(value: Decimal) -> str:
-    """'278459300', '99.78', '0.902': positional notation, no exponent, no trailing zeros."""
-    text = format(value.normalize(), "f")
-    return text if text != "-0" else "0"
