@@ -388,3 +388,40 @@ def test_revision_of_the_earlier_year_compares_only_the_changed_value_with_the_n
     said = [(e.payload["key"], e.payload["reason"], e.payload["year"]) for e in events(db, "indicator_changed")]
     assert said == [("mediation_cases", "yoy", 2023), ("legal_aid_cases", "revision", 2022),
                     ("legal_aid_cases", "yoy", 2023)]  # 100 → 160 is now notable; mediation said nothing new
+
+
+def test_indicator_schema_matches_the_model_and_migration_0006_keeps_old_values_exact(db_url: str) -> None:
+    """Rows written before 0006 (FLOAT values, no headline) come out exact and with their headline marked."""
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import text
+
+    from storage.migrate import alembic_config
+    from storage.models import Base
+
+    database = Database(db_url)
+    with database.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert not [d for d in diff if "indicator_values" in repr(d)], diff
+    cfg = alembic_config(database.engine.url.render_as_string(hide_password=False))
+    with database.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0002")
+    add_site(database)
+    ingest(database, "http://x.gov.cn/2023.html", report(2023, []))
+    with database.engine.begin() as conn:
+        for value, unit in ((278459300.0, "元"), (99.78, "%"), (60.0, "次"), (143.0, "次")):
+            key = "mediation_amount" if unit == "元" else "mediation_success_rate" if unit == "%" else "publicity_events"
+            conn.execute(text("INSERT INTO indicator_values (report_id, version_id, key, value, unit, scope, period, "
+                              "approx, text) VALUES (1, 1, :k, :v, :u, '', '', false, '')"),
+                         {"k": key, "v": value, "u": unit})
+    database.migrate()
+    with database.transaction() as s:
+        rows = {(r.key, str(r.value)): r for r in s.scalars(select(IndicatorValue))}
+        assert set(rows) == {("mediation_amount", "278459300"), ("mediation_success_rate", "99.78"),
+                             ("publicity_events", "60"), ("publicity_events", "143")}
+        assert [k for k, r in rows.items() if r.headline] == [
+            ("mediation_amount", "278459300"), ("mediation_success_rate", "99.78"), ("publicity_events", "143")]
+        assert rows[("publicity_events", "143")].ambiguous  # 60 vs 143: a pick, flagged
+    database.dispose()
