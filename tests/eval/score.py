@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from decimal import Decimal
+from pathlib import Path
 from statistics import mean
 
 import trafilatura
