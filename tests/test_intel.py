@@ -425,3 +425,20 @@ def test_indicator_schema_matches_the_model_and_migration_0006_keeps_old_values_
             ("mediation_amount", "278459300"), ("mediation_success_rate", "99.78"), ("publicity_events", "143")]
         assert rows[("publicity_events", "143")].ambiguous  # 60 vs 143: a pick, flagged
     database.dispose()
+
+
+def test_hostile_report_page_stores_bounded_indicator_rows(db: Database) -> None:
+    """Issue 12: 4,000 × "纠错率1%，" used to become 4,000 rows each holding the 24,000-character sentence."""
+    from parsers.indicators import MAX_MENTIONS, WINDOW
+
+    add_site(db)
+    html = ("<html><head><title>泰顺县司法局2023年法治政府建设年度报告</title></head><body><div id='zoom'>"
+            "<p>一、主要举措和成效</p><p>" + "纠错率1%，" * 4000 + "</p><p>二、存在的不足和原因 无。</p>"
+            "<p>三、主要负责人履行推进法治建设第一责任人职责情况 有。</p><p>四、2024年工作打算 继续。</p></div></body></html>")
+    page = parse_page("http://x.gov.cn/2023.html", html.encode())
+    assert page.is_report
+    ingest(db, "http://x.gov.cn/2023.html", page, body=html.encode())
+    with db.transaction() as s:
+        rows = list(s.scalars(select(IndicatorValue)))
+        assert len(rows) == MAX_MENTIONS < 4000
+        assert max(len(r.text) for r in rows) <= WINDOW and sum(r.headline for r in rows) == 1
