@@ -662,7 +662,7 @@ def change_rule(key: str, overrides: dict[str, dict[str, float]] | None = None) 
     extra = (overrides or {}).get(key)
     if not extra:
         return base
-    fields = {f: float(extra[f]) for f in ("points", "ratio", "absolute") if f in extra}
+    fields: dict[str, float] = {f: float(extra[f]) for f in ("points", "ratio", "absolute") if f in extra}
     return ChangeRule(**{**base.__dict__, **fields})
 
 

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from parsers import indicators
+from parsers import documents, indicators
 from parsers.indicators import MAX_MENTIONS, WINDOW, extract_indicators
 
 REPEATED = "全县行政复议纠错率1%，" * 12_000
@@ -46,18 +46,25 @@ def test_repeated_rate_sentence_is_capped_with_short_provenance() -> None:
     assert str(head.value) == "1" and not head.ambiguous  # every mention agrees
 
 
+MODULE_PATTERNS = [
+    (module, name)
+    for module in (indicators, documents)
+    for name in dir(module)
+    if isinstance(getattr(module, name), re.Pattern) and isinstance(getattr(module, name).pattern, str)
+]
+
+
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize("pattern", sorted(
-    (name for name in dir(indicators) if isinstance(getattr(indicators, name), re.Pattern)), key=str
-))
-def test_every_module_pattern_scans_adversarial_runs(pattern: str) -> None:
-    """Each compiled pattern of parsers/indicators.py over every adversarial run: the number of matches
-    is at most one per character (finditer terminates and never re-reports a position)."""
-    rx = getattr(indicators, pattern)
+@pytest.mark.parametrize(("module", "pattern"), MODULE_PATTERNS, ids=[f"{m.__name__}.{n}" for m, n in MODULE_PATTERNS])
+def test_every_module_pattern_scans_adversarial_runs(module: object, pattern: str) -> None:
+    """Each compiled pattern of parsers/indicators.py and parsers/documents.py over every adversarial run
+    (search, match and fullmatch, as the code uses them): finditer terminates, never re-reports a position."""
+    rx = getattr(module, pattern)
     for text in ADVERSARIAL.values():
         ends = [m.end() for m in rx.finditer(text)]
         assert len(ends) <= len(text) + 1
         assert ends == sorted(ends)
+        rx.fullmatch(text)
 
 
 def test_chinese_numeral_matches_only_at_the_start_of_a_run() -> None:
