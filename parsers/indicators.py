@@ -357,6 +357,10 @@ def _plan_ranges(sections: list[Section]) -> list[tuple[int, int]]:
     return [(s.start, s.end) for s in sections if s.kind == "plan"]
 
 
+def _inside(offset: int, ranges: list[tuple[int, int]]) -> bool:
+    return any(a <= offset < b for a, b in ranges)
+
+
 def _earlier_year(clause: str, year: int | None) -> bool:
     """The clause speaks of an earlier year ("2022年全县受理…980件" in the 2023 report)."""
     if year is None:
@@ -523,8 +527,9 @@ def extract_indicators(
     for line in lines[:-1]:
         offsets.append(offsets[-1] + len(line) + 1)
     plans = _plan_ranges(sections or [])
-    in_plan = lambda pos: any(a <= pos < b for a, b in plans)
-    table, used = _table_indicators(["" if in_plan(o) else x for x, o in zip(lines, offsets, strict=True)], year)
+    table, used = _table_indicators(
+        ["" if _inside(o, plans) else x for x, o in zip(lines, offsets, strict=True)], year
+    )
     out: list[Indicator] = []
     lead = ""
     for n, line in enumerate(lines):
@@ -534,7 +539,7 @@ def extract_indicators(
             if len(out) >= MAX_MENTIONS:
                 break
             sentence = sm.group(0)
-            if not (in_plan(offsets[n] + sm.start()) or _TARGET_RE.search(sentence)):
+            if not (_inside(offsets[n] + sm.start(), plans) or _TARGET_RE.search(sentence)):
                 out.extend(_sentence_indicators(sentence, lead, year))
             lead = sentence if sentence.endswith(("；", ";")) else ""
     return mark_headlines((out + table)[:MAX_MENTIONS])
