@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from parsers.numbers import MAGNITUDES, parse_arabic, parse_cn_number
+from parsers.numbers import MAGNITUDES, parse_arabic, parse_cn_number, plain_decimal
 from parsers.types import Indicator, Section
 
 
@@ -327,6 +327,11 @@ def _number(raw: str, magnitude: str | None) -> Decimal | None:
     return value * MAGNITUDES[magnitude] if magnitude else value
 
 
+def _canonical(value: Decimal) -> Decimal:
+    """3.7万 → Decimal('37000'), not Decimal('37000.0'); never an exponent form."""
+    return Decimal(plain_decimal(value))
+
+
 def _value(m: re.Match[str]) -> Decimal | None:
     return _number(m.group("n"), m.group("m"))
 
@@ -419,7 +424,7 @@ def _mention(
         m.group("a") or m.group("after") in ("以上", "左右", "多") or m.group("q") in ("近", "约", "超过", "超", "逾")
     )
     return Indicator(
-        key=definition.key, value=value * _MONEY_FACTOR.get(m.group("u") or "", Decimal(1)), unit=unit,
+        key=definition.key, value=_canonical(value * _MONEY_FACTOR.get(m.group("u") or "", Decimal(1))), unit=unit,
         text=_window(sentence, m.start(), m.end()), label=definition.label, approx=approx,
         scope=ctx.scope(m.start()), period=ctx.periods.before(m.start()), role="component" if component else "",
     )
@@ -487,7 +492,7 @@ def _row_indicator(label: str, cell: re.Match[str]) -> Indicator | None:
     if value is None or definition is None or not raw_unit or cell.group(0).startswith("-"):
         return None
     return Indicator(
-        key=definition.key, value=value * _MONEY_FACTOR.get(raw_unit, Decimal(1)), unit=unit,
+        key=definition.key, value=_canonical(value * _MONEY_FACTOR.get(raw_unit, Decimal(1))), unit=unit,
         text=f"{label} {cell.group(0)}"[:WINDOW], label=definition.label,
     )
 
@@ -577,7 +582,10 @@ def _headline_of(mentions: list[Indicator]) -> tuple[Indicator | None, bool]:
     3. the key's first unit before its others (合法性审查 件 before 份 before 条);
     4. an explicit 全县/全市… before an unstated scope;
     5. rates and ratios: the first mention; counts and amounts: the largest (a total is not smaller
-       than its parts). Ambiguous when the mentions left at this step disagree.
+       than its parts).
+
+    Ambiguous when the mentions left after step 3 disagree (step 4 picks, it does not settle), or
+    when only parts were left at step 2.
     """
     pool = [i for i in mentions if i.role != "component"]
     if not pool:
@@ -589,9 +597,10 @@ def _headline_of(mentions: list[Indicator]) -> tuple[Indicator | None, bool]:
     rank = _unit_rank(pool[0].key)
     best = min(rank.get(i.unit, len(rank)) for i in pool)
     pool = [i for i in pool if rank.get(i.unit, len(rank)) == best]
+    flagged = flagged or len({i.value for i in pool}) > 1
     pool = [i for i in pool if _WHOLE_SCOPE_RE.fullmatch(i.scope)] or pool
     pick = pool[0] if pool[0].unit in ("%", "") else max(pool, key=lambda i: i.value)
-    return pick, flagged or len({i.value for i in pool}) > 1
+    return pick, flagged
 
 
 def mark_headlines(indicators: list[Indicator]) -> list[Indicator]:
