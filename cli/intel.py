@@ -6,15 +6,17 @@ import csv
 import io
 import sys
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import click
 
 from cli.context import Ctx, pass_ctx, print_json, print_table, user_errors
+from parsers.numbers import plain_decimal
 
 _INDICATOR_COLUMNS = ["report_id", "site", "agency", "region", "year", "key", "label", "value", "unit", "scope",
-                      "period", "approx", "text"]
+                      "period", "approx", "headline", "ambiguous", "role", "text"]
 _STATUS_LABELS = {"on_time": "按时公开", "late": "逾期公开", "published": "已公开（日期不详）",
                   "missing": "逾期未公开", "not_due": "未到截止日", "unchecked": "未核实（尚未成功抓取）"}
 
@@ -30,6 +32,8 @@ def csv_bytes(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
 
 
 def _csv_cell(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return plain_decimal(value)
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float) and value.is_integer():
@@ -48,8 +52,15 @@ def _emit_bytes(data: bytes, output: Path | None) -> None:
     sys.stdout.buffer.flush()
 
 
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+def _json_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Exact values as strings ("278459300", "99.78"): never a float, never 2.78459e+08."""
+    return [{k: plain_decimal(v) if isinstance(v, Decimal) else v for k, v in row.items()} for row in rows]
+
+
+def _kind(row: dict[str, Any]) -> str:
+    if row["headline"]:
+        return "首要（存疑）" if row["ambiguous"] else "首要"
+    return "分项" if row["role"] == "component" else "提及"
 
 
 @click.command("indicators")
@@ -59,12 +70,14 @@ def _number(value: float) -> str:
 @click.option("--year", type=int, help="报告所属年度")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="写入文件（csv/json）")
+@click.option("--mentions", is_flag=True, help="列出全部提及（默认只列每份报告每项指标的首要数值）")
 @click.option("--list-keys", is_flag=True, help="列出全部指标键、名称和单位")
 @pass_ctx
 @user_errors
 def indicators(ctx: Ctx, site_id: str | None, agency: str | None, key: str | None, year: int | None, fmt: str,
-               output: Path | None, list_keys: bool) -> None:
-    """报告中的数字指标（每份报告的最新版本）。CSV 为带 BOM 的 UTF-8，可直接用 Excel 打开。"""
+               output: Path | None, mentions: bool, list_keys: bool) -> None:
+    """报告中的数字指标（每份报告的最新版本）：默认每项指标一个首要数值，--mentions 列出全部提及。
+    CSV 为带 BOM 的 UTF-8，可直接用 Excel 打开。"""
     if list_keys:
         from parsers.indicators import list_indicators
 
@@ -74,25 +87,25 @@ def indicators(ctx: Ctx, site_id: str | None, agency: str | None, key: str | Non
     from storage.intel import indicator_rows
 
     with ctx.tx() as s:
-        rows = indicator_rows(s, site_id=site_id, agency=agency, key=key, year=year)
+        rows = indicator_rows(s, site_id=site_id, agency=agency, key=key, year=year, mentions=mentions)
     if fmt == "csv":
         _emit_bytes(csv_bytes(rows, _INDICATOR_COLUMNS), output)
         return
     if fmt == "json":
         import json
 
-        text = json.dumps(rows, ensure_ascii=False, indent=2)
+        text = json.dumps(_json_rows(rows), ensure_ascii=False, indent=2)
         if output is not None:
             output.write_text(text + "\n", encoding="utf-8")
         else:
-            print_json(rows)
+            print_json(_json_rows(rows))
         return
     if not rows:
         click.echo("没有符合条件的指标。")
         return
-    print_table([[r["report_id"], r["year"], r["agency"], r["label"], _number(r["value"]) + (r["unit"] or ""),
-                  ("约" if r["approx"] else ""), r["scope"] or "", r["period"] or ""] for r in rows],
-                ["报告", "年度", "发布机构", "指标", "数值", "近似", "范围", "期间"])
+    table = [[r["report_id"], r["year"], r["agency"], r["label"], plain_decimal(r["value"]) + (r["unit"] or ""),
+              ("约" if r["approx"] else ""), r["scope"] or "", r["period"] or "", _kind(r)] for r in rows]
+    print_table(table, ["报告", "年度", "发布机构", "指标", "数值", "近似", "范围", "期间", "类型"])
 
 
 @click.command("coverage")

@@ -123,7 +123,8 @@ def _finish(page: ParsedPage) -> ParsedPage:
     verdict = classify_title(page.title, page.text)
     page.is_report, page.confidence, page.reasons = verdict.is_report, verdict.confidence, verdict.reasons
     page.sections = split_sections(page.text)
-    page.indicators = extract_indicators(page.text, page.sections)
+    # Only a report's numbers are its facts: a tax bureau's 咨询人次 on a news page is no indicator.
+    page.indicators = extract_indicators(page.text, page.sections, page.year) if page.is_report else []
     if page.is_report and page.text and missing_mandated(page.sections):
         page.flags.append("incomplete")
     return page

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from typing import Any
+
+from parsers.numbers import plain_decimal
 
 
 @dataclass
@@ -11,14 +14,17 @@ class Indicator:
     """One numeric fact read from a report sentence."""
 
     key: str  # canonical key, e.g. "reconsideration_correction_rate"
-    value: float
-    unit: str  # "件", "%", "万元", ...
-    text: str  # the sentence it came from (provenance)
+    value: Decimal  # exact, in the base unit (万元 → 元); JSON output carries it as a string
+    unit: str  # "件", "%", "元", ...
+    text: str  # a window of the sentence around the number (provenance, ≤ 120 characters)
     label: str = ""  # Chinese label of the key
     approx: bool = False  # 余/近/超/以上
     change: dict[str, Any] | None = None  # {"kind": "pct"|"pp"|"abs", "value": float} for 同比…
     scope: str = ""  # 全县 / 市本级 / …
     period: str = ""  # 第三季度 / 今年以来 / …
+    role: str = ""  # "component" for a 其中/含 part of a total (never a headline)
+    headline: bool = False  # the report's figure for this key (docs/intelligence.md, "Headline values")
+    ambiguous: bool = False  # set on a headline picked among several differing candidates
 
 
 @dataclass
@@ -59,4 +65,16 @@ class ParsedPage:
     flags: list[str] = field(default_factory=list)  # e.g. "scanned_pdf", "incomplete", "body_in_attachment"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """JSON-ready: exact decimals become strings ("278459300", "99.78"), never floats."""
+        return _json_ready(asdict(self))
+
+
+def _json_ready(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return plain_decimal(value)
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_ready(v) for v in value]
+    return value
+

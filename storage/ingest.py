@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from parsers.types import ParsedPage
+from parsers.indicators import mark_headlines
+from parsers.types import Indicator, ParsedPage
 from storage.events import emit_event, report_payload, site_deadline
 from storage.intel import on_report_stored
 from storage.models import Document, IndicatorValue, Report, Site, Version, utcnow
@@ -67,7 +68,7 @@ def ingest_page(session: Session, site: Site, page: FetchedPage, parsed: ParsedP
         return result
     report, is_new = _upsert_report(session, site, doc, parsed, version)
     result.report_id = report.id
-    _store_indicators(session, report, version, parsed)
+    store_indicators(session, report, version, parsed.indicators)
     result.events = _report_events(session, site, report, version, previous, is_new)
     result.events += on_report_stored(session, site, report, version, previous, is_new)  # late, indicator_changed
     return result
@@ -150,14 +151,18 @@ def apply_parsed(report: Report, site: Site, parsed: ParsedPage, version: Versio
         report.on_time_first_seen = is_on_time(report.first_seen, parsed.year, deadline)  # aware: Beijing date
 
 
-def _store_indicators(session: Session, report: Report, version: Version, parsed: ParsedPage) -> None:
-    for ind in parsed.indicators:
-        session.add(
-            IndicatorValue(
-                report_id=report.id, version_id=version.id, key=ind.key, value=ind.value, unit=ind.unit,
-                scope=ind.scope, period=ind.period, approx=ind.approx, text=ind.text,
-            )
-        )
+def store_indicators(session: Session, report: Report, version: Version, indicators: list[Indicator]) -> None:
+    """Every mention as a row; the headline flags come from parsers.indicators.mark_headlines."""
+    for ind in mark_headlines(indicators):
+        session.add(IndicatorValue(report_id=report.id, version_id=version.id, **indicator_fields(ind)))
+
+
+#: The columns of an indicator row that come from the parser (also what `fzwatch reparse` compares).
+INDICATOR_COLUMNS = ("key", "value", "unit", "scope", "period", "approx", "text", "headline", "ambiguous", "role")
+
+
+def indicator_fields(ind: Indicator | IndicatorValue) -> dict[str, Any]:
+    return {name: getattr(ind, name) for name in INDICATOR_COLUMNS}
 
 
 def _report_events(

@@ -30,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parsers.indicators import change_rule, label_of
+from parsers.numbers import json_number
 from parsers.sections import MANDATED
 from parsers.timeliness import deadline_for
 from storage.events import emit_event, report_payload, site_deadline
@@ -42,18 +43,28 @@ Group = tuple[str, str, str, str]  # key, unit, scope, period
 
 # ---------------------------------------------------------------- comparable values
 
+# An annual report's unstated scope is the whole jurisdiction and its unstated period the year.
+_WHOLE_SCOPE_RE = re.compile(r"全[省市县区镇乡]|全街道|本部门|本单位|全系统")
+_FULL_PERIODS = ("", "全年", "今年以来")
+
+
+def comparable_group(row: IndicatorValue) -> Group:
+    """(key, unit, scope, period) with "全县"/unstated scope and "全年"/"今年以来"/unstated period as one."""
+    scope = "" if _WHOLE_SCOPE_RE.fullmatch(row.scope or "") else row.scope
+    period = "" if row.period in _FULL_PERIODS else row.period
+    return row.key, row.unit, scope, period
+
 
 def comparable_values(session: Session, version_id: int | None) -> dict[Group, IndicatorValue]:
-    """One value per (key, unit, scope, period) of a version; ambiguous groups are left out."""
+    """The version's headline values by comparable group; ambiguous headlines are left out."""
     if version_id is None:
         return {}
-    groups: dict[Group, list[IndicatorValue]] = {}
     rows = session.scalars(
-        select(IndicatorValue).where(IndicatorValue.version_id == version_id).order_by(IndicatorValue.id)
+        select(IndicatorValue)
+        .where(IndicatorValue.version_id == version_id, IndicatorValue.headline.is_(True))
+        .order_by(IndicatorValue.id)
     )
-    for row in rows:
-        groups.setdefault((row.key, row.unit, row.scope, row.period), []).append(row)
-    return {g: vals[0] for g, vals in groups.items() if len({v.value for v in vals}) == 1}
+    return {comparable_group(row): row for row in rows if not row.ambiguous}
 
 
 def _quiet(site: Site) -> bool:
@@ -65,14 +76,12 @@ def _digest(*parts: Any) -> str:
     return hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:20]
 
 
-def previous_year_report(session: Session, report: Report) -> Report | None:
-    """The same publisher's (site + agency) report for the year before, latest first."""
-    if report.year is None:
-        return None
+def _same_publisher_report(session: Session, report: Report, year: int) -> Report | None:
+    """The same publisher's (site + agency) report for ``year``, latest first."""
     return session.scalar(
         select(Report)
         .where(
-            Report.site_id == report.site_id, Report.agency == report.agency, Report.year == report.year - 1,
+            Report.site_id == report.site_id, Report.agency == report.agency, Report.year == year,
             Report.id != report.id, Report.latest_version_id.is_not(None),
         )
         .order_by(Report.id.desc())
@@ -80,64 +89,104 @@ def previous_year_report(session: Session, report: Report) -> Report | None:
     )
 
 
+def previous_year_report(session: Session, report: Report) -> Report | None:
+    """The same publisher's (site + agency) report for the year before, latest first."""
+    return None if report.year is None else _same_publisher_report(session, report, report.year - 1)
+
+
+def next_year_report(session: Session, report: Report) -> Report | None:
+    """The same publisher's report for the year after (when an earlier report is revised)."""
+    return None if report.year is None else _same_publisher_report(session, report, report.year + 1)
+
+
 def _change_payload(
     site: Site, report: Report, group: Group, old: IndicatorValue, new: IndicatorValue,
     old_side: dict[str, Any], new_side: dict[str, Any], reason: str,
 ) -> dict[str, Any]:
-    key, unit, scope, period = group
+    key = group[0]
     return {
         **report_payload(site, report),
-        "key": key, "label": label_of(key), "unit": unit, "scope": scope, "period": period,
-        "old": {"value": old.value, **old_side}, "new": {"value": new.value, **new_side},
+        "key": key, "label": label_of(key), "unit": new.unit, "scope": new.scope, "period": new.period,
+        "old": {"value": json_number(old.value), **old_side}, "new": {"value": json_number(new.value), **new_side},
         "approx": bool(old.approx or new.approx), "text": new.text, "reason": reason,
     }
 
 
+def _side(report: Report, version: Version | None) -> dict[str, Any]:
+    return {"year": report.year, "version_no": version.version_no if version else None}
+
+
+def _revision_changes(
+    session: Session, site: Site, report: Report, version: Version, previous: Version,
+    now: dict[Group, IndicatorValue],
+) -> dict[Group, IndicatorValue]:
+    """``indicator_changed`` (reason revision) for each headline the revision changed; returns those said."""
+    before = comparable_values(session, previous.id)
+    changed = {g: new for g, new in now.items() if g in before and before[g].value != new.value}
+    said: dict[Group, IndicatorValue] = {}
+    for group, new in changed.items():
+        payload = _change_payload(site, report, group, before[group], new, _side(report, previous),
+                                  _side(report, version), "revision")
+        key = "indrev:" + _digest(report.id, group, previous.id, version.id)
+        if emit_event(session, "indicator_changed", site, payload, report_id=report.id, dedup_key=key):
+            said[group] = new
+    return said
+
+
+def _yoy_changes(
+    session: Session, site: Site, earlier: Report, later: Report, groups: dict[Group, IndicatorValue] | None,
+) -> int:
+    """``indicator_changed`` (reason yoy) on the later report for each notable change between the two
+    years' headlines, limited to ``groups`` when given (the groups a revision changed). Said once per
+    (publisher, group, years, values)."""
+    old_version = session.get(Version, earlier.latest_version_id)
+    new_version = session.get(Version, later.latest_version_id)
+    old_values = comparable_values(session, earlier.latest_version_id)
+    new_values = comparable_values(session, later.latest_version_id)
+    overrides = site.options.get("indicator_thresholds") or {}
+    said = 0
+    for group, old in old_values.items():
+        new = new_values.get(group)
+        if new is None or (groups is not None and group not in groups):
+            continue
+        if not change_rule(group[0], overrides).is_notable(old.value, new.value, group[1]):
+            continue
+        payload = _change_payload(site, later, group, old, new, _side(earlier, old_version),
+                                  _side(later, new_version), "yoy")
+        key = "indyoy:" + _digest(site.id, later.agency, group, earlier.year, later.year, old.value, new.value)
+        if emit_event(session, "indicator_changed", site, payload, report_id=later.id, dedup_key=key):
+            said += 1
+    return said
+
+
 def emit_indicator_changes(
-    session: Session, site: Site, report: Report, version: Version, previous: Version | None
+    session: Session, site: Site, report: Report, version: Version, previous: Version | None,
+    is_new: bool | None = None,
 ) -> list[str]:
-    """``indicator_changed`` events for a stored report version (revision first, then year over year)."""
+    """``indicator_changed`` events for a stored report version.
+
+    - A new report: each notable change against the same publisher's previous year (said once, when
+      the later year's report first appears).
+    - A revision: one ``revision`` event per headline value it changed, and the year-over-year
+      comparisons of only those values: against the next year's report when this is the earlier one
+      (against the previous year it is already said by the revision event). Values the revision did
+      not touch say nothing, even if their year-over-year change was never said (baseline).
+    """
     if _quiet(site):
         return []
+    first = previous is None if is_new is None else is_new
+    said = 0
+    if first or previous is None:
+        prior = previous_year_report(session, report)
+        said += _yoy_changes(session, site, prior, report, None) if prior is not None else 0
+        return ["indicator_changed"] * said
     now = comparable_values(session, version.id)
-    if not now:
-        return []
-    emitted: list[str] = []
-    reported: set[Group] = set()
-    if previous is not None:
-        before = comparable_values(session, previous.id)
-        for group, new in now.items():
-            old = before.get(group)
-            if old is None or old.value == new.value:
-                continue
-            payload = _change_payload(
-                site, report, group, old, new, {"year": report.year, "version_no": previous.version_no},
-                {"year": report.year, "version_no": version.version_no}, "revision",
-            )
-            key = "indrev:" + _digest(report.id, group, previous.id, version.id)
-            if emit_event(session, "indicator_changed", site, payload, report_id=report.id, dedup_key=key):
-                emitted.append("indicator_changed")
-                reported.add(group)
-    prior = previous_year_report(session, report)
-    if prior is None:
-        return emitted
-    prior_version = session.get(Version, prior.latest_version_id)
-    overrides = site.options.get("indicator_thresholds") or {}
-    for group, old in comparable_values(session, prior.latest_version_id).items():
-        new = now.get(group)
-        if new is None or group in reported or not change_rule(group[0], overrides).is_notable(
-            old.value, new.value, group[1]
-        ):
-            continue
-        payload = _change_payload(
-            site, report, group, old, new,
-            {"year": prior.year, "version_no": prior_version.version_no if prior_version else None},
-            {"year": report.year, "version_no": version.version_no}, "yoy",
-        )
-        key = "indyoy:" + _digest(site.id, report.agency, group, prior.year, report.year, old.value, new.value)
-        if emit_event(session, "indicator_changed", site, payload, report_id=report.id, dedup_key=key):
-            emitted.append("indicator_changed")
-    return emitted
+    changed = _revision_changes(session, site, report, version, previous, now)
+    said += len(changed)
+    later = next_year_report(session, report) if changed else None
+    if later is not None:
+        said += _yoy_changes(session, site, report, later, changed)
+    return ["indicator_changed"] * said
 
 
 # ---------------------------------------------------------------- publishers, deadlines, overdue
@@ -282,7 +331,7 @@ def on_report_stored(
 ) -> list[str]:
     """Ingest hook: the intelligence events of one stored report version."""
     kinds = emit_published_late(session, site, report) if is_new else []
-    return kinds + emit_indicator_changes(session, site, report, version, previous)
+    return kinds + emit_indicator_changes(session, site, report, version, previous, is_new)
 
 
 # ---------------------------------------------------------------- read side
@@ -290,15 +339,18 @@ def on_report_stored(
 
 def indicator_rows(
     session: Session, site_id: str | None = None, agency: str | None = None, key: str | None = None,
-    year: int | None = None,
+    year: int | None = None, mentions: bool = False,
 ) -> list[dict[str, Any]]:
-    """Indicators of each report's latest version, newest year first."""
+    """Headline indicators of each report's latest version (every mention with ``mentions``), newest
+    year first. ``value`` is an exact :class:`~decimal.Decimal`."""
     stmt = (
         select(IndicatorValue, Report)
         .join(Report, Report.id == IndicatorValue.report_id)
         .where(IndicatorValue.version_id == Report.latest_version_id)
         .order_by(Report.year.desc(), Report.site_id, Report.id, IndicatorValue.id)
     )
+    if not mentions:
+        stmt = stmt.where(IndicatorValue.headline.is_(True))
     if site_id:
         stmt = stmt.where(Report.site_id == site_id)
     if agency:
@@ -311,7 +363,8 @@ def indicator_rows(
         {
             "report_id": r.id, "site": r.site_id, "agency": r.agency, "region": r.region, "year": r.year,
             "key": v.key, "label": label_of(v.key), "value": v.value, "unit": v.unit, "scope": v.scope,
-            "period": v.period, "approx": v.approx, "text": v.text,
+            "period": v.period, "approx": v.approx, "headline": v.headline, "ambiguous": v.ambiguous,
+            "role": v.role, "text": v.text,
         }
         for v, r in session.execute(stmt)
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -19,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 from sqlalchemy.types import TypeDecorator
 
 from storage.secrets import seal, unseal
@@ -158,8 +160,39 @@ class Report(Base):
     document: Mapped[Document] = relationship()
 
 
+class ExactDecimal(TypeDecorator[Decimal]):
+    """An exact decimal stored as its plain text ("278459300", "99.78") on every backend.
+
+    SQLite has no decimal type (SQLAlchemy's Numeric goes through float there), and a figure read
+    from a report must come back as written: never 2.78459e+08, never 99.78000000000000113.
+    """
+
+    impl = String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        number = value if isinstance(value, Decimal) else Decimal(repr(value) if isinstance(value, float) else value)
+        text = format(number.normalize(), "f")
+        return "0" if text == "-0" else text
+
+    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        try:
+            return Decimal(str(value))
+        except InvalidOperation:
+            return None
+
+
 class IndicatorValue(Base):
-    """One indicator of one report version (for trends and year-over-year comparison)."""
+    """One indicator mention of one report version (for trends and year-over-year comparison).
+
+    Every mention is kept; ``headline`` marks the report's figure for the key (one per key and
+    version, parsers.indicators.mark_headlines), ``ambiguous`` a headline picked among disagreeing
+    mentions (never compared), ``role`` "component" a 其中/含 part of a total.
+    """
 
     __tablename__ = "indicator_values"
     __table_args__ = (Index("ix_indicator_report_key", "report_id", "key"),)
@@ -168,12 +201,15 @@ class IndicatorValue(Base):
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
     version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(80), index=True)
-    value: Mapped[float] = mapped_column(Float)
+    value: Mapped[Decimal] = mapped_column(ExactDecimal())
     unit: Mapped[str] = mapped_column(String(20), default="")
     scope: Mapped[str] = mapped_column(String(40), default="")
     period: Mapped[str] = mapped_column(String(40), default="")
     approx: Mapped[bool] = mapped_column(Boolean, default=False)
     text: Mapped[str] = mapped_column(Text, default="")
+    headline: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    ambiguous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    role: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
 
 class CrawlRun(Base):

@@ -26,9 +26,10 @@ from sqlalchemy.orm import Session
 
 from parsers import content_hash, parse_page
 from parsers.combine import with_attachment_body
+from parsers.indicators import mark_headlines
 from parsers.types import ParsedPage
 from storage.events import emit_event, report_payload
-from storage.ingest import apply_parsed
+from storage.ingest import apply_parsed, indicator_fields, store_indicators
 from storage.models import Document, IndicatorValue, Report, Site, Version
 
 logger = logging.getLogger(__name__)
@@ -44,8 +45,8 @@ def parse_stored(version: Version, site: Site, url: str) -> ParsedPage:
     return parsed
 
 
-def _indicator_rows(values: Iterable[IndicatorValue]) -> list[tuple[object, ...]]:
-    return [(v.key, v.value, v.unit, v.scope, v.period, v.approx, v.text) for v in values]
+def _indicator_rows(values: Iterable[IndicatorValue]) -> list[dict[str, object]]:
+    return [indicator_fields(v) for v in values]
 
 
 def _replace_indicators(session: Session, report: Report, version: Version, parsed: ParsedPage) -> bool:
@@ -53,13 +54,11 @@ def _replace_indicators(session: Session, report: Report, version: Version, pars
     stored = session.scalars(
         select(IndicatorValue).where(IndicatorValue.version_id == version.id).order_by(IndicatorValue.id)
     )
-    wanted = [(i.key, i.value, i.unit, i.scope, i.period, i.approx, i.text) for i in parsed.indicators]
+    wanted = [indicator_fields(i) for i in mark_headlines(parsed.indicators)]
     if _indicator_rows(stored) == wanted:
         return False
     session.execute(delete(IndicatorValue).where(IndicatorValue.version_id == version.id))
-    for key, value, unit, scope, period, approx, text in wanted:
-        session.add(IndicatorValue(report_id=report.id, version_id=version.id, key=key, value=value, unit=unit,
-                                   scope=scope, period=period, approx=approx, text=text))
+    store_indicators(session, report, version, parsed.indicators)
     return True
 
 

@@ -64,14 +64,16 @@ def report_indicators(session: Session, report_id: int, version_id: int | None =
 
 
 def indicator_series(session: Session, key: str) -> list[dict[str, Any]]:
-    """One indicator across publishers and years, from each report's latest version (for trends)."""
+    """One indicator across publishers and years: each report's headline value in its latest version
+    (for trends; ``value`` an exact Decimal, ``ambiguous`` when the headline was a pick among disagreeing
+    mentions)."""
     stmt = (
         select(Report.site_id, Report.agency, Report.year, IndicatorValue)
         .join(IndicatorValue, (IndicatorValue.report_id == Report.id)
               & (IndicatorValue.version_id == Report.latest_version_id))
-        .where(IndicatorValue.key == key)
+        .where(IndicatorValue.key == key, IndicatorValue.headline.is_(True))
         .order_by(Report.agency, Report.year)
     )
     return [{"site": site, "agency": agency, "year": year, "value": iv.value, "unit": iv.unit, "scope": iv.scope,
-             "period": iv.period, "approx": iv.approx, "text": iv.text}
+             "period": iv.period, "approx": iv.approx, "ambiguous": iv.ambiguous, "text": iv.text}
             for site, agency, year, iv in session.execute(stmt)]

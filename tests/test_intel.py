@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from cli.main import cli
 from parsers import content_hash, parse_page
+from parsers.indicators import extract_indicators
 from parsers.sections import missing_mandated, split_sections
 from parsers.types import Indicator, ParsedPage
 from scheduler.conditions import check_conditions
@@ -293,7 +294,7 @@ def test_indicators_csv_has_bom_and_opens_as_utf8(db_url: str, db: Database) -> 
         ("reconsideration_correction_rate", "18.1", "%", ""), ("legal_aid_cases", "2191", "件", "全县")]
     assert rows[0]["label"] == "行政复议纠错率" and rows[0]["agency"] == "泰顺县司法局"
     as_json = runner.invoke(cli, ["--db", db_url, "indicators", "--format", "json", "--key", "legal_aid_cases"])
-    assert [r["value"] for r in json.loads(as_json.output)] == [2191]
+    assert [r["value"] for r in json.loads(as_json.output)] == ["2191"]  # exact decimals as strings
     table = runner.invoke(cli, ["--db", db_url, "indicators", "--site", "ts"])
     assert "行政复议纠错率" in table.output and "18.1%" in table.output
 
@@ -321,3 +322,123 @@ def test_reparse_cli_needs_an_id_or_all(db_url: str) -> None:
     assert unknown.exit_code == 1 and "unknown report" in unknown.output
     ok = runner.invoke(cli, ["--db", db_url, "reparse", "--all"])
     assert ok.exit_code == 0 and "重新解析 0 个页面" in ok.output
+
+
+def test_one_number_revision_raises_exactly_one_indicator_changed(db: Database) -> None:
+    """Issue 10: a revision used to re-raise year-over-year changes of values it did not touch."""
+    add_site(db, baseline_done=False)  # both years arrive in the quiet baseline crawl
+    ingest(db, "http://x.gov.cn/2022.html", report(2022, [
+        ind("reconsideration_received", 100, "件"), ind("reconsideration_correction_rate", 27.0, "%"),
+        ind("legal_aid_cases", 100, "件"), ind("mediation_cases", 500, "件")]))
+    first = [ind("reconsideration_received", 150, "件"), ind("reconsideration_correction_rate", 18.0, "%"),
+             ind("legal_aid_cases", 200, "件"), ind("mediation_cases", 505, "件")]
+    ingest(db, "http://x.gov.cn/2023.html", report(2023, first))
+    add_site(db, baseline_done=True)
+    revised = first[:3] + [ind("mediation_cases", 510, "件")]
+    result = ingest(db, "http://x.gov.cn/2023.html", report(2023, revised, extra="更正。"))
+    changed = events(db, "indicator_changed")
+    assert [(e.payload["key"], e.payload["reason"]) for e in changed] == [("mediation_cases", "revision")]
+    assert result.events.count("indicator_changed") == 1
+
+
+def test_headline_values_by_default_mentions_on_request_exact_decimals(db_url: str, db: Database) -> None:
+    """Issue 10: one figure per (report, key), the other mentions kept; 27845.93万元 stays exact."""
+    add_site(db)
+    text = ("全县新收行政复议案件120件，其中市本级转办案件45件。全年办理公证1520件，其中线上公证132件。"
+            "各级调解组织共调解案件3117件，涉及金额达27845.93万元。")
+    mentions = extract_indicators(text, year=2023)
+    ingest(db, "http://x.gov.cn/2023.html", report(2023, mentions))
+    with db.transaction() as s:
+        rows = indicator_rows(s)
+        every = indicator_rows(s, mentions=True)
+    assert {r["key"]: str(r["value"]) for r in rows} == {
+        "reconsideration_received": "120", "notarizations": "1520", "mediation_cases": "3117",
+        "mediation_amount": "278459300"}
+    assert len(every) == 6 and {r["role"] for r in every if not r["headline"]} == {"component"}
+    runner = CliRunner()
+    table = runner.invoke(cli, ["--db", db_url, "indicators", "--key", "mediation_amount"])
+    assert "278459300元" in table.output and "e+" not in table.output
+    listed = runner.invoke(cli, ["--db", db_url, "indicators", "--mentions", "--format", "json"])
+    assert sorted(r["value"] for r in json.loads(listed.output) if r["key"] == "notarizations") == ["132", "1520"]
+    out = runner.invoke(cli, ["--db", db_url, "indicators", "--mentions"]).output
+    assert "分项" in out and "首要" in out
+
+
+def test_non_report_page_stores_no_indicators(db: Database) -> None:
+    """A tax bureau's news page with 咨询人次 is no report: nothing parsed, nothing stored."""
+    add_site(db)
+    html = ("<html><head><title>区税务局开展宪法宣传周活动</title></head><body><div id='zoom'>"
+            "<p>宣传周期间，区税务局接待纳税人法律咨询1200人次，发放宣传资料3000份。</p></div></body></html>")
+    page = parse_page("http://x.gov.cn/news/1.html", html.encode())
+    assert not page.is_report and page.indicators == []
+    ingest(db, "http://x.gov.cn/news/1.html", page)
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(IndicatorValue)) == 0
+
+
+def test_revision_of_the_earlier_year_compares_only_the_changed_value_with_the_next_year(db: Database) -> None:
+    add_site(db)
+    ingest(db, "http://x.gov.cn/2022.html", report(2022, [ind("legal_aid_cases", 150, "件"),
+                                                           ind("mediation_cases", 100, "件")]))
+    ingest(db, "http://x.gov.cn/2023.html", report(2023, [ind("legal_aid_cases", 160, "件"),
+                                                           ind("mediation_cases", 300, "件")]))
+    assert [e.payload["key"] for e in events(db, "indicator_changed")] == ["mediation_cases"]  # yoy, once
+    ingest(db, "http://x.gov.cn/2022.html", report(2022, [ind("legal_aid_cases", 100, "件"),
+                                                           ind("mediation_cases", 100, "件")], extra="更正。"))
+    said = [(e.payload["key"], e.payload["reason"], e.payload["year"]) for e in events(db, "indicator_changed")]
+    assert said == [("mediation_cases", "yoy", 2023), ("legal_aid_cases", "revision", 2022),
+                    ("legal_aid_cases", "yoy", 2023)]  # 100 → 160 is now notable; mediation said nothing new
+
+
+def test_indicator_schema_matches_the_model_and_migration_0006_keeps_old_values_exact(db_url: str) -> None:
+    """Rows written before 0006 (FLOAT values, no headline) come out exact and with their headline marked."""
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import text
+
+    from storage.migrate import alembic_config
+    from storage.models import Base
+
+    database = Database(db_url)
+    with database.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert not [d for d in diff if "indicator_values" in repr(d)], diff
+    cfg = alembic_config(database.engine.url.render_as_string(hide_password=False))
+    with database.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0002")
+    add_site(database)
+    ingest(database, "http://x.gov.cn/2023.html", report(2023, []))
+    with database.engine.begin() as conn:
+        for value, unit in ((278459300.0, "元"), (99.78, "%"), (60.0, "次"), (143.0, "次")):
+            key = "mediation_amount" if unit == "元" else "mediation_success_rate" if unit == "%" else "publicity_events"
+            conn.execute(text("INSERT INTO indicator_values (report_id, version_id, key, value, unit, scope, period, "
+                              "approx, text) VALUES (1, 1, :k, :v, :u, '', '', false, '')"),
+                         {"k": key, "v": value, "u": unit})
+    database.migrate()
+    with database.transaction() as s:
+        rows = {(r.key, str(r.value)): r for r in s.scalars(select(IndicatorValue))}
+        assert set(rows) == {("mediation_amount", "278459300"), ("mediation_success_rate", "99.78"),
+                             ("publicity_events", "60"), ("publicity_events", "143")}
+        assert [k for k, r in rows.items() if r.headline] == [
+            ("mediation_amount", "278459300"), ("mediation_success_rate", "99.78"), ("publicity_events", "143")]
+        assert rows[("publicity_events", "143")].ambiguous  # 60 vs 143: a pick, flagged
+    database.dispose()
+
+
+def test_hostile_report_page_stores_bounded_indicator_rows(db: Database) -> None:
+    """Issue 12: 4,000 × "纠错率1%，" used to become 4,000 rows each holding the 24,000-character sentence."""
+    from parsers.indicators import MAX_MENTIONS, WINDOW
+
+    add_site(db)
+    html = ("<html><head><title>泰顺县司法局2023年法治政府建设年度报告</title></head><body><div id='zoom'>"
+            "<p>一、主要举措和成效</p><p>" + "纠错率1%，" * 4000 + "</p><p>二、存在的不足和原因 无。</p>"
+            "<p>三、主要负责人履行推进法治建设第一责任人职责情况 有。</p><p>四、2024年工作打算 继续。</p></div></body></html>")
+    page = parse_page("http://x.gov.cn/2023.html", html.encode())
+    assert page.is_report
+    ingest(db, "http://x.gov.cn/2023.html", page, body=html.encode())
+    with db.transaction() as s:
+        rows = list(s.scalars(select(IndicatorValue)))
+        assert len(rows) == MAX_MENTIONS < 4000
+        assert max(len(r.text) for r in rows) <= WINDOW and sum(r.headline for r in rows) == 1

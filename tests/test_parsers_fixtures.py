@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from parsers import parse_page
 from parsers.chrome import CHROME_STRINGS
 from parsers.normalize import normalize_text
-from parsers.types import ParsedPage
+from parsers.types import ParsedPage, plain_decimal
 
 FIXTURES = Path(__file__).parent / "fixtures" / "parsers"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "expected.json").exists())
@@ -65,20 +66,37 @@ def test_split_paragraphs_rejoined(case: tuple[ParsedPage, dict]) -> None:
         assert any(fragment in line for line in page.text.split("\n")), fragment
 
 
+def _exact(value: object) -> Decimal:
+    return Decimal(str(value)).normalize()
+
+
 def test_indicator_gold_and_qualifiers(case: tuple[ParsedPage, dict]) -> None:
     page, exp = case
     if "indicators" not in exp:
         pytest.skip("no indicator gold for this case")
-    found = {(i.key, round(i.value, 4)) for i in page.indicators}
-    gold = {(k, round(float(v), 4)) for k, v in exp["indicators"]}
+    assert all(isinstance(i.value, Decimal) for i in page.indicators)  # exact, never floats
+    found = {(i.key, _exact(i.value)) for i in page.indicators}
+    gold = {(k, _exact(v)) for k, v in exp["indicators"]}
     assert len(found & gold) / len(gold) >= 0.95
     assert len(found - gold) <= 1, found - gold
-    by_key = {f"{i.key}:{int(i.value) if i.value.is_integer() else i.value}": i for i in page.indicators}
+    by_key = {f"{i.key}:{plain_decimal(i.value)}": i for i in page.indicators}
     for ref, fields in exp.get("indicator_qualifiers", {}).items():
         ind = by_key[ref]
         for name, want in fields.items():
             got = getattr(ind, name)
             if name == "change":
-                assert got and got["kind"] == want["kind"] and got["value"] == pytest.approx(want["value"])
+                assert got and got["kind"] == want["kind"] and float(got["value"]) == pytest.approx(want["value"])
             else:
                 assert got == want, (ref, name)
+
+
+def test_one_headline_per_key(case: tuple[ParsedPage, dict]) -> None:
+    """The report's figure per key (docs/intelligence.md, "Headline values"); other mentions stay mentions."""
+    page, exp = case
+    if "headline" not in exp:
+        pytest.skip("no headline gold for this case")
+    heads = [i for i in page.indicators if i.headline]
+    assert len(heads) == len({i.key for i in heads}) == len({i.key for i in page.indicators})
+    assert {i.key: plain_decimal(i.value) for i in heads} == exp["headline"]
+    assert sorted(i.key for i in heads if i.ambiguous) == sorted(exp.get("ambiguous", []))
+    assert all(len(i.text) <= 120 for i in page.indicators)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 from statistics import mean
 
@@ -27,8 +28,9 @@ def chrome_left(text: str, gold: str) -> int:
     return sum(1 for c in CHROME_STRINGS if c in text and c not in gold)
 
 
-def _indicator_pairs(items: list) -> set[tuple[str, float]]:
-    return {(k, round(float(v), 4)) for k, v in items}
+def _indicator_pairs(items: list) -> set[tuple[str, Decimal]]:
+    """Exact comparison: gold numbers are read through their decimal text (99.78 is 99.78)."""
+    return {(k, Decimal(str(v)).normalize()) for k, v in items}
 
 
 def score(include_realpages: bool = True) -> dict[str, float]:
@@ -37,8 +39,10 @@ def score(include_realpages: bool = True) -> dict[str, float]:
     real_tuning, real_held_out = [], []
     exact: dict[str, list[bool]] = {"title": [], "published_at": [], "year": [], "agency": []}
     cls_pairs: list[tuple[bool, bool]] = []
-    ind_found: set[tuple[str, str, float]] = set()
-    ind_gold: set[tuple[str, str, float]] = set()
+    ind_found: set[tuple[str, str, Decimal]] = set()
+    ind_gold: set[tuple[str, str, Decimal]] = set()
+    head_found: set[tuple[str, str, Decimal]] = set()
+    head_gold: set[tuple[str, str, Decimal]] = set()
     for case in cases:
         page = parse_page(case.url, case.body)
         if case.gold_text is not None:
@@ -59,10 +63,15 @@ def score(include_realpages: bool = True) -> dict[str, float]:
         if "indicators" in exp:
             ind_found |= {(case.name, k, v) for k, v in _indicator_pairs([(i.key, i.value) for i in page.indicators])}
             ind_gold |= {(case.name, k, v) for k, v in _indicator_pairs(exp["indicators"])}
+        if "headline" in exp:
+            heads = [(i.key, i.value) for i in page.indicators if i.headline]
+            head_found |= {(case.name, k, v) for k, v in _indicator_pairs(heads)}
+            head_gold |= {(case.name, k, v) for k, v in _indicator_pairs(list(exp["headline"].items()))}
     cls_pairs += [(classify_title(t).is_report, True) for t in titles("reports.txt")]
     cls_pairs += [(classify_title(t).is_report, False) for t in titles("near_misses.txt")]
     cls_p, cls_r = precision_recall(cls_pairs)
     ind_p, ind_r, ind_f = set_f1(ind_found, ind_gold)
+    head_p, head_r, head_f = set_f1(head_found, head_gold)
     return {
         "pages_with_gold_text": float(len(body_ours)),
         "classification_precision": cls_p,
@@ -78,6 +87,9 @@ def score(include_realpages: bool = True) -> dict[str, float]:
         "indicator_precision": ind_p,
         "indicator_recall": ind_r,
         "indicator_f1": ind_f,
+        "headline_precision": head_p,
+        "headline_recall": head_r,
+        "headline_f1": head_f,
     } | _realpage_scores(real_tuning, real_held_out)
 
 
