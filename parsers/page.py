@@ -17,6 +17,7 @@ from lxml import etree
 from parsers import documents
 from parsers.attachments import body_points_to_attachment, find_attachments
 from parsers.classify import classify_title
+from parsers.dates import url_date
 from parsers.decode import decode_body
 from parsers.extract import extract_body
 from parsers.htmltext import element_text
@@ -30,7 +31,6 @@ from parsers.metadata import (
     source_cell,
     source_field,
 )
-from parsers.dates import url_date
 from parsers.sections import missing_mandated, split_sections
 from parsers.types import ParsedPage
 
