@@ -258,7 +258,9 @@ def resolve_publisher(candidates: list[str | None], region: str | None = None,
     """The first usable candidate (most explicit first), canonicalised; every other spelling an alias."""
     raws = [_tidy(c) for c in candidates if c and len(_tidy(c)) >= 2]
     fallback = site_publisher(site_name, region) if site_name else None
-    name = next((canonical_name(r, region) for r in raws), None) or fallback
+    # A candidate that is no body ("县长" before a year, "新华网" as 来源) gives way to the next one.
+    names = (canonical_name(r, region) for r in raws)
+    name = next((n for n in names if n and _BODY_RE.search(n)), None) or fallback
     aliases: list[str] = []
     for raw in raws:
         if raw != name and raw not in aliases:
