@@ -1,8 +1,14 @@
-"""The labeled corpus of the quality gate: parser fixtures + /work/shared/realpages (if present)."""
+"""The labeled corpus of the quality gate: parser fixtures + the shared real pages.
+
+The real pages live outside the repository (``../shared/realpages`` from a checkout, or
+``$FZWATCH_REALPAGES``). Without them the gate would score only the synthetic fixtures and pass
+on a fraction of the evidence, so a missing directory is an error (:class:`RealPagesMissing`).
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +17,23 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "parsers"
 TITLES = REPO / "tests" / "fixtures" / "titles"
-REALPAGES = REPO.parent / "shared" / "realpages"
+
+class RealPagesMissing(RuntimeError):
+    """The shared real-page corpus was not found where the gate looks for it."""
+
+
+def realpages_dir() -> Path:
+    """``$FZWATCH_REALPAGES``, else ``../shared/realpages`` from the repository (a git worktree under
+    ``<root>/wt/NAME`` looks two levels up as well). Raises :class:`RealPagesMissing`."""
+    env = os.environ.get("FZWATCH_REALPAGES")
+    candidates = [Path(env)] if env else [REPO.parent / "shared" / "realpages", REPO.parents[1] / "shared" / "realpages"]
+    for path in candidates:
+        if (path / "manifest.json").exists():
+            return path
+    raise RealPagesMissing(
+        "real pages not found (looked in " + ", ".join(str(c) for c in candidates)
+        + "); set FZWATCH_REALPAGES to the shared realpages directory"
+    )
 
 
 @dataclass
@@ -21,34 +43,36 @@ class Case:
     body: bytes
     gold_text: str | None
     expected: dict[str, Any] = field(default_factory=dict)
+    site: dict[str, str] = field(default_factory=dict)  # name, region of the site the page came from
 
 
 def fixture_cases() -> Iterator[Case]:
     for case in sorted(p for p in FIXTURES.iterdir() if (p / "expected.json").exists()):
         expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
         paras = expected.get("paragraphs")
+        site = json.loads((case / "site.json").read_text(encoding="utf-8")) if (case / "site.json").exists() else {}
         yield Case(
             name=f"fixture:{case.name}",
             url=(case / "url.txt").read_text(encoding="utf-8").strip(),
             body=(case / "page.html").read_bytes(),
             gold_text="\n".join(paras) if paras else None,
             expected=expected,
+            site=site,
         )
 
 
 def realpage_cases() -> Iterator[Case]:
-    """Real pages with gold text; none when the shared directory is absent."""
-    manifest = REALPAGES / "manifest.json"
-    if not manifest.exists():
-        return
+    """Real pages with gold text (raises :class:`RealPagesMissing` when the directory is absent)."""
+    root = realpages_dir()
+    manifest = root / "manifest.json"
     for entry in json.loads(manifest.read_text(encoding="utf-8")):
         if entry.get("exclude_from_scoring"):
             continue
         yield Case(
             name=f"realpage:{Path(entry['file']).stem}",
             url=entry.get("url") or f"http://example.invalid/{Path(entry['file']).name}",
-            body=(REALPAGES / entry["file"]).read_bytes(),
-            gold_text=(REALPAGES / entry["gold_file"]).read_text(encoding="utf-8"),
+            body=(root / entry["file"]).read_bytes(),
+            gold_text=(root / entry["gold_file"]).read_text(encoding="utf-8"),
         )
 
 
