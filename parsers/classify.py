@@ -102,8 +102,10 @@ BOOSTS: tuple[Rule, ...] = (
 
 # A title that names the subject but no report noun: "<地区>2024年度法治政府建设情况", "…情况的函".
 SUBJECT_TITLE = Rule(
-    "subject_title", "body", re.compile(r"法治政府建设(?:工作)?(?:情况|工作|年度)"),
-    "Title names 法治政府建设 情况/工作 without 报告: decided by the body.", label="标题只写法治政府建设情况",
+    "subject_title", "body",
+    re.compile(r"法治政府建设(?:工作)?(?:年度)?(?:情况|工作)?(?:的?(?:年度)?报告)?(?:的?函)?$"),
+    "Title ends with 法治政府建设(情况/工作) and no report noun (or a 函 sending it): decided by the body.",
+    label="标题只写法治政府建设情况",
 )
 BODY_RULES: tuple[Rule, ...] = (
     Rule("report_formula", "body", re.compile(r"现将.{0,40}?(?:报告|汇报)如下|特此报告|专此报告"),
