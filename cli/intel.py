@@ -105,8 +105,9 @@ def indicators(ctx: Ctx, site_id: str | None, agency: str | None, key: str | Non
 @user_errors
 def coverage(ctx: Ctx, year: int, region: str | None, check: bool, fmt: str, output: Path | None) -> None:
     """某年度报告的公开情况：谁已公开（按时/逾期）、谁未公开、内容是否齐全。"""
-    from storage.intel import check_overdue, coverage_summary
-    from storage.intel import coverage as coverage_rows
+    from storage.coverage import coverage as coverage_rows
+    from storage.coverage import coverage_summary
+    from storage.intel import check_overdue
 
     with ctx.tx() as s:
         raised = len(check_overdue(s, year=year)) if check else 0

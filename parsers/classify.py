@@ -103,8 +103,8 @@ BOOSTS: tuple[Rule, ...] = (
 # A title that names the subject but no report noun: "<地区>2024年度法治政府建设情况", "…情况的函".
 SUBJECT_TITLE = Rule(
     "subject_title", "body",
-    re.compile(r"法治政府建设(?:工作)?(?:年度)?(?:情况|工作)?(?:的?(?:年度)?报告)?(?:的?函)?$"),
-    "Title ends with 法治政府建设(情况/工作) and no report noun (or a 函 sending it): decided by the body.",
+    re.compile(r"(?:19|20)\d{2}年.*法治政府建设(?:工作)?(?:年度)?(?:情况|工作|报告|年度报告)(?:的?函)?$"),
+    "Title with a year ending in 法治政府建设情况/工作 (or a 函 sending it), no report noun: decided by the body.",
     label="标题只写法治政府建设情况",
 )
 BODY_RULES: tuple[Rule, ...] = (
@@ -158,6 +158,20 @@ def classify_title(title: str, text: str = "") -> Classification:
             confidence += 0.04
             reasons.append(f"正文含法定部分用语（{hints}类）")
     return Classification(True, round(min(confidence, 0.99), 2), reasons)
+
+
+def may_be_report(title: str) -> bool:
+    """Worth fetching to decide: a report title, or a title only the body can decide
+    ("<地区>2024年度法治政府建设情况", "报送…情况的函") that is no near-miss. For crawlers' anchor texts."""
+    if "法治" not in (title or ""):
+        return False
+    verdict = classify_title(title)
+    if verdict.is_report:
+        return True
+    norm = normalize_title(title)
+    if not SUBJECT_TITLE.pattern.search(norm):
+        return False
+    return not any(r.pattern.search(norm) and not (r.name == "notice" and _is_letter(norm)) for r in NEGATIVES)
 
 
 def _is_letter(norm_title: str) -> bool:
