@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from cli.context import Ctx, pass_ctx, print_json, print_table, user_errors
+from parsers.clock import format_beijing
 from scheduler.registry import bundled_registry_files, load_registry_file, validate_site
 from storage.sites import last_runs, list_sites, remove_site, report_counts, upsert_site
 
@@ -74,8 +75,8 @@ def list_(ctx: Ctx, as_json: bool) -> None:
         return
     state_zh = {"new": "未抓取", "ok": "正常", "failing": "故障", "blocked": "被拦截"}
     print_table([[r["id"], r["name"], r["region"], state_zh.get(r["state"], r["state"]),
-                  (r["last_crawl_at"] or "-")[:16], r["last_pages"], r["reports"], r["last_error"]] for r in rows],
-                ["ID", "名称", "地区", "状态", "最近抓取", "页数", "报告数", "错误"])
+                  format_beijing(r["last_crawl_at"]) or "-", r["last_pages"], r["reports"], r["last_error"]] for r in rows],
+                ["ID", "名称", "地区", "状态", "最近抓取（北京时间）", "页数", "报告数", "错误"])
 
 
 @sites_group.command("remove")
