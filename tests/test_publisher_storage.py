@@ -17,12 +17,14 @@ from cli.main import cli
 from parsers import content_hash, parse_page
 from storage.coverage import coverage
 from storage.database import Database
+from storage.events import emit_event
 from storage.ingest import FetchedPage, ingest_page
 from storage.intel import check_overdue
 from storage.models import Document, Event, OutboxItem, Report, Site
 from storage.reparse import reparse
 from storage.sites import get_site, upsert_site
 from storage.subscriptions import add_subscription
+from tests.fixtures.parsers.build_pub import page, report_body
 
 FIXTURES = Path(__file__).parent / "fixtures" / "parsers"
 REGION = "浙江省温州市泰顺县"
@@ -46,8 +48,6 @@ def ingest_fixture(db: Database, case: str, url: str, site_id: str = "ts") -> in
 
 
 def ingest_html(db: Database, url: str, title: str, day: str, source: str = "") -> int | None:
-    from tests.fixtures.parsers.build_pub import page, report_body
-
     html = page(title, "中国泰顺", report_body(title[:6], 2023, "县委、县政府"),
                 f"发布时间：{day}" + (f" 来源：{source}" if source else ""))
     with db.transaction() as s:
@@ -130,8 +130,6 @@ def test_cli_shows_labelled_beijing_time_on_any_host(db_url: str, db: Database, 
         add_subscription(s, ["json://127.0.0.1:9/hook"], {})
         s.execute(update(Event).values(created_at=FETCHED))
     with db.transaction() as s:
-        from storage.events import emit_event
-
         emit_event(s, "site_failing", get_site(s, "ts"), {"site_id": "ts", "since": FETCHED.isoformat()})
         s.execute(update(Event).values(created_at=FETCHED))
         s.execute(update(OutboxItem).values(next_attempt_at=FETCHED))
