@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 
 from cli.context import Ctx, pass_ctx, print_json, print_table, user_errors
+from parsers.clock import beijing_date, format_beijing
 
 _INDICATOR_COLUMNS = ["report_id", "site", "agency", "region", "year", "key", "label", "value", "unit", "scope",
                       "period", "approx", "text"]
@@ -111,7 +111,7 @@ def coverage(ctx: Ctx, year: int, region: str | None, check: bool, fmt: str, out
 
     with ctx.tx() as s:
         raised = len(check_overdue(s, year=year)) if check else 0
-        rows = coverage_rows(s, year, region=region, today=date.today())
+        rows = coverage_rows(s, year, region=region)  # judged on today's Beijing date
     summary = coverage_summary(rows)
     if fmt == "csv":
         columns = ["site", "site_name", "region", "publisher", "expected", "status", "deadline", "report_id", "title",
@@ -124,10 +124,11 @@ def coverage(ctx: Ctx, year: int, region: str | None, check: bool, fmt: str, out
     if not rows:
         click.echo("没有符合条件的站点。")
         return
-    print_table([[r["region"], r["publisher"], _STATUS_LABELS.get(r["status"], r["status"]) + ("" if r["expected"] else "（另见）"),
-                  (r["published_at"] or "")[:10], (r["first_seen"] or "")[:10], r["deadline"],
-                  r["complete"], r["report_id"]] for r in rows],
-                ["地区", "发布机构", "状态", "发布日期", "首次发现", "截止日", "要素齐全", "报告"])
+    print_table([[r["region"], r["publisher"],
+                  _STATUS_LABELS.get(r["status"], r["status"]) + ("" if r["expected"] else "（其他机构，不计入）"),
+                  format_beijing(beijing_date(r["published_at"])), format_beijing(beijing_date(r["first_seen"])),
+                  r["deadline"], r["complete"], r["report_id"]] for r in rows],
+                ["地区", "发布机构", "状态", "发布日期", "首次发现（北京时间）", "截止日", "要素齐全", "报告"])
     click.echo(
         f"\n{year}年度：应公开 {summary['expected']}，已公开 {summary['published']}（按时 {summary['on_time']}，"
         f"逾期 {summary['late']}，日期不详 {summary['date_unknown']}），未公开 {summary['missing']}，"
