@@ -25,6 +25,7 @@ from storage.reparse import reparse
 from storage.sites import get_site, upsert_site
 from storage.subscriptions import add_subscription
 from tests.fixtures.parsers.build_pub import page, report_body
+from web.app import create_app
 
 FIXTURES = Path(__file__).parent / "fixtures" / "parsers"
 REGION = "浙江省温州市泰顺县"
@@ -150,3 +151,19 @@ def test_cli_shows_labelled_beijing_time_on_any_host(db_url: str, db: Database, 
     assert "发布：2025-03-18 09:30" in shown  # the page's own time: already Beijing time
     table = run("reports")
     assert "2025-04-01" in table and "北京时间" in table
+
+
+def test_dashboard_shows_labelled_beijing_time(sqlite_url: str, new_york: None) -> None:
+    db = Database(sqlite_url)
+    add_site(db)
+    report_id = ingest_fixture(db, "titleless_county_2024", "https://www.ts.gov.cn/art/2025/3/18/art_1229_5500001.html")
+    with db.transaction() as s:
+        s.get(Site, "ts").last_crawl_at = FETCHED
+    client = create_app(db).test_client()
+    sites = client.get("/").get_data(as_text=True)
+    assert "最近抓取（北京时间）" in sites and "2025-04-01 00:30" in sites
+    detail = client.get(f"/reports/{report_id}").get_data(as_text=True)
+    assert "首次发现：2025-04-01 00:30（北京时间）" in detail and "2025-03-31" not in detail
+    listing = client.get("/reports").get_data(as_text=True)
+    assert "泰顺县人民政府" in listing and "2025-03-18 09:30" in listing and "2025-04-01 00:30" in listing
+    db.dispose()
