@@ -117,3 +117,37 @@ def test_resolve_keeps_what_the_page_said_as_alias() -> None:
     assert pub.aliases == ["城东镇", "海安开发区"]
     fallback = resolve_publisher([None, None], TAISHUN, "中国泰顺")
     assert fallback.name == "泰顺县人民政府" and fallback.aliases == []
+
+
+# Written after the first implementation, before running it on them (a held-out check of the conventions).
+HELD_OUT = [
+    ("县市场监督管理局", TAISHUN, "泰顺县市场监督管理局"),
+    ("泰顺县人民政府办公室", TAISHUN, "泰顺县人民政府办公室"),
+    ("县政府办", TAISHUN, "泰顺县人民政府办公室"),
+    ("温州市鹿城区司法局", LUCHENG, "温州市鹿城区司法局"),
+    ("鹿城区司法局", "浙江省温州市", "温州市鹿城区司法局"),
+    ("五马街道", LUCHENG, "温州市鹿城区五马街道办事处"),
+    ("小陶镇", "福建省三明市永安市", "永安市小陶镇人民政府"),
+    ("古镛镇人民政府", "福建省三明市将乐县", "将乐县古镛镇人民政府"),
+    ("金普新区管委会", DALIAN, "大连市金普新区管理委员会"),
+    ("市应急局", DALIAN, "大连市应急管理局"),
+    ("区人社局", LUCHENG, "温州市鹿城区人力资源和社会保障局"),
+    ("县发改局", TAISHUN, "泰顺县发展和改革局"),
+    ("湖南省人民政府办公厅", HUNAN, "湖南省人民政府办公厅"),
+    ("司法部", "", "司法部"),
+    ("浙江省卫生健康委", "浙江省", "浙江省卫生健康委员会"),
+    ("广东省市场监督管理局", "广东省", "广东省市场监督管理局"),
+    ("赵县人民政府", "河北省石家庄市赵县", "赵县人民政府"),
+    ("仁和镇人民政府", "四川省攀枝花市仁和区", "攀枝花市仁和区仁和镇人民政府"),
+    ("明溪县司法局", "福建省三明市明溪县", "明溪县司法局"),
+]
+
+
+@pytest.mark.parametrize(("raw", "region", "want"), HELD_OUT, ids=[f"{r}@{g or '-'}" for r, g, _ in HELD_OUT])
+def test_canonical_name_held_out(raw: str, region: str, want: str) -> None:
+    assert canonical_name(raw, region) == want
+
+
+@pytest.mark.parametrize(("raw", "region", "want"), CASES + HELD_OUT)
+def test_canonical_name_is_idempotent(raw: str, region: str, want: str) -> None:
+    assert canonical_name(want, region) == want
