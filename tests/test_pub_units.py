@@ -127,3 +127,31 @@ def test_body_without_the_mandated_parts_is_not_a_report() -> None:
     verdict = classify_title("泰顺县2024年度法治政府建设情况", body)
     assert not verdict.is_report
     assert "法定部分：无" in verdict.reasons
+
+
+# Held out: written after the body rules, before running them on these bodies.
+HELD_OUT_BODIES = [
+    ("龙溪镇2024年度法治政府建设工作情况", True,
+     "县委、县政府：\n2024年，我镇在县委县政府的坚强领导下，深入推进法治政府建设。现将2024年度法治政府建设工作情况汇报如下：\n"
+     "一、2024年主要工作举措和成效\n（一）健全依法决策机制。全年提交合法性审查文件12件。\n二、存在的问题\n基层法治力量仍然薄弱。\n"
+     "三、党政主要负责人履行推进法治建设第一责任人职责情况\n镇党委书记、镇长带头学法。\n四、2025年工作打算\n持续推进综合行政执法改革。"),
+    ("关于报送泰顺县市场监督管理局2024年度法治政府建设情况的函", True,
+     "县委全面依法治县委员会办公室：\n根据工作要求，现将我局2024年度法治政府建设情况报告如下：\n一、主要举措和成效\n"
+     "2024年，我局全面推进严格规范公正文明执法。\n二、存在的不足和原因\n执法人员专业能力不足。\n"
+     "三、主要负责人履行推进法治建设第一责任人职责情况\n局主要负责人专题研究法治工作4次。\n四、下一步工作安排\n加强执法监督。"),
+    ("泰顺县2024年度法治政府建设情况", False,
+     "日前，记者从县司法局了解到，2024年泰顺县法治政府建设取得明显成效。\n一、主要成效\n全县行政复议案件纠错率下降。\n"
+     "二、存在问题\n部分单位重视不够。\n三、下步打算\n县司法局表示将继续努力。"),
+    ("2024年度法治政府建设情况", True,
+     "市委、市政府：\n2024年，我局深入学习贯彻习近平法治思想，法治政府建设取得积极成效，现将有关情况报告如下：\n"
+     "一、主要举措和成效\n全面落实行政执法三项制度。\n二、存在的不足和原因\n法治宣传形式单一。\n"
+     "三、党政主要负责人履行推进法治建设第一责任人职责情况\n主要负责人主持召开专题会议。\n四、2025年主要安排\n深化依法行政。"),
+    ("泰顺县2024年度法治政府建设情况的通报", False, "各乡镇人民政府，县直各单位：\n现将2024年度法治政府建设考核情况通报如下：一、总体情况\n二、存在问题\n三、下一步安排"),
+    ("关于泰顺县2024年度法治政府建设情况的说明", False, "县人大常委会：\n现将有关情况说明如下：一、主要举措和成效\n二、存在的不足\n三、下一步安排"),
+]
+
+
+@pytest.mark.parametrize(("title", "want", "body"), HELD_OUT_BODIES, ids=[t for t, _, _ in HELD_OUT_BODIES])
+def test_body_classification_held_out(title: str, want: bool, body: str) -> None:
+    verdict = classify_title(title, body)
+    assert verdict.is_report is want, verdict.reasons
