@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from parsers.clock import from_epoch
+from parsers.clock import from_epoch, parse_when, to_beijing
 
 # domain.md §3 regex, extended with 成文日期-free labels and spaces inside numbers
 # ("2011- 09- 01 14: 58: 15").
@@ -56,6 +56,11 @@ def parse_date_value(value: str) -> str | None:
     if re.fullmatch(r"\d{10}(\d{3})?", value):  # gkmlpt epoch seconds / milliseconds, read in Beijing time
         stamp = from_epoch(int(value[:10]))
         return _iso(tuple(str(x) for x in stamp.timetuple()[:6]))
+    if re.search(r"\d[T ]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$", value):
+        aware = parse_when(value)  # an explicit offset (og/article:published_time): to Beijing time
+        if isinstance(aware, datetime) and aware.tzinfo:
+            local = to_beijing(aware)
+            return _iso(tuple(str(x) for x in local.timetuple()[:6])) if isinstance(local, datetime) else None
     m = BARE_DATE_RE.match(value)
     return _iso(m.groups()) if m else None
 

@@ -56,6 +56,10 @@ def test_published_at_has_no_fake_midnight() -> None:
     assert parse_date_value("2025-03-10T00:00:00") == "2025-03-10"
     assert parse_date_value("2023-02-15") == "2023-02-15"
     assert parse_date_value("2024-03-13 16:19") == "2024-03-13T16:19:00"
+    # an explicit offset (article:published_time) is converted to Beijing time
+    assert parse_date_value("2024-03-13T08:19:00Z") == "2024-03-13T16:19:00"
+    assert parse_date_value("2024-03-13T16:19:00+08:00") == "2024-03-13T16:19:00"
+    assert parse_date_value("2024-03-31T17:30:00+00:00") == "2024-04-01T01:30:00"
     # midnight from an epoch is a date-only CMS field too
     assert parse_date_value(str(int(datetime(2025, 3, 9, 16, 0, tzinfo=UTC).timestamp()))) == "2025-03-10"
 
