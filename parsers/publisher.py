@@ -158,7 +158,7 @@ def _match_region_prefix(name: str, units: list[Unit]) -> tuple[Unit | None, str
         progress = False
         for unit in units:
             for spelled in (unit.full, unit.name):
-                if rest.startswith(spelled) and len(rest) >= len(spelled):
+                if rest.startswith(spelled):
                     found, rest, progress = unit, rest[len(spelled):], True
                     break
             if progress:
@@ -178,7 +178,7 @@ def _unit_by_level_word(name: str, units: list[Unit]) -> tuple[Unit | None, str]
             continue
         wanted = {"city": ("city", "county"), "district": ("district",), "county": ("county",),
                   "town": ("town",), "street": ("street",), "province": ("province",)}[level]
-        suffix_ok = [u for u in units if u.level in wanted and u.name.endswith(word if word != "州" else "州")]
+        suffix_ok = [u for u in units if u.level in wanted and u.name.endswith(word)]
         matches = suffix_ok or [u for u in units if u.level in wanted]
         if matches:
             return matches[-1], rest
