@@ -127,14 +127,19 @@ def coverage(ctx: Ctx, year: int, region: str | None, check: bool, fmt: str, out
     print_table([[r["region"], r["publisher"],
                   _STATUS_LABELS.get(r["status"], r["status"]) + ("" if r["expected"] else "（其他机构，不计入）"),
                   format_beijing(beijing_date(r["published_at"])), format_beijing(beijing_date(r["first_seen"])),
-                  r["deadline"], r["complete"], r["report_id"]] for r in rows],
-                ["地区", "发布机构", "状态", "发布日期", "首次发现（北京时间）", "截止日", "要素齐全", "报告"])
+                  r["deadline"], r["complete"], r["report_id"], _short(r["title"])] for r in rows],
+                ["地区", "发布机构", "状态", "发布日期", "首次发现（北京时间）", "截止日", "要素齐全", "报告", "标题"])
     click.echo(
         f"\n{year}年度：应公开 {summary['expected']}，已公开 {summary['published']}（按时 {summary['on_time']}，"
         f"逾期 {summary['late']}，日期不详 {summary['date_unknown']}），未公开 {summary['missing']}，"
         f"未到截止日 {summary['not_due']}，未核实 {summary['unchecked']}，要素齐全 {summary['complete']}"
         + (f"；新发出逾期提醒 {raised} 条" if check else "")
     )
+
+
+def _short(title: str | None, limit: int = 30) -> str:
+    """The report's own title, clipped: a user sees whose report the row shows."""
+    return "" if not title else title if len(title) <= limit else title[: limit - 1] + "…"
 
 
 @click.command("reparse")

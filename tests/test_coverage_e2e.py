@@ -97,4 +97,4 @@ def test_coverage_rows_are_each_publishers_own_report(sqlite_url: str, tmp_path:
 
     table = CliRunner().invoke(cli, ["--db", sqlite_url, "coverage", "--year", "2023"])
     gov_line = next(line for line in table.output.splitlines() if "泰顺县人民政府" in line)
-    assert "2024-03-29" in gov_line and "2024-02-26" not in gov_line
+    assert "2024-03-29" in gov_line and "2024-02-26" not in gov_line and "泰顺县2023年度法治政府建设情况" in gov_line
