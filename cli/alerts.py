@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from cli.context import Ctx, pass_ctx, print_json, print_table, user_errors
+from parsers.clock import format_beijing
 from scheduler.alerts import EVENT_KINDS
 from storage.subscriptions import (
     add_subscription,
@@ -311,17 +312,15 @@ def notify_log(ctx: Ctx, failed: bool, limit: int, as_json: bool) -> None:
     print_table([[r["id"], r["event_id"], r["kind"], r["subscription_id"], r["url"],
                   status_zh.get(r["status"], r["status"]), r["attempts"], _when(r),
                   (r["last_error"] or "")[:160] or None] for r in rows],
-                ["ID", "事件", "类型", "订阅", "地址", "状态", "尝试", "发送/下次尝试", "最后错误"])
+                ["ID", "事件", "类型", "订阅", "地址", "状态", "尝试", "发送/下次尝试（北京时间）", "最后错误"])
 
 
 def _when(row: dict[str, Any]) -> str:
     """Sent time for sent rows, next attempt for waiting rows, in Beijing time."""
-    from scheduler.alerts.messages import format_datetime
-
     if row["sent_at"]:
-        return format_datetime(row["sent_at"]) or ""
+        return format_beijing(row["sent_at"])
     if row["status"] == "pending":
-        return "下次 " + (format_datetime(row["next_attempt_at"]) or "")
+        return "下次 " + format_beijing(row["next_attempt_at"])
     return ""
 
 
@@ -339,8 +338,8 @@ def events(ctx: Ctx, limit: int, as_json: bool) -> None:
     if as_json:
         print_json(rows)
         return
-    print_table([[r["id"], r["created_at"][:19], r["kind"], r["site_id"], r["payload"].get("title", "")]
-                 for r in rows], ["ID", "时间", "事件", "站点", "标题"])
+    print_table([[r["id"], format_beijing(r["created_at"], seconds=True), r["kind"], r["site_id"],
+                  r["payload"].get("title", "")] for r in rows], ["ID", "时间（北京时间）", "事件", "站点", "标题"])
 
 
 def register(cli: click.Group) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import sys
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import click
 
 from cli.context import Ctx, pass_ctx, print_json, print_table, user_errors
+from parsers.clock import beijing_date, format_beijing
 from parsers.numbers import plain_decimal
 
 _INDICATOR_COLUMNS = ["report_id", "site", "agency", "region", "year", "key", "label", "value", "unit", "scope",
@@ -118,12 +118,13 @@ def indicators(ctx: Ctx, site_id: str | None, agency: str | None, key: str | Non
 @user_errors
 def coverage(ctx: Ctx, year: int, region: str | None, check: bool, fmt: str, output: Path | None) -> None:
     """某年度报告的公开情况：谁已公开（按时/逾期）、谁未公开、内容是否齐全。"""
-    from storage.intel import check_overdue, coverage_summary
-    from storage.intel import coverage as coverage_rows
+    from storage.coverage import coverage as coverage_rows
+    from storage.coverage import coverage_summary
+    from storage.intel import check_overdue
 
     with ctx.tx() as s:
         raised = len(check_overdue(s, year=year)) if check else 0
-        rows = coverage_rows(s, year, region=region, today=date.today())
+        rows = coverage_rows(s, year, region=region)  # judged on today's Beijing date
     summary = coverage_summary(rows)
     if fmt == "csv":
         columns = ["site", "site_name", "region", "publisher", "expected", "status", "deadline", "report_id", "title",
@@ -136,16 +137,22 @@ def coverage(ctx: Ctx, year: int, region: str | None, check: bool, fmt: str, out
     if not rows:
         click.echo("没有符合条件的站点。")
         return
-    print_table([[r["region"], r["publisher"], _STATUS_LABELS.get(r["status"], r["status"]) + ("" if r["expected"] else "（另见）"),
-                  (r["published_at"] or "")[:10], (r["first_seen"] or "")[:10], r["deadline"],
-                  r["complete"], r["report_id"]] for r in rows],
-                ["地区", "发布机构", "状态", "发布日期", "首次发现", "截止日", "要素齐全", "报告"])
+    print_table([[r["region"], r["publisher"],
+                  _STATUS_LABELS.get(r["status"], r["status"]) + ("" if r["expected"] else "（其他机构，不计入）"),
+                  format_beijing(beijing_date(r["published_at"])), format_beijing(beijing_date(r["first_seen"])),
+                  r["deadline"], r["complete"], r["report_id"], _short(r["title"])] for r in rows],
+                ["地区", "发布机构", "状态", "发布日期", "首次发现（北京时间）", "截止日", "要素齐全", "报告", "标题"])
     click.echo(
         f"\n{year}年度：应公开 {summary['expected']}，已公开 {summary['published']}（按时 {summary['on_time']}，"
         f"逾期 {summary['late']}，日期不详 {summary['date_unknown']}），未公开 {summary['missing']}，"
         f"未到截止日 {summary['not_due']}，未核实 {summary['unchecked']}，要素齐全 {summary['complete']}"
         + (f"；新发出逾期提醒 {raised} 条" if check else "")
     )
+
+
+def _short(title: str | None, limit: int = 30) -> str:
+    """The report's own title, clipped: a user sees whose report the row shows."""
+    return "" if not title else title if len(title) <= limit else title[: limit - 1] + "…"
 
 
 @click.command("reparse")

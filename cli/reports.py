@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from cli.context import Ctx, echo_clean, pass_ctx, print_json, print_table, user_errors
+from parsers.clock import beijing_date, format_beijing
 from scheduler.changes import unified_diff
 from storage.reports import get_report, list_reports, report_indicators, report_versions
 
@@ -26,9 +27,10 @@ def reports(ctx: Ctx, year: int | None, site_id: str | None, agency: str | None,
     if not rows:
         click.echo("没有符合条件的报告。")
         return
-    print_table([[r["id"], r["year"], r["agency"], r["title"], (r["published_at"] or "")[:10],
-                  r["first_seen"][:10], r["versions"], r["on_time"]] for r in rows],
-                ["ID", "年度", "发布机构", "标题", "发布日期", "首次发现", "版本", "按时"])
+    print_table([[r["id"], r["year"], r["agency"], r["title"], format_beijing(r["published_at"]),
+                  format_beijing(beijing_date(r["first_seen"])), r["versions"], r["on_time"]] for r in rows],
+                ["ID", "年度", "发布机构", "标题", "发布时间", "首次发现", "版本", "按时"])
+    click.echo("时间均为北京时间。")
 
 
 @click.command("show")
@@ -61,12 +63,13 @@ def show(ctx: Ctx, report_id: int, versions: bool, diff: bool, text: bool, as_js
     if as_json:
         print_json(data | {"diff": diff_text})
         return
-    echo_clean(f"{data['title']}\n发布机构：{data['agency']}  年度：{data['year']}  发布：{data['published_at']}"
-               f"  首次发现：{data['first_seen'][:16]}\n链接：{data['url']}")
+    echo_clean(f"{data['title']}\n发布机构：{data['agency']}  年度：{data['year']}  "
+               f"发布：{format_beijing(data['published_at']) or '未知'}"
+               f"  首次发现：{format_beijing(data['first_seen'], label=True)}\n链接：{data['url']}")
     if versions:
-        click.echo("\n版本：")
+        click.echo("\n版本：（抓取时间为北京时间）")
         for v in data["versions"]:
-            click.echo(f"  {v['no']}  {v['fetched_at'][:19]}  {v['hash']}")
+            click.echo(f"  {v['no']}  {format_beijing(v['fetched_at'], seconds=True)}  {v['hash']}")
     if diff:
         echo_clean("\n" + (diff_text or "只有一个版本，没有差异。"))
     if text and not diff:

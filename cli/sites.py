@@ -9,6 +9,7 @@ import click
 
 from cli.context import Ctx, pass_ctx, print_json, print_table, user_errors
 from crawler.outcomes import error_zh
+from parsers.clock import format_beijing
 from scheduler.registry import bundled_registry_files, load_registry_file, validate_site
 from storage.models import Site
 from storage.sites import get_site, last_runs, list_sites, remove_site, report_counts, upsert_site
@@ -99,8 +100,9 @@ def list_(ctx: Ctx, as_json: bool) -> None:
     state_zh = {"new": "未抓取", "ok": "正常", "failing": "故障", "blocked": "被拦截"}
     print_table([[r["id"], r["name"], r["region"],
                   state_zh.get(r["state"], r["state"]) if r["enabled"] else "已停用",
-                  (r["last_crawl_at"] or "-")[:16], r["last_pages"], r["reports"], error_zh(r["last_error"])] for r in rows],
-                ["ID", "名称", "地区", "状态", "最近抓取", "页数", "报告数", "错误"])
+                  format_beijing(r["last_crawl_at"]) or "-", r["last_pages"], r["reports"], error_zh(r["last_error"])]
+                 for r in rows],
+                ["ID", "名称", "地区", "状态", "最近抓取（北京时间）", "页数", "报告数", "错误"])
 
 
 @sites_group.command("remove")

@@ -94,7 +94,8 @@ class StoragePipeline:
                                                   site_name=site_spec["name"], region=site_spec["region"])
         if attachment:
             parsed = with_attachment_body(parsed, attachment["url"], attachment["body"],
-                                          {"content-type": attachment["content_type"]}, site_name=site_spec["name"])
+                                          {"content-type": attachment["content_type"]}, site_name=site_spec["name"],
+                                          region=site_spec["region"])
         known = item["url"] in spider.known
         if not parsed.is_report and not known:
             # Remember the verdict: this page is not fetched again unless its listing changes or it falls due.

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from parsers.clock import from_epoch, parse_when, to_beijing
+
 # domain.md §3 regex, extended with 成文日期-free labels and spaces inside numbers
 # ("2011- 09- 01 14: 58: 15").
 LABELLED_DATE_RE = re.compile(
@@ -32,7 +34,8 @@ _URL_MONTH_RE = re.compile(r"/((?:19|20)\d{2})(0[1-9]|1[0-2])/")  # TRS /202403/
 
 
 def _iso(parts: tuple[str | None, ...]) -> str | None:
-    """ISO string with the precision the page gives (date, or date + time)."""
+    """ISO string with the precision the page gives: a date, or a date and time when the page states a
+    time. Midnight exactly (``2025-03-10 00:00:00``) is a CMS filling in a date-only field, not a time."""
     y, mo, d = (int(p) for p in parts[:3])  # type: ignore[arg-type]
     try:
         day = date(y, mo, d)
@@ -42,7 +45,7 @@ def _iso(parts: tuple[str | None, ...]) -> str | None:
         return None
     if len(parts) > 3 and parts[3] is not None:
         h, mi, s = int(parts[3]), int(parts[4] or 0), int(parts[5] or 0) if len(parts) > 5 else 0
-        if h < 24 and mi < 60 and s < 60:
+        if h < 24 and mi < 60 and s < 60 and (h, mi, s) != (0, 0, 0):
             return datetime(y, mo, d, h, mi, s).isoformat()
     return day.isoformat()
 
@@ -50,9 +53,14 @@ def _iso(parts: tuple[str | None, ...]) -> str | None:
 def parse_date_value(value: str) -> str | None:
     """A date given as a whole value (meta PubDate, a table cell, an epoch integer)."""
     value = (value or "").strip()
-    if re.fullmatch(r"\d{10}(\d{3})?", value):  # gkmlpt epoch seconds / milliseconds
-        ts = int(value[:10])
-        return datetime.fromtimestamp(ts).replace(microsecond=0).isoformat()
+    if re.fullmatch(r"\d{10}(\d{3})?", value):  # gkmlpt epoch seconds / milliseconds, read in Beijing time
+        stamp = from_epoch(int(value[:10]))
+        return _iso(tuple(str(x) for x in stamp.timetuple()[:6]))
+    if re.search(r"\d[T ]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$", value):
+        aware = parse_when(value)  # an explicit offset (og/article:published_time): to Beijing time
+        if isinstance(aware, datetime) and aware.tzinfo:
+            local = to_beijing(aware)
+            return _iso(tuple(str(x) for x in local.timetuple()[:6])) if isinstance(local, datetime) else None
     m = BARE_DATE_RE.match(value)
     return _iso(m.groups()) if m else None
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from lxml.html import HtmlElement
 
 from parsers.dates import labelled_date, parse_date_value, url_date
+from parsers.publisher import resolve_publisher
 
 _TITLE_CLASS_XPATH = (
     "//h1 | //*[self::div or self::h2 or self::h3 or self::p or self::td or self::span]"
@@ -118,7 +119,14 @@ _SOURCE_RE = re.compile(
     r"(?:信息发布单位|来源单位|发布单位|发文机关|发布机构|公开单位|信息来源|文章来源|消息来源|来源)"
     r"\s*[:：]\s*([\u4e00-\u9fa5（）()]{2,40})"
 )
-_NEXT_LABEL_RE = re.compile(r"发布|时间|日期|浏览|累计|字体|字号|作者|点击|阅读|编辑|索引号|主题分类|成文|文号|有效性")
+_NEXT_LABEL_RE = re.compile(
+    r"发布|时间|日期|浏览|累计|字体|字号|作者|点击|阅读|编辑|索引号|主题分类|成文|生成|文号|有效性|分类|主题词|名称"
+)
+_FIELD_LABEL_RE = re.compile(
+    r"^\s*(?:信息发布单位|来源单位|发布单位|发文单位|发文机关|发布机构|公开单位|信息来源|文章来源|消息来源|来源)"
+    r"\s*[:：]?\s*(?P<v>.*)$"
+)
+_CELL_TAGS = ("td", "th", "dt", "dd", "span", "li", "p", "div", "em", "strong", "b", "label", "font", "i")
 _NOT_AGENCY = {"本站", "本网", "原创", "网站", "本网站", "互联网", "其他", "无"}
 
 
@@ -147,6 +155,35 @@ def source_field(text: str) -> str | None:
     return None
 
 
+def _cell_value(text: str) -> str | None:
+    """A labelled value up to the next label or space ('某市司法局生成日期…' → 某市司法局)."""
+    value = re.split(r"\s", text.strip().replace("\u3000", " "), maxsplit=1)[0] if text.strip() else ""
+    value = _NEXT_LABEL_RE.split(value)[0].strip("：:，, |")
+    if len(value) >= 2 and value not in _NOT_AGENCY and re.fullmatch(r"[\u4e00-\u9fa5（）()]{2,40}", value):
+        return value
+    return None
+
+
+def source_cell(root: HtmlElement) -> str | None:
+    """The 发布机构/来源 value read cell by cell: a 公开目录 table's label cell gives the *next* cell, an
+    inline 'label：value' element its own rest — never the next label glued onto it."""
+    for el in root.iter(*_CELL_TAGS):
+        own = el.text_content()
+        if len(own) > 80:
+            continue
+        m = _FIELD_LABEL_RE.match(own)
+        if not m:
+            continue
+        if m.group("v").strip():
+            value = _cell_value(m.group("v"))
+        else:
+            nxt = el.getnext()
+            value = _cell_value(nxt.text_content()) if nxt is not None and len(nxt.text_content()) <= 60 else None
+        if value:
+            return value
+    return None
+
+
 @dataclass
 class Agency:
     name: str | None
@@ -154,16 +191,13 @@ class Agency:
 
 
 def resolve_agency(
-    title: str, source: str | None, content_source: str | None, site_name: str | None
+    title: str, source: str | None, content_source: str | None, site_name: str | None, region: str | None = None,
 ) -> Agency:
-    """Title publisher first (海安开发区 vs 城东镇: the title names the reporting entity)."""
-    ordered = [agency_from_title(title), source, content_source, site_name]
-    name = next((x for x in ordered if x), None)
-    aliases: list[str] = []
-    for other in (source, content_source):
-        if other and other != name and other not in aliases:
-            aliases.append(other)
-    return Agency(name, aliases)
+    """Title publisher first (海安开发区 vs 城东镇: the title names the reporting entity), then the labelled
+    field, the meta tag, the site; the winner is canonicalised with the site's region
+    (:mod:`parsers.publisher`) and every other spelling the page used is kept as an alias."""
+    pub = resolve_publisher([agency_from_title(title), source, content_source], region, site_name)
+    return Agency(pub.name, pub.aliases)
 
 
 def report_year(title: str, published_at: str | None) -> int | None:

@@ -17,6 +17,7 @@ from lxml import etree
 from parsers import documents
 from parsers.attachments import body_points_to_attachment, find_attachments
 from parsers.classify import classify_title
+from parsers.dates import url_date
 from parsers.decode import decode_body
 from parsers.extract import extract_body
 from parsers.htmltext import element_text
@@ -27,6 +28,7 @@ from parsers.metadata import (
     meta_content,
     report_year,
     resolve_agency,
+    source_cell,
     source_field,
 )
 from parsers.sections import missing_mandated, split_sections
@@ -67,7 +69,7 @@ def _file_title(url: str, text: str) -> str:
     return urlparse(url).path.rsplit("/", 1)[-1]
 
 
-def _document_page(url: str, body: bytes, kind: str, site_name: str | None) -> ParsedPage:
+def _document_page(url: str, body: bytes, kind: str, site_name: str | None, region: str | None) -> ParsedPage:
     reader = {
         "pdf": documents.pdf_text,
         "docx": documents.docx_text,
@@ -77,9 +79,7 @@ def _document_page(url: str, body: bytes, kind: str, site_name: str | None) -> P
     }[kind]
     text, flags = reader(body)
     title = _file_title(url, text)
-    agency = resolve_agency(title, None, None, site_name)
-    from parsers.dates import url_date
-
+    agency = resolve_agency(title, None, None, site_name, region)
     published = url_date(url)
     return _finish(
         ParsedPage(
@@ -90,7 +90,9 @@ def _document_page(url: str, body: bytes, kind: str, site_name: str | None) -> P
     )
 
 
-def _parse_html(url: str, body: bytes, headers: Mapping[str, str] | None, site_name: str | None) -> ParsedPage:
+def _parse_html(
+    url: str, body: bytes, headers: Mapping[str, str] | None, site_name: str | None, region: str | None
+) -> ParsedPage:
     html = decode_body(body, headers)
     try:
         root = lxml.html.document_fromstring(html)
@@ -101,7 +103,8 @@ def _parse_html(url: str, body: bytes, headers: Mapping[str, str] | None, site_n
     page_text = element_text(root)
     outside = _outside_body(page_text, text)
     published = extract_published_at(root, root, url, outside)  # the tree: htmldate does not reparse
-    agency = resolve_agency(title, source_field(outside), meta_content(root, "ContentSource"), site_name)
+    source = source_cell(root) or source_field(outside)
+    agency = resolve_agency(title, source, meta_content(root, "ContentSource"), site_name, region)
     page = ParsedPage(
         url=url, title=title, text=text, published_at=published, agency=agency.name,
         agency_aliases=agency.aliases, year=report_year(title, published), is_report=False,
@@ -139,10 +142,10 @@ def parse_page(
 ) -> ParsedPage:
     """Parse one fetched page or attachment. Pure: no network, no database.
 
-    ``region`` is accepted for callers that know it (per-region deadlines are applied by
-    :mod:`parsers.timeliness`); parsing itself does not depend on it yet.
+    ``site_name`` and ``region`` (the site registry's, e.g. 泰顺县司法局 / 浙江省温州市泰顺县) complete the
+    publisher's name: 区司法局 → 温州市鹿城区司法局, a bare 某县 → 某县人民政府 (:mod:`parsers.publisher`).
     """
     kind = detect_kind(url, body, headers)
     if kind == "html":
-        return _parse_html(url, body, headers, site_name)
-    return _document_page(url, body, kind, site_name)
+        return _parse_html(url, body, headers, site_name, region)
+    return _document_page(url, body, kind, site_name, region)

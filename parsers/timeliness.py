@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-#: Deadlines are calendar days in China: an aware timestamp (fzwatch's first-seen times are UTC) is
-#: judged by its Beijing date, so 2024-04-01T20:00Z (04-02 04:00 北京时间) is late.
-CHINA_TZ = ZoneInfo("Asia/Shanghai")
+# Deadlines are calendar days in China: an aware timestamp (fzwatch's first-seen times are UTC) is
+# judged by its Beijing date, so 2024-04-01T20:00Z (04-02 04:00 北京时间) is late.
+from parsers.clock import beijing_date
 
 DEFAULT_DEADLINES: dict[str, tuple[int, int]] = {
     "government": (4, 1),
@@ -32,16 +31,7 @@ def deadline_for(
 
 
 def _as_date(value: str | date | datetime | None) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip()) if len(value.strip()) > 10 else date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    if isinstance(value, datetime):
-        return value.astimezone(CHINA_TZ).date() if value.tzinfo else value.date()
-    return value
+    return beijing_date(value)
 
 
 def is_on_time(published_at: str | date | datetime | None, year: int | None, deadline: date | None = None) -> bool | None:

@@ -17,6 +17,7 @@ from parsers.types import Indicator, ParsedPage
 from storage.events import emit_event, report_payload, site_deadline
 from storage.intel import on_report_stored
 from storage.models import Document, IndicatorValue, Report, Site, Version, utcnow
+from storage.publishers import report_publisher
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ def apply_parsed(report: Report, site: Site, parsed: ParsedPage, version: Versio
     from parsers.timeliness import is_on_time
 
     report.title = parsed.title
-    report.agency = parsed.agency or site.name
+    report.agency = report_publisher(site, parsed.agency)  # canonical: one publisher, one series
     report.region = site.region
     report.year = parsed.year
     report.published_at = parsed.published_at

@@ -22,19 +22,24 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from parsers.clock import beijing_date
 from parsers.indicators import change_rule, label_of
 from parsers.numbers import json_number
-from parsers.sections import MANDATED
-from parsers.timeliness import deadline_for
 from storage.events import emit_event, report_payload, site_deadline
-from storage.models import Document, Event, IndicatorValue, Report, Site, Version
+from storage.models import Event, IndicatorValue, Report, Site, Version, utcnow
+from storage.publishers import (
+    expected_publishers,
+    match_reports,
+    names_publisher,
+    publisher_deadline,
+    reports_for_year,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -192,68 +197,6 @@ def emit_indicator_changes(
 # ---------------------------------------------------------------- publishers, deadlines, overdue
 
 
-@dataclass(frozen=True)
-class Publisher:
-    """Someone expected to publish a report: the site's own publisher or a registry entry."""
-
-    name: str
-    kind: str  # publisher_kind for the deadline table
-    own: bool  # the site itself (any report on the site not attributed to another publisher)
-
-
-def _squash(text: str | None) -> str:
-    return re.sub(r"\s+", "", text or "")
-
-
-def expected_publishers(site: Site) -> list[Publisher]:
-    """The site itself (unless ``options.expect_own_report: false``) and ``options.expected_publishers``
-    (names, or ``{name, publisher_kind}`` maps)."""
-    kind = site.options.get("publisher_kind", "government")
-    out: list[Publisher] = []
-    if site.options.get("expect_own_report", True):
-        out.append(Publisher(site.name, kind, own=True))
-    for entry in site.options.get("expected_publishers") or []:
-        name, entry_kind = (entry, kind) if isinstance(entry, str) else (entry.get("name", ""), entry.get("publisher_kind", kind))
-        if name and all(_squash(name) != _squash(p.name) for p in out):
-            out.append(Publisher(str(name), str(entry_kind), own=False))
-    return out
-
-
-def publisher_deadline(site: Site, publisher: Publisher, year: int) -> date:
-    if publisher.own:
-        return site_deadline(site, year)
-    overrides = {k: tuple(v) for k, v in (site.options.get("deadlines") or {}).items()}
-    return deadline_for(year, publisher.kind, overrides)  # type: ignore[arg-type]
-
-
-def names_publisher(report: Report, name: str) -> bool:
-    """The report is by ``name``: same agency, one contains the other, or the title names it."""
-    agency, want = _squash(report.agency), _squash(name)
-    if not want:
-        return False
-    return bool(agency) and (agency == want or want in agency or agency in want) or want in _squash(report.title)
-
-
-def _reports_for_year(session: Session, year: int) -> list[Report]:
-    return list(session.scalars(select(Report).where(Report.year == year).order_by(Report.id)))
-
-
-def match_reports(site: Site, publishers: list[Publisher], reports: list[Report]) -> dict[str, list[Report]]:
-    """Reports per publisher name. Registry publishers match by name on any site; the site's own
-    publisher takes the site's reports no registry publisher claims."""
-    out: dict[str, list[Report]] = {p.name: [] for p in publishers}
-    others = [p for p in publishers if not p.own]
-    for report in reports:
-        claimed = [p for p in others if names_publisher(report, p.name)]
-        for p in claimed:
-            out[p.name].append(report)
-        if not claimed and report.site_id == site.id:
-            for p in publishers:
-                if p.own:
-                    out[p.name].append(report)
-    return out
-
-
 def latest_due_year(site: Site, today: date) -> int:
     """The latest report year whose publication deadline has passed on ``today``."""
     year = today.year - 1
@@ -267,7 +210,7 @@ def check_overdue(
 
     Only sites whose baseline crawl is done are judged: before it, "no report" means "not crawled".
     """
-    today = today or datetime.now(UTC).date()
+    today = today or beijing_date(utcnow())  # deadlines are Beijing calendar days
     stmt = select(Site).where(Site.enabled.is_(True), Site.baseline_done.is_(True)).order_by(Site.id)
     if site_ids:
         stmt = stmt.where(Site.id.in_(site_ids))
@@ -275,7 +218,7 @@ def check_overdue(
     cache: dict[int, list[Report]] = {}
     for site in session.scalars(stmt):
         y = year if year is not None else latest_due_year(site, today)
-        reports = cache.setdefault(y, _reports_for_year(session, y))
+        reports = cache.setdefault(y, reports_for_year(session, y))
         publishers = expected_publishers(site)
         found = match_reports(site, publishers, reports)
         for pub in publishers:
@@ -294,7 +237,7 @@ def check_overdue(
 
 
 def overdue_key(site_id: str, publisher: str, year: int) -> str:
-    return f"overdue:{site_id}:{year}:{_digest(_squash(publisher))}"
+    return f"overdue:{site_id}:{year}:{_digest(''.join(publisher.split()))}"
 
 
 def _overdue_said(session: Session, site: Site, report: Report) -> bool:
@@ -304,7 +247,7 @@ def _overdue_said(session: Session, site: Site, report: Report) -> bool:
     pubs = {p.name: p for p in expected_publishers(site)}
     for event in rows:
         pub = pubs.get(event.payload.get("agency", ""))
-        if pub is not None and (pub.own or names_publisher(report, pub.name)):
+        if pub is not None and names_publisher(report, pub.name):
             return True
     return False
 
@@ -368,75 +311,3 @@ def indicator_rows(
         }
         for v, r in session.execute(stmt)
     ]
-
-
-def coverage(
-    session: Session, year: int, region: str | None = None, today: date | None = None
-) -> list[dict[str, Any]]:
-    """Per site and expected publisher: published on time / late / date unknown, missing or not yet
-    due, completeness. Reports on a site that no expected publisher claims are listed as extras."""
-    today = today or datetime.now(UTC).date()
-    reports = _reports_for_year(session, year)
-    urls = dict(session.execute(select(Document.id, Document.url).where(Document.id.in_([r.document_id for r in reports]))).all()) if reports else {}
-    stmt = select(Site).where(Site.enabled.is_(True)).order_by(Site.region, Site.id)
-    if region:
-        stmt = stmt.where(Site.region.startswith(region))
-    rows: list[dict[str, Any]] = []
-    for site in session.scalars(stmt):
-        publishers = expected_publishers(site)
-        found = match_reports(site, publishers, reports)
-        claimed = {r.id for rs in found.values() for r in rs}
-        for pub in publishers:
-            deadline = publisher_deadline(site, pub, year)
-            rows.append(_coverage_row(site, pub.name, True, deadline, found[pub.name], today, urls))
-        for extra in (r for r in reports if r.site_id == site.id and r.id not in claimed):
-            rows.append(_coverage_row(site, extra.agency or site.name, False, site_deadline(site, year), [extra], today, urls))
-    return rows
-
-
-def _coverage_row(
-    site: Site, publisher: str, expected: bool, deadline: date, found: list[Report], today: date, urls: dict[int, str]
-) -> dict[str, Any]:
-    report = min(found, key=lambda r: (r.published_at or "9999", r.id)) if found else None
-    row: dict[str, Any] = {
-        "site": site.id, "site_name": site.name, "region": site.region, "publisher": publisher,
-        "expected": expected, "deadline": deadline.isoformat(),
-        "status": _status(report, deadline, today, site.baseline_done),
-        "report_id": None, "title": None, "url": None, "published_at": None, "first_seen": None,
-        "on_time": None, "on_time_first_seen": None, "complete": None, "missing_sections": [],
-    }
-    if report is not None:
-        row.update(
-            report_id=report.id, title=report.title, url=urls.get(report.document_id),
-            published_at=report.published_at, first_seen=report.first_seen.isoformat(), on_time=report.on_time,
-            on_time_first_seen=report.on_time_first_seen, complete=report.complete,
-            missing_sections=[k for k in MANDATED if k not in (report.sections or [])] if report.sections else [],
-        )
-    return row
-
-
-def _status(report: Report | None, deadline: date, today: date, site_crawled: bool = True) -> str:
-    if report is None and not site_crawled:
-        return "unchecked"  # never crawled successfully: absence proves nothing (blocked ≠ missing)
-    if report is None:
-        return "missing" if deadline < today else "not_due"
-    if report.on_time is None:
-        return "published"
-    return "on_time" if report.on_time else "late"
-
-
-def coverage_summary(rows: list[dict[str, Any]]) -> dict[str, int]:
-    expected = [r for r in rows if r["expected"]]
-    count = lambda status: sum(1 for r in expected if r["status"] == status)
-    return {
-        "expected": len(expected),
-        "published": sum(1 for r in expected if r["report_id"] is not None),
-        "on_time": count("on_time"),
-        "late": count("late"),
-        "date_unknown": count("published"),
-        "missing": count("missing"),
-        "not_due": count("not_due"),
-        "unchecked": count("unchecked"),
-        "complete": sum(1 for r in expected if r["complete"]),
-        "extra_reports": len(rows) - len(expected),
-    }

@@ -41,7 +41,8 @@ def parse_stored(version: Version, site: Site, url: str) -> ParsedPage:
     parsed = parse_page(url, zlib.decompress(version.raw_zlib), headers, site_name=site.name, region=site.region)
     if version.attachment_zlib and version.attachment_url:
         attachment = zlib.decompress(version.attachment_zlib)
-        parsed = with_attachment_body(parsed, version.attachment_url, attachment, None, site_name=site.name)
+        parsed = with_attachment_body(parsed, version.attachment_url, attachment, None, site_name=site.name,
+                                      region=site.region)
     return parsed
 
 

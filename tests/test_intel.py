@@ -18,9 +18,10 @@ from parsers.indicators import extract_indicators
 from parsers.sections import missing_mandated, split_sections
 from parsers.types import Indicator, ParsedPage
 from scheduler.conditions import check_conditions
+from storage.coverage import coverage, coverage_summary
 from storage.database import Database
 from storage.ingest import FetchedPage, ingest_page
-from storage.intel import check_overdue, coverage, coverage_summary, indicator_rows
+from storage.intel import check_overdue, indicator_rows
 from storage.models import Event, IndicatorValue, Report, Version
 from storage.reparse import reparse
 from storage.sites import get_site, upsert_site

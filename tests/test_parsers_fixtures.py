@@ -20,7 +20,9 @@ CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "expected.json").exist
 def _load(name: str) -> tuple[ParsedPage, dict]:
     case = FIXTURES / name
     expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
-    page = parse_page((case / "url.txt").read_text(encoding="utf-8").strip(), (case / "page.html").read_bytes())
+    site = json.loads((case / "site.json").read_text(encoding="utf-8")) if (case / "site.json").exists() else {}
+    page = parse_page((case / "url.txt").read_text(encoding="utf-8").strip(), (case / "page.html").read_bytes(),
+                      site_name=site.get("name"), region=site.get("region"))
     return page, expected
 
 

@@ -125,11 +125,11 @@ def test_titles_and_years() -> None:
 
 
 def test_classifier_rules_listed_and_traditional() -> None:
-    assert {r.kind for r in list_rules()} == {"positive", "negative", "boost"}
+    assert {r.kind for r in list_rules()} == {"positive", "negative", "boost", "body"}
     assert all(r.description for r in list_rules())
     assert classify_title("小龍門鄉2024年法治政府建設情況報告").is_report
     verdict = classify_title("《烈山区2024年法治政府建设情况的报告》解读")
-    assert not verdict.is_report and any("interpretation" in r for r in verdict.reasons)
+    assert not verdict.is_report and any("解读" in r for r in verdict.reasons)
     assert classify_title("首页").confidence == 0.0
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, abort, render_template, request
 
+from parsers.clock import format_beijing
 from scheduler.changes import unified_diff
 from storage.database import Database
 from storage.errors import UnknownReport
@@ -18,6 +19,7 @@ STATE_ZH = {"new": "未抓取", "ok": "正常", "failing": "故障", "blocked": 
 def create_app(db: Database) -> Flask:
     app = Flask(__name__)
     app.config["JSON_AS_ASCII"] = False
+    app.jinja_env.filters["beijing"] = format_beijing  # every time shown in Beijing time (parsers.clock)
 
     @app.get("/")
     def sites() -> str:

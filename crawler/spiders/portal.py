@@ -25,7 +25,7 @@ from crawler.outcomes import failure_kind
 from crawler.revisit import LIST_KINDS, RevisitPolicy
 from crawler.visits import NOT_FOUND_STATUSES, Visits, response_headers
 from parsers import parse_page
-from parsers.classify import classify_title
+from parsers.classify import may_be_report
 from parsers.combine import needs_attachment
 from parsers.listing import (
     PRIORITY_DETAIL,
@@ -315,7 +315,8 @@ class PortalSpider(scrapy.Spider):
 
     @staticmethod
     def _is_candidate(anchor: str) -> bool:
-        return classify_title(anchor).is_report or bool(CANDIDATE_HINT.search(anchor) and "报告" in anchor)
+        # may_be_report: also titles only the body decides ("<地区>2024年度法治政府建设情况")
+        return may_be_report(anchor) or bool(CANDIDATE_HINT.search(anchor) and "报告" in anchor)
 
     def _find_search(self, response: Response) -> None:
         if self.search_template is None and response.meta.get("depth", 9) <= 1:

@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
+
+from parsers.clock import CHINA_TZ, format_beijing
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ BodyFormat = Literal["markdown", "text"]
 BODY_FORMATS: tuple[BodyFormat, ...] = ("markdown", "text")
 
 #: Times in messages are shown in China Standard Time (the portals' and readers' clock).
-DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
+DISPLAY_TZ = CHINA_TZ
 
 _TITLE_MAX = 80  # characters; the title is one line in every channel
 _FIELD_MAX = 300  # characters of any single free-text field (error text, source sentence)
@@ -115,15 +116,12 @@ def format_date(value: Any) -> str | None:
 
 
 def format_datetime(value: Any) -> str | None:
-    """``2025-03-28 10:05`` (Beijing time) for an ISO datetime; a bare date stays a date."""
+    """``2025-03-28 10:05（北京时间）`` for an ISO datetime (one helper for CLI, dashboard and messages:
+    :func:`parsers.clock.format_beijing`); a bare date stays a date."""
     parsed = _parse_dt(value)
     if parsed is None:
         return _clip(value, 40) if _present(value) else None
-    if not isinstance(parsed, datetime):
-        return parsed.isoformat()
-    if parsed.tzinfo:
-        parsed = parsed.astimezone(DISPLAY_TZ)
-    return parsed.strftime("%Y-%m-%d %H:%M")
+    return format_beijing(parsed, label=isinstance(parsed, datetime))
 
 
 def format_year(year: Any) -> str | None:

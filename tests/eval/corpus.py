@@ -1,4 +1,9 @@
-"""The labeled corpus of the quality gate: parser fixtures + /work/shared/realpages (if present)."""
+"""The labeled corpus of the quality gate: parser fixtures + the shared real pages.
+
+The real pages live outside the repository (``../shared/realpages`` from a checkout, or
+``$FZWATCH_REALPAGES``). Without them the gate would score only the synthetic fixtures and pass
+on a fraction of the evidence, so a missing directory is an error (:class:`RealPagesMissing`).
+"""
 
 from __future__ import annotations
 
@@ -14,20 +19,23 @@ REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "parsers"
 TITLES = REPO / "tests" / "fixtures" / "titles"
 
+class RealPagesMissing(RuntimeError):
+    """The shared real-page corpus was not found where the gate looks for it."""
 
 
-def _find_realpages() -> Path:
-    """$FZWATCH_REALPAGES, else the nearest ``shared/realpages`` above the checkout (a git worktree
-    sits one level deeper than the main checkout)."""
-    if os.environ.get("FZWATCH_REALPAGES"):
-        return Path(os.environ["FZWATCH_REALPAGES"])
-    for parent in REPO.parents:
-        if (parent / "shared" / "realpages").is_dir():
-            return parent / "shared" / "realpages"
-    return REPO.parent / "shared" / "realpages"
+def realpages_dir() -> Path:
+    """``$FZWATCH_REALPAGES``, else ``../shared/realpages`` from the repository (a git worktree under
+    ``<root>/wt/NAME`` looks two levels up as well). Raises :class:`RealPagesMissing`."""
+    env = os.environ.get("FZWATCH_REALPAGES")
+    candidates = [Path(env)] if env else [REPO.parent / "shared" / "realpages", REPO.parents[1] / "shared" / "realpages"]
+    for path in candidates:
+        if (path / "manifest.json").exists():
+            return path
+    raise RealPagesMissing(
+        "real pages not found (looked in " + ", ".join(str(c) for c in candidates)
+        + "); set FZWATCH_REALPAGES to the shared realpages directory"
+    )
 
-
-REALPAGES = _find_realpages()
 # Share of realpages held out from tuning (issue 10): chosen by a hash of the file name, fixed before
 # any extraction rule was tuned on the rest. Held-out pages are only measured, never looked at.
 HELD_OUT_TENTHS = 3
@@ -42,6 +50,7 @@ class Case:
     expected: dict[str, Any] = field(default_factory=dict)
     held_out: bool = False
     category: str | None = None
+    site: dict[str, str] = field(default_factory=dict)  # name, region of the site the page came from
 
 
 def is_held_out(file_name: str) -> bool:
@@ -54,28 +63,29 @@ def fixture_cases() -> Iterator[Case]:
     for case in sorted(p for p in FIXTURES.iterdir() if (p / "expected.json").exists()):
         expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
         paras = expected.get("paragraphs")
+        site = json.loads((case / "site.json").read_text(encoding="utf-8")) if (case / "site.json").exists() else {}
         yield Case(
             name=f"fixture:{case.name}",
             url=(case / "url.txt").read_text(encoding="utf-8").strip(),
             body=(case / "page.html").read_bytes(),
             gold_text="\n".join(paras) if paras else None,
             expected=expected,
+            site=site,
         )
 
 
 def realpage_cases() -> Iterator[Case]:
-    """Real pages with gold text; none when the shared directory is absent."""
-    manifest = REALPAGES / "manifest.json"
-    if not manifest.exists():
-        return
+    """Real pages with gold text (raises :class:`RealPagesMissing` when the directory is absent)."""
+    root = realpages_dir()
+    manifest = root / "manifest.json"
     for entry in json.loads(manifest.read_text(encoding="utf-8")):
         if entry.get("exclude_from_scoring"):
             continue
         yield Case(
             name=f"realpage:{Path(entry['file']).stem}",
             url=entry.get("url") or f"http://example.invalid/{Path(entry['file']).name}",
-            body=(REALPAGES / entry["file"]).read_bytes(),
-            gold_text=(REALPAGES / entry["gold_file"]).read_text(encoding="utf-8"),
+            body=(root / entry["file"]).read_bytes(),
+            gold_text=(root / entry["gold_file"]).read_text(encoding="utf-8"),
             held_out=is_held_out(entry["file"]),
             category=entry.get("category"),
         )

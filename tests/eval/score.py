@@ -11,16 +11,18 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 from statistics import mean
+from typing import Any
 
 import trafilatura
 
 from parsers import classify_title, parse_page
 from parsers.chrome import CHROME_STRINGS
 from parsers.decode import decode_body
-from tests.eval.corpus import Case, fixture_cases, realpage_cases, titles
+from tests.eval.corpus import Case, RealPagesMissing, fixture_cases, realpage_cases, titles
 from tests.eval.metrics import bigram_f1, precision_recall, set_f1
 
 BASELINE = Path(__file__).with_name("baseline.json")
+PER_PAGE: list[dict[str, Any]] = []  # the last run's verdicts per page (publisher, date, year, class)
 
 
 def chrome_left(text: str, gold: str) -> int:
@@ -38,13 +40,14 @@ def score(include_realpages: bool = True) -> dict[str, float]:
     body_ours, body_traf, chrome_ours, chrome_traf = [], [], 0, 0
     real_tuning, real_held_out = [], []
     exact: dict[str, list[bool]] = {"title": [], "published_at": [], "year": [], "agency": []}
+    per_page: list[dict[str, Any]] = []
     cls_pairs: list[tuple[bool, bool]] = []
     ind_found: set[tuple[str, str, Decimal]] = set()
     ind_gold: set[tuple[str, str, Decimal]] = set()
     head_found: set[tuple[str, str, Decimal]] = set()
     head_gold: set[tuple[str, str, Decimal]] = set()
     for case in cases:
-        page = parse_page(case.url, case.body)
+        page = parse_page(case.url, case.body, site_name=case.site.get("name"), region=case.site.get("region"))
         if case.gold_text is not None:
             # Same decoded string as ours, so the comparison is about extraction, not charset sniffing.
             traf = trafilatura.extract(decode_body(case.body), url=case.url) or ""
@@ -55,11 +58,16 @@ def score(include_realpages: bool = True) -> dict[str, float]:
             chrome_ours += chrome_left(page.text, case.gold_text)
             chrome_traf += chrome_left(traf, case.gold_text)
         exp = case.expected
+        row: dict[str, Any] = {"case": case.name}
         for key, results in exact.items():
             if key in exp:
                 results.append(getattr(page, key) == exp[key])
+                row[key] = results[-1]
         if "is_report" in exp:
             cls_pairs.append((page.is_report, exp["is_report"]))
+            row["is_report"] = page.is_report == exp["is_report"]
+        if len(row) > 1:
+            per_page.append(row)
         if "indicators" in exp:
             ind_found |= {(case.name, k, v) for k, v in _indicator_pairs([(i.key, i.value) for i in page.indicators])}
             ind_gold |= {(case.name, k, v) for k, v in _indicator_pairs(exp["indicators"])}
@@ -67,15 +75,20 @@ def score(include_realpages: bool = True) -> dict[str, float]:
             heads = [(i.key, i.value) for i in page.indicators if i.headline]
             head_found |= {(case.name, k, v) for k, v in _indicator_pairs(heads)}
             head_gold |= {(case.name, k, v) for k, v in _indicator_pairs(list(exp["headline"].items()))}
+    page_p, page_r = precision_recall(cls_pairs)  # whole pages: title and body
     cls_pairs += [(classify_title(t).is_report, True) for t in titles("reports.txt")]
     cls_pairs += [(classify_title(t).is_report, False) for t in titles("near_misses.txt")]
     cls_p, cls_r = precision_recall(cls_pairs)
+    PER_PAGE[:] = per_page
     ind_p, ind_r, ind_f = set_f1(ind_found, ind_gold)
     head_p, head_r, head_f = set_f1(head_found, head_gold)
     return {
         "pages_with_gold_text": float(len(body_ours)),
         "classification_precision": cls_p,
         "classification_recall": cls_r,
+        "page_classification_precision": page_p,
+        "page_classification_recall": page_r,
+        "pages_with_metadata_gold": float(len(per_page)),
         "body_f1_mean": mean(body_ours) if body_ours else 0.0,
         "body_f1_mean_trafilatura": mean(body_traf) if body_traf else 0.0,
         "chrome_strings_left": float(chrome_ours),
@@ -105,7 +118,15 @@ def _realpage_scores(tuning: list[float], held_out: list[float]) -> dict[str, fl
 
 
 def main() -> int:
-    scores = score()
+    try:
+        scores = score()
+    except RealPagesMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for row in PER_PAGE:
+        wrong = [k for k, ok in row.items() if k != "case" and not ok]
+        if wrong:
+            print(f"WRONG {row['case']}: {', '.join(wrong)}")
     floors = json.loads(BASELINE.read_text(encoding="utf-8")) if BASELINE.exists() else {}
     print(f"{'metric':36s} {'ours':>8s} {'floor':>8s}")
     for key, value in scores.items():

@@ -1,0 +1,93 @@
+"""Who publishes what: expected publishers of a site and the attribution of reports to publishers.
+
+A report belongs to exactly one publisher: the body that made it, under its canonical name
+(:mod:`parsers.publisher`, stored in ``Report.agency``). A department's report never satisfies its
+government's duty, so attribution is by name equality only — no containment ("泰顺县" is in
+"泰顺县司法局"), no "the site's owner takes whatever else the site carries". Reports by other bodies
+found on a portal stay theirs (coverage lists them as such).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from parsers.publisher import canonical_name, site_publisher
+from parsers.timeliness import deadline_for
+from storage.events import site_deadline
+from storage.models import Document, Report, Site
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """Someone expected to publish a report: the site's own body or a registry entry."""
+
+    name: str  # canonical
+    kind: str  # publisher_kind for the deadline table
+    own: bool  # the body the site belongs to
+
+
+def own_publisher(site: Site) -> str:
+    """The canonical name of the body the site belongs to (中国泰顺 → 泰顺县人民政府)."""
+    return site_publisher(site.name, site.region) or site.name
+
+
+def report_publisher(site: Site, agency: str | None) -> str:
+    """The canonical publisher of a report found on ``site`` (its own body when the page names none)."""
+    return canonical_name(agency, site.region) or own_publisher(site)
+
+
+def expected_publishers(site: Site) -> list[Publisher]:
+    """The site's own body (unless ``options.expect_own_report: false``) and ``options.expected_publishers``
+    (names, or ``{name, publisher_kind}`` maps), all under canonical names."""
+    kind = site.options.get("publisher_kind", "government")
+    out: list[Publisher] = []
+    if site.options.get("expect_own_report", True):
+        out.append(Publisher(own_publisher(site), kind, own=True))
+    for entry in site.options.get("expected_publishers") or []:
+        raw, entry_kind = (entry, kind) if isinstance(entry, str) else (entry.get("name", ""), entry.get("publisher_kind", kind))
+        name = canonical_name(str(raw), site.region) if raw else None
+        if name and all(name != p.name for p in out):
+            out.append(Publisher(name, str(entry_kind), own=False))
+    return out
+
+
+def publisher_deadline(site: Site, publisher: Publisher, year: int) -> date:
+    if publisher.own:
+        return site_deadline(site, year)
+    overrides = {k: tuple(v) for k, v in (site.options.get("deadlines") or {}).items()}
+    return deadline_for(year, publisher.kind, overrides)  # type: ignore[arg-type]
+
+
+def names_publisher(report: Report, name: str) -> bool:
+    """The report was made by ``name`` (both canonical)."""
+    return bool(name) and report.agency == name
+
+
+def reports_for_year(session: Session, year: int) -> list[Report]:
+    """Reports covering ``year`` whose page is (still) classified as a report; list pages, near-misses and
+    pages that stopped being reports never count."""
+    return list(session.scalars(
+        select(Report).join(Document, Document.id == Report.document_id)
+        .where(Report.year == year, Document.is_report.is_(True))
+        .order_by(Report.id)
+    ))
+
+
+def match_reports(site: Site, publishers: list[Publisher], reports: list[Report]) -> dict[str, list[Report]]:
+    """Reports per expected publisher, by canonical name, wherever they were found (a 司法局 site may carry
+    the government's report; it is still the government's)."""
+    return {p.name: [r for r in reports if names_publisher(r, p.name)] for p in publishers}
+
+
+def other_publishers(site: Site, publishers: list[Publisher], reports: list[Report]) -> dict[str, list[Report]]:
+    """Reports found on ``site`` by bodies it does not expect, per publisher: listed, never credited."""
+    expected = {p.name for p in publishers}
+    out: dict[str, list[Report]] = {}
+    for report in reports:
+        if report.site_id == site.id and report.agency not in expected:
+            out.setdefault(report.agency or own_publisher(site), []).append(report)
+    return out
