@@ -51,7 +51,7 @@ def _canonical(name: str | None) -> str | None:
 def _try(body: bytes, encoding: str) -> str | None:
     try:
         return body.decode(encoding)
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):  # 'undefined' is a real codec that refuses everything
         return None
 
 
@@ -83,4 +83,7 @@ def detect_encoding(body: bytes, headers: Mapping[str, str] | None = None) -> st
 
 def decode_body(body: bytes, headers: Mapping[str, str] | None = None) -> str:
     """Decode page bytes; never raises (undecodable bytes become U+FFFD)."""
-    return body.decode(detect_encoding(body, headers), errors="replace")
+    try:
+        return body.decode(detect_encoding(body, headers), errors="replace")
+    except (UnicodeError, LookupError):
+        return body.decode("gb18030", errors="replace")

@@ -145,7 +145,17 @@ def parse_page(
     ``site_name`` and ``region`` (the site registry's, e.g. 泰顺县司法局 / 浙江省温州市泰顺县) complete the
     publisher's name: 区司法局 → 温州市鹿城区司法局, a bare 某县 → 某县人民政府 (:mod:`parsers.publisher`).
     """
-    kind = detect_kind(url, body, headers)
-    if kind == "html":
-        return _parse_html(url, body, headers, site_name, region)
-    return _document_page(url, body, kind, site_name, region)
+    try:
+        kind = detect_kind(url, body, headers)
+        if kind == "html":
+            return _parse_html(url, body, headers, site_name, region)
+        return _document_page(url, body, kind, site_name, region)
+    except Exception as exc:  # noqa: BLE001 - a page that cannot be parsed is that page's error, never the crawl's
+        return unparsable_page(url, exc)
+
+
+def unparsable_page(url: str, exc: BaseException) -> ParsedPage:
+    """What a page that made a parser fail is: not a report, flagged with the failure for the crawl's counts."""
+    reason = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+    return ParsedPage(url=str(url), title="", text="", published_at=None, agency=None, agency_aliases=[], year=None,
+                      is_report=False, confidence=0.0, reasons=[f"无法解析：{reason}"], flags=["parse_error"])

@@ -16,7 +16,17 @@ from parsers.listing.urls import canonical_url
 
 
 def read_listing(url: str, body: bytes, headers: Mapping[str, str] | None = None) -> Listing:
-    """Read a list page: links, pagination, attachments and list-API requests."""
+    """Read a list page: links, pagination, attachments and list-API requests. Never raises: a page that
+    breaks a reader is an empty listing flagged `parse_error` (counted by the crawl)."""
+    try:
+        return _read_listing(url, body, headers)
+    except Exception as exc:  # noqa: BLE001 - one malformed value must not lose the crawl's other pages
+        listing = Listing(url=str(url))
+        listing.error = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+        return listing
+
+
+def _read_listing(url: str, body: bytes, headers: Mapping[str, str] | None = None) -> Listing:
     text = _decode(body, headers)
     base = canonical_url(url)
     listing = Listing(url=base)

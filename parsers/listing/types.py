@@ -34,3 +34,4 @@ class Listing:
     pagination: list[str] = field(default_factory=list)  # absolute canonical URLs of other list pages
     attachments: list[str] = field(default_factory=list)  # absolute canonical URLs
     api_requests: list[ApiRequest] = field(default_factory=list)
+    error: str | None = None  # set when the page broke a reader: the listing is empty, the crawl counts it
