@@ -19,13 +19,16 @@ EXAMPLES = int(os.environ.get("FZWATCH_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 
 FRAGMENTS = [
-    "<html>", "<head>", "<meta charset='undefined'>", "<meta charset=\"gb2312\">", "<meta http-equiv='Content-Type' "
-    "content='text/html; charset=x-unknown'>", "<title>某县2023年法治政府建设年度报告</title>", "<a href='http://[::1/x.pdf'>附件</a>",
-    "<a href='//[fe80::1%25eth0]/a'>x</a>", "<a href=\"javascript:void(0)\">y</a>", "<script>createPageHTML(²,0,\"index\",\"html\");"
-    "</script>", "<script>createPageHTML(9999999999999999999999,1,'index','html')</script>", "<script>var countPage = 1e309;"
-    "</script>", "<select onchange='location=this.value'><option value='index_1.html'>2</option></select>",
-    "<script type='text/xml'><datastore><nextgroup><![CDATA[<a href='/module/web/jpage/dataproxy.jsp?page=1'>]]>"
-    "</nextgroup><recordset><record><![CDATA[<li><a href='/art/1.html'>报告</a><span>2024-13-45</span></li>]]></record>",
+    "<html>", "<head>", "<meta charset='undefined'>", "<meta charset=\"gb2312\">",
+    "<meta http-equiv='Content-Type' content='text/html; charset=x-unknown'>",
+    "<title>某县2023年法治政府建设年度报告</title>", "<a href='http://[::1/x.pdf'>附件</a>",
+    "<a href='//[fe80::1%25eth0]/a'>x</a>", "<a href=\"javascript:void(0)\">y</a>",
+    "<script>createPageHTML(²,0,\"index\",\"html\");</script>",
+    "<script>createPageHTML(9999999999999999999999,1,'index','html')</script>",
+    "<script>var countPage = 1e309;</script>",
+    "<select onchange='location=this.value'><option value='index_1.html'>2</option></select>",
+    ("<script type='text/xml'><datastore><nextgroup><![CDATA[<a href='/module/web/jpage/dataproxy.jsp?page=1'>]]>"
+     "</nextgroup><recordset><record><![CDATA[<li><a href='/art/1.html'>报告</a><span>2024-13-45</span></li>]]></record>"),
     "发布时间：2024-03-13 16:19", "发布时间\u2001\u2001\u205f\u2001：", "来源：某县司法局", "纠错率1%，" * 50, "一" * 500 + "余件",
     "<p>", "</p>", "<table><tr><td colspan='100000000'>x</td></tr></table>", "<iframe src='x.pdf'>", "<embed src='%'>",
     "window._CONFIG = {SID: 'x', TREE: [", "{\"data\": {\"list\": [{\"title\": null}]}}", "\x00\x01\xff", "&#xFFFFFFFF;",
