@@ -55,4 +55,4 @@ def test_without_a_browser_the_site_is_crawled_plainly(sqlite_url: str, monkeypa
 
 def test_ci_installs_chromium_from_debian_only() -> None:
     script = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text(encoding="utf-8")
-    assert "apt-get install -y chromium" in script and "playwright install" not in script
+    assert "apt-get install" in script and "chromium" in script and "playwright install" not in script
