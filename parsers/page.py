@@ -19,6 +19,7 @@ from parsers.attachments import body_points_to_attachment, find_attachments
 from parsers.classify import classify_title
 from parsers.decode import decode_body
 from parsers.extract import extract_body
+from parsers.formats import detect_kind
 from parsers.htmltext import element_text
 from parsers.indicators import extract_indicators
 from parsers.metadata import (
@@ -29,34 +30,9 @@ from parsers.metadata import (
     resolve_agency,
     source_field,
 )
+from parsers.pagekind import page_kind
 from parsers.sections import missing_mandated, split_sections
 from parsers.types import ParsedPage
-
-_EXT_KIND = {"pdf": "pdf", "docx": "docx", "doc": "doc", "wps": "wps", "ofd": "ofd"}
-_CT_KIND = (
-    ("application/pdf", "pdf"),
-    ("wordprocessingml", "docx"),
-    ("application/msword", "doc"),
-    ("application/vnd.ms-works", "wps"),
-    ("application/kswps", "wps"),
-    ("application/wps", "wps"),
-    ("application/ofd", "ofd"),
-)
-
-
-def detect_kind(url: str, body: bytes, headers: Mapping[str, str] | None = None) -> str:
-    """html | pdf | docx | doc | wps | ofd. Magic bytes win over headers and extension."""
-    sniffed = documents.sniff_kind(body)
-    ext = urlparse(url or "").path.rsplit(".", 1)[-1].lower()
-    if sniffed == "doc" and ext == "wps":
-        return "wps"
-    if sniffed:
-        return sniffed
-    ctype = next((v.lower() for k, v in (headers or {}).items() if k.lower() == "content-type"), "")
-    for needle, kind in _CT_KIND:
-        if needle in ctype:
-            return kind
-    return _EXT_KIND.get(ext, "html")
 
 
 def _file_title(url: str, text: str) -> str:
@@ -86,11 +62,13 @@ def _document_page(url: str, body: bytes, kind: str, site_name: str | None) -> P
             url=url, title=title, text=text, published_at=published, agency=agency.name,
             agency_aliases=agency.aliases, year=report_year(title, published), is_report=False,
             confidence=0.0, reasons=[], content_type=kind, flags=flags,
+            page_kind="attachment", page_kind_reasons=[f"{kind.upper()} 文件"],
         )
     )
 
 
-def _parse_html(url: str, body: bytes, headers: Mapping[str, str] | None, site_name: str | None) -> ParsedPage:
+def _parse_html(url: str, body: bytes, headers: Mapping[str, str] | None, site_name: str | None,
+                status: int = 200) -> ParsedPage:
     html = decode_body(body, headers)
     try:
         root = lxml.html.document_fromstring(html)
@@ -109,7 +87,12 @@ def _parse_html(url: str, body: bytes, headers: Mapping[str, str] | None, site_n
     )
     if page.attachments and body_points_to_attachment(text):
         page.flags.append("body_in_attachment")
+    kind = page_kind(url, body, headers, status=status, text=text)
+    page.page_kind, page.page_kind_reasons = kind.kind, list(kind.reasons)
     return _finish(page)
+
+
+_KIND_LABELS = {"list": "列表页", "shell": "脚本外壳页", "challenge": "反爬验证页"}
 
 
 def _outside_body(page_text: str, body: str) -> str:
@@ -119,9 +102,14 @@ def _outside_body(page_text: str, body: str) -> str:
 
 
 def _finish(page: ParsedPage) -> ParsedPage:
-    """Shared steps: classification, sections, indicators, completeness flag."""
+    """Shared steps: classification, sections, indicators, completeness flag. A list, shell or
+    challenge page is never a report, whatever its title says (a channel named like the report)."""
     verdict = classify_title(page.title, page.text)
     page.is_report, page.confidence, page.reasons = verdict.is_report, verdict.confidence, verdict.reasons
+    if page.page_kind not in ("detail", "attachment"):
+        label = _KIND_LABELS.get(page.page_kind, page.page_kind)
+        page.reasons = [f"not a report: {label}（{'；'.join(page.page_kind_reasons[:2])}）", *page.reasons]
+        page.is_report, page.confidence = False, 0.0
     page.sections = split_sections(page.text)
     page.indicators = extract_indicators(page.text, page.sections)
     if page.is_report and page.text and missing_mandated(page.sections):
@@ -135,13 +123,15 @@ def parse_page(
     headers: Mapping[str, str] | None = None,
     site_name: str | None = None,
     region: str | None = None,
+    status: int = 200,
 ) -> ParsedPage:
     """Parse one fetched page or attachment. Pure: no network, no database.
 
     ``region`` is accepted for callers that know it (per-region deadlines are applied by
-    :mod:`parsers.timeliness`); parsing itself does not depend on it yet.
+    :mod:`parsers.timeliness`); parsing itself does not depend on it yet. ``status``: the HTTP status,
+    so an anti-bot challenge (412/521) is recognised (``page_kind == "challenge"``).
     """
     kind = detect_kind(url, body, headers)
     if kind == "html":
-        return _parse_html(url, body, headers, site_name)
+        return _parse_html(url, body, headers, site_name, status)
     return _document_page(url, body, kind, site_name)
