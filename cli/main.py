@@ -9,7 +9,7 @@ import sys
 import click
 from sqlalchemy.exc import OperationalError
 
-from cli import alerts, crawl, extract, intel, reports, sites, web
+from cli import alerts, crawl, explain, extract, intel, reports, sites, web
 from cli.context import Ctx
 
 
@@ -27,7 +27,7 @@ def cli(ctx: click.Context, db: str | None, verbose: bool) -> None:
     ctx.obj = Ctx(db)
 
 
-for module in (sites, crawl, reports, extract, intel, alerts, web):
+for module in (sites, crawl, reports, extract, explain, intel, alerts, web):
     module.register(cli)
 
 

@@ -374,7 +374,7 @@ class PortalSpider(scrapy.Spider):
                 if report_channel and self._unseen_and_in_site(link.url) and \
                         self._extra_hop(link.url, **context) and \
                         self._admit_detail(link.url, link.text, "extra_hop", **hop):
-                    yield self._detail_request(link.url, link.text, source=key, depth=depth + 1, hop=True, rank=5)
+                    yield self._detail_request(link.url, link.text, source=key, depth=depth + 1, rank=5)
                 else:
                     self._skip(link.url, "not_candidate", **context)
             elif priority >= PRIORITY_NEWS_CHANNEL or depth == 0:
@@ -452,6 +452,7 @@ class PortalSpider(scrapy.Spider):
         if not self._in_site(url) or not self.visits.claim(url):
             return
         self.crawler.stats.inc_value("fzwatch/search_queries")
+        self.decisions.note(url, "fetched", "search", depth=self.max_depth)
         self.crawler.engine.crawl(self._list_request(url, self.max_depth, rank=30, kind="search"))
         raise DontCloseSpider
 
