@@ -28,6 +28,7 @@ from parsers.classify import classify_title
 from parsers.combine import needs_attachment
 from parsers.listing import (
     PRIORITY_DETAIL,
+    PRIORITY_FZZF_CHANNEL,
     PRIORITY_NEWS_CHANNEL,
     PRIORITY_REPORT,
     PRIORITY_REPORT_CHANNEL,
@@ -59,6 +60,8 @@ CANDIDATE_HINT = re.compile(r"法治政府|法治建设|依法行政")
 # In a report channel (a list showing a report-like or 法治 row) items are followed on weaker titles:
 # "2023年度报告", "法治政府建设情况", "关于2024年…情况的报告", a truncated "…法治政府建设年度…".
 CHANNEL_ITEM_HINT = re.compile(r"报告|法治|依法行政")
+# How much a list is about reports (see PortalSpider._channel_level).
+REPORT_CHANNEL, STRONG = 1, 2
 # Page kinds read as lists when a candidate (detail) request answers with one.
 LIST_PAGE_KINDS = ("list", "shell")
 
@@ -236,7 +239,7 @@ class PortalSpider(scrapy.Spider):
         return meta
 
     def _list_request(self, key: str, depth: int, rank: int = 50, is_start: bool = False,
-                      root: str | None = None, kind: str = "list", report_channel: bool = False) -> Request:
+                      root: str | None = None, kind: str = "list", report_channel: int = 0) -> Request:
         meta = self._meta(depth=depth, is_start=is_start, key=key, url=key, kind=kind, root=root, priority=rank,
                           report_channel=report_channel)
         return Request(key, callback=self.parse_list, errback=self.on_error, priority=rank - 10 * depth,
@@ -251,7 +254,7 @@ class PortalSpider(scrapy.Spider):
         return Request(url, callback=self.parse_detail, errback=self.on_error, priority=rank, dont_filter=True,
                        headers=self.visits.conditional(url, validators), meta=meta)
 
-    def _api_request(self, api: ApiRequest, depth: int, root: str | None, report_channel: bool = False) -> Request:
+    def _api_request(self, api: ApiRequest, depth: int, root: str | None, report_channel: int = 0) -> Request:
         """A list whose rows come from an XML/JSON endpoint (Hanweb jpage, gkmlpt, declared or guessed JSON)."""
         key = _api_key(api)
         meta = self._meta(depth=depth, api_kind=api.kind, key=key, url=api.url, kind="api", root=root, method=api.method,
@@ -283,8 +286,10 @@ class PortalSpider(scrapy.Spider):
         if meta["kind"] == "search":
             yield from self._follow_candidates(listing, meta["key"], None, False, meta["depth"])
             return
-        yield from self._follow(listing, meta["depth"], meta["key"], meta.get("root"),
-                                bool(meta.get("report_channel")))
+        inherited = int(meta.get("report_channel") or 0)
+        if not meta.get("is_start") and (meta.get("priority") or 0) >= PRIORITY_FZZF_CHANNEL:
+            inherited = STRONG  # reached through a 法治政府/依法行政 or report channel link
+        yield from self._follow(listing, meta["depth"], meta["key"], meta.get("root"), inherited)
 
     def parse_api(self, response: Response) -> Iterator[Any]:
         if not self._usable(response):
@@ -300,7 +305,7 @@ class PortalSpider(scrapy.Spider):
             logger.warning("unreadable list API answer %s: %s", response.url, exc)
             return
         key, depth = response.meta["key"], response.meta["depth"]
-        report_channel = bool(response.meta.get("report_channel")) or self._is_report_channel(listing)
+        report_channel = self._channel_level(listing, int(response.meta.get("report_channel") or 0))
         yield from self._follow_candidates(listing, key, response.meta.get("root"), report_channel, depth)
         # Further pages of an API list are its pagination.
         root = response.meta.get("root") or key
@@ -327,10 +332,10 @@ class PortalSpider(scrapy.Spider):
         return kind in API_READERS or kind.startswith("declared:")
 
     def _follow(self, listing: Listing, depth: int, key: str, root: str | None,
-                report_channel: bool = False) -> Iterator[Request]:
-        """``report_channel``: this page belongs to a list known to be a report channel (its first page
-        showed a report-like or 法治 row, or it was reached as a report-titled link)."""
-        report_channel = report_channel or self._is_report_channel(listing)
+                inherited: int = 0) -> Iterator[Request]:
+        """``inherited``: what the list this page belongs to is known to be (its first page showed report-like
+        or 法治 rows, or it was reached through a report-titled or 法治 channel link): see `_channel_level`."""
+        report_channel = self._channel_level(listing, inherited)
         if report_channel:
             self.crawler.stats.inc_value("fzwatch/report_channel_pages")
         yield from self._follow_candidates(listing, key, root, report_channel, depth)
@@ -344,7 +349,7 @@ class PortalSpider(scrapy.Spider):
                     yield self._list_request(url, depth, rank=60, root=root or key, report_channel=report_channel)
         yield from self._follow_apis(listing.api_requests, depth, changed, key, report_channel)
 
-    def _follow_candidates(self, listing: Listing, key: str, root: str | None, report_channel: bool,
+    def _follow_candidates(self, listing: Listing, key: str, root: str | None, report_channel: int,
                            depth: int) -> Iterator[Request]:
         for link in listing.links:
             if self._is_candidate(link.text):
@@ -357,9 +362,10 @@ class PortalSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("fzwatch/report_channel_items")
                 yield self._detail_request(link.url, link.text, source=key, root=root, depth=depth + 1)
 
-    def _follow_channels(self, listing: Listing, depth: int, key: str, report_channel: bool) -> Iterator[Request]:
+    def _follow_channels(self, listing: Listing, depth: int, key: str, report_channel: int) -> Iterator[Request]:
+        pages = set(listing.pagination)  # followed as pagination (same depth, same list), not as channels
         for link in listing.links:
-            if self._is_candidate(link.text) or (report_channel and self._is_channel_item(link)):
+            if link.url in pages or self._is_candidate(link.text) or (report_channel and self._is_channel_item(link)):
                 continue
             priority = link_priority(link)
             context = {"priority": priority, "depth": depth + 1, "source": key, "anchor": link.text}
@@ -371,7 +377,7 @@ class PortalSpider(scrapy.Spider):
             elif priority == PRIORITY_DETAIL:
                 # An article that is not a candidate leads nowhere, except in a report channel: one more hop.
                 hop = {k: v for k, v in context.items() if k != "anchor"}
-                if report_channel and self._unseen_and_in_site(link.url) and \
+                if report_channel >= STRONG and self._unseen_and_in_site(link.url) and \
                         self._extra_hop(link.url, **context) and \
                         self._admit_detail(link.url, link.text, "extra_hop", **hop):
                     yield self._detail_request(link.url, link.text, source=key, depth=depth + 1, rank=5)
@@ -380,7 +386,8 @@ class PortalSpider(scrapy.Spider):
             elif priority >= PRIORITY_NEWS_CHANNEL or depth == 0:
                 if self._admit_list(link.url, is_pagination=False, parent_changed=False, **context):
                     yield self._list_request(link.url, depth + 1, priority)
-            elif report_channel and self._unseen_and_in_site(link.url) and self._extra_hop(link.url, **context):
+            elif report_channel >= STRONG and self._unseen_and_in_site(link.url) and \
+                    self._extra_hop(link.url, **context):
                 # Unnamed pages ("更多", a column without words) beside report rows: one more hop.
                 if self._admit_list(link.url, is_pagination=False, parent_changed=False, why="extra_hop", **context):
                     yield self._list_request(link.url, depth + 1, priority)
@@ -388,7 +395,7 @@ class PortalSpider(scrapy.Spider):
                 self._skip(link.url, "unnamed", **context)
 
     def _follow_apis(self, apis: list[ApiRequest], depth: int, changed: bool, source: str,
-                     report_channel: bool) -> Iterator[Request]:
+                     report_channel: int) -> Iterator[Request]:
         """API requests declared by an HTML page: per endpoint, the first is a list's first page and the
         others its pagination (e.g. Hanweb record groups 1-45, 46-90)."""
         firsts: dict[str, str] = {}
@@ -407,10 +414,16 @@ class PortalSpider(scrapy.Spider):
     def _unseen_and_in_site(self, url: str) -> bool:
         return url not in self.visits.seen and self._same_host(url)
 
-    def _is_report_channel(self, listing: Listing) -> bool:
-        """A list that shows any report-like or 法治/依法行政 row (a dated row or an article link)."""
-        return any(self._is_row(link) and (self._is_candidate(link.text) or CANDIDATE_HINT.search(link.text))
-                   for link in listing.links)
+    def _channel_level(self, listing: Listing, inherited: int) -> int:
+        """0: an ordinary list. REPORT_CHANNEL: it shows a report-like or 法治/依法行政 row (a dated row or an
+        article link): its items with ambiguous titles are followed, it is paged to its end. STRONG: a 法治
+        list (≥ 3 such rows, or reached through a report-titled or 法治 channel link): its other articles and
+        unnamed pages may be fetched too, within the extra-hop allowance."""
+        rows = sum(1 for link in listing.links
+                   if self._is_row(link) and (self._is_candidate(link.text) or CANDIDATE_HINT.search(link.text)))
+        if inherited >= STRONG or rows >= 3:
+            return STRONG
+        return REPORT_CHANNEL if rows or inherited else 0
 
     @staticmethod
     def _is_row(link: Link) -> bool:
@@ -492,7 +505,7 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value("fzwatch/detail_was_list")
         logger.info("candidate %s is a list page (%s): read as a report channel", response.url, "; ".join(reasons))
         self.decisions.outcome(response.meta["key"], "list", "；".join(reasons))
-        response.meta.update(kind="list", report_channel=True, priority=PRIORITY_REPORT_CHANNEL)
+        response.meta.update(kind="list", report_channel=STRONG, priority=PRIORITY_REPORT_CHANNEL)
         yield from self._read_as_list(response)
 
     def _one_more_hop(self, response: Response) -> Iterator[Request]:
