@@ -417,13 +417,14 @@ class PortalSpider(scrapy.Spider):
     def _channel_level(self, listing: Listing, inherited: int) -> int:
         """0: an ordinary list. REPORT_CHANNEL: it shows a report-like or 法治/依法行政 row (a dated row or an
         article link): its items with ambiguous titles are followed, it is paged to its end. STRONG: a 法治
-        list (≥ 3 such rows, or reached through a report-titled or 法治 channel link): its other articles and
-        unnamed pages may be fetched too, within the extra-hop allowance."""
-        rows = sum(1 for link in listing.links
-                   if self._is_row(link) and (self._is_candidate(link.text) or CANDIDATE_HINT.search(link.text)))
-        if inherited >= STRONG or rows >= 3:
+        list (≥ 3 such rows and a third of its rows, or reached through a report-titled or 法治 channel link):
+        its other articles and unnamed pages may be fetched too, within the extra-hop allowance."""
+        rows = [link for link in listing.links if self._is_row(link)]
+        hints = sum(1 for link in rows if self._is_candidate(link.text) or CANDIDATE_HINT.search(link.text))
+        # A third of the rows at least: three 法治 items in a news page's sidebar do not make it a 法治 list.
+        if inherited >= STRONG or (hints >= 3 and 3 * hints >= len(rows)):
             return STRONG
-        return REPORT_CHANNEL if rows or inherited else 0
+        return REPORT_CHANNEL if hints or inherited else 0
 
     @staticmethod
     def _is_row(link: Link) -> bool:
