@@ -51,7 +51,8 @@ def extract(page: Path | None, url: str, site_name: str | None, as_json: bool, b
         return
     click.echo(f"标题：{result['title']}\n发布机构：{result['agency']}  年度：{result['year']}"
                f"  发布：{result['published_at']}\n是否年度报告：{'是' if result['is_report'] else '否'}"
-               f"（{'；'.join(result['reasons'])}）\n\n{result['text']}")
+               f"（{'；'.join(result['reasons'])}）\n页面类型：{result['page_kind']}"
+               f"（{'；'.join(result['page_kind_reasons'])}）\n\n{result['text']}")
 
 
 def register(cli: click.Group) -> None:

@@ -115,7 +115,7 @@ class PortalSpider(scrapy.Spider):
         # Pages the plain rules would not fetch (unnamed links and non-candidate articles of report
         # channels): a small per-crawl allowance, so a report one click from them is still reached.
         self.extra_hops = int(options.get("extra_hops", settings.getint("FZWATCH_EXTRA_HOPS", 30)))
-        self.rows_seen: set[str] = set()  # item URLs shown by report-channel pages in this crawl
+        self.rows_seen: dict[str, set[str]] = {}  # per list (its first page): item URLs its pages showed
         if options.get("render") == "js" and not self.render_js:
             logger.warning("site %s wants render: js but no browser is available; crawling without JavaScript",
                            self.site_id)
@@ -310,7 +310,7 @@ class PortalSpider(scrapy.Spider):
         # Further pages of an API list are its pagination.
         root = response.meta.get("root") or key
         changed = key in self.visits.changed
-        if report_channel and not self._adds_rows(listing, key):
+        if report_channel and not self._adds_rows(listing, key, root):
             return
         for api in listing.api_requests:
             if self._known_reader(api.kind) and self._admit_list(_api_key(api), True, changed, api.url,
@@ -342,7 +342,7 @@ class PortalSpider(scrapy.Spider):
         yield from self._follow_channels(listing, depth, key, report_channel)
         changed = key in self.visits.changed
         # A report channel is paged to its end, within the budget, as long as its pages add new rows.
-        if not report_channel or self._adds_rows(listing, key):
+        if not report_channel or self._adds_rows(listing, key, root or key):
             for url in listing.pagination:
                 if self._admit_list(url, is_pagination=True, parent_changed=changed, why="pagination",
                                     depth=depth, source=key):
@@ -434,11 +434,13 @@ class PortalSpider(scrapy.Spider):
         """An item of a report channel whose title may be a report that the title rules cannot confirm."""
         return bool(CHANNEL_ITEM_HINT.search(link.text)) and self._is_row(link) and link_priority(link) is not None
 
-    def _adds_rows(self, listing: Listing, key: str) -> bool:
-        """False when a report-channel page shows no row not shown by an earlier page: its end is reached."""
+    def _adds_rows(self, listing: Listing, key: str, series: str) -> bool:
+        """False when a report-channel page shows no row that an earlier page of the same list (``series``:
+        its first page) showed: the list's end is reached (a page N beyond the last repeating it)."""
         rows = {link.url for link in listing.links if self._is_row(link)}
-        new = rows - self.rows_seen
-        self.rows_seen |= rows
+        seen = self.rows_seen.setdefault(series, set())
+        new = rows - seen
+        seen |= rows
         if rows and not new:
             self.guards.cut("no_new_rows", key)
             return False
@@ -506,7 +508,8 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value("fzwatch/detail_was_list")
         logger.info("candidate %s is a list page (%s): read as a report channel", response.url, "; ".join(reasons))
         self.decisions.outcome(response.meta["key"], "list", "；".join(reasons))
-        response.meta.update(kind="list", report_channel=STRONG, priority=PRIORITY_REPORT_CHANNEL)
+        # Its own first page (root None): checked on every crawl, like any report channel.
+        response.meta.update(kind="list", report_channel=STRONG, priority=PRIORITY_REPORT_CHANNEL, root=None)
         yield from self._read_as_list(response)
 
     def _one_more_hop(self, response: Response) -> Iterator[Request]:
