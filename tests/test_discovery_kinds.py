@@ -16,9 +16,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from crawler.decisions import Decisions
+from storage.crawl_decisions import find_decision, replace_decisions, url_memory
 from storage.database import Database
 from storage.models import Document
 from storage.reports import list_reports
+from storage.sites import upsert_site
 from tests.crawl_helpers import REPO, crawl_env, register_site, run_crawl
 from tests.portals.server import PortalServer
 
@@ -162,6 +165,14 @@ def test_channels_named_like_the_report_are_read_as_lists_and_explained(portal: 
         requests_before_offsite = len(server.requests)
         outputs["offsite"] = explain(sqlite_url, "channels", OFFSITE)
         assert len(server.requests) == requests_before_offsite
+
+        # The next crawl: the channel named like the report is checked (conditionally) like any report
+        # channel, judged pages are not fetched again, nothing new is stored.
+        server.clear_log()
+        second = run_crawl(sqlite_url, "channels")
+        assert second["status"] == "ok" and second["new_reports"] == 0
+        assert second["not_modified"] == len(REPORTS)
+        assert server.count(CHANNEL) == 1 and server.count(NEAR_MISS) == 0
     for name, proc in outputs.items():
         assert proc.returncode == 0, (name, proc.stderr)
     out = {name: proc.stdout for name, proc in outputs.items()}
@@ -197,3 +208,39 @@ def test_explain_user_mistakes_are_one_line(args: list[str], message: str, sqlit
     assert proc.returncode == 1
     assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert "Traceback" not in proc.stderr
+
+
+def test_decisions_keep_the_best_and_stay_bounded() -> None:
+    decisions = Decisions(cap=3)
+    decisions.note("http://a/1", "skipped", "not_due", depth=2)
+    decisions.note("http://a/1", "skipped", "budget")  # the first skip stands
+    assert decisions.by_url["http://a/1"]["reason"] == "not_due"
+    decisions.note("http://a/1", "fetched", "candidate", priority=100, source="http://a/")
+    decisions.note("http://a/1", "skipped", "budget")  # met again later: it was fetched
+    decisions.outcome("http://a/1", "report", "report_title")
+    row = decisions.by_url["http://a/1"]
+    assert (row["decision"], row["reason"], row["outcome"], row["source"]) == \
+        ("fetched", "candidate", "report", "http://a/")
+    for n in range(2, 6):
+        decisions.note(f"http://a/{n}", "skipped", "offsite")
+    assert len(decisions.rows()) == 3 and decisions.dropped == 2
+    decisions.skip_fetched("http://a/2", "robots")
+    assert decisions.by_url["http://a/2"]["reason"] == "robots"
+
+
+def test_decisions_are_replaced_per_crawl(db_url: str) -> None:
+    db = Database(db_url)
+    with db.transaction() as s:
+        upsert_site(s, {"id": "d", "name": AGENCY, "region": "", "start_urls": ["http://127.0.0.1/"], "options": {}})
+        first = [{"url": f"http://127.0.0.1/{n}.html", "decision": "skipped", "reason": "budget", "depth": 1,
+                  "priority": 40, "source": "http://127.0.0.1/", "anchor": "通知公告"} for n in range(10)]
+        assert replace_decisions(s, "d", first, run_id=1, cap=5) == 5
+    with db.transaction() as s:
+        assert replace_decisions(s, "d", [{"url": "http://127.0.0.1/9.html", "decision": "fetched",
+                                           "reason": "candidate", "outcome": "report"}], run_id=2) == 1
+    with db.transaction() as s:
+        assert find_decision(s, "d", "http://127.0.0.1/0.html") is None, "the last crawl's decisions only"
+        memory = url_memory(s, "d", "http://127.0.0.1/9.html")
+    db.dispose()
+    assert memory["decision"]["reason"] == "candidate" and memory["decision"]["run_id"] == 2
+    assert memory["document"] is None and memory["last_run"] is None
