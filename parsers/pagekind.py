@@ -38,6 +38,8 @@ KINDS = ("detail", "list", "shell", "attachment", "challenge")
 # Tunables (measured on the fixture portals, /work/shared/realpages and generated lists; see tests).
 MIN_ROW_RUN = 5  # dated rows in one container that make a list (a related-links block has fewer, or is aside)
 MIN_ISLAND_RECORDS = 3  # Hanweb datastore records that make a list
+SHORT_ROW = 60  # non-link characters a list row may hold (a date, a source, an index)
+SUMMARY_ROW = 300  # … when the row starts with its title link: a news list with summaries
 PROSE_LINE = 30  # a line of this many non-link characters is a paragraph, not a row or a label
 PROSE_PER_ROW = 45  # a list's prose stays below this many characters per dated row
 SUBSTANTIAL_PROSE = 1200  # prose this long is an article whatever else the page holds
@@ -49,6 +51,8 @@ HIDDEN_BODY = 200  # an extracted body this long that is not visible text comes 
 _DATE_RE = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|(?<!\d)\d{1,2}-\d{1,2}(?!\d)")
 _RECORD_RE = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.DOTALL | re.IGNORECASE)
 _ROW_TAGS = frozenset(("li", "tr", "dd", "dt", "p", "div", "span", "td", "section", "article"))
+_WRAPPER_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "em", "i", "font", "label"))
+_SUMMARY_ROW_TAGS = frozenset(("li", "dd", "div", "article", "section"))
 _ASIDE_RE = re.compile(r"相关|推荐|热点|热门|排行|延伸|猜你|阅读|上一篇|下一篇|最新|友情链接")
 _ASIDE_ATTR_RE = re.compile(
     r"relat|xg(?:lj|wz|wj|xx|yd|nr)|recommend|tuijian|\bhot|rank|\bside|aside|foot|friend|yqlj", re.IGNORECASE
@@ -228,7 +232,8 @@ def _links(el: Any) -> list[Any]:
 
 
 def _dated_rows(body: Any) -> list[Any]:
-    """Elements that hold exactly one link and a date outside it, with little else: list rows."""
+    """Elements that hold exactly one link and a date outside it, with little else (or, for a ``li``/``dd``/
+    ``div`` row that starts with its link, a short summary): list rows."""
     rows: list[Any] = []
     seen: set[int] = set()
     for anchor in _links(body):
@@ -236,22 +241,32 @@ def _dated_rows(body: Any) -> list[Any]:
         if len(anchor_text) < 4 and len(_squash(anchor.get("title") or "")) < 4:
             continue
         node = anchor
-        for _ in range(3):
+        for _ in range(4):
             node = node.getparent()
-            if node is None or node.tag not in _ROW_TAGS:
+            if node is None:
                 break
-            if len(_links(node)) > 1:
+            if node.tag in _WRAPPER_TAGS:  # <h3><a>…</a></h3>, <strong><a>…</a></strong>
+                continue
+            if node.tag not in _ROW_TAGS or len(_links(node)) > 1:
                 break
             # Text nodes joined with spaces: cells "1" and "11-14" must not run together into "111-14".
             rest = " ".join(t.strip() for t in node.xpath(".//text()[not(ancestor::a)]") if t.strip())
-            if len(_squash(rest)) > 60:  # a paragraph that mentions a link and a date is prose, not a row
-                break
+            if len(_squash(rest)) > _rest_limit(node, anchor_text):
+                break  # a paragraph that mentions a link and a date is prose, not a row
             if _DATE_RE.search(rest):
                 if id(node) not in seen:
                     seen.add(id(node))
                     rows.append(node)
                 break
     return rows
+
+
+def _rest_limit(node: Any, anchor_text: str) -> int:
+    """How much non-link text a row may hold: a date and a source; a summary when the row starts with its
+    title link (news lists with 摘要)."""
+    if node.tag in _SUMMARY_ROW_TAGS and anchor_text and 0 <= _squash(node.text_content()).find(anchor_text) <= 12:
+        return SUMMARY_ROW
+    return SHORT_ROW
 
 
 def _count_rows(rows: list[Any], f: _Features) -> None:

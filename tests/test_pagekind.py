@@ -126,6 +126,7 @@ def _random_list(rng: random.Random) -> str:
     tag = rng.choice(["li", "li", "tr", "dd", "p", "div"])
     date_format = rng.choice(["{y}-{m:02d}-{d:02d}", "{y}/{m}/{d}", "{y}年{m}月{d}日", "[{y}-{m:02d}-{d:02d}]",
                               "{m:02d}-{d:02d}", "{y}.{m:02d}.{d:02d}"])
+    summaries = tag in ("li", "div") and rng.random() < 0.2  # a news list with 摘要 under each title
     out = []
     for i in range(n_rows):
         title = "".join(rng.choice(words) for _ in range(rng.randint(2, 6)))
@@ -133,7 +134,10 @@ def _random_list(rng: random.Random) -> str:
         href = rng.choice([f"/art/2024/3/{i}/art_1_{i}.html", f"./2024{i:02d}/t2024_{i}.html", f"content_{i}.html",
                            f"/xxgk/{rng.randint(1, 99999)}.htm", f"/a/{i}.pdf"])
         cell = f'<a href="{href}" target="_blank">{title}</a>'
-        if tag == "tr":
+        if summaries:
+            summary = "".join(rng.choice(words) for _ in range(rng.randint(8, 40)))
+            out.append(f"<{tag}><h3>{cell}</h3><p>{summary}……</p><span>{date}</span></{tag}>")
+        elif tag == "tr":
             out.append(f"<tr><td>{i + 1}</td><td>{cell}</td><td>{date}</td></tr>")
         elif rng.random() < 0.5:
             out.append(f"<{tag}><span class='date'>{date}</span>{cell}</{tag}>")
@@ -149,6 +153,14 @@ def _random_list(rng: random.Random) -> str:
         f"<li><a href='/hot/{i}.html'>热点新闻标题{i}</a></li>" for i in range(6)) + "</ul></div>"])
     return (f"<html><head><meta charset='utf-8'><title>{name}_某县人民政府</title></head><body>{NAV}{CRUMB}"
             f"<div class='main'>{side}<h2>{name}</h2>{intro}{listing}{paging}</div>{FOOTER}</body></html>")
+
+
+def test_news_list_with_summaries_is_a_list() -> None:
+    items = "".join(
+        f'<li><h3><a href="/xwzx/2024{i:02d}/t2024_{i}.html">县司法局召开第{i}次法治政府建设工作会议</a></h3>'
+        f"<p>会议传达学习了上级有关文件精神，总结了前一阶段法治政府建设工作，部署了下一阶段重点任务，要求各科室"
+        f"抓好落实，确保各项工作取得实效。</p><span>2024-03-{i + 1:02d}</span></li>" for i in range(10))
+    assert kind(page("法治政府建设", f"<h2>法治政府建设</h2><ul class='news'>{items}</ul>")) == "list"
 
 
 # -- details ---------------------------------------------------------------------------------------
