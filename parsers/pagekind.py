@@ -253,12 +253,22 @@ def _dated_rows(body: Any) -> list[Any]:
             rest = " ".join(t.strip() for t in node.xpath(".//text()[not(ancestor::a)]") if t.strip())
             if len(_squash(rest)) > _rest_limit(node, anchor_text):
                 break  # a paragraph that mentions a link and a date is prose, not a row
-            if _DATE_RE.search(rest):
+            if _DATE_RE.search(rest) or _dated_inside(anchor):
                 if id(node) not in seen:
                     seen.add(id(node))
                     rows.append(node)
                 break
     return rows
+
+
+def _dated_inside(anchor: Any) -> bool:
+    """A row whose whole body is the link: ``<a><p>title</p><span>2024-03-01</span></a>``."""
+    for child in anchor.iterdescendants():
+        if isinstance(child.tag, str):
+            text = _squash(child.text_content())
+            if len(text) <= 20 and _DATE_RE.search(text):
+                return True
+    return False
 
 
 def _rest_limit(node: Any, anchor_text: str) -> int:

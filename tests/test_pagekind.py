@@ -163,6 +163,14 @@ def test_news_list_with_summaries_is_a_list() -> None:
     assert kind(page("法治政府建设", f"<h2>法治政府建设</h2><ul class='news'>{items}</ul>")) == "list"
 
 
+def test_rows_whose_date_sits_inside_the_link_are_a_list() -> None:
+    items = "".join(f'<li><a href="/info/1023/{4500 + i}.htm"><p class="t">关于2023年法治政府建设情况的报告（{i}）</p>'
+                    f'<span class="d">2024-03-{i + 1:02d}</span></a></li>' for i in range(8))
+    body = page("年度报告", "<h2>年度报告</h2><p>本栏目公开本机关及所属部门历年法治政府建设年度报告，欢迎社会各界监督。</p>"
+                f"<ul>{items}</ul>")
+    assert kind(body) == "list"
+
+
 # -- details ---------------------------------------------------------------------------------------
 
 
