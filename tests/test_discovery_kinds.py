@@ -36,6 +36,9 @@ REPORTS = {  # path -> (title shown on its own page, year, seed body)
     "/zwgk/qt/202103/t20210301_106.html": ("泰顺县司法局2020年法治政府建设年度报告", 2020, "003"),
     "/art/2020/3/1/art_88_107.html": ("泰顺县司法局2019年法治政府建设年度报告", 2019, "004"),
 }
+DOC_REPORT = "/u/2022/fzzfbg_2021.docx"  # a row linking the report file itself, under an ambiguous title
+DOC_BYTES = (Path(__file__).resolve().parent / "portals" / "sites" / "gkmlpt" / "attachment" / "0" / "470" / "470881"
+             / "2512345.docx")  # 鹤山市人民政府关于2021年度法治政府建设情况的报告
 NEAR_MISS = "/zwgk/ndbg/202402/t20240210_103.html"
 ROBOTS_DRAFT = "/oa/202402/t20240220_9.html"
 CHANNEL, COLUMN, NOTICES = "/zwgk/ndbg/index.html", "/col/col88/index.html", "/tzgg/index.html"
@@ -88,6 +91,7 @@ def build_portal(root: Path) -> Path:
         "/zwgk/ndbg/index_1.html": shell("法治政府建设年度报告", "<h2>法治政府建设年度报告</h2>" + rows([
             ("/zwgk/ndbg/202203/t20220310_104.html", "泰顺县司法局2021年法治政府建设年度…", "2022-03-10"),
             ("/zwgk/ndbg/202201/t20220105_105.html", "县司法局开展“八五”普法宣传活动", "2022-01-05"),
+            (DOC_REPORT, "年度报告（文件版）", "2022-01-02"),
         ], with_title=False) + '<div class="page">共2页 <a href="index.html">上一页</a> <a href="index.html">首页</a></div>'),
         "/zwgk/ndbg/202201/t20220105_105.html": article("县司法局开展“八五”普法宣传活动", [
             "1月5日，县司法局在城区广场开展“八五”普法宣传活动，发放宣传资料三千余份，现场解答群众法律咨询。",
@@ -121,6 +125,8 @@ def build_portal(root: Path) -> Path:
         file = site / path.lstrip("/")
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_text(text, encoding="utf-8")
+    (site / DOC_REPORT.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
+    (site / DOC_REPORT.lstrip("/")).write_bytes(DOC_BYTES.read_bytes())
     return site
 
 
@@ -150,8 +156,9 @@ def test_channels_named_like_the_report_are_read_as_lists_and_explained(portal: 
         db.dispose()
         # Every report: through the channel named like the report (an ambiguous "2022年度报告", a truncated
         # title on page 2), through the datastore island, and one click from an ordinary article.
-        assert set(found) == set(REPORTS)
-        assert {path: r["year"] for path, r in found.items()} == {p: v[1] for p, v in REPORTS.items()}
+        assert set(found) == set(REPORTS) | {DOC_REPORT}
+        assert {path: r["year"] for path, r in found.items()} == {**{p: v[1] for p, v in REPORTS.items()},
+                                                                  DOC_REPORT: 2021}
         assert not documents & {CHANNEL, COLUMN, "/zwgk/ndbg/index_1.html"}, "a list page is never stored"
         assert NEAR_MISS not in found
 
@@ -171,7 +178,7 @@ def test_channels_named_like_the_report_are_read_as_lists_and_explained(portal: 
         server.clear_log()
         second = run_crawl(sqlite_url, "channels")
         assert second["status"] == "ok" and second["new_reports"] == 0
-        assert second["not_modified"] == len(REPORTS)
+        assert second["not_modified"] == len(REPORTS) + 1
         assert server.count(CHANNEL) == 1 and server.count(NEAR_MISS) == 0
     for name, proc in outputs.items():
         assert proc.returncode == 0, (name, proc.stderr)

@@ -47,6 +47,7 @@ from parsers.listing import (
     read_listing,
     search_url,
 )
+from parsers.listing.links import ATTACHMENT_EXTENSIONS
 from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
@@ -377,7 +378,7 @@ class PortalSpider(scrapy.Spider):
             elif priority == PRIORITY_DETAIL:
                 # An article that is not a candidate leads nowhere, except in a report channel: one more hop.
                 hop = {k: v for k, v in context.items() if k != "anchor"}
-                if report_channel >= STRONG and self._unseen_and_in_site(link.url) and \
+                if report_channel >= STRONG and self._hop_worth(link.url, link.text) and \
                         self._extra_hop(link.url, **context) and \
                         self._admit_detail(link.url, link.text, "extra_hop", **hop):
                     yield self._detail_request(link.url, link.text, source=key, depth=depth + 1, rank=5)
@@ -386,8 +387,7 @@ class PortalSpider(scrapy.Spider):
             elif priority >= PRIORITY_NEWS_CHANNEL or depth == 0:
                 if self._admit_list(link.url, is_pagination=False, parent_changed=False, **context):
                     yield self._list_request(link.url, depth + 1, priority)
-            elif report_channel >= STRONG and self._unseen_and_in_site(link.url) and \
-                    self._extra_hop(link.url, **context):
+            elif report_channel >= STRONG and self._hop_worth(link.url) and self._extra_hop(link.url, **context):
                 # Unnamed pages ("更多", a column without words) beside report rows: one more hop.
                 if self._admit_list(link.url, is_pagination=False, parent_changed=False, why="extra_hop", **context):
                     yield self._list_request(link.url, depth + 1, priority)
@@ -411,8 +411,13 @@ class PortalSpider(scrapy.Spider):
     def _same_host(self, url: str) -> bool:
         return urlsplit(url).hostname in self.allowed_hosts
 
-    def _unseen_and_in_site(self, url: str) -> bool:
-        return url not in self.visits.seen and self._same_host(url)
+    def _hop_worth(self, url: str, anchor: str | None = None) -> bool:
+        """Worth one of the extra hops: in-site, not asked yet, and new or due (``anchor``: an article)."""
+        if url in self.visits.seen or not self._same_host(url):
+            return False
+        if anchor is None:
+            return self.visits.list_worth_fetching(url, is_pagination=False, parent_changed=False)
+        return self.visits.detail_worth_fetching(url, anchor)
 
     def _channel_level(self, listing: Listing, inherited: int) -> int:
         """0: an ordinary list. REPORT_CHANNEL: it shows a report-like or 法治/依法行政 row (a dated row or an
@@ -431,8 +436,13 @@ class PortalSpider(scrapy.Spider):
         return bool(link.date) or link_priority(link) in (PRIORITY_DETAIL, PRIORITY_REPORT)
 
     def _is_channel_item(self, link: Link) -> bool:
-        """An item of a report channel whose title may be a report that the title rules cannot confirm."""
-        return bool(CHANNEL_ITEM_HINT.search(link.text)) and self._is_row(link) and link_priority(link) is not None
+        """An item of a report channel whose title may be a report that the title rules cannot confirm (an
+        article row, or a document: "2023年度报告.pdf")."""
+        if not CHANNEL_ITEM_HINT.search(link.text):
+            return False
+        if urlsplit(link.url).path.lower().endswith(ATTACHMENT_EXTENSIONS):
+            return True
+        return self._is_row(link) and link_priority(link) is not None
 
     def _adds_rows(self, listing: Listing, key: str, series: str) -> bool:
         """False when a report-channel page shows no row that an earlier page of the same list (``series``:
@@ -486,7 +496,7 @@ class PortalSpider(scrapy.Spider):
         item = self._page_item(response, url)
         parsed = item["parsed"]
         if parsed.page_kind in LIST_PAGE_KINDS:
-            yield from self._detail_was_list(response, parsed.page_kind_reasons)
+            yield from self._detail_was_list(response, parsed.page_kind, parsed.page_kind_reasons)
             return
         self.decisions.outcome(url, "report" if parsed.is_report else "not_report",
                                "；".join(parsed.reasons[:2]))
@@ -502,12 +512,17 @@ class PortalSpider(scrapy.Spider):
             return
         yield item
 
-    def _detail_was_list(self, response: Response, reasons: list[str]) -> Iterator[Any]:
+    def _detail_was_list(self, response: Response, kind: str, reasons: list[str]) -> Iterator[Any]:
         """A candidate (a report-like title) that is a list: the channel named like the report. Its rows
         are the reports: it is read as a report channel (links, pagination, data islands, APIs)."""
         self.crawler.stats.inc_value("fzwatch/detail_was_list")
-        logger.info("candidate %s is a list page (%s): read as a report channel", response.url, "; ".join(reasons))
-        self.decisions.outcome(response.meta["key"], "list", "；".join(reasons))
+        logger.info("candidate %s is a %s page (%s): read as a report channel", response.url, kind, "; ".join(reasons))
+        self.decisions.outcome(response.meta["key"], kind, "；".join(reasons))
+        if kind == "shell" and self.render_js and not response.meta.get("playwright"):
+            # A script-built list on a `render: js` site: ask again through the browser, as a list.
+            yield self._list_request(response.meta["key"], response.meta.get("depth", 0), PRIORITY_REPORT_CHANNEL,
+                                     report_channel=STRONG)
+            return
         # Its own first page (root None): checked on every crawl, like any report channel.
         response.meta.update(kind="list", report_channel=STRONG, priority=PRIORITY_REPORT_CHANNEL, root=None)
         yield from self._read_as_list(response)
