@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from storage.models import CrawlDecision, CrawlPage, CrawlRun, Document, Report, utcnow
@@ -42,10 +42,6 @@ def find_decision(session: Session, site_id: str, url: str) -> dict[str, Any] | 
     if row is None:
         return None
     return {name: getattr(row, name) for name in (*FIELDS, "run_id", "decided_at")}
-
-
-def count_decisions(session: Session, site_id: str) -> int:
-    return int(session.scalar(select(func.count(CrawlDecision.id)).where(CrawlDecision.site_id == site_id)) or 0)
 
 
 def url_memory(session: Session, site_id: str, url: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ ordinary article of the channel; a draft behind robots.txt; an off-site mirror l
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from crawler.decisions import Decisions
+from cli import explain as explain_cli
+from crawler.decisions import FETCH_REASONS, SKIP_REASONS, Decisions
+from crawler.spiders import portal as portal_spider
 from storage.crawl_decisions import find_decision, replace_decisions, url_memory
 from storage.database import Database
 from storage.models import Document
@@ -251,3 +254,15 @@ def test_decisions_are_replaced_per_crawl(db_url: str) -> None:
     db.dispose()
     assert memory["decision"]["reason"] == "candidate" and memory["decision"]["run_id"] == 2
     assert memory["document"] is None and memory["last_run"] is None
+
+
+def test_every_decision_reason_has_chinese_wording() -> None:
+    """Each reason the spider records is worded for `fzwatch explain` (none is shown as a raw code)."""
+    source = Path(portal_spider.__file__).read_text(encoding="utf-8")
+    used = set(re.findall(r'"(?:fetched|skipped)", "(\w+)"', source))
+    used |= set(re.findall(r'_skip\([^,]+, "(\w+)"', source)) | set(re.findall(r'why="(\w+)"', source))
+    used |= set(re.findall(r'_admit_detail\([^,]+, [^,]+, "(\w+)"', source))
+    assert {"start", "candidate", "report_channel_item", "extra_hop", "offsite", "depth"} <= used
+    assert used <= set(FETCH_REASONS) | set(SKIP_REASONS), used - set(FETCH_REASONS) - set(SKIP_REASONS)
+    assert set(FETCH_REASONS) == set(explain_cli.FETCH_REASONS)
+    assert set(SKIP_REASONS) == set(explain_cli.SKIP_REASONS)
