@@ -175,6 +175,9 @@ def test_channels_named_like_the_report_are_read_as_lists_and_explained(portal: 
         requests_before_offsite = len(server.requests)
         outputs["offsite"] = explain(sqlite_url, "channels", OFFSITE)
         assert len(server.requests) == requests_before_offsite
+        # explain fetched robots.txt and the pages live, politely: as fzwatch, never a disallowed page.
+        assert server.disallowed_requests("fzwatch") == [] and all("fzwatch" in r.user_agent for r in server.requests)
+        assert server.count(ROBOTS_DRAFT) == 0
 
         # The next crawl: the channel named like the report is checked (conditionally) like any report
         # channel, judged pages are not fetched again, nothing new is stored.
