@@ -22,11 +22,11 @@ from crawler.decisions import FETCH_REASONS, SKIP_REASONS, Decisions
 from crawler.spiders import portal as portal_spider
 from storage.crawl_decisions import find_decision, replace_decisions, url_memory
 from storage.database import Database
-from storage.models import Document
+from storage.models import CrawlRun, Document
 from storage.reports import list_reports
 from storage.sites import upsert_site
 from tests.crawl_helpers import REPO, crawl_env, register_site, run_crawl
-from tests.portals.server import PortalServer
+from tests.portals.server import PortalServer, Request, Response
 
 SEEDS = Path(__file__).resolve().parent / "portals" / "seeds"
 AGENCY = "泰顺县司法局"
@@ -45,6 +45,7 @@ DOC_BYTES = (Path(__file__).resolve().parent / "portals" / "sites" / "gkmlpt" / 
 NEAR_MISS = "/zwgk/ndbg/202402/t20240210_103.html"
 ROBOTS_DRAFT = "/oa/202402/t20240220_9.html"
 CHANNEL, COLUMN, NOTICES = "/zwgk/ndbg/index.html", "/col/col88/index.html", "/tzgg/index.html"
+LONG_CHANNEL = "/fzzf/list.html"  # served by a route in test_a_report_channel_is_paged_while_its_pages_add_rows
 
 
 def shell(title: str, main: str) -> str:
@@ -82,7 +83,8 @@ def build_portal(root: Path) -> Path:
         "site.json": json.dumps({"name": "channels", "site_name": AGENCY, "charset": "utf-8"}),
         "index.html": shell("首页", (
             f'<div class="box"><a href="{CHANNEL}">法治政府建设年度报告</a>'
-            f'<a href="{COLUMN}">法治政府建设情况报告</a><a href="{NOTICES}">通知公告</a></div>'
+            f'<a href="{COLUMN}">法治政府建设情况报告</a><a href="{NOTICES}">通知公告</a>'
+            f'<a href="{LONG_CHANNEL}">法治政府建设</a></div>'
             f'<div class="links"><a href="{OFFSITE}">镜像转载：泰顺县2023年法治政府建设年度报告</a></div>')),
         CHANNEL: shell("法治政府建设年度报告", "<h2>法治政府建设年度报告</h2>" + rows([
             ("/zwgk/ndbg/202403/t20240320_101.html", "泰顺县司法局2023年法治政府建设年度报告", "2024-03-20"),
@@ -269,3 +271,44 @@ def test_every_decision_reason_has_chinese_wording() -> None:
     assert used <= set(FETCH_REASONS) | set(SKIP_REASONS), used - set(FETCH_REASONS) - set(SKIP_REASONS)
     assert set(FETCH_REASONS) == set(explain_cli.FETCH_REASONS)
     assert set(SKIP_REASONS) == set(explain_cli.SKIP_REASONS)
+
+
+def test_a_report_channel_is_paged_while_its_pages_add_rows(portal: PortalServer, sqlite_url: str) -> None:
+    """A 法治政府建设 channel of 7 pages whose "下一页" never ends (past the last page it shows a few of the
+    last rows again): it is paged to its end — the report on page 7 under an ambiguous title is found — and
+    no further (the URL-shape guard alone would allow 60 pages)."""
+    last, report = 7, "/fzzf/2020/t20200301_9001.html"
+
+    def rows_of(page: int) -> list[tuple[str, str, str]]:
+        if page > last:
+            return rows_of(last)[-5:]
+        items = [(f"/fzzf/news/{(page - 1) * 10 + i}.html", f"县政府召开第{(page - 1) * 10 + i}次常务会议",
+                  f"2023-{13 - page:02d}-{20 - i:02d}") for i in range(10)]
+        if page == 1:
+            items[0] = ("/fzzf/news/0.html", "县召开法治政府建设推进会", "2023-12-20")
+        if page == last:
+            items[3] = (report, "2019年度报告", "2020-03-01")
+        return items
+
+    def channel(request: Request) -> Response:
+        page = int(request.query.get("page") or 1)
+        html = shell("法治政府建设", "<h2>法治政府建设</h2>" + rows(rows_of(page))
+                     + f'<div class="page">第{page}页 <a href="list.html?page={page + 1}">下一页</a></div>')
+        return Response(200, html.encode(), {"Content-Type": "text/html; charset=utf-8"})
+
+    with portal as server:
+        server.add_route(LONG_CHANNEL, channel)
+        body = [*seed_paragraphs("002"), "（本报告为2019年度版本，其正文与其他年度不同。）"]  # not a republication
+        server.set_page(report, article("泰顺县司法局2019年法治政府建设年度报告", body, "2020-03-01"))
+        register_site(sqlite_url, "channels", AGENCY, server.url("/index.html"), extra_hops=0)
+        assert run_crawl(sqlite_url, "channels")["status"] == "ok"
+        pages_asked = server.count(LONG_CHANNEL)
+        db = Database(sqlite_url)
+        with db.transaction() as s:
+            found = {r["url"].removeprefix(server.base_url): r["year"] for r in list_reports(s)}
+            stats = s.scalars(select(CrawlRun.stats)).first()["stats"]
+        db.dispose()
+    assert found.get(report) == 2019
+    # list.html and its twin ?page=1 (cut as a repeat), pages 2-7, and page 8 that shows no new row.
+    assert pages_asked == last + 2
+    assert stats.get("fzwatch/cut_no_new_rows", 0) >= 1 and not stats.get("fzwatch/extra_hops")
