@@ -21,6 +21,7 @@ from cli.context import Ctx, pass_ctx, user_errors
 from crawler.settings import USER_AGENT
 from parsers import parse_page
 from parsers.listing import canonical_url
+from parsers.pagekind import KIND_LABELS
 from storage.crawl_decisions import url_memory
 from storage.errors import UnknownSite
 from storage.sites import get_site
@@ -66,8 +67,6 @@ OUTCOMES = {
     "error": "抓取失败",
     "binary": "二进制内容",
 }
-KIND_LABELS = {"detail": "正文页", "list": "列表页", "shell": "脚本外壳页", "attachment": "附件文件",
-               "challenge": "反爬验证页"}
 
 
 @click.command("explain")

@@ -30,7 +30,7 @@ from parsers.metadata import (
     resolve_agency,
     source_field,
 )
-from parsers.pagekind import page_kind
+from parsers.pagekind import KIND_LABELS, page_kind
 from parsers.sections import missing_mandated, split_sections
 from parsers.types import ParsedPage
 
@@ -92,9 +92,6 @@ def _parse_html(url: str, body: bytes, headers: Mapping[str, str] | None, site_n
     return _finish(page)
 
 
-_KIND_LABELS = {"list": "列表页", "shell": "脚本外壳页", "challenge": "反爬验证页"}
-
-
 def _outside_body(page_text: str, body: str) -> str:
     """Page lines that are not body lines: where labelled dates and 来源 fields may be read."""
     body_lines = set(body.split("\n"))
@@ -107,7 +104,7 @@ def _finish(page: ParsedPage) -> ParsedPage:
     verdict = classify_title(page.title, page.text)
     page.is_report, page.confidence, page.reasons = verdict.is_report, verdict.confidence, verdict.reasons
     if page.page_kind not in ("detail", "attachment"):
-        label = _KIND_LABELS.get(page.page_kind, page.page_kind)
+        label = KIND_LABELS.get(page.page_kind, page.page_kind)
         page.reasons = [f"not a report: {label}（{'；'.join(page.page_kind_reasons[:2])}）", *page.reasons]
         page.is_report, page.confidence = False, 0.0
     page.sections = split_sections(page.text)

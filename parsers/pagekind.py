@@ -34,6 +34,8 @@ from parsers.htmltext import element_text
 from parsers.listing.blocks import detect_block
 
 KINDS = ("detail", "list", "shell", "attachment", "challenge")
+KIND_LABELS = {"detail": "正文页", "list": "列表页", "shell": "脚本外壳页", "attachment": "附件文件",
+               "challenge": "反爬验证页"}  # for people (CLI, reasons)
 
 # Tunables (measured on the fixture portals, /work/shared/realpages and generated lists; see tests).
 MIN_ROW_RUN = 5  # dated rows in one container that make a list (a related-links block has fewer, or is aside)
