@@ -36,6 +36,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_parse.py
 	$(PY) bench/bench_recrawl.py
+	$(PY) bench/bench_pagekind.py
 
 eval: $(STAMP)
 	$(PY) -m tests.eval.score

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from cli.context import echo_clean, json_line, print_json, user_errors
+from parsers.pagekind import KIND_LABELS
 
 
 def _parse_file(path: Path, url: str, site_name: str | None, region: str | None = None) -> dict[str, Any]:
@@ -51,7 +52,8 @@ def extract(page: Path | None, url: str, site_name: str | None, region: str | No
         return
     echo_clean(f"标题：{result['title']}\n发布机构：{result['agency']}  年度：{result['year']}"
                f"  发布：{result['published_at']}\n是否年度报告：{'是' if result['is_report'] else '否'}"
-               f"（{'；'.join(result['reasons'])}）\n\n{result['text']}")
+               f"（{'；'.join(result['reasons'])}）\n页面类型：{KIND_LABELS.get(result['page_kind'], '')}"
+               f"（{'；'.join(result['page_kind_reasons'])}）\n\n{result['text']}")
 
 
 def register(cli: click.Group) -> None:

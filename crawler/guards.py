@@ -34,6 +34,7 @@ class TrapGuards:
         self.patterns: Counter[str] = Counter()
         self.listing_prints: dict[str, str] = {}
         self.logged: Counter[str] = Counter()
+        self.last_cut = ""  # reason of the last cut (crawl decisions name it)
 
     def admit(self, url: str, is_list: bool = False) -> bool:
         if self.admitted >= self.budget:
@@ -64,6 +65,7 @@ class TrapGuards:
 
     def cut(self, reason: str, url: str, why: str = "") -> bool:
         """Count (and log the first few of) a page not fetched or not followed; always False."""
+        self.last_cut = reason
         self.crawler.stats.inc_value(f"fzwatch/cut_{reason}")
         self.logged[reason] += 1
         if self.logged[reason] <= _LOGGED_PER_REASON:

@@ -11,6 +11,7 @@ from scrapy.exceptions import DropItem
 
 from parsers import content_hash, parse_page
 from parsers.combine import with_attachment_body
+from storage.crawl_decisions import replace_decisions
 from storage.crawl_state import save_pages
 from storage.database import Database
 from storage.ingest import FetchedPage, ingest_page
@@ -57,6 +58,13 @@ class StoragePipeline:
             self.stats.set_value("fzwatch/crawl_pages_saved", saved)
         elif self.page_updates:
             logger.info("crawl ended (%s): crawl-page state not saved", reason)
+        decisions = getattr(spider, "decisions", None)
+        if decisions is not None and reason == "finished":
+            # What this crawl decided per URL replaces the last crawl's (`fzwatch explain`).
+            with self.db.transaction() as session:
+                saved = replace_decisions(session, spider.site_id, decisions.rows(), getattr(spider, "run_id", None),
+                                          cap=decisions.cap)
+            self.stats.set_value("fzwatch/decisions_saved", saved)
         self.db.dispose()
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
@@ -102,11 +110,13 @@ class StoragePipeline:
             if item.get("visit"):
                 self.page_updates.append(item["visit"])
             self.stats.inc_value("fzwatch/candidates_rejected")
+            self._outcome(item["url"], "not_report", parsed.reasons)
             raise DropItem(f"not a report: {parsed.title!r} ({'; '.join(parsed.reasons[:2])})")
         with self.db.transaction() as session:
             site = get_site(session, item["site_id"])
             result = ingest_page(session, site, page, parsed, content_hash(parsed.text))
         self._count(result.version_created, result.events, parsed.is_report)
+        self._outcome(item["url"], "report" if parsed.is_report else "not_report", parsed.reasons)
         if "attachment_without_text" in parsed.flags:  # a scanned PDF: stored and flagged, not dropped
             self.stats.inc_value("fzwatch/attachments_without_text")
         if parsed.is_report and result.report_id is not None:
@@ -114,6 +124,12 @@ class StoragePipeline:
         elif item.get("visit") and not known:  # a republication or a page that stopped being a report
             self.page_updates.append(item["visit"])
         return {"url": page.url, "report_id": result.report_id, "events": result.events}
+
+    def _outcome(self, url: str, outcome: str, reasons: list[str]) -> None:
+        """The final verdict (after an attachment body) for the crawl decisions."""
+        decisions = getattr(self.crawler.spider, "decisions", None)
+        if decisions is not None:
+            decisions.outcome(url, outcome, "；".join(reasons[:3]))
 
     def _count(self, version_created: bool, events: list[str], is_report: bool) -> None:
         if version_created:

@@ -55,6 +55,11 @@ FZWATCH_DB = os.environ.get("FZWATCH_DB")
 FZWATCH_PAGE_BUDGET = 400
 # FZWATCH_MAX_DEPTH: how many list/channel hops from a start URL (a site's `options.max_depth` overrides).
 FZWATCH_MAX_DEPTH = 4
+# FZWATCH_EXTRA_HOPS: pages per crawl fetched beyond the plain rules (unnamed links and non-candidate articles
+# of report channels), so a report one click from them is still reached (a site's `options.extra_hops` overrides).
+FZWATCH_EXTRA_HOPS = 30
+# FZWATCH_DECISIONS_CAP: most URLs whose crawl decision (fetched/skipped, why) is kept for `fzwatch explain`.
+FZWATCH_DECISIONS_CAP = 5000
 # FZWATCH_MAX_PER_PATTERN: most pages with one URL shape (digits masked) per crawl: bounds calendars and traps.
 FZWATCH_MAX_PER_PATTERN = 60
 # FZWATCH_MAX_CALENDAR: most calendar/date-archive list pages (?month=, /calendar/, …) per crawl.

@@ -20,6 +20,7 @@ from parsers.classify import classify_title
 from parsers.dates import url_date
 from parsers.decode import decode_body
 from parsers.extract import extract_body
+from parsers.formats import detect_kind
 from parsers.htmltext import element_text
 from parsers.indicators import extract_indicators
 from parsers.metadata import (
@@ -31,34 +32,9 @@ from parsers.metadata import (
     source_cell,
     source_field,
 )
+from parsers.pagekind import KIND_LABELS, page_kind
 from parsers.sections import missing_mandated, split_sections
 from parsers.types import ParsedPage
-
-_EXT_KIND = {"pdf": "pdf", "docx": "docx", "doc": "doc", "wps": "wps", "ofd": "ofd"}
-_CT_KIND = (
-    ("application/pdf", "pdf"),
-    ("wordprocessingml", "docx"),
-    ("application/msword", "doc"),
-    ("application/vnd.ms-works", "wps"),
-    ("application/kswps", "wps"),
-    ("application/wps", "wps"),
-    ("application/ofd", "ofd"),
-)
-
-
-def detect_kind(url: str, body: bytes, headers: Mapping[str, str] | None = None) -> str:
-    """html | pdf | docx | doc | wps | ofd. Magic bytes win over headers and extension."""
-    sniffed = documents.sniff_kind(body)
-    ext = urlparse(url or "").path.rsplit(".", 1)[-1].lower()
-    if sniffed == "doc" and ext == "wps":
-        return "wps"
-    if sniffed:
-        return sniffed
-    ctype = next((v.lower() for k, v in (headers or {}).items() if k.lower() == "content-type"), "")
-    for needle, kind in _CT_KIND:
-        if needle in ctype:
-            return kind
-    return _EXT_KIND.get(ext, "html")
 
 
 def _file_title(url: str, text: str) -> str:
@@ -86,12 +62,14 @@ def _document_page(url: str, body: bytes, kind: str, site_name: str | None, regi
             url=url, title=title, text=text, published_at=published, agency=agency.name,
             agency_aliases=agency.aliases, year=report_year(title, published), is_report=False,
             confidence=0.0, reasons=[], content_type=kind, flags=flags,
+            page_kind="attachment", page_kind_reasons=[f"{kind.upper()} 文件"],
         )
     )
 
 
 def _parse_html(
-    url: str, body: bytes, headers: Mapping[str, str] | None, site_name: str | None, region: str | None
+    url: str, body: bytes, headers: Mapping[str, str] | None, site_name: str | None, region: str | None,
+    status: int = 200,
 ) -> ParsedPage:
     html = decode_body(body, headers)
     try:
@@ -112,6 +90,8 @@ def _parse_html(
     )
     if page.attachments and body_points_to_attachment(text):
         page.flags.append("body_in_attachment")
+    kind = page_kind(url, body, headers, status=status, text=text, html=html, root=root)
+    page.page_kind, page.page_kind_reasons = kind.kind, list(kind.reasons)
     return _finish(page)
 
 
@@ -122,9 +102,14 @@ def _outside_body(page_text: str, body: str) -> str:
 
 
 def _finish(page: ParsedPage) -> ParsedPage:
-    """Shared steps: classification, sections, indicators, completeness flag."""
+    """Shared steps: classification, sections, indicators, completeness flag. A list, shell or
+    challenge page is never a report, whatever its title says (a channel named like the report)."""
     verdict = classify_title(page.title, page.text)
     page.is_report, page.confidence, page.reasons = verdict.is_report, verdict.confidence, verdict.reasons
+    if page.page_kind not in ("detail", "attachment"):
+        label = KIND_LABELS.get(page.page_kind, page.page_kind)
+        page.reasons = [f"not a report: {label}（{'；'.join(page.page_kind_reasons[:2])}）", *page.reasons]
+        page.is_report, page.confidence = False, 0.0
     page.sections = split_sections(page.text)
     # Only a report's numbers are its facts: a tax bureau's 咨询人次 on a news page is no indicator.
     page.indicators = extract_indicators(page.text, page.sections, page.year) if page.is_report else []
@@ -139,16 +124,18 @@ def parse_page(
     headers: Mapping[str, str] | None = None,
     site_name: str | None = None,
     region: str | None = None,
+    status: int = 200,
 ) -> ParsedPage:
     """Parse one fetched page or attachment. Pure: no network, no database.
 
     ``site_name`` and ``region`` (the site registry's, e.g. 泰顺县司法局 / 浙江省温州市泰顺县) complete the
     publisher's name: 区司法局 → 温州市鹿城区司法局, a bare 某县 → 某县人民政府 (:mod:`parsers.publisher`).
+    ``status``: the HTTP status, so an anti-bot challenge (412/521) is recognised (``page_kind == "challenge"``).
     """
     try:
         kind = detect_kind(url, body, headers)
         if kind == "html":
-            return _parse_html(url, body, headers, site_name, region)
+            return _parse_html(url, body, headers, site_name, region, status)
         return _document_page(url, body, kind, site_name, region)
     except Exception as exc:  # noqa: BLE001 - a page that cannot be parsed is that page's error, never the crawl's
         return unparsable_page(url, exc)

@@ -63,6 +63,10 @@ class ParsedPage:
     attachments: list[str] = field(default_factory=list)  # absolute URLs
     content_type: str = "html"  # html | pdf | docx | doc | wps | ofd
     flags: list[str] = field(default_factory=list)  # e.g. "scanned_pdf", "incomplete", "body_in_attachment"
+    # What the page is, from its structure (parsers.pagekind): detail | list | shell | attachment | challenge.
+    # Only a detail page or an attachment can be a report.
+    page_kind: str = "detail"
+    page_kind_reasons: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: exact decimals become strings ("278459300", "99.78"), never floats."""

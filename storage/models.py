@@ -332,3 +332,26 @@ class CrawlPage(Base):
     last_fetched: Mapped[datetime | None] = mapped_column()
     last_changed: Mapped[datetime | None] = mapped_column()
     next_visit_at: Mapped[datetime | None] = mapped_column()  # slow revisit schedule (None: every crawl)
+
+
+class CrawlDecision(Base):
+    """What the site's last finished crawl decided for one URL it met (`fzwatch explain`): fetched or
+    skipped, why (budget, depth, trap guard, revisit not yet due, not a candidate, off-site, robots.txt …),
+    its priority, depth and referring page, and what a fetched page turned out to be. Replaced by every
+    finished crawl; at most a few thousand rows per site (crawler/decisions.py caps them)."""
+
+    __tablename__ = "crawl_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int | None] = mapped_column(Integer)  # the crawl run that decided (no FK: runs are pruned)
+    url: Mapped[str] = mapped_column(String(2000))
+    decision: Mapped[str] = mapped_column(String(10))  # fetched | skipped
+    reason: Mapped[str] = mapped_column(String(40))  # crawler.decisions FETCH_REASONS / SKIP_REASONS
+    priority: Mapped[int | None] = mapped_column(Integer)
+    depth: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str | None] = mapped_column(String(2000))  # the page the link was found on
+    anchor: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str | None] = mapped_column(String(40))  # report | not_report | list | shell | challenge | …
+    note: Mapped[str | None] = mapped_column(Text)  # the verdict's reasons
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,6 +19,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 
+from crawler.decisions import Decisions
 from crawler.guards import TrapGuards, looks_binary
 from crawler.netpolicy import in_origins, site_origins
 from crawler.outcomes import failure_kind
@@ -29,8 +30,12 @@ from parsers.classify import may_be_report
 from parsers.combine import needs_attachment
 from parsers.listing import (
     PRIORITY_DETAIL,
+    PRIORITY_FZZF_CHANNEL,
     PRIORITY_NEWS_CHANNEL,
+    PRIORITY_REPORT,
+    PRIORITY_REPORT_CHANNEL,
     ApiRequest,
+    Link,
     Listing,
     canonical_url,
     declared_api_requests,
@@ -44,6 +49,7 @@ from parsers.listing import (
     read_listing,
     search_url,
 )
+from parsers.listing.links import ATTACHMENT_EXTENSIONS
 from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
@@ -54,6 +60,13 @@ API_READERS: dict[str, Callable[[str, bytes], Listing]] = {
 BLOCK_STATUSES = [403, 412, 429, 512, 521]
 # Anchor text that may name a report even when the list truncates it ("…法治政府建设年度…").
 CANDIDATE_HINT = re.compile(r"法治政府|法治建设|依法行政")
+# In a report channel (a list showing a report-like or 法治 row) items are followed on weaker titles:
+# "2023年度报告", "法治政府建设情况", "关于2024年…情况的报告", a truncated "…法治政府建设年度…".
+CHANNEL_ITEM_HINT = re.compile(r"报告|法治|依法行政")
+# How much a list is about reports (see PortalSpider._channel_level).
+REPORT_CHANNEL, STRONG = 1, 2
+# Page kinds read as lists when a candidate (detail) request answers with one.
+LIST_PAGE_KINDS = ("list", "shell")
 
 
 class PortalSpider(scrapy.Spider):
@@ -101,6 +114,11 @@ class PortalSpider(scrapy.Spider):
         declared = options.get("search_url")
         self.search_template = urljoin(self.site["start_urls"][0], declared) if declared else None
         self.render_js = options.get("render") == "js" and settings.getbool("FZWATCH_JS_RENDER")
+        self.decisions = Decisions(settings.getint("FZWATCH_DECISIONS_CAP", 5000))
+        # Pages the plain rules would not fetch (unnamed links and non-candidate articles of report
+        # channels): a small per-crawl allowance, so a report one click from them is still reached.
+        self.extra_hops = int(options.get("extra_hops", settings.getint("FZWATCH_EXTRA_HOPS", 30)))
+        self.rows_seen: dict[str, set[str]] = {}  # per list (its first page): item URLs its pages showed
         if options.get("render") == "js" and not self.render_js:
             logger.warning("site %s wants render: js but no browser is available; crawling without JavaScript",
                            self.site_id)
@@ -117,6 +135,7 @@ class PortalSpider(scrapy.Spider):
         for url in self.site["start_urls"]:
             key = canonical_url(url)
             self.visits.claim(key)
+            self.decisions.note(key, "fetched", "start", priority=100, depth=0)
             yield self._list_request(key, depth=0, rank=100, is_start=True)
         yield from self._known_report_requests()
         yield from self._declared_api_requests()
@@ -126,13 +145,14 @@ class PortalSpider(scrapy.Spider):
         for url, doc in self.known.items():
             if doc.get("is_report") and self.visits.claim(url):
                 self.crawler.stats.inc_value("fzwatch/known_reports")
+                self.decisions.note(url, "fetched", "known_report", priority=PRIORITY_REPORT)
                 yield self._detail_request(url, anchor="", source=None, validators=doc)
 
     def _declared_api_requests(self) -> Iterator[Request]:
         """JSON list APIs declared in the registry (`options.list_apis`, or one `options.list_api`)."""
         for index, spec in enumerate(_declared_specs(self.site.get("options", {}))):
             for api in declared_api_requests(spec, self.site["start_urls"][0], kind=f"declared:{index}"):
-                if self._admit_list(api.url, is_pagination=False, parent_changed=False):
+                if self._admit_list(api.url, is_pagination=False, parent_changed=False, why="api", depth=1):
                     yield self._api_request(api, depth=1, root=None)
 
     def _remembered_list_requests(self) -> Iterator[Request]:
@@ -141,6 +161,8 @@ class PortalSpider(scrapy.Spider):
                 continue
             self.visits.claim(page["key"])
             self.crawler.stats.inc_value("fzwatch/revisits")
+            self.decisions.note(page["url"], "fetched", "revisit", priority=page["priority"], depth=page["depth"],
+                                source=page["root"])
             if page["kind"] == "api":
                 api = ApiRequest(url=page["url"], kind=page["api_kind"] or "json", method=page["method"],
                                  data=page["form"])
@@ -159,30 +181,56 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value("fzwatch/offsite_links")  # mirrors and other sites: never followed
         return False
 
-    def _admit_list(self, key: str, is_pagination: bool, parent_changed: bool, url: str | None = None) -> bool:
+    def _skip(self, url: str, reason: str, **context: Any) -> bool:
+        """Note why a URL met in this crawl is not fetched (`fzwatch explain`); always False."""
+        self.decisions.note(url, "skipped", reason, **context)
+        return False
+
+    def _admit_list(self, key: str, is_pagination: bool, parent_changed: bool, url: str | None = None,
+                    why: str = "channel", **context: Any) -> bool:
         """A list-like page: new ones are fetched; remembered ones only when due, or when they are the
-        pagination of a list that changed in this crawl (its rows shifted)."""
+        pagination of a list that changed in this crawl (its rows shifted). ``why`` and ``context``
+        (priority, depth, source, anchor) are what the crawl decisions record."""
         url = url or key
-        if key in self.visits.seen or not self._in_site(url):
+        if key in self.visits.seen:
             return False
+        if not self._in_site(url):
+            return self._skip(url, "offsite", **context)
         if not self.visits.list_worth_fetching(key, is_pagination, parent_changed):
             self.crawler.stats.inc_value("fzwatch/skipped_remembered")
-            return False
+            return self._skip(url, "not_due", **context)
         if not self._budget(url, is_list=True):
+            return self._skip(url, self.guards.last_cut or "budget", **context)
+        if not self.visits.claim(key):
             return False
-        return self.visits.claim(key)
+        self.decisions.note(url, "fetched", why, **context)
+        return True
 
-    def _admit_detail(self, url: str, anchor: str) -> bool:
+    def _admit_detail(self, url: str, anchor: str, why: str = "candidate", **context: Any) -> bool:
         """A candidate article: new ones are fetched; one judged before only when its anchor text
         changed or its slow revisit is due (known reports were already requested at start)."""
-        if url in self.visits.seen or not self._in_site(url):
+        if url in self.visits.seen:
             return False
+        context["anchor"] = anchor
+        if not self._in_site(url):
+            return self._skip(url, "offsite", **context)
         if not self.visits.detail_worth_fetching(url, anchor):
             self.crawler.stats.inc_value("fzwatch/skipped_remembered")
-            return False
+            return self._skip(url, "not_due", **context)
         if not self._budget(url):
+            return self._skip(url, self.guards.last_cut or "budget", **context)
+        if not self.visits.claim(url):
             return False
-        return self.visits.claim(url)
+        self.decisions.note(url, "fetched", why, **context)
+        return True
+
+    def _extra_hop(self, url: str, **context: Any) -> bool:
+        """One page beyond the plain rules (see `extra_hops`); False once the allowance is spent."""
+        if self.extra_hops <= 0:
+            return self._skip(url, "extra_hop_budget", **context)
+        self.extra_hops -= 1
+        self.crawler.stats.inc_value("fzwatch/extra_hops")
+        return True
 
     # -- requests --------------------------------------------------------------------------------
 
@@ -194,23 +242,26 @@ class PortalSpider(scrapy.Spider):
         return meta
 
     def _list_request(self, key: str, depth: int, rank: int = 50, is_start: bool = False,
-                      root: str | None = None, kind: str = "list") -> Request:
-        meta = self._meta(depth=depth, is_start=is_start, key=key, url=key, kind=kind, root=root, priority=rank)
+                      root: str | None = None, kind: str = "list", report_channel: int = 0) -> Request:
+        meta = self._meta(depth=depth, is_start=is_start, key=key, url=key, kind=kind, root=root, priority=rank,
+                          report_channel=report_channel)
         return Request(key, callback=self.parse_list, errback=self.on_error, priority=rank - 10 * depth,
                        dont_filter=True, headers=self.visits.conditional(key), meta=meta)
 
     def _detail_request(self, url: str, anchor: str, source: str | None, root: str | None = None,
-                        validators: dict[str, Any] | None = None) -> Request:
+                        validators: dict[str, Any] | None = None, depth: int = 0, hop: bool = False,
+                        rank: int = 20) -> Request:
+        """``hop``: fetched by the one-more-hop rule (its own links are not followed further)."""
         meta = self._meta(anchor=anchor, key=url, url=url, kind="detail", source=source, root=root,
-                          download_maxsize=self.attachment_maxsize)
-        return Request(url, callback=self.parse_detail, errback=self.on_error, priority=20, dont_filter=True,
+                          download_maxsize=self.attachment_maxsize, depth=depth, hop=hop)
+        return Request(url, callback=self.parse_detail, errback=self.on_error, priority=rank, dont_filter=True,
                        headers=self.visits.conditional(url, validators), meta=meta)
 
-    def _api_request(self, api: ApiRequest, depth: int, root: str | None) -> Request:
+    def _api_request(self, api: ApiRequest, depth: int, root: str | None, report_channel: int = 0) -> Request:
         """A list whose rows come from an XML/JSON endpoint (Hanweb jpage, gkmlpt, declared or guessed JSON)."""
         key = _api_key(api)
         meta = self._meta(depth=depth, api_kind=api.kind, key=key, url=api.url, kind="api", root=root, method=api.method,
-                          form=api.data)
+                          form=api.data, report_channel=report_channel)
         if api.method.upper() == "POST" and api.data:
             return scrapy.FormRequest(api.url, formdata=api.data, callback=self.parse_api, errback=self.on_error,
                                       meta=meta, priority=9 - depth, dont_filter=True)
@@ -223,23 +274,32 @@ class PortalSpider(scrapy.Spider):
         if not self._usable(response):
             yield from self._record_unusable(response)
             return
-        meta = response.meta
         self.crawler.stats.inc_value("fzwatch/list_pages")
+        self.decisions.outcome(response.meta["url"], "list")
+        yield from self._read_as_list(response)
+
+    def _read_as_list(self, response: Response) -> Iterator[Any]:
+        """The list path: remember the page, read its rows, follow links, pagination, data islands and APIs."""
+        meta = response.meta
         yield self.visits.record_list(response)
         listing = read_listing(response.url, response.body, response_headers(response))
         self._find_search(response)
         if self.guards.repeats(listing):
             return
         if meta["kind"] == "search":
-            yield from self._follow_candidates(listing, meta["key"], None)
+            yield from self._follow_candidates(listing, meta["key"], None, False, meta["depth"])
             return
-        yield from self._follow(listing, meta["depth"], meta["key"], meta.get("root"))
+        inherited = int(meta.get("report_channel") or 0)
+        if not meta.get("is_start") and (meta.get("priority") or 0) >= PRIORITY_FZZF_CHANNEL:
+            inherited = STRONG  # reached through a 法治政府/依法行政 or report channel link
+        yield from self._follow(listing, meta["depth"], meta["key"], meta.get("root"), inherited)
 
     def parse_api(self, response: Response) -> Iterator[Any]:
         if not self._usable(response):
             yield from self._record_unusable(response)
             return
         self.crawler.stats.inc_value("fzwatch/api_pages")
+        self.decisions.outcome(response.meta["url"], "list")
         yield self.visits.record_list(response)
         try:
             listing = self._read_api(response)
@@ -248,13 +308,17 @@ class PortalSpider(scrapy.Spider):
             logger.warning("unreadable list API answer %s: %s", response.url, exc)
             return
         key, depth = response.meta["key"], response.meta["depth"]
-        yield from self._follow_candidates(listing, key, response.meta.get("root"))
+        report_channel = self._channel_level(listing, int(response.meta.get("report_channel") or 0))
+        yield from self._follow_candidates(listing, key, response.meta.get("root"), report_channel, depth)
         # Further pages of an API list are its pagination.
         root = response.meta.get("root") or key
         changed = key in self.visits.changed
+        if report_channel and not self._adds_rows(listing, key, root):
+            return
         for api in listing.api_requests:
-            if self._known_reader(api.kind) and self._admit_list(_api_key(api), True, changed, api.url):
-                yield self._api_request(api, depth, root)
+            if self._known_reader(api.kind) and self._admit_list(_api_key(api), True, changed, api.url,
+                                                                 why="pagination", depth=depth, source=key):
+                yield self._api_request(api, depth, root, report_channel)
 
     def _read_api(self, response: Response) -> Listing:
         kind = response.meta["api_kind"]
@@ -270,30 +334,70 @@ class PortalSpider(scrapy.Spider):
     def _known_reader(kind: str) -> bool:
         return kind in API_READERS or kind.startswith("declared:")
 
-    def _follow(self, listing: Listing, depth: int, key: str, root: str | None) -> Iterator[Request]:
-        yield from self._follow_candidates(listing, key, root)
-        yield from self._follow_channels(listing, depth)
+    def _follow(self, listing: Listing, depth: int, key: str, root: str | None,
+                inherited: int = 0) -> Iterator[Request]:
+        """``inherited``: what the list this page belongs to is known to be (its first page showed report-like
+        or 法治 rows, or it was reached through a report-titled or 法治 channel link): see `_channel_level`."""
+        report_channel = self._channel_level(listing, inherited)
+        if report_channel:
+            self.crawler.stats.inc_value("fzwatch/report_channel_pages")
+        yield from self._follow_candidates(listing, key, root, report_channel, depth)
+        yield from self._follow_channels(listing, depth, key, report_channel)
         changed = key in self.visits.changed
-        for url in listing.pagination:
-            if self._admit_list(url, is_pagination=True, parent_changed=changed):
-                yield self._list_request(url, depth, rank=60, root=root or key)
-        yield from self._follow_apis(listing.api_requests, depth, changed)
+        # A report channel is paged to its end, within the budget, as long as its pages add new rows.
+        if not report_channel or self._adds_rows(listing, key, root or key):
+            for url in listing.pagination:
+                if self._admit_list(url, is_pagination=True, parent_changed=changed, why="pagination",
+                                    depth=depth, source=key):
+                    yield self._list_request(url, depth, rank=60, root=root or key, report_channel=report_channel)
+        yield from self._follow_apis(listing.api_requests, depth, changed, key, report_channel)
 
-    def _follow_candidates(self, listing: Listing, key: str, root: str | None) -> Iterator[Request]:
-        for link in listing.links:
-            if self._is_candidate(link.text) and self._admit_detail(link.url, link.text):
-                yield self._detail_request(link.url, link.text, source=key, root=root)
-
-    def _follow_channels(self, listing: Listing, depth: int) -> Iterator[Request]:
+    def _follow_candidates(self, listing: Listing, key: str, root: str | None, report_channel: int,
+                           depth: int) -> Iterator[Request]:
         for link in listing.links:
             if self._is_candidate(link.text):
+                if self._admit_detail(link.url, link.text, "candidate", priority=PRIORITY_REPORT, depth=depth + 1,
+                                      source=key):
+                    yield self._detail_request(link.url, link.text, source=key, root=root, depth=depth + 1)
+            elif report_channel and self._is_channel_item(link) and \
+                    self._admit_detail(link.url, link.text, "report_channel_item", priority=PRIORITY_DETAIL,
+                                       depth=depth + 1, source=key):
+                self.crawler.stats.inc_value("fzwatch/report_channel_items")
+                yield self._detail_request(link.url, link.text, source=key, root=root, depth=depth + 1)
+
+    def _follow_channels(self, listing: Listing, depth: int, key: str, report_channel: int) -> Iterator[Request]:
+        pages = set(listing.pagination)  # followed as pagination (same depth, same list), not as channels
+        for link in listing.links:
+            if link.url in pages or self._is_candidate(link.text) or (report_channel and self._is_channel_item(link)):
                 continue
             priority = link_priority(link)
-            if priority is not None and self._worth_listing(priority, depth) and \
-                    self._admit_list(link.url, is_pagination=False, parent_changed=False):
-                yield self._list_request(link.url, depth + 1, priority)
+            context = {"priority": priority, "depth": depth + 1, "source": key, "anchor": link.text}
+            if priority is None:
+                self._skip(link.url, "offsite" if not self._same_host(link.url) else "not_promising", **context)
+                continue
+            if depth >= self.max_depth:
+                self._skip(link.url, "depth", **context)
+            elif priority == PRIORITY_DETAIL:
+                # An article that is not a candidate leads nowhere, except in a report channel: one more hop.
+                hop = {k: v for k, v in context.items() if k != "anchor"}
+                if report_channel >= STRONG and self._hop_worth(link.url, link.text) and \
+                        self._extra_hop(link.url, **context) and \
+                        self._admit_detail(link.url, link.text, "extra_hop", **hop):
+                    yield self._detail_request(link.url, link.text, source=key, depth=depth + 1, rank=5)
+                else:
+                    self._skip(link.url, "not_candidate", **context)
+            elif priority >= PRIORITY_NEWS_CHANNEL or depth == 0:
+                if self._admit_list(link.url, is_pagination=False, parent_changed=False, **context):
+                    yield self._list_request(link.url, depth + 1, priority)
+            elif report_channel >= STRONG and self._hop_worth(link.url) and self._extra_hop(link.url, **context):
+                # Unnamed pages ("更多", a column without words) beside report rows: one more hop.
+                if self._admit_list(link.url, is_pagination=False, parent_changed=False, why="extra_hop", **context):
+                    yield self._list_request(link.url, depth + 1, priority)
+            else:
+                self._skip(link.url, "unnamed", **context)
 
-    def _follow_apis(self, apis: list[ApiRequest], depth: int, changed: bool) -> Iterator[Request]:
+    def _follow_apis(self, apis: list[ApiRequest], depth: int, changed: bool, source: str,
+                     report_channel: int) -> Iterator[Request]:
         """API requests declared by an HTML page: per endpoint, the first is a list's first page and the
         others its pagination (e.g. Hanweb record groups 1-45, 46-90)."""
         firsts: dict[str, str] = {}
@@ -303,15 +407,56 @@ class PortalSpider(scrapy.Spider):
             series = _series(api.url)
             root = firsts.setdefault(series, _api_key(api))
             is_first = root == _api_key(api)
-            if self._admit_list(_api_key(api), not is_first, changed, api.url):
-                yield self._api_request(api, depth, None if is_first else root)
+            if self._admit_list(_api_key(api), not is_first, changed, api.url, why="api", depth=depth, source=source):
+                yield self._api_request(api, depth, None if is_first else root, report_channel)
 
-    def _worth_listing(self, priority: int, depth: int) -> bool:
-        """Channels and lists lead to reports; other articles do not. Unnamed same-site pages ("更多",
-        column links without words) are tried only from the start pages."""
-        if depth >= self.max_depth or priority == PRIORITY_DETAIL:
+    def _same_host(self, url: str) -> bool:
+        return urlsplit(url).hostname in self.allowed_hosts
+
+    def _hop_worth(self, url: str, anchor: str | None = None) -> bool:
+        """Worth one of the extra hops: in-site, not asked yet, and new or due (``anchor``: an article)."""
+        if url in self.visits.seen or not self._same_host(url):
             return False
-        return priority >= PRIORITY_NEWS_CHANNEL or depth == 0
+        if anchor is None:
+            return self.visits.list_worth_fetching(url, is_pagination=False, parent_changed=False)
+        return self.visits.detail_worth_fetching(url, anchor)
+
+    def _channel_level(self, listing: Listing, inherited: int) -> int:
+        """0: an ordinary list. REPORT_CHANNEL: it shows a report-like or 法治/依法行政 row (a dated row or an
+        article link): its items with ambiguous titles are followed, it is paged to its end. STRONG: a 法治
+        list (≥ 3 such rows and a third of its rows, or reached through a report-titled or 法治 channel link):
+        its other articles and unnamed pages may be fetched too, within the extra-hop allowance."""
+        rows = [link for link in listing.links if self._is_row(link)]
+        hints = sum(1 for link in rows if self._is_candidate(link.text) or CANDIDATE_HINT.search(link.text))
+        # A third of the rows at least: three 法治 items in a news page's sidebar do not make it a 法治 list.
+        if inherited >= STRONG or (hints >= 3 and 3 * hints >= len(rows)):
+            return STRONG
+        return REPORT_CHANNEL if hints or inherited else 0
+
+    @staticmethod
+    def _is_row(link: Link) -> bool:
+        return bool(link.date) or link_priority(link) in (PRIORITY_DETAIL, PRIORITY_REPORT)
+
+    def _is_channel_item(self, link: Link) -> bool:
+        """An item of a report channel whose title may be a report that the title rules cannot confirm (an
+        article row, or a document: "2023年度报告.pdf")."""
+        if not CHANNEL_ITEM_HINT.search(link.text):
+            return False
+        if urlsplit(link.url).path.lower().endswith(ATTACHMENT_EXTENSIONS):
+            return True
+        return self._is_row(link) and link_priority(link) is not None
+
+    def _adds_rows(self, listing: Listing, key: str, series: str) -> bool:
+        """False when a report-channel page shows no row that an earlier page of the same list (``series``:
+        its first page) showed: the list's end is reached (a page N beyond the last repeating it)."""
+        rows = {link.url for link in listing.links if self._is_row(link)}
+        seen = self.rows_seen.setdefault(series, set())
+        new = rows - seen
+        seen |= rows
+        if rows and not new:
+            self.guards.cut("no_new_rows", key)
+            return False
+        return True
 
     @staticmethod
     def _is_candidate(anchor: str) -> bool:
@@ -336,6 +481,7 @@ class PortalSpider(scrapy.Spider):
         if not self._in_site(url) or not self.visits.claim(url):
             return
         self.crawler.stats.inc_value("fzwatch/search_queries")
+        self.decisions.note(url, "fetched", "search", depth=self.max_depth)
         self.crawler.engine.crawl(self._list_request(url, self.max_depth, rank=30, kind="search"))
         raise DontCloseSpider
 
@@ -351,21 +497,60 @@ class PortalSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value("fzwatch/detail_pages")
         item = self._page_item(response, url)
+        parsed = item["parsed"]
+        if parsed.page_kind in LIST_PAGE_KINDS:
+            yield from self._detail_was_list(response, parsed.page_kind, parsed.page_kind_reasons)
+            return
+        self.decisions.outcome(url, "report" if parsed.is_report else "not_report",
+                               "；".join(parsed.reasons[:2]))
+        if not parsed.is_report and not response.meta.get("hop"):
+            yield from self._one_more_hop(response)
         attachment = item["parsed"].attachments[0] if needs_attachment(item["parsed"]) else None
         if attachment and self._in_site(attachment) and self.visits.claim(attachment) and self._budget(attachment):
             # The page only points to its attachment (详见附件): fetch it (robots.txt applies) for the body.
+            self.decisions.note(attachment, "fetched", "attachment", depth=response.meta.get("depth"), source=url)
             yield Request(attachment, callback=self.parse_attachment, errback=self.on_attachment_error,
                           priority=25, meta={"item": item, "handle_httpstatus_list": BLOCK_STATUSES,
                                              "download_maxsize": self.attachment_maxsize})
             return
         yield item
 
+    def _detail_was_list(self, response: Response, kind: str, reasons: list[str]) -> Iterator[Any]:
+        """A candidate (a report-like title) that is a list: the channel named like the report. Its rows
+        are the reports: it is read as a report channel (links, pagination, data islands, APIs)."""
+        self.crawler.stats.inc_value("fzwatch/detail_was_list")
+        logger.info("candidate %s is a %s page (%s): read as a report channel", response.url, kind, "; ".join(reasons))
+        self.decisions.outcome(response.meta["key"], kind, "；".join(reasons))
+        if kind == "shell" and self.render_js and not response.meta.get("playwright"):
+            # A script-built list on a `render: js` site: ask again through the browser, as a list.
+            yield self._list_request(response.meta["key"], response.meta.get("depth", 0), PRIORITY_REPORT_CHANNEL,
+                                     report_channel=STRONG)
+            return
+        # Its own first page (root None): checked on every crawl, like any report channel.
+        response.meta.update(kind="list", report_channel=STRONG, priority=PRIORITY_REPORT_CHANNEL, root=None)
+        yield from self._read_as_list(response)
+
+    def _one_more_hop(self, response: Response) -> Iterator[Request]:
+        """A fetched article that is not a report may link to one (a news item or 解读 pointing to the
+        report): its report-titled links are followed, once (those pages are not expanded further)."""
+        listing = read_listing(response.url, response.body, response_headers(response))
+        key = response.meta["key"]
+        depth = response.meta.get("depth", 0)
+        for link in listing.links:
+            if self._is_candidate(link.text) and \
+                    self._admit_detail(link.url, link.text, "candidate", priority=PRIORITY_REPORT, depth=depth + 1,
+                                       source=key):
+                yield self._detail_request(link.url, link.text, source=key, depth=depth + 1, hop=True)
+
     def _not_modified(self, response: Response, url: str) -> Iterator[dict[str, Any]]:
+        self.decisions.outcome(url, "not_modified")
         if url in self.known:
             self.crawler.stats.inc_value("fzwatch/not_modified")
             yield {"kind": "not_modified", "site_id": self.site_id, "url": url}
         else:
-            yield self.visits.visit_item(response, kind="detail")
+            # A remembered list reached through a report-like link stays a list (its rows were read before).
+            remembered = (self.visits.pages.get(url) or {}).get("kind")
+            yield self.visits.visit_item(response, kind=remembered if remembered in LIST_KINDS else "detail")
 
     def _page_item(self, response: Response, url: str) -> dict[str, Any]:
         headers = response_headers(response)
@@ -376,7 +561,7 @@ class PortalSpider(scrapy.Spider):
             "source": response.meta.get("source"), "root": response.meta.get("root"),
             "visit": self.visits.visit(response, kind="detail"),
             "parsed": parse_page(response.url, response.body, headers, site_name=self.site["name"],
-                                 region=self.site["region"]),
+                                 region=self.site["region"], status=response.status),
         }
 
     def parse_attachment(self, response: Response) -> Iterator[Any]:
@@ -408,6 +593,13 @@ class PortalSpider(scrapy.Spider):
         """Count an answer not worth reading; remember what it tells (`Visits.record_unusable`)."""
         if response.status == 304:
             self.crawler.stats.inc_value("fzwatch/lists_not_modified")
+        url = response.meta.get("url") or canonical_url(response.url)
+        if response.status == 304:
+            self.decisions.outcome(url, "not_modified")
+        elif detect_block(response.status, response_headers(response), response.body, response.url):
+            self.decisions.outcome(url, "challenge")
+        else:
+            self.decisions.outcome(url, f"http_{response.status}" if response.status >= 400 else "binary")
         item = self.visits.record_unusable(response)
         if item is not None:
             yield item
@@ -428,10 +620,16 @@ class PortalSpider(scrapy.Spider):
 
     def on_error(self, failure: Any) -> Iterator[dict[str, Any]]:
         request = failure.request
-        cut = self._count_failure(failure)
         if request.meta.get("is_start"):
             self.crawler.stats.inc_value("fzwatch/start_failed")
             self.crawler.stats.set_value("fzwatch/start_error", failure_kind(failure.value))
+        url = request.meta.get("url") or canonical_url(request.url)
+        if "robots.txt" in failure.getErrorMessage():  # Scrapy's RobotsTxtMiddleware refused it
+            self.crawler.stats.inc_value("fzwatch/robots_forbidden")
+            self.decisions.skip_fetched(url, "robots")
+            return
+        self.decisions.outcome(url, "error", failure.getErrorMessage()[:200])
+        cut = self._count_failure(failure)
         if cut and request.meta.get("key") and request.meta["key"] not in self.known:
             yield self.visits.record_cut(request.meta["key"], request.url)
 
