@@ -18,6 +18,7 @@ import click
 from protego import Protego
 
 from cli.context import Ctx, pass_ctx, user_errors
+from crawler.netpolicy import in_origins, site_origins
 from crawler.settings import USER_AGENT
 from parsers import parse_page
 from parsers.listing import canonical_url
@@ -90,7 +91,8 @@ def explain(ctx: Ctx, site_id: str, url: str, no_fetch: bool) -> None:
     except UnknownSite:
         raise click.ClickException(f"未知站点：{site_id}（见 `fzwatch sites list`）") from None
     hosts = {urlsplit(u).hostname for u in spec["start_urls"]} | set(spec["options"].get("allowed_hosts") or [])
-    in_site = parts.hostname in hosts
+    # The crawl's own rule (crawler/netpolicy.py): host and port; another port is another site.
+    in_site = in_origins(key, site_origins(spec["start_urls"], spec["options"].get("allowed_hosts") or []))
     click.echo(f"站点：{spec['name']}（{site_id}）\nURL：{key}")
     click.echo(f"站内：{'是' if in_site else '否'}（本站主机：{'、'.join(sorted(h for h in hosts if h))}）")
     allowed = _robots_line(key) if in_site else None

@@ -131,8 +131,9 @@ _NOT_AGENCY = {"本站", "本网", "原创", "网站", "本网站", "互联网",
 
 
 def agency_from_title(title: str) -> str | None:
-    """'泰顺县司法局2023年…' -> 泰顺县司法局; '2020年度新蒲新区法治政府建设…' -> 新蒲新区."""
-    t = title.strip()
+    """'泰顺县司法局2023年…' -> 泰顺县司法局; '2020年度新蒲新区法治政府建设…' -> 新蒲新区;
+    '《泰顺县司法局2023年…报告》解读' -> 泰顺县司法局 (a quoted title names its publisher inside the quotes)."""
+    t = title.strip().lstrip("《〈「“\"'")
     m = _YEAR_THEN_AGENCY_RE.match(re.sub(r"\s+", "", t))
     if m:
         return m.group("a")

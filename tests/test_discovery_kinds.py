@@ -198,7 +198,7 @@ def test_channels_named_like_the_report_are_read_as_lists_and_explained(portal: 
     assert "分类：是年度报告" in out["report"] and "年度：2022" in out["report"]
 
     assert "已抓取" in out["near_miss"] and "结果：不是年度报告" in out["near_miss"]
-    assert "分类：不是年度报告" in out["near_miss"] and "near-miss: interpretation" in out["near_miss"]
+    assert "分类：不是年度报告" in out["near_miss"] and "近似非报告：解读" in out["near_miss"]
 
     assert "robots.txt：禁止" in out["robots"] and "未抓取 —— 原因：robots.txt 禁止" in out["robots"]
     assert "现在抓取：不抓取" in out["robots"]

@@ -411,7 +411,8 @@ class PortalSpider(scrapy.Spider):
                 yield self._api_request(api, depth, None if is_first else root, report_channel)
 
     def _same_host(self, url: str) -> bool:
-        return urlsplit(url).hostname in self.allowed_hosts
+        """On the site's origins (host and port: crawler/netpolicy.py); counts nothing."""
+        return in_origins(url, self.origins)
 
     def _hop_worth(self, url: str, anchor: str | None = None) -> bool:
         """Worth one of the extra hops: in-site, not asked yet, and new or due (``anchor``: an article)."""
