@@ -158,7 +158,10 @@ def _decide(f: _Features, text: str | None) -> PageKind:
     if extracted >= HIDDEN_BODY and extracted > f.visible:
         # The body is not in the visible HTML: it sits in a script variable (gkmlpt _CONFIG.DETAIL).
         return PageKind("detail", (f"正文在脚本数据中（{extracted} 字）",), stats)
-    if non_link < SHELL_TEXT and (f.bundle or f.script_chars > 2 * max(f.visible, 1)):
+    # An article's labels (发布时间, 来源, 打印) or a pointer to its attachment make a short scripted page
+    # (a view counter through $.ajax) an article, not a shell.
+    article_like = f.points_to_attachment or len(f.detail_marks) >= 2
+    if non_link < SHELL_TEXT and not article_like and (f.bundle or f.script_chars > 2 * max(f.visible, 1)):
         return PageKind("shell", (f"几乎没有文字（{non_link} 字），内容由脚本生成"
                                   + (f"（脚本 {f.script_chars} 字）" if f.script_chars else ""),), stats)
     if f.prose == 0 and not f.points_to_attachment and f.links:

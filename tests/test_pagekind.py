@@ -195,6 +195,13 @@ def test_short_detail_pages_that_point_to_the_attachment_are_detail() -> None:
     assert verdict.kind == "detail", verdict.reasons
     parsed = parse_page("http://127.0.0.1/zwgk/202403/t20240313_9.html", body)
     assert parsed.page_kind == "detail" and parsed.is_report
+    # A view counter fetched by script does not make it a shell.
+    counter = ('<span id="views"></span><script>$.ajax({url: "/counter?id=9", success: function(n){'
+               '$("#views").text(n)}});</script>' + "<script>var x = 1;</script>" * 40)
+    short = ('<html><head><meta charset="utf-8"><title>关于2024年法治政府建设情况的报告</title></head><body>'
+             "<h1>关于2024年法治政府建设情况的报告</h1><div>发布时间：2024-03-13</div><p>详见附件。</p>"
+             f'<a href="/u/P0202403.pdf">附件.pdf</a>{counter}</body></html>')  # a bare page: no chrome at all
+    assert kind(short.encode()) == "detail"
     # With no list beside it, a pdf.js viewer only.
     viewer = page("2023年法治政府建设年度报告", f"<h1>2023年法治政府建设年度报告</h1>{ARTICLE_HEAD}"
                   '<iframe src="/pdfjs/web/viewer.html?file=/u/report.pdf"></iframe>')
