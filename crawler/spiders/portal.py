@@ -19,6 +19,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 
+from crawler.escalation import Escalator
 from crawler.guards import TrapGuards, looks_binary
 from crawler.revisit import LIST_KINDS, RevisitPolicy
 from crawler.visits import NOT_FOUND_STATUSES, Visits, response_headers
@@ -76,6 +77,7 @@ class PortalSpider(scrapy.Spider):
         state = load_site_state(spider.db_url, spider.site_id)
         spider.site, spider.known = state.spec, state.known
         spider.configure(crawler.settings, state.pages)
+        spider.escalation = Escalator(spider, crawler, state.escalation)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
 
@@ -192,8 +194,9 @@ class PortalSpider(scrapy.Spider):
         return meta
 
     def _list_request(self, key: str, depth: int, rank: int = 50, is_start: bool = False,
-                      root: str | None = None, kind: str = "list") -> Request:
-        meta = self._meta(depth=depth, is_start=is_start, key=key, url=key, kind=kind, root=root, priority=rank)
+                      root: str | None = None, kind: str = "list", anchor: str = "") -> Request:
+        meta = self._meta(depth=depth, is_start=is_start, key=key, url=key, kind=kind, root=root, priority=rank,
+                          anchor=anchor)
         return Request(key, callback=self.parse_list, errback=self.on_error, priority=rank - 10 * depth,
                        dont_filter=True, headers=self.visits.conditional(key), meta=meta)
 
@@ -289,7 +292,7 @@ class PortalSpider(scrapy.Spider):
             priority = link_priority(link)
             if priority is not None and self._worth_listing(priority, depth) and \
                     self._admit_list(link.url, is_pagination=False, parent_changed=False):
-                yield self._list_request(link.url, depth + 1, priority)
+                yield self._list_request(link.url, depth + 1, priority, anchor=link.text)
 
     def _follow_apis(self, apis: list[ApiRequest], depth: int, changed: bool) -> Iterator[Request]:
         """API requests declared by an HTML page: per endpoint, the first is a list's first page and the
@@ -322,9 +325,15 @@ class PortalSpider(scrapy.Spider):
     # -- site search fallback ----------------------------------------------------------------------
 
     def on_idle(self) -> None:
-        """When the site has been walked, ask its search engine (TRS was5, Hanweb jrobot, or the registry's
+        """When the site has been walked: escalate if the walk may have missed something
+        (crawler/escalation.py), else ask its search engine (TRS was5, Hanweb jrobot, or the registry's
         `options.search_url`) for "法治政府建设 报告": reports filed where no channel leads are found too."""
-        if self.search_done or not self.search_template:
+        requests = self.escalation.step()
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        if requests:
+            raise DontCloseSpider
+        if self.escalation.active or self.search_done or not self.search_template:
             return
         self.search_done = True
         url = search_url(self.search_template)
@@ -347,7 +356,10 @@ class PortalSpider(scrapy.Spider):
             yield from self._record_unusable(response)
             return
         self.crawler.stats.inc_value("fzwatch/detail_pages")
-        item = self._page_item(response, url)
+        yield from self._detail_outputs(response, self._page_item(response, url))
+
+    def _detail_outputs(self, response: Response, item: dict[str, Any]) -> Iterator[Any]:
+        """The page item, or first its attachment when the page only points to it."""
         attachment = item["parsed"].attachments[0] if needs_attachment(item["parsed"]) else None
         if attachment and self._in_site(attachment) and self.visits.claim(attachment) and self._budget(attachment):
             # The page only points to its attachment (详见附件): fetch it (robots.txt applies) for the body.
