@@ -117,12 +117,16 @@ class WalkObserver:
             seen.add(page)
             page = self.parents.get(page)
 
-    def silent_channels(self, remembered: dict[str, dict[str, Any]]) -> list[str]:
-        """Report-like channels (this crawl's and remembered ones) that never led to a report."""
+    def silent_channels(self, remembered: dict[str, dict[str, Any]], led_before: set[str]) -> list[str]:
+        """Report-like channels (this crawl's and remembered ones) that never led to a report
+        (`led_before`: the channels that did in earlier crawls)."""
         old = {key for key, page in remembered.items()
                if page.get("kind") == "list" and key not in self.start_keys and is_report_channel(page, key)}
-        productive = self.productive | {key for key, page in remembered.items() if page.get("productive")}
+        productive = self.productive | led_before | {k for k, page in remembered.items() if page.get("productive")}
         return sorted((old | self.channels) - productive)
+
+    def productive_channels(self) -> list[str]:
+        return sorted(self.channels & self.productive)
 
     def shells(self) -> bool:
         """The start pages (or most list pages) read without JavaScript are shells."""
@@ -167,7 +171,8 @@ class Escalator:
                                      settings.getint("FZWATCH_MAX_PER_PATTERN"),
                                      settings.getint("FZWATCH_MAX_CALENDAR", 10))
         self.render_available = settings.getbool("FZWATCH_JS_RENDER")
-        self.previous = previous  # {"escalated_at": datetime | None, "key": str | None} from the site
+        self.previous = previous  # {"escalated_at", "key", "report_channels"} from the site
+        self.led_before = set(previous.get("report_channels") or [])
         known = {url for url, doc in spider.known.items() if doc.get("is_report")}
         self.observer = WalkObserver(known_reports=known, start_keys=set(spider.start_keys))
         self.decided = False
@@ -252,7 +257,7 @@ class Escalator:
         triggers: list[dict[str, Any]] = []
         if not self.observer.report_urls and not self.observer.known_reports and not self._reports_seen():
             triggers.append({"kind": "no_report"})
-        silent = self.observer.silent_channels(self.spider.visits.pages)
+        silent = self.observer.silent_channels(self.spider.visits.pages, self.led_before)
         triggers += [{"kind": "silent_channel", "url": key} for key in silent]
         if self.observer.shells():
             triggers.append({"kind": "shells", "pages": self.observer.shell_pages,
@@ -281,7 +286,7 @@ class Escalator:
     # -- tier 1: render ---------------------------------------------------------------------------------
 
     def _render_starts(self) -> list[Request]:
-        keys = list(self.spider.start_keys) + self.observer.silent_channels(self.spider.visits.pages)
+        keys = list(self.spider.start_keys) + self.observer.silent_channels(self.spider.visits.pages, self.led_before)
         keys += sorted(self.observer.channels)
         return [r for r in (self._render_request(key, depth=0 if key in self.spider.start_keys else 1)
                             for key in dict.fromkeys(keys)) if r is not None]
@@ -388,7 +393,7 @@ class Escalator:
             "bounded_since": self.bounded_since,
             "tiers": [vars(r).copy() for r in self.records],
             "found": sum(r.reports for r in self.records),
-            "productive": sorted(obs.productive),
+            "report_channels": obs.productive_channels(),
             "known_reports": len(obs.known_reports), "known_confirmed": len(obs.known_confirmed),
             "known_gone": len(obs.known_gone), "list_pages": obs.list_pages, "shell_pages": obs.shell_pages,
         }

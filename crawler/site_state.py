@@ -25,7 +25,8 @@ def load_site_state(db_url: str | None, site_id: str) -> SiteState:
             site = get_site(session, site_id)
             spec = {"id": site.id, "name": site.name, "region": site.region,
                     "start_urls": list(site.start_urls), "options": dict(site.options)}
-            escalation = {"escalated_at": site.escalated_at, "key": site.escalation_key}
+            escalation = {"escalated_at": site.escalated_at, "key": site.escalation_key,
+                          "report_channels": list(site.report_channels or [])}
             return SiteState(spec, known_documents(session, site_id), load_pages(session, site_id), escalation)
     finally:
         db.dispose()

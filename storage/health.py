@@ -20,11 +20,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.events import emit_event
-from storage.models import CrawlPage, Report, Site, utcnow
+from storage.models import Report, Site, utcnow
 
 SUSPECT_VERDICTS = ("no_reports", "suspect")
 VERDICT_LABELS = {"ok": "正常", "no_reports": "未发现报告", "suspect": "可能遗漏"}
@@ -139,10 +139,9 @@ def judge_site(session: Session, site: Site, stats: dict[str, Any]) -> Verdict:
 def _remember_escalation(session: Session, site: Site, escalation: dict[str, Any]) -> None:
     if escalation.get("ran"):
         site.escalated_at, site.escalation_key = utcnow(), escalation.get("key")
-    productive = escalation.get("productive") or []
-    if productive:  # pages that led to a report through a path the pipeline did not mark (list APIs, BFS)
-        session.execute(update(CrawlPage).where(CrawlPage.site_id == site.id, CrawlPage.key.in_(productive))
-                        .values(productive=True))
+    channels = escalation.get("report_channels") or []
+    if set(channels) - set(site.report_channels or []):
+        site.report_channels = sorted(set(site.report_channels or []) | set(channels))
 
 
 def display_state(state: str, verdict: str | None) -> str:

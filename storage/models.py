@@ -77,6 +77,10 @@ class Site(Base):
     # that found nothing is not repeated on every crawl.
     escalated_at: Mapped[datetime | None] = mapped_column()
     escalation_key: Mapped[str | None] = mapped_column(Text)
+    # Report-like channels that ever led to a report, however indirectly (through list APIs, pagination):
+    # such a channel is not "silent". Kept here, not as crawl_pages.productive, which would make the
+    # channel page itself due on every crawl.
+    report_channels: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class Document(Base):

@@ -19,10 +19,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column('suspect_since', sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column('escalated_at', sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column('escalation_key', sa.Text(), nullable=True))
+        batch.add_column(sa.Column('report_channels', sa.JSON(), nullable=False, server_default='[]'))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('sites') as batch:
+        batch.drop_column('report_channels')
         batch.drop_column('escalation_key')
         batch.drop_column('escalated_at')
         batch.drop_column('suspect_since')
