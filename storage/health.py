@@ -52,7 +52,7 @@ def judge(escalation: dict[str, Any], reports_ever: int) -> Verdict:
             suspect.insert(0, "本站尚未发现任何报告")
         return Verdict("suspect", suspect + _escalation_without_result(escalation))
     if reports_ever == 0:
-        return Verdict("no_reports", ["抓取正常，但本站尚未发现任何法治政府建设年度报告",
+        return Verdict("no_reports", ["抓取成功，但本站尚未发现任何法治政府建设年度报告",
                                       *_escalation_without_result(escalation)])
     return Verdict("ok")
 

@@ -113,7 +113,7 @@ def test_tier_render_finds_a_report_only_a_browser_sees(sqlite_url: str, tmp_pat
     assert ran["render"]["reports"] == 1 and ran["render"]["pages"] >= 1
     assert set(ran) == {"render"}, "a tier that finds a report ends the escalation"
     assert {t["kind"] for t in summary["escalation"]["triggers"]} >= {"no_report", "shells"}
-    assert summary["stats"]["fzwatch/escalation/render/reports"] == 1
+    assert last_run(sqlite_url)["stats"]["fzwatch/escalation/render/reports"] == 1
     assert summary["verdict"] == "suspect" and "浏览器渲染" in summary["verdict_reason"]
 
 
@@ -139,6 +139,7 @@ def test_tier_bfs_finds_a_report_behind_uninteresting_pages(sqlite_url: str, tmp
     with PortalServer(bfs_portal(tmp_path)) as server:
         register_site(sqlite_url, "bfs", "泰顺县人民政府", server.url("/index.html"))
         first = run_crawl(sqlite_url, "bfs")
+        first_stats = last_run(sqlite_url)["stats"]
         server.clear_log()
         second = run_crawl(sqlite_url, "bfs")
         second_requests = len(server.requests)
@@ -148,7 +149,8 @@ def test_tier_bfs_finds_a_report_behind_uninteresting_pages(sqlite_url: str, tmp
     assert ran["render"]["skipped"] == "no_browser"
     assert ran["bfs"]["reports"] == 1 and ran["bfs"]["pages"] >= 3
     assert "search" not in ran, "the search is not asked once a tier found the report"
-    assert first["stats"]["fzwatch/escalation/bfs/pages"] == ran["bfs"]["pages"]
+    assert first_stats["fzwatch/escalation/bfs/pages"] == ran["bfs"]["pages"]
+    assert first_stats["fzwatch/escalation/bfs/reports"] == 1
     assert first["verdict"] == "suspect" and "全站遍历" in first["verdict_reason"]
     # The next crawl knows the report and where it was found: nothing to escalate, and it is cheap.
     assert not second["escalation"]["ran"] and second["verdict"] == "ok"
@@ -233,9 +235,9 @@ def test_no_report_ever_found_is_said_and_alerted_once(sqlite_url: str, tmp_path
 def test_suspect_when_a_report_channel_yields_nothing(sqlite_url: str, tmp_path: Path, no_browser: None) -> None:
     report = "/xwzx/tzgg/202403/t20240312_9.html"
     root = build_site(tmp_path, {
-        "index.html": page("泰顺县人民政府", links(("/fzzfjsndbg/index.html", "法治政府建设年度报告"),
+        "index.html": page("泰顺县人民政府", links(("/fzzfjsndbg/index.html", "法治政府建设"),
                                                    ("/xwzx/tzgg/index.html", "通知公告"))),
-        "fzzfjsndbg/index.html": page("法治政府建设年度报告", links(*NEWS)),
+        "fzzfjsndbg/index.html": page("法治政府建设专栏", links(*NEWS)),
         "xwzx/tzgg/index.html": page("通知公告", links((report, REPORT_TITLE), *NEWS)),
         report.lstrip("/"): REPORT_PAGE, **news_pages(),
     })
