@@ -121,7 +121,8 @@ def finish_run(session: Session, run_id: int, status: str, stats: dict[str, Any]
     site.last_crawl_at = run.finished_at
     if status == "ok":
         _mark_healthy(session, site)
-        judge_site(session, site, stats)  # may a working crawl have missed reports? (storage/health.py)
+        if "escalation" in stats:  # the spider's record: may a working crawl have missed reports?
+            judge_site(session, site, stats)
     else:
         _mark_unhealthy(session, site, status, error)
 
