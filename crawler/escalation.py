@@ -278,6 +278,8 @@ class Escalator:
         if tier == "render":
             if not self.render_available:
                 return [], "no_browser"
+            if self.spider.render_js:
+                return [], "already_rendered"  # `render: js`: the walk itself went through Chromium
             return self._render_starts(), "nothing_to_render"
         if tier == "bfs":
             return self._bfs_starts(), "nothing_to_walk"

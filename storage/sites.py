@@ -122,7 +122,8 @@ def finish_run(session: Session, run_id: int, status: str, stats: dict[str, Any]
     if status == "ok":
         _mark_healthy(session, site)
         if "escalation" in stats:  # the spider's record: may a working crawl have missed reports?
-            judge_site(session, site, stats)
+            verdict = judge_site(session, site, stats)
+            run.stats = {**stats, "verdict": verdict.verdict, "verdict_reason": verdict.reason}
     else:
         _mark_unhealthy(session, site, status, error)
 

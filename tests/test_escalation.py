@@ -12,20 +12,26 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.serving import make_server
 
 from crawler.render import js_render_available
 from scheduler.delivery import drain
 from storage.database import Database
+from storage.health import judge
 from storage.models import CrawlRun, Event, Report
+from storage.sites import finish_run, get_site, start_run, upsert_site
 from storage.subscriptions import add_subscription
 from tests.crawl_helpers import REPO, crawl_env, register_site, run_crawl
 from tests.portals.server import SITES_DIR, PortalServer, Request, Response
 from tests.receivers import HttpReceiver
+from web.app import create_app
 
 REPORT_TITLE = "泰顺县司法局2023年法治政府建设年度报告"
 REPORT_PAGE = (SITES_DIR / "trs" / "zwgk" / "fzzfjsndbg" / "202403" / "t20240312_123456.html").read_bytes()
@@ -212,9 +218,10 @@ def test_no_report_ever_found_is_said_and_alerted_once(sqlite_url: str, tmp_path
             first = run_crawl(sqlite_url, "empty")
             drain(db)
             server.clear_log()
-            second = run_crawl(sqlite_url, "empty")
+            # The recrawl through `fzwatch crawl`, whose summary says what the site's state is.
+            proc = subprocess.run([sys.executable, "-m", "cli.main", "crawl", "empty"], cwd=REPO,
+                                  env=crawl_env(sqlite_url), capture_output=True, text=True, timeout=180)
             second_requests = len(server.requests)
-            drain(db)
         messages = list(receiver.requests)
     db.dispose()
     assert first["status"] == "ok" and first["verdict"] == "no_reports"
@@ -225,6 +232,9 @@ def test_no_report_ever_found_is_said_and_alerted_once(sqlite_url: str, tmp_path
     table = sites_list(sqlite_url, as_json=False)
     assert "未发现报告" in table and "正常" not in table
     # The unchanged recrawl does not escalate again (bounded), and the verdict stays.
+    second = last_run(sqlite_url)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "未发现报告" in proc.stdout and "一周内不重复" in proc.stdout and "近期已运行" in proc.stdout
     assert not second["escalation"]["ran"] and second["escalation"]["bounded_since"]
     assert second["verdict"] == "no_reports" and second_requests <= 4
     assert count(sqlite_url, Event, Event.kind == "site_suspect") == 1
@@ -279,3 +289,64 @@ def test_fewer_reports_than_known(sqlite_url: str, status: int, verdict: str) ->
     assert summary["status"] == "ok" and summary["verdict"] == verdict
     if verdict == "suspect":
         assert "已知报告 2 份，本次只确认 1 份" in summary["verdict_reason"]
+
+
+# -- the verdict through storage (both backends) and on the dashboard ------------------------------------
+
+
+def finish(db: Database, escalation: dict[str, Any]) -> None:
+    with db.transaction() as s:
+        run = start_run(s, "ts", "manual")
+        finish_run(s, run.id, "ok", {"pages": 3, "escalation": escalation})
+
+
+def test_verdict_episode_and_dashboard(db: Database) -> None:
+    with db.transaction() as s:
+        upsert_site(s, {"id": "ts", "name": "泰顺县人民政府", "region": "浙江省温州市泰顺县",
+                        "start_urls": ["http://www.ts.gov.cn/"]})
+    shells = {"triggers": [{"kind": "shells", "pages": 2, "of": 2}], "ran": True, "found": 0, "key": "shells",
+              "tiers": [{"tier": "render", "pages": 0, "reports": 0, "skipped": "no_browser"},
+                        {"tier": "bfs", "pages": 1, "reports": 0, "skipped": None}]}
+    finish(db, shells)
+    finish(db, shells)
+    with db.transaction() as s:
+        site = get_site(s, "ts")
+        assert (site.state, site.verdict) == ("ok", "suspect") and site.escalation_key == "shells"
+        assert "脚本空壳" in site.verdict_reason and "本站尚未发现任何报告" in site.verdict_reason
+        assert site.escalated_at is not None
+    server = make_server("127.0.0.1", 0, create_app(db))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/", timeout=10) as resp:
+            html = resp.read().decode("utf-8")
+    finally:
+        server.shutdown()
+    assert "可能遗漏" in html and "脚本空壳" in html and "正常" not in html
+    finish(db, {"triggers": [], "ran": False, "tiers": [], "known_reports": 0})  # still no report ever
+    finish(db, {"triggers": [], "ran": False, "tiers": []})
+    with db.transaction() as s:
+        assert get_site(s, "ts").verdict == "no_reports"
+        kinds = [e.kind for e in s.scalars(select(Event).order_by(Event.id))]
+    assert kinds == ["site_suspect"], "未发现报告 right after 可能遗漏 is the same episode"
+
+
+@pytest.mark.parametrize(("escalation", "reports_ever", "verdict", "words"), [
+    ({}, 3, "ok", []),
+    ({}, 0, "no_reports", ["尚未发现"]),
+    ({"known_reports": 3, "known_confirmed": 1, "known_gone": 1}, 3, "suspect", ["已知报告 3 份，本次只确认 1 份"]),
+    ({"known_reports": 3, "known_confirmed": 2, "known_gone": 1}, 3, "ok", []),
+    ({"triggers": [{"kind": "silent_channel", "url": "http://x.gov.cn/fzzf/"}]}, 2, "suspect", ["http://x.gov.cn/fzzf/"]),
+    ({"triggers": [{"kind": "shells", "pages": 1, "of": 1}]}, 0, "suspect", ["脚本空壳", "尚未发现"]),
+    ({"ran": True, "found": 1, "tiers": [{"tier": "bfs", "pages": 9, "reports": 1}]}, 1, "suspect", ["全站遍历"]),
+    ({"ran": True, "found": 1, "tiers": [{"tier": "render", "pages": 2, "reports": 1}]}, 1, "suspect",
+     ["render: js"]),
+    ({"ran": True, "found": 0, "tiers": [{"tier": "search", "pages": 0, "reports": 0,
+                                          "skipped": "no_search_engine"}]}, 0, "no_reports", ["未找到站内搜索"]),
+])
+def test_judge(escalation: dict[str, Any], reports_ever: int, verdict: str, words: list[str]) -> None:
+    result = judge(escalation, reports_ever)
+    assert result.verdict == verdict
+    assert (result.reason is None) == (verdict == "ok")
+    for word in words:
+        assert word in (result.reason or "")
