@@ -123,10 +123,18 @@ class WalkObserver:
         old = {key for key, page in remembered.items()
                if page.get("kind") == "list" and key not in self.start_keys and is_report_channel(page, key)}
         productive = self.productive | led_before | {k for k, page in remembered.items() if page.get("productive")}
-        return sorted((old | self.channels) - productive)
+        return sorted(key for key in (old | self.channels) - productive if not self._holds_a_report(key))
 
     def productive_channels(self) -> list[str]:
-        return sorted(self.channels & self.productive)
+        return sorted(key for key in self.channels if key in self.productive or self._holds_a_report(key))
+
+    def _holds_a_report(self, channel: str) -> bool:
+        """A report lives under the channel's folder (/zwgk/fzzf/202403/t….html under /zwgk/fzzf/): the
+        channel led to it even when no Referer says so (a list API declared in the registry)."""
+        folder = channel.rsplit("/", 1)[0] + "/"
+        if urlsplit(folder).path.strip("/") == "":
+            return False
+        return any(url.startswith(folder) for url in self.report_urls | self.known_reports)
 
     def shells(self) -> bool:
         """The start pages (or most list pages) read without JavaScript are shells."""
