@@ -36,7 +36,7 @@ def js_render_settings() -> dict[str, Any] | None:
         logger.warning("render: js asked for but %s is missing: crawling without JavaScript",
                        "scrapy-playwright" if browser else "chromium (apt-get install chromium)")
         return None
-    handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+    handler = "crawler.render_handler.LazyPlaywrightHandler"  # Playwright starts at the first rendered page
     return {
         "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
