@@ -44,7 +44,7 @@ from parsers.listing import (
     read_listing,
     search_url,
 )
-from parsers.shell import looks_like_shell
+from parsers.shell import SHELL_MAX_TEXT, has_scripts, looks_like_shell, visible_text_length
 from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
@@ -97,10 +97,7 @@ class WalkObserver:
             self.channels.add(key)
         if response.status != 200:
             return
-        headers = response_headers(response)
-        links = read_listing(response.url, response.body, headers).links
-        usable = sum(1 for link in links if link_priority(link) is not None)
-        shell = looks_like_shell(response.body, headers, usable)
+        shell = _is_shell(response)
         self.list_pages += 1
         self.shell_pages += shell
         if meta.get("is_start"):
@@ -192,7 +189,7 @@ class Escalator:
         self.records: list[TierRecord] = []
         self.rendered: set[str] = set()
         self.bfs_seen: set[str] = set()
-        self._reports_at_start = 0
+        self.report_ids: set[int] = set()  # reports stored or updated in this crawl
         crawler.signals.connect(self._on_response, signal=signals.response_received)
         crawler.signals.connect(self._on_item, signal=signals.item_scraped)
 
@@ -211,8 +208,15 @@ class Escalator:
                 self.current.pages += 1
 
     def _on_item(self, item: Any, response: Any, spider: Any) -> None:
-        if isinstance(item, dict) and item.get("report_id") is not None:
-            self.observer.on_report(item["url"])
+        """A stored page: a report (a republication of a known one has no report id) counts for the
+        running tier once."""
+        report_id = item.get("report_id") if isinstance(item, dict) else None
+        if report_id is None:
+            return
+        self.observer.on_report(item["url"])
+        if self.current is not None and report_id not in self.report_ids:
+            self.current.reports += 1
+        self.report_ids.add(report_id)
 
     # -- the decision ----------------------------------------------------------------------------------
 
@@ -231,7 +235,6 @@ class Escalator:
             tier = self.queue.pop(0)
             self.current = TierRecord(tier)
             self.records.append(self.current)
-            self._reports_at_start = self._reports_seen()
             requests, skipped = self._start(tier)
             if requests:
                 logger.info("escalation tier %s: %d request(s) for %s", tier, len(requests), self.spider.site_id)
@@ -274,7 +277,6 @@ class Escalator:
 
     def _finish_tier(self) -> None:
         assert self.current is not None
-        self.current.reports = self._reports_seen() - self._reports_at_start
         self.crawler.stats.set_value(f"fzwatch/escalation/{self.current.tier}/reports", self.current.reports)
         self.crawler.stats.set_value(f"fzwatch/escalation/{self.current.tier}/pages", self.current.pages)
         self.current = None
@@ -407,6 +409,15 @@ class Escalator:
             "known_reports": len(obs.known_reports), "known_confirmed": len(obs.known_confirmed),
             "known_gone": len(obs.known_gone), "list_pages": obs.list_pages, "shell_pages": obs.shell_pages,
         }
+
+
+def _is_shell(response: Response) -> bool:
+    """Cheap tests first: most pages have scripts but plenty of text, and are not read again for links."""
+    body, headers = response.body, response_headers(response)
+    if not has_scripts(body) or visible_text_length(body, headers) >= SHELL_MAX_TEXT:
+        return False
+    links = read_listing(response.url, body, headers).links
+    return looks_like_shell(body, headers, sum(1 for link in links if link_priority(link) is not None))
 
 
 def _trigger_id(trigger: dict[str, Any]) -> str:

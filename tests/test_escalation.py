@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from crawler.render import js_render_available
+from parsers.shell import looks_like_shell
 from scheduler.delivery import drain
 from storage.database import Database
 from storage.health import judge
@@ -351,3 +352,16 @@ def test_judge(escalation: dict[str, Any], reports_ever: int, verdict: str, word
     assert (result.reason is None) == (verdict == "ok")
     for word in words:
         assert word in (result.reason or "")
+
+
+@pytest.mark.parametrize(("body", "links", "shell"), [
+    (b"<html><head><script src='/app.js'></script></head><body><div id='app'></div></body></html>", 0, True),
+    (b"<html><body><div id='app'></div></body></html>", 0, False),  # no script: an empty page, not a shell
+    ("<html><script></script><body><p>" + "依法行政" * 80 + "</p></body></html>", 0, False),  # text to read
+    (b"<html><script></script><body><div></div></body></html>", 5, False),  # links to follow
+    (b"\x00\x01\x02", 0, False),
+    (b"", 0, False),
+])
+def test_looks_like_shell(body: bytes | str, links: int, shell: bool) -> None:
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    assert looks_like_shell(raw, {"content-type": "text/html"}, links) is shell
