@@ -88,7 +88,8 @@ FZWATCH_ESCALATION_RENDER_BUDGET = 30
 # over every in-site link: its own page budget and link depth.
 FZWATCH_ESCALATION_BFS_BUDGET = 150
 FZWATCH_ESCALATION_BFS_DEPTH = 3
-# FZWATCH_JS_RENDER: set by crawler.run when a `render: js` site is crawled and Chromium is available.
+# FZWATCH_JS_RENDER: set by crawler.run when Chromium and scrapy-playwright are available (`render: js` sites,
+# escalation tier 1).
 FZWATCH_JS_RENDER = False
 # FZWATCH_SEASON_MONTHS: months (Beijing time) in which channel and notice lists fall due after ~12 h
 # instead of FZWATCH_LIST_REVISIT_DAYS, because reports are due by 4月1日 and most appear Feb–June.

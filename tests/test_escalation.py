@@ -28,7 +28,6 @@ from storage.database import Database
 from storage.health import judge
 from storage.models import CrawlRun, Event, Report
 from storage.sites import finish_run, get_site, start_run, upsert_site
-from storage.subscriptions import add_subscription
 from tests.crawl_helpers import REPO, crawl_env, register_site, run_crawl
 from tests.portals.server import SITES_DIR, PortalServer, Request, Response
 from tests.receivers import HttpReceiver
@@ -212,8 +211,8 @@ def test_no_report_ever_found_is_said_and_alerted_once(sqlite_url: str, tmp_path
     root = build_site(tmp_path, {"index.html": page("泰顺县人民政府", links(*NEWS)), **news_pages()})
     db = Database(sqlite_url)
     with HttpReceiver() as receiver:
-        with db.transaction() as s:
-            add_subscription(s, [receiver.url_json], {"events": ["site_suspect"]})
+        subprocess.run([sys.executable, "-m", "cli.main", "subscribe", receiver.url_json, "--event", "site_suspect"],
+                       cwd=REPO, env=crawl_env(sqlite_url), capture_output=True, text=True, timeout=60, check=True)
         with PortalServer(root) as server:
             register_site(sqlite_url, "empty", "泰顺县人民政府", server.url("/index.html"))
             first = run_crawl(sqlite_url, "empty")
