@@ -64,11 +64,11 @@ def crawl_status(stats: dict[str, Any]) -> str:
     return "ok"
 
 
-def summarize(site_id: str, run_id: int, stats: dict[str, Any], escalation: dict[str, Any] | None = None,
-              ) -> CrawlSummary:
+def summarize(site_id: str, run_id: int, stats: dict[str, Any],
+              escalation: dict[str, Any] | None = None) -> CrawlSummary:
     clean = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
-    return CrawlSummary(escalation=escalation or {},
-        site_id=site_id, run_id=run_id, status=crawl_status(stats),
+    return CrawlSummary(
+        site_id=site_id, run_id=run_id, status=crawl_status(stats), escalation=escalation or {},
         pages=stats.get("downloader/response_count", 0), bytes=stats.get("downloader/response_bytes", 0),
         reports_seen=stats.get("fzwatch/reports_seen", 0), new_reports=stats.get("fzwatch/events/new_report", 0),
         revisions=stats.get("fzwatch/events/report_revised", 0), not_modified=stats.get("fzwatch/not_modified", 0),
