@@ -43,5 +43,16 @@ def js_render_settings() -> dict[str, Any] | None:
         "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": browser, "headless": True,
                                       "args": ["--no-sandbox", "--disable-dev-shm-usage"]},
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 30_000,
+        "PLAYWRIGHT_ABORT_REQUEST": "crawler.render.skip_heavy_resource",
         "FZWATCH_JS_RENDER": True,
     }
+
+
+# A rendered page's own sub-requests (scripts, XHR) are made by the browser, outside the downloader's
+# robots.txt and Crawl-delay; images, fonts and media never build a list, so they are not asked for at all.
+_HEAVY = frozenset({"image", "media", "font"})
+
+
+def skip_heavy_resource(request: Any) -> bool:
+    """PLAYWRIGHT_ABORT_REQUEST: abort a browser sub-request for an image, font or media file."""
+    return getattr(request, "resource_type", "") in _HEAVY
