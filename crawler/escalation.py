@@ -155,6 +155,14 @@ _NEAR_MISS_ANCHOR = re.compile(r"信息公开|网站")
 _NEAR_MISS_SEGMENT = re.compile(r"xxgk|gknb|wzgz|wznb|ndbb")
 
 
+class _BfsGuards(TrapGuards):
+    """The trap guards with the breadth-first pass's own budget, whose end is counted apart
+    (`fzwatch/cut_bfs_budget`), not as the walk's page budget."""
+
+    def cut(self, reason: str, url: str, why: str = "") -> bool:
+        return super().cut("bfs_budget" if reason == "budget" else reason, url, why)
+
+
 @dataclass
 class TierRecord:
     tier: str
@@ -172,7 +180,7 @@ class Escalator:
         self.days = settings.getfloat("FZWATCH_ESCALATION_DAYS", 7.0)
         self.render_budget = settings.getint("FZWATCH_ESCALATION_RENDER_BUDGET", 30)
         self.bfs_depth = settings.getint("FZWATCH_ESCALATION_BFS_DEPTH", 3)
-        self.bfs_guards = TrapGuards(crawler, settings.getint("FZWATCH_ESCALATION_BFS_BUDGET", 150),
+        self.bfs_guards = _BfsGuards(crawler, settings.getint("FZWATCH_ESCALATION_BFS_BUDGET", 150),
                                      settings.getint("FZWATCH_MAX_PER_PATTERN"),
                                      settings.getint("FZWATCH_MAX_CALENDAR", 10))
         self.render_available = settings.getbool("FZWATCH_JS_RENDER")
