@@ -86,7 +86,7 @@ FZWATCH_ESCALATION_DAYS = 7.0
 FZWATCH_ESCALATION_RENDER_BUDGET = 30
 # FZWATCH_ESCALATION_BFS_BUDGET, FZWATCH_ESCALATION_BFS_DEPTH: escalation tier 2, a breadth-first pass
 # over every in-site link: its own page budget and link depth.
-FZWATCH_ESCALATION_BFS_BUDGET = 150
+FZWATCH_ESCALATION_BFS_BUDGET = int(os.environ.get("FZWATCH_ESCALATION_BFS_BUDGET", "150"))
 FZWATCH_ESCALATION_BFS_DEPTH = 3
 # FZWATCH_JS_RENDER: set by crawler.run when Chromium and scrapy-playwright are available (`render: js` sites,
 # escalation tier 1).

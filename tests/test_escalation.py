@@ -163,6 +163,26 @@ def test_tier_bfs_finds_a_report_behind_uninteresting_pages(sqlite_url: str, tmp
     assert second_requests <= 6
 
 
+def test_bfs_keeps_to_its_own_budget(sqlite_url: str, tmp_path: Path, no_browser: None,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forty article pages, each linking to two more: the pass stops at its budget and says so."""
+    monkeypatch.setenv("FZWATCH_ESCALATION_BFS_BUDGET", "12")
+    articles = [f"/xwzx/gzdt/202403/t20240301_{i}.html" for i in range(40)]
+    pages: dict[str, str | bytes] = {"index.html": page("泰顺县人民政府", links(*[(a, f"工作动态{i}")
+                                                                           for i, a in enumerate(articles[:4])]))}
+    for i, href in enumerate(articles):
+        more = [(articles[j], f"工作动态{j}") for j in (2 * i + 4, 2 * i + 5) if j < len(articles)]
+        pages[href.lstrip("/")] = page(f"工作动态{i}", "<p>" + "工作动态内容。" * 30 + "</p>" + links(*more))
+    with PortalServer(build_site(tmp_path, pages)) as server:
+        register_site(sqlite_url, "wide", "泰顺县人民政府", server.url("/index.html"))
+        summary = run_crawl(sqlite_url, "wide")
+        fetched = server.count("/xwzx/")
+    ran = tiers(summary)
+    assert ran["bfs"]["pages"] <= 12 and fetched <= 12
+    assert last_run(sqlite_url)["stats"]["fzwatch/cut_bfs_budget"] >= 1
+    assert summary["verdict"] == "no_reports"
+
+
 # -- tier 3: site search ------------------------------------------------------------------------------
 
 
