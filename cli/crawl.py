@@ -9,6 +9,7 @@ import click
 from cli.context import Ctx, pass_ctx, print_json, print_table, progress_line, user_errors
 from crawler.outcomes import describe
 from storage import leases
+from storage.health import SUSPECT_VERDICTS, TIER_LABELS, VERDICT_LABELS
 from storage.sites import get_site, list_sites, request_recrawl
 
 
@@ -45,9 +46,13 @@ def crawl(ctx: Ctx, site_ids: tuple[str, ...], all_sites: bool, no_deliver: bool
     else:
         status_zh = {"ok": "成功", "failed": "失败", "blocked": "被拦截", "interrupted": "被中断",
                      "skipped": "跳过（另一进程正在抓取）"}
-        print_table([[x.site_id, _status_text(x, status_zh), x.pages, x.not_modified, x.reports_seen,
-                      x.new_reports, x.revisions, x.errors] for x in summaries],
-                    ["站点", "结果", "请求", "未变(304)", "报告", "新报告", "修订", "错误"])
+        print_table([[x.site_id, _status_text(x, status_zh), VERDICT_LABELS.get(x.verdict or "", "-"),
+                      x.pages, x.not_modified, x.reports_seen, x.new_reports, x.revisions, x.errors,
+                      _escalation_text(x.escalation)] for x in summaries],
+                    ["站点", "结果", "判断", "请求", "未变(304)", "报告", "新报告", "修订", "错误", "升级抓取"])
+        for x in summaries:
+            if x.verdict in SUSPECT_VERDICTS:
+                click.echo(f"{x.site_id}：{VERDICT_LABELS[x.verdict]}——{x.verdict_reason}")
         if sent:
             click.echo(f"通知：已发送 {sent.sent}，待重试 {sent.retried}，失败 {sent.failed}")
     if any(x.status not in ("ok", "skipped") for x in summaries):
@@ -63,6 +68,12 @@ def _status_text(summary: Any, status_zh: dict[str, str]) -> str:
         return text
     refused = summary.stats.get("fzwatch/start_refused")
     return f"{text}（{refused or describe(summary.stats.get('fzwatch/start_error'), zh=True)}）"
+def _escalation_text(escalation: dict[str, Any]) -> str:
+    """Which escalation tiers ran, with pages and reports: "浏览器渲染 3页/0份, 全站遍历 40页/1份"."""
+    tiers = [t for t in escalation.get("tiers") or [] if not t.get("skipped")]
+    if not tiers:
+        return "未触发" if not escalation.get("bounded_since") else "近期已运行"
+    return ", ".join(f"{TIER_LABELS.get(t['tier'], t['tier'])} {t['pages']}页/{t['reports']}份" for t in tiers)
 
 
 @click.command("recrawl")

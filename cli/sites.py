@@ -11,8 +11,13 @@ from cli.context import Ctx, pass_ctx, print_json, print_table, user_errors
 from crawler.outcomes import error_zh
 from parsers.clock import format_beijing
 from scheduler.registry import bundled_registry_files, load_registry_file, validate_site
+from storage.health import display_state
 from storage.models import Site
 from storage.sites import get_site, last_runs, list_sites, remove_site, report_counts, upsert_site
+
+# `state` as shown: ok/failing/blocked, or a working site's verdict (storage/health.py).
+STATE_ZH = {"new": "未抓取", "ok": "正常", "failing": "故障", "blocked": "被拦截",
+            "no_reports": "未发现报告", "suspect": "可能遗漏"}
 
 
 @click.group("sites")
@@ -89,7 +94,8 @@ def list_(ctx: Ctx, as_json: bool) -> None:
     with ctx.tx() as s:
         sites, counts, runs = list_sites(s), report_counts(s), last_runs(s)
         rows = [{
-            "id": x.id, "name": x.name, "region": x.region, "enabled": x.enabled, "state": x.state,
+            "id": x.id, "name": x.name, "region": x.region, "enabled": x.enabled,
+            "state": display_state(x.state, x.verdict), "verdict": x.verdict, "verdict_reason": x.verdict_reason,
             "interval_seconds": x.interval_seconds, "last_crawl_at": x.last_crawl_at.isoformat() if x.last_crawl_at else None,
             "last_pages": (runs[x.id].stats or {}).get("pages") if x.id in runs else None,
             "reports": counts.get(x.id, 0), "consecutive_failures": x.consecutive_failures, "last_error": x.last_error,
@@ -97,12 +103,12 @@ def list_(ctx: Ctx, as_json: bool) -> None:
     if as_json:
         print_json(rows)
         return
-    state_zh = {"new": "未抓取", "ok": "正常", "failing": "故障", "blocked": "被拦截"}
     print_table([[r["id"], r["name"], r["region"],
-                  state_zh.get(r["state"], r["state"]) if r["enabled"] else "已停用",
-                  format_beijing(r["last_crawl_at"]) or "-", r["last_pages"], r["reports"], error_zh(r["last_error"])]
+                  STATE_ZH.get(r["state"], r["state"]) if r["enabled"] else "已停用",
+                  format_beijing(r["last_crawl_at"]) or "-", r["last_pages"], r["reports"],
+                  error_zh(r["last_error"]) or (r["verdict_reason"] if r["state"] in ("no_reports", "suspect") else None)]
                  for r in rows],
-                ["ID", "名称", "地区", "状态", "最近抓取（北京时间）", "页数", "报告数", "错误"])
+                ["ID", "名称", "地区", "状态", "最近抓取（北京时间）", "页数", "报告数", "错误/说明"])
 
 
 @sites_group.command("remove")

@@ -36,12 +36,23 @@ def js_render_settings() -> dict[str, Any] | None:
         logger.warning("render: js asked for but %s is missing: crawling without JavaScript",
                        "scrapy-playwright" if browser else "chromium (apt-get install chromium)")
         return None
-    handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+    handler = "crawler.render_handler.LazyPlaywrightHandler"  # Playwright starts at the first rendered page
     return {
         "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": browser, "headless": True,
                                       "args": ["--no-sandbox", "--disable-dev-shm-usage"]},
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 30_000,
+        "PLAYWRIGHT_ABORT_REQUEST": "crawler.render.skip_heavy_resource",
         "FZWATCH_JS_RENDER": True,
     }
+
+
+# A rendered page's own sub-requests (scripts, XHR) are made by the browser, outside the downloader's
+# robots.txt and Crawl-delay; images, fonts and media never build a list, so they are not asked for at all.
+_HEAVY = frozenset({"image", "media", "font"})
+
+
+def skip_heavy_resource(request: Any) -> bool:
+    """PLAYWRIGHT_ABORT_REQUEST: abort a browser sub-request for an image, font or media file."""
+    return getattr(request, "resource_type", "") in _HEAVY

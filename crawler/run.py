@@ -23,7 +23,7 @@ from scrapy.utils.project import get_project_settings
 
 from crawler.logformatter import install_one_line_filter
 from crawler.outcomes import describe
-from crawler.render import js_render_settings
+from crawler.render import js_render_available, js_render_settings
 from storage.database import Database
 from storage.models import Site
 from storage.sites import finish_run, running_elsewhere, start_run
@@ -44,6 +44,10 @@ class CrawlSummary:
     not_modified: int = 0
     errors: int = 0
     cut: int = 0
+    # What escalation saw and did (crawler/escalation.py); verdict and reason set by storage/health.py.
+    escalation: dict[str, Any] = field(default_factory=dict)
+    verdict: str | None = None
+    verdict_reason: str | None = None
     stats: dict[str, Any] = field(default_factory=dict)
 
 
@@ -62,10 +66,11 @@ def crawl_status(stats: dict[str, Any]) -> str:
     return "ok"
 
 
-def summarize(site_id: str, run_id: int, stats: dict[str, Any]) -> CrawlSummary:
+def summarize(site_id: str, run_id: int, stats: dict[str, Any],
+              escalation: dict[str, Any] | None = None) -> CrawlSummary:
     clean = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
     return CrawlSummary(
-        site_id=site_id, run_id=run_id, status=crawl_status(stats),
+        site_id=site_id, run_id=run_id, status=crawl_status(stats), escalation=escalation or {},
         pages=stats.get("downloader/response_count", 0), bytes=stats.get("downloader/response_bytes", 0),
         reports_seen=stats.get("fzwatch/reports_seen", 0), new_reports=stats.get("fzwatch/events/new_report", 0),
         revisions=stats.get("fzwatch/events/report_revised", 0), not_modified=stats.get("fzwatch/not_modified", 0),
@@ -100,7 +105,9 @@ def crawl_sites(
     site_ids = [s for s in site_ids if s in run_ids]
     if not site_ids:
         return skipped
-    if wants_js:
+    # Chromium serves `render: js` sites and escalation tier 1 on any site (crawler/escalation.py); the
+    # browser itself starts only when a page is rendered.
+    if wants_js or js_render_available():
         settings.setdict(js_render_settings() or {}, priority="cmdline")
     process = CrawlerProcess(settings)
     install_one_line_filter()
@@ -117,12 +124,20 @@ def crawl_sites(
     summaries = []
     with db.transaction() as session:
         for site_id, crawler in crawlers.items():
-            summary = summarize(site_id, run_ids[site_id], crawler.stats.get_stats() or {})
+            summary = summarize(site_id, run_ids[site_id], crawler.stats.get_stats() or {}, _escalation(crawler))
             error = _error_text(summary)
             finish_run(session, run_ids[site_id], summary.status, asdict(summary) | {"stats": summary.stats}, error)
+            site = session.get(Site, site_id)
+            if site is not None and summary.status == "ok":
+                summary.verdict, summary.verdict_reason = site.verdict, site.verdict_reason
             summaries.append(summary)
     db.dispose()
     return skipped + summaries
+
+
+def _escalation(crawler: Any) -> dict[str, Any]:
+    escalator = getattr(crawler.spider, "escalation", None)
+    return escalator.record() if escalator is not None else {}
 
 
 def _wants_js(session: Any, site_ids: list[str]) -> bool:

@@ -21,6 +21,11 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = DOWNLOAD_DELAY
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+# AutoThrottle is CrawlDelayThrottle: robots.txt Crawl-delay is the floor of a host's delay (crawler/politeness.py).
+EXTENSIONS = {
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.politeness.CrawlDelayThrottle": 0,
+}
 DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True
 RETRY_TIMES = 2
@@ -78,7 +83,19 @@ FZWATCH_DEAD_REVISIT_DAYS = 30.0
 FZWATCH_RETRY_AFTER_MAX = 120.0
 # FZWATCH_RETRY_AFTER_TIMES: how often one request is retried after a 429/503 with Retry-After.
 FZWATCH_RETRY_AFTER_TIMES = 2
-# FZWATCH_JS_RENDER: set by crawler.run when a `render: js` site is crawled and Chromium is available.
+# FZWATCH_CRAWL_DELAY_MAX: longest robots.txt Crawl-delay (seconds) honoured; a larger one is capped here.
+FZWATCH_CRAWL_DELAY_MAX = 60.0
+# FZWATCH_ESCALATION_DAYS: after an escalation found nothing, it runs again only after this many days
+# unless the normal walk's result changed (crawler/escalation.py).
+FZWATCH_ESCALATION_DAYS = 7.0
+# FZWATCH_ESCALATION_RENDER_BUDGET: most pages rendered through Chromium by escalation tier 1.
+FZWATCH_ESCALATION_RENDER_BUDGET = 30
+# FZWATCH_ESCALATION_BFS_BUDGET, FZWATCH_ESCALATION_BFS_DEPTH: escalation tier 2, a breadth-first pass
+# over every in-site link: its own page budget and link depth.
+FZWATCH_ESCALATION_BFS_BUDGET = int(os.environ.get("FZWATCH_ESCALATION_BFS_BUDGET", "150"))
+FZWATCH_ESCALATION_BFS_DEPTH = 3
+# FZWATCH_JS_RENDER: set by crawler.run when Chromium and scrapy-playwright are available (`render: js` sites,
+# escalation tier 1).
 FZWATCH_JS_RENDER = False
 # FZWATCH_SEASON_MONTHS: months (Beijing time) in which channel and notice lists fall due after ~12 h
 # instead of FZWATCH_LIST_REVISIT_DAYS, because reports are due by 4月1日 and most appear Feb–June.

@@ -15,6 +15,7 @@ class SiteState:
     spec: dict[str, Any]  # id, name, region, start_urls, options
     known: dict[str, dict[str, Any]] = field(default_factory=dict)  # stored documents by URL
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # remembered crawl pages by key
+    escalation: dict[str, Any] = field(default_factory=dict)  # when escalation last ran, on which triggers
 
 
 def load_site_state(db_url: str | None, site_id: str) -> SiteState:
@@ -24,6 +25,8 @@ def load_site_state(db_url: str | None, site_id: str) -> SiteState:
             site = get_site(session, site_id)
             spec = {"id": site.id, "name": site.name, "region": site.region,
                     "start_urls": list(site.start_urls), "options": dict(site.options)}
-            return SiteState(spec, known_documents(session, site_id), load_pages(session, site_id))
+            escalation = {"escalated_at": site.escalated_at, "key": site.escalation_key,
+                          "report_channels": list(site.report_channels or [])}
+            return SiteState(spec, known_documents(session, site_id), load_pages(session, site_id), escalation)
     finally:
         db.dispose()

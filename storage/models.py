@@ -85,6 +85,19 @@ class Site(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     baseline_done: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Honest health (storage/health.py), judged after every ok crawl: ok | no_reports (未发现报告) |
+    # suspect (可能遗漏), with the reason in Chinese; suspect_since starts a site_suspect episode.
+    verdict: Mapped[str | None] = mapped_column(String(20))
+    verdict_reason: Mapped[str | None] = mapped_column(Text)
+    suspect_since: Mapped[datetime | None] = mapped_column()
+    # Escalation (crawler/escalation.py): when it last ran and on which triggers, so that an escalation
+    # that found nothing is not repeated on every crawl.
+    escalated_at: Mapped[datetime | None] = mapped_column()
+    escalation_key: Mapped[str | None] = mapped_column(Text)
+    # Report-like channels that ever led to a report, however indirectly (through list APIs, pagination):
+    # such a channel is not "silent". Kept here, not as crawl_pages.productive, which would make the
+    # channel page itself due on every crawl.
+    report_channels: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class Document(Base):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from storage.errors import UnknownSite
 from storage.events import emit_event
+from storage.health import judge_site
 from storage.models import CrawlRun, Document, Event, RecrawlRequest, Report, Site, utcnow
 from storage.owners import owner_dead, owner_token
 
@@ -120,6 +121,9 @@ def finish_run(session: Session, run_id: int, status: str, stats: dict[str, Any]
     site.last_crawl_at = run.finished_at
     if status == "ok":
         _mark_healthy(session, site)
+        if "escalation" in stats:  # the spider's record: may a working crawl have missed reports?
+            verdict = judge_site(session, site, stats)
+            run.stats = {**stats, "verdict": verdict.verdict, "verdict_reason": verdict.reason}
     else:
         _mark_unhealthy(session, site, status, error)
 

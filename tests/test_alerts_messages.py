@@ -45,6 +45,9 @@ FAILING = {"site_id": "cs", "site_name": "长寿区人民政府", "region": "重
            "since": "2025-03-01T00:00:00Z", "failures": 5}
 BLOCKED = {**FAILING, "error": "HTTP 412", "block_kind": "waf_412"}
 RECOVERED = {k: v for k, v in FAILING.items() if k != "error"}
+SUSPECT = {"site_id": "cs", "site_name": "长寿区人民政府", "region": "重庆市长寿区", "since": "2025-03-01T00:00:00Z",
+           "verdict": "suspect", "verdict_label": "可能遗漏",
+           "reason": "报告类栏目未发现报告：http://www.cs.gov.cn/zwgk/fzzfjsndbg/；升级抓取未发现报告（全站遍历：150 页）"}
 
 SAMPLES = {
     "new_report": REPORT,
@@ -55,6 +58,7 @@ SAMPLES = {
     "site_failing": FAILING,
     "site_blocked": BLOCKED,
     "site_recovered": RECOVERED,
+    "site_suspect": SUSPECT,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, abort, render_template, request
 
@@ -10,10 +11,13 @@ from parsers.clock import format_beijing
 from scheduler.changes import unified_diff
 from storage.database import Database
 from storage.errors import UnknownReport
+from storage.health import SUSPECT_VERDICTS, display_state
 from storage.reports import get_report, indicator_series, list_reports, report_indicators, report_versions
 from storage.sites import last_runs, list_sites, report_counts
 
-STATE_ZH = {"new": "未抓取", "ok": "正常", "failing": "故障", "blocked": "被拦截"}
+STATE_ZH = {"new": "未抓取", "ok": "正常", "failing": "故障", "blocked": "被拦截",
+            "no_reports": "未发现报告", "suspect": "可能遗漏"}
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def create_app(db: Database) -> Flask:
@@ -63,9 +67,12 @@ def create_app(db: Database) -> Flask:
 
 
 def _site_view(site: Any, reports: int, run: Any) -> dict[str, Any]:
-    return {"id": site.id, "name": site.name, "region": site.region, "state": STATE_ZH.get(site.state, site.state),
-            "bad": site.state in ("failing", "blocked"), "last_crawl": site.last_crawl_at, "reports": reports,
-            "pages": (run.stats or {}).get("pages") if run else None, "error": site.last_error}
+    state = display_state(site.state, site.verdict)
+    last = site.last_crawl_at.astimezone(BEIJING) if site.last_crawl_at else None
+    return {"id": site.id, "name": site.name, "region": site.region, "state": STATE_ZH.get(state, state),
+            "bad": state in ("failing", "blocked"), "warn": state in SUSPECT_VERDICTS, "last_crawl": last,
+            "reports": reports, "pages": (run.stats or {}).get("pages") if run else None, "error": site.last_error,
+            "reason": site.verdict_reason if state in SUSPECT_VERDICTS else None}
 
 
 def _indicator_keys() -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 
 from crawler.decisions import Decisions
+from crawler.escalation import Escalator
 from crawler.guards import TrapGuards, looks_binary
 from crawler.netpolicy import in_origins, site_origins
 from crawler.outcomes import failure_kind
@@ -91,6 +92,7 @@ class PortalSpider(scrapy.Spider):
         state = load_site_state(spider.db_url, spider.site_id)
         spider.site, spider.known = state.spec, state.known
         spider.configure(crawler.settings, state.pages)
+        spider.escalation = Escalator(spider, crawler, state.escalation)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
 
@@ -242,9 +244,10 @@ class PortalSpider(scrapy.Spider):
         return meta
 
     def _list_request(self, key: str, depth: int, rank: int = 50, is_start: bool = False,
-                      root: str | None = None, kind: str = "list", report_channel: int = 0) -> Request:
+                      root: str | None = None, kind: str = "list", report_channel: int = 0,
+                      anchor: str = "") -> Request:
         meta = self._meta(depth=depth, is_start=is_start, key=key, url=key, kind=kind, root=root, priority=rank,
-                          report_channel=report_channel)
+                          report_channel=report_channel, anchor=anchor)
         return Request(key, callback=self.parse_list, errback=self.on_error, priority=rank - 10 * depth,
                        dont_filter=True, headers=self.visits.conditional(key), meta=meta)
 
@@ -388,11 +391,11 @@ class PortalSpider(scrapy.Spider):
                     self._skip(link.url, "not_candidate", **context)
             elif priority >= PRIORITY_NEWS_CHANNEL or depth == 0:
                 if self._admit_list(link.url, is_pagination=False, parent_changed=False, **context):
-                    yield self._list_request(link.url, depth + 1, priority)
+                    yield self._list_request(link.url, depth + 1, priority, anchor=link.text)
             elif report_channel >= STRONG and self._hop_worth(link.url) and self._extra_hop(link.url, **context):
                 # Unnamed pages ("更多", a column without words) beside report rows: one more hop.
                 if self._admit_list(link.url, is_pagination=False, parent_changed=False, why="extra_hop", **context):
-                    yield self._list_request(link.url, depth + 1, priority)
+                    yield self._list_request(link.url, depth + 1, priority, anchor=link.text)
             else:
                 self._skip(link.url, "unnamed", **context)
 
@@ -471,9 +474,15 @@ class PortalSpider(scrapy.Spider):
     # -- site search fallback ----------------------------------------------------------------------
 
     def on_idle(self) -> None:
-        """When the site has been walked, ask its search engine (TRS was5, Hanweb jrobot, or the registry's
+        """When the site has been walked: escalate if the walk may have missed something
+        (crawler/escalation.py), else ask its search engine (TRS was5, Hanweb jrobot, or the registry's
         `options.search_url`) for "法治政府建设 报告": reports filed where no channel leads are found too."""
-        if self.search_done or not self.search_template:
+        requests = self.escalation.step()
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        if requests:
+            raise DontCloseSpider
+        if self.escalation.active or self.search_done or not self.search_template:
             return
         self.search_done = True
         url = search_url(self.search_template)
@@ -506,6 +515,11 @@ class PortalSpider(scrapy.Spider):
                                "；".join(parsed.reasons[:2]))
         if not parsed.is_report and not response.meta.get("hop"):
             yield from self._one_more_hop(response)
+        yield from self._detail_outputs(response, item)
+
+    def _detail_outputs(self, response: Response, item: dict[str, Any]) -> Iterator[Any]:
+        """The page item, or first its attachment when the page only points to it."""
+        url = item["url"]
         attachment = item["parsed"].attachments[0] if needs_attachment(item["parsed"]) else None
         if attachment and self._in_site(attachment) and self.visits.claim(attachment) and self._budget(attachment):
             # The page only points to its attachment (详见附件): fetch it (robots.txt applies) for the body.

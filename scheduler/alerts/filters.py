@@ -42,7 +42,7 @@ __all__ = [
 #: Threshold used for an indicator listed without its own: any reported change alerts.
 DEFAULT_INDICATOR_THRESHOLD = 0.0
 
-_REPORT_FIELDS_ABSENT_KINDS = frozenset({"site_failing", "site_blocked", "site_recovered"})
+_REPORT_FIELDS_ABSENT_KINDS = frozenset({"site_failing", "site_blocked", "site_recovered", "site_suspect"})
 
 
 @dataclass

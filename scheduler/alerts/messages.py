@@ -434,6 +434,28 @@ def render_site_recovered(payload: Mapping[str, Any]) -> _Rendered:
     return _Rendered(f"【站点恢复】{name}", [("fields", fields), ("para", "站点已恢复正常抓取。")])
 
 
+def _summary_suspect(payload: Mapping[str, Any]) -> str:
+    bits = [site_label(payload) or "（未知站点）", payload.get("verdict_label") or "可能遗漏"]
+    if payload.get("reason"):
+        bits.append(_clip(payload["reason"], 80))
+    return " ".join(str(b) for b in bits)
+
+
+@register("site_suspect", "站点可能遗漏", _summary_suspect)
+def render_site_suspect(payload: Mapping[str, Any]) -> _Rendered:
+    """A site crawls fine but may have missed reports (未发现报告 / 可能遗漏), with the reason."""
+    name = payload.get("site_name") or payload.get("site_id") or "（未知站点）"
+    fields = [
+        ("站点", site_label(payload)),
+        ("地区", payload.get("region")),
+        ("判断", payload.get("verdict_label")),
+        ("原因", _clip(payload["reason"]) if payload.get("reason") else None),
+        ("开始时间", format_datetime(payload.get("since"))),
+    ]
+    note = "站点可以正常访问，但抓取可能没有找到全部报告，请人工核对该站点。"
+    return _Rendered(f"【站点可能遗漏】{name}", [("fields", fields), ("para", note)])
+
+
 def _render_unknown(kind: str, payload: Mapping[str, Any]) -> _Rendered:
     fields = [(str(k), _clip(v)) for k, v in payload.items() if _present(v) and not isinstance(v, Mapping | list)]
     return _Rendered(f"【fzwatch 事件】{kind}", [("fields", fields)])
