@@ -84,6 +84,12 @@ class WalkObserver:
         elif meta.get("kind") == "list" and not meta.get("tier"):
             self._on_list(key, meta, response)
 
+    def candidate_was_list(self, key: str, meta: dict[str, Any], response: Response) -> None:
+        """A report-like link that led to a list (a channel named like the report): a report channel."""
+        self.details.discard(key)
+        self._on_list(key, {**meta, "root": None, "priority": max(meta.get("priority") or 0, PRIORITY_FZZF_CHANNEL)},
+                      response)
+
     def _on_detail(self, key: str, status: int) -> None:
         self.details.add(key)
         if key not in self.known_reports:
@@ -392,7 +398,7 @@ class Escalator:
         if not template:
             return [], "no_search_engine"
         url = search_url(template)
-        if urlsplit(url).hostname not in self.spider.allowed_hosts:
+        if not self.spider._same_host(url):
             return [], "search_off_site"
         self.spider.search_done = True  # the normal fallback is this tier now
         self.spider.visits.claim(url)

@@ -208,10 +208,11 @@ def test_tier_search_finds_a_report_no_link_leads_to(sqlite_url: str, tmp_path: 
     assert words == ["法治政府建设 报告"]
     assert summary["new_reports"] == 1
     ran = tiers(summary)
-    assert ran["bfs"]["reports"] == 0 and ran["bfs"]["pages"] >= 4, "the walk went everywhere first"
+    # Every in-site page was walked before the search was asked (by the 法治 channel's extra hops or the BFS).
+    assert ran["bfs"]["reports"] == 0 and not ran["bfs"]["skipped"], "the walk went everywhere first"
     assert ran["search"]["reports"] == 1
     assert summary["verdict"] == "suspect"
-    assert "站内搜索" in summary["verdict_reason"] and "/fzzf/index.html" in summary["verdict_reason"]
+    assert "站内搜索" in summary["verdict_reason"], "the reason names the tier that found what the walk missed"
 
 
 # -- health verdicts ----------------------------------------------------------------------------------

@@ -534,6 +534,7 @@ class PortalSpider(scrapy.Spider):
         """A candidate (a report-like title) that is a list: the channel named like the report. Its rows
         are the reports: it is read as a report channel (links, pagination, data islands, APIs)."""
         self.crawler.stats.inc_value("fzwatch/detail_was_list")
+        self.escalation.observer.candidate_was_list(response.meta["key"], response.meta, response)
         logger.info("candidate %s is a %s page (%s): read as a report channel", response.url, kind, "; ".join(reasons))
         self.decisions.outcome(response.meta["key"], kind, "；".join(reasons))
         if kind == "shell" and self.render_js and not response.meta.get("playwright"):
