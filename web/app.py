@@ -9,9 +9,10 @@ import logging
 import os
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
 from flask import json as flask_json
-from werkzeug.exceptions import HTTPException
+from waitress import serve as waitress_serve
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from storage.database import Database
 from web import api, security
@@ -59,6 +60,8 @@ def _error(code: int, detail: str | None = None) -> Any:
 
 
 def _http_error(exc: HTTPException) -> Any:
+    if isinstance(exc, SecurityError):  # untrusted Host: no URL adapter, so no template either
+        return Response("主机名不在允许列表中（可用 FZWATCH_WEB_HOSTS 添加）。", 400, mimetype="text/plain")
     code = exc.code or 500
     # Our own abort(…, description=…) messages are Chinese; werkzeug's defaults are English.
     detail = exc.description if exc.description and exc.description != type(exc).description else None
@@ -72,7 +75,5 @@ def _server_error(exc: Exception) -> Any:
 
 def serve(app: Flask, host: str, port: int, threads: int = 8) -> None:
     """waitress: threads for concurrent readers, timeouts against slow clients."""
-    from waitress import serve as waitress_serve
-
     waitress_serve(app, host=host, port=port, threads=threads, channel_timeout=60, cleanup_interval=30,
                    connection_limit=200, max_request_body_size=4 * 1024 * 1024, ident="fzwatch")
