@@ -343,10 +343,10 @@ def publisher_indicators(session: Session, site_id: str, agency: str) -> dict[st
 
 
 def list_publishers(session: Session) -> list[dict[str, Any]]:
-    stmt = (select(Report.site_id, func.coalesce(Report.agency, ""), Report.region, func.count(Report.id),
-                   func.max(Report.year))
-            .group_by(Report.site_id, func.coalesce(Report.agency, ""), Report.region)
-            .order_by(Report.region, Report.site_id))
+    agency = func.coalesce(Report.agency, "").label("agency")
+    stmt = (select(Report.site_id, agency, Report.region, func.count(Report.id), func.max(Report.year))
+            .group_by(Report.site_id, agency, Report.region)
+            .order_by(Report.region, Report.site_id, agency))
     return [{"site": s, "agency": a, "region": r, "reports": n, "latest_year": y}
             for s, a, r, n, y in session.execute(stmt)]
 
