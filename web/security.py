@@ -80,7 +80,7 @@ def harden(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("Referrer-Policy", "same-origin")  # no-referrer would make Origin "null"
     response.headers.setdefault("Cache-Control", "no-store")
     return response
 
