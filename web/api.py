@@ -250,7 +250,7 @@ def get_reports(query: ReportsQuery) -> Any:
 
 
 @api.get("/reports/export")
-@spec.validate(query=ExportQuery, tags=["报告"])
+@spec.validate(query=ExportQuery, resp=Response("HTTP_200"), tags=["报告"])
 def export_reports(query: ExportQuery) -> Any:
     """导出筛选结果：CSV（带 BOM）或 XLSX。"""
     with _db().transaction() as s:
