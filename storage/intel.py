@@ -19,6 +19,7 @@ Everything here runs inside the caller's transaction (ingest, the conditions job
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -152,6 +153,7 @@ class Publisher:
     own: bool  # the site itself (any report on the site not attributed to another publisher)
 
 
+@functools.lru_cache(maxsize=65536)  # coverage compares every publisher with every report of a year
 def _squash(text: str | None) -> str:
     return re.sub(r"\s+", "", text or "")
 

@@ -292,29 +292,29 @@ def explain_cell(row: dict[str, Any], site: Site | None, year: int, today: date)
 def indicator_pivot(session: Session, key: str, region: str | None = None) -> dict[str, Any]:
     """Publisher × year values of one indicator (each report's latest version). A publisher that states
     the key several times (different scopes) shows the first statement; all are in ``values``."""
+    iv = IndicatorValue
     stmt = (
-        select(Report.id, Report.site_id, Report.agency, Report.region, Report.year, IndicatorValue)
-        .join(IndicatorValue, and_(IndicatorValue.report_id == Report.id,
-                                   IndicatorValue.version_id == Report.latest_version_id))
-        .where(IndicatorValue.key == key)
-        .order_by(Report.region, Report.site_id, Report.agency, Report.year, IndicatorValue.id)
+        select(Report.id, Report.site_id, Report.agency, Report.region, Report.year, iv.value, iv.unit, iv.scope,
+               iv.period, iv.approx, iv.text)
+        .join(iv, and_(iv.report_id == Report.id, iv.version_id == Report.latest_version_id))
+        .where(iv.key == key)
+        .order_by(Report.region, Report.site_id, Report.agency, Report.year, iv.id)
     )
     if region:
         stmt = stmt.where(Report.region.startswith(region, autoescape=True))
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     values: list[dict[str, Any]] = []
     years: set[int] = set()
-    for report_id, site_id, agency, reg, year, iv in session.execute(stmt):
-        value = {"report_id": report_id, "site": site_id, "agency": agency, "region": reg, "year": year,
-                 "value": iv.value, "unit": iv.unit, "scope": iv.scope, "period": iv.period, "approx": iv.approx,
-                 "text": iv.text}
+    names = ("report_id", "site", "agency", "region", "year", "value", "unit", "scope", "period", "approx", "text")
+    for row in session.execute(stmt):
+        value = dict(zip(names, row, strict=True))
         values.append(value)
-        if year is None:
+        if value["year"] is None:
             continue
-        years.add(year)
-        row = rows.setdefault((site_id, agency or ""), {"site": site_id, "agency": agency or "", "region": reg,
-                                                         "years": {}})
-        row["years"].setdefault(str(year), value)
+        years.add(value["year"])
+        entry = rows.setdefault((value["site"], value["agency"] or ""), {
+            "site": value["site"], "agency": value["agency"] or "", "region": value["region"], "years": {}})
+        entry["years"].setdefault(str(value["year"]), value)
     return {"key": key, "years": sorted(years), "rows": list(rows.values()), "values": values}
 
 
