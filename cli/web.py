@@ -8,8 +8,6 @@ import secrets
 import click
 
 from cli.context import Ctx, pass_ctx, user_errors
-from web.app import create_app, serve
-from web.security import is_loopback
 
 
 @click.command("web")
@@ -21,6 +19,10 @@ from web.security import is_loopback
 @user_errors
 def web(ctx: Ctx, host: str, port: int, threads: int) -> None:
     """启动网页与 HTTP API：报告检索、版本差异、覆盖情况、指标、事件、站点、订阅。"""
+    # Imported here, not at the top: pydantic/spectree models cost ~1 s, which every other command would pay.
+    from web.app import create_app, serve
+    from web.security import is_loopback
+
     token = os.environ.get("FZWATCH_WEB_TOKEN") or None
     if not is_loopback(host) and not token:
         raise click.ClickException(

@@ -4,9 +4,11 @@ answers) filled through the real parsers and ingest: pages, search, filters, exp
 from __future__ import annotations
 
 import csv
+import http.cookiejar
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -17,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from markupsafe import escape
 from openpyxl import load_workbook
 from waitress.server import create_server
 
@@ -131,7 +134,7 @@ def test_report_page_shows_checklist_indicators_and_inline_diff(served: Served) 
     assert "行政复议" in html and "版本（2）" in html
     # The changed number is marked inside its paragraph, not as a whole-line diff.
     assert "纠错<del>29</del><ins>31</ins>件" in html
-    status, body = served.api("/api/reports/1?a=1&b=2")
+    _status, body = served.api("/api/reports/1?a=1&b=2")
     changed = [p for p in body["diff"] if p["kind"] == "changed"]
     assert changed and "".join(s["text"] for s in changed[0]["segments"] if s["op"] != "delete").count("纠错31件")
     assert {s["op"] for s in changed[0]["segments"]} == {"equal", "insert", "delete"}
@@ -141,13 +144,13 @@ def test_report_page_shows_checklist_indicators_and_inline_diff(served: Served) 
 
 
 def test_xss_payloads_are_escaped_and_links_limited_to_http(served: Served) -> None:
-    status, body = served.api("/api/reports?site=evil")
+    _status, body = served.api("/api/reports?site=evil")
     evil_id = body["reports"][0]["id"]
     for path in (f"/reports/{evil_id}", "/reports?site=evil", "/", "/publishers", "/events", "/coverage"):
         html = served.page(path)
         assert "<script>alert" not in html and "<img src=x" not in html, path
     html = served.page(f"/reports/{evil_id}")
-    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html and str(escape(XSS)) in html
     assert 'href="javascript:' not in html and "javascript:alert(4)" in html  # shown as text only
 
 
@@ -159,7 +162,7 @@ def test_coverage_matrix_explains_missing_cells(served: Served) -> None:
     assert cells[("trs", "泰顺县人民政府")]["report_id"] is not None
     html = served.page("/coverage?region=浙江省")
     assert "恶意站点" not in html and "泰顺县人民政府" in html
-    status, headers, data = served.get("/coverage?export=xlsx")
+    status, _headers, data = served.get("/coverage?export=xlsx")
     assert status == 200 and load_workbook(io.BytesIO(data)).active.cell(1, 3).value == "发布机构"
 
 
@@ -228,3 +231,33 @@ def test_cli_refuses_a_public_bind_without_a_token(tmp_path: object) -> None:
                           env=env, capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 1 and "FZWATCH_WEB_TOKEN" in proc.stderr and "拒绝" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_login_session_writes_need_the_csrf_token(served: Served) -> None:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    def post(path: str, form: dict[str, str]) -> tuple[int, str]:
+        data = urllib.parse.urlencode(form).encode()
+        try:
+            with opener.open(urllib.request.Request(served.base + path, data=data), timeout=30) as resp:
+                return resp.status, resp.read().decode()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode()
+
+    assert "令牌不正确" in post("/login", {"token": "wrong"})[1]
+    post("/login", {"token": TOKEN})
+    with opener.open(served.base + "/sites", timeout=30) as resp:
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', resp.read().decode()).group(1)  # type: ignore[union-attr]
+    yaml_text = "sites:\n  - id: ruian\n    name: 瑞安市人民政府\n    region: 浙江省温州市瑞安市\n    start_urls: [http://127.0.0.1:9/]\n"
+    status, html = post("/sites", {"yaml": yaml_text})
+    assert status == 403 and "CSRF" in html
+    status, html = post("/sites", {"yaml": yaml_text, "csrf_token": csrf})
+    assert status == 200 and "已导入 1 个站点" in html and "瑞安市人民政府" in html
+    status, html = post("/sites", {"yaml": "sites: [{id: 'bad id!'}]", "csrf_token": csrf})
+    assert "YAML 有误" in html
+    status, html = post("/subscriptions", {"urls": "json://127.0.0.1:9/hook", "events": "report_overdue",
+                                           "region_prefix": "浙江省", "csrf_token": csrf})
+    assert "已创建订阅" in html and "浙江省" in html and "逾期" in html
+    status, body = served.api("/api/sites", "POST", {"url": "ftp://x", "name": "坏站点"}, TOKEN)
+    assert status == 400 and "站点信息有误" in body["error"]
