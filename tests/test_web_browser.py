@@ -87,6 +87,17 @@ def shot(page: object, name: str) -> None:
     assert colours > 20, f"screenshot {name} looks blank ({colours} colours)"
 
 
+def used_fonts(page: object, selector: str) -> set[str]:
+    """The fonts Chromium really drew the element's text with (DevTools CSS.getPlatformFontsForNode)."""
+    cdp = page.context.new_cdp_session(page)  # type: ignore[attr-defined]
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    return {f["familyName"] for f in fonts if f["glyphCount"]}
+
+
 def login(page: object) -> None:
     page.goto("/login")  # type: ignore[attr-defined]
     page.fill("input[name=token]", TOKEN)  # type: ignore[attr-defined]
@@ -96,7 +107,7 @@ def login(page: object) -> None:
 def test_search_report_diff(page: object) -> None:
     page.goto("/")
     shot(page, "overview")
-    assert page.evaluate("document.fonts.check('16px \"Noto Sans CJK SC\"')")
+    assert "Noto Sans CJK SC" in used_fonts(page, "h2"), "Chinese must render in a CJK font, not boxes"
     page.goto("/reports")
     page.fill("#q", "行政复议 纠错率")
     page.fill("input[name=publisher]", "泰顺县司法局")
@@ -134,6 +145,10 @@ def test_indicator_chart_and_export(page: object) -> None:
         page.click("#export-csv")
     text = Path(info.value.path()).read_text(encoding="utf-8-sig")
     assert text.splitlines()[0].startswith("地区,站点,发布机构") and "泰顺县司法局" in text
+    page.click("#pivot a:text('泰顺县司法局')")
+    page.wait_for_selector(".chart[data-rendered] canvas")
+    assert "按时发布" in page.inner_text("main")
+    shot(page, "publisher")
 
 
 def test_recrawl_button_records_a_request(page: object, crawled: tuple[str, Database]) -> None:
