@@ -1,6 +1,6 @@
 """Web app response times over a large generated database: 10,000 reports, 100,000 indicator values.
 
-    python bench/bench_web.py [--pg postgresql://postgres@127.0.0.1:5432/test] [--repeat 5] [--json]
+    python bench/bench_web.py [--pg postgresql://postgres@127.0.0.1:5432/test] [--no-sqlite] [--repeat 5] [--json]
 
 Rows are generated (500 sites in 25 regions, 5 publishers × 4 years per site, report texts built from
 a real report with varied numbers, 10 indicator values per report) and inserted with bulk INSERTs; the
@@ -142,11 +142,13 @@ def main() -> None:
     ap.add_argument("--pg", help="PostgreSQL admin URL: a scratch database is created there")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--no-sqlite", action="store_true", help="only PostgreSQL")
     args = ap.parse_args()
     results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        print("== SQLite", file=sys.stderr)
-        results["sqlite"] = run(f"sqlite:///{tmp}/bench.sqlite3", args.repeat)
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            print("== SQLite", file=sys.stderr)
+            results["sqlite"] = run(f"sqlite:///{tmp}/bench.sqlite3", args.repeat)
     if args.pg:
         import psycopg
 

@@ -32,7 +32,7 @@ spec = SpecTree("flask", title="fzwatch API", version="1", path="api/docs", page
                 security_schemes=[{"name": "bearer", "data": {"type": "http", "scheme": "bearer"}}],
                 security={})
 api = Blueprint("api", __name__, url_prefix="/api")
-WRITE = {"security": {"bearer": []}}
+WRITE: dict[str, list[str]] = {"bearer": []}  # the OpenAPI security requirement of every write
 
 
 def _db() -> Database:
@@ -332,7 +332,7 @@ def get_sites() -> Any:
 
 @api.post("/sites")
 @spec.validate(json=NewSite, resp=Response(HTTP_201=SiteCreated, HTTP_400=Error, HTTP_401=Error), tags=["站点"],
-               **WRITE)
+               security=WRITE)
 def post_site(json: NewSite) -> Any:
     """登记（或按 ID 更新）一个站点。"""
     with _db().transaction() as s:
@@ -340,7 +340,7 @@ def post_site(json: NewSite) -> Any:
 
 
 @api.post("/sites/<site_id>/recrawl")
-@spec.validate(resp=Response(HTTP_202=Recrawl, HTTP_401=Error, HTTP_404=Error), tags=["站点"], **WRITE)
+@spec.validate(resp=Response(HTTP_202=Recrawl, HTTP_401=Error, HTTP_404=Error), tags=["站点"], security=WRITE)
 def post_recrawl(site_id: str) -> Any:
     """请求立即抓取：运行中的守护进程几秒内开始抓取该站点。"""
     with _db().transaction() as s:
@@ -357,7 +357,7 @@ def get_subscriptions() -> Any:
 
 @api.post("/subscriptions")
 @spec.validate(json=SubscriptionIn, resp=Response(HTTP_201=SubscriptionOut, HTTP_400=Error, HTTP_401=Error),
-               tags=["订阅"], **WRITE)
+               tags=["订阅"], security=WRITE)
 def post_subscription(json: SubscriptionIn) -> Any:
     """新建订阅。"""
     with _db().transaction() as s:
@@ -366,7 +366,7 @@ def post_subscription(json: SubscriptionIn) -> Any:
 
 @api.put("/subscriptions/<int:sub_id>")
 @spec.validate(json=SubscriptionIn, resp=Response(HTTP_200=SubscriptionOut, HTTP_400=Error, HTTP_401=Error,
-                                                   HTTP_404=Error), tags=["订阅"], **WRITE)
+                                                   HTTP_404=Error), tags=["订阅"], security=WRITE)
 def put_subscription(sub_id: int, json: SubscriptionIn) -> Any:
     """修改订阅（给出的设置整体替换；urls 为空时保留原地址）。"""
     with _db().transaction() as s:
@@ -374,7 +374,7 @@ def put_subscription(sub_id: int, json: SubscriptionIn) -> Any:
 
 
 @api.delete("/subscriptions/<int:sub_id>")
-@spec.validate(resp=Response("HTTP_204", HTTP_401=Error, HTTP_404=Error), tags=["订阅"], **WRITE)
+@spec.validate(resp=Response("HTTP_204", HTTP_401=Error, HTTP_404=Error), tags=["订阅"], security=WRITE)
 def delete_subscription(sub_id: int) -> Any:
     """删除订阅。"""
     with _db().transaction() as s:
@@ -383,7 +383,7 @@ def delete_subscription(sub_id: int) -> Any:
 
 
 @api.post("/subscriptions/<int:sub_id>/test")
-@spec.validate(resp=Response(HTTP_200=TestResults, HTTP_401=Error, HTTP_404=Error), tags=["订阅"], **WRITE)
+@spec.validate(resp=Response(HTTP_200=TestResults, HTTP_401=Error, HTTP_404=Error), tags=["订阅"], security=WRITE)
 def post_subscription_test(sub_id: int) -> Any:
     """立即向订阅的每个地址发送一条测试消息。"""
     with _db().transaction() as s:

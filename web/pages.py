@@ -99,9 +99,8 @@ def publisher() -> str:
 def coverage() -> str | Response:
     region, kind = request.args.get("region") or None, request.args.get("kind") or None
     with _db().transaction() as s:
-        years = default_years(s, service.today_beijing())
-        if request.args.get("year", type=int):
-            years = [request.args.get("year", type=int)]
+        one_year = request.args.get("year", type=int)
+        years = [one_year] if one_year else default_years(s, service.today_beijing())
         matrix = coverage_matrix(s, years, region, kind, service.today_beijing())
     if request.args.get("export") in ("csv", "xlsx"):
         return exports.coverage_table(matrix, years, request.args["export"])
