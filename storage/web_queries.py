@@ -412,6 +412,7 @@ def overdue_publishers(session: Session, today: date) -> list[dict[str, Any]]:
     years = {latest_due_year(site, today) for site in session.scalars(select(Site).where(Site.enabled.is_(True)))}
     out = []
     for year in sorted(years):
-        out += [r for r in coverage(session, year, None, today) if r["expected"] and r["status"] in ("missing", "late")]
+        out += [{**r, "year": year} for r in coverage(session, year, None, today)
+                if r["expected"] and r["status"] in ("missing", "late")]
     return out
 

@@ -261,3 +261,17 @@ def test_login_session_writes_need_the_csrf_token(served: Served) -> None:
     assert "已创建订阅" in html and "浙江省" in html and "逾期" in html
     status, body = served.api("/api/sites", "POST", {"url": "ftp://x", "name": "坏站点"}, TOKEN)
     assert status == 400 and "站点信息有误" in body["error"]
+
+
+def test_overview_lists_missing_publishers_attention_sites_and_regions(served: Served) -> None:
+    status, body = served.api("/api/overview")
+    assert status == 200
+    missing = {(o["publisher"], o["status"]) for o in body["overdue"]}
+    assert ("泰顺县人民政府", "missing") in missing  # crawled, and no report for the season's year
+    assert all(o["site"] != "evil" for o in body["overdue"])  # never crawled: not judged
+    assert [s["id"] for s in body["attention"]] == ["evil"]
+    regions = {r["region"]: r for r in body["regions"]}
+    assert regions["浙江省温州市"] == {"region": "浙江省温州市", "sites": 1, "reports": 4}
+    assert body["newest"][0]["first_seen"] >= body["newest"][-1]["first_seen"]
+    html = served.page("/")
+    assert "缺失" in html and "恶意站点" in html and "浙江省温州市" in html
