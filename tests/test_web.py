@@ -25,6 +25,7 @@ from waitress.server import create_server
 
 from storage.database import Database
 from storage.models import RecrawlRequest
+from storage.subscriptions import add_subscription
 from tests.conftest import REPO
 from tests.web_data import XSS, fill
 from web.app import create_app
@@ -275,3 +276,26 @@ def test_overview_lists_missing_publishers_attention_sites_and_regions(served: S
     assert body["newest"][0]["first_seen"] >= body["newest"][-1]["first_seen"]
     html = served.page("/")
     assert "缺失" in html and "恶意站点" in html and "浙江省温州市" in html
+
+
+def test_events_are_filterable_and_deliveries_masked(db: Database) -> None:
+    with db.transaction() as s:
+        add_subscription(s, ["json://user:hunter2@127.0.0.1:9/hook"], {"events": ["report_revised"]}, name="研究组")
+    fill(db)
+    for base in serve_app(db):
+        served = Served(base, db)
+        status, body = served.api("/api/events?kind=report_revised")
+        assert status == 200 and body["total"] == 1 and body["events"][0]["report_id"] == 1
+        [delivery] = body["events"][0]["deliveries"]
+        assert delivery["url"] == "json://127.0.0.1:9" and delivery["status"] == "pending"
+        assert {e["kind"] for e in served.api("/api/events?site=trs&limit=500")[1]["events"]} >= {"new_report",
+                                                                                                   "report_revised"}
+        html = served.page("/events?kind=report_revised")
+        assert "hunter2" not in html and "研究组" in html and "待发送" in html
+
+
+def test_coverage_filters_by_publisher_kind(served: Served) -> None:
+    kinds = {r["kind"] for r in served.api("/api/coverage?year=2023")[1]["rows"]}
+    assert kinds == {"government"}
+    assert served.api("/api/coverage?year=2023&kind=department")[1]["rows"] == []
+    assert "没有站点" in served.page("/coverage?kind=department")
