@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,20 +20,30 @@ from tests.conftest import REPO
 from tests.crawl_helpers import register_site, run_crawl
 from tests.portals.server import PortalServer
 from tests.receivers import HttpReceiver
-from tests.web_data import XSS, ingest, report_page
+from tests.web_data import EXPECTED, XSS, ingest, report_page
 from web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = REPO / "tests" / "artifacts" / "screenshots"
 TOKEN = "browser-token"
 REVISED = "/zwgk/fzzfjsndbg/202403/t20240312_123456.html"
+NEW_REPORT = "/zwgk/fzzfjsndbg/202503/t20250310_140001.html"
+EXPECTED_2021 = next(r for r in EXPECTED["reports"] if r["year"] == 2021)
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's /usr/bin/chromium")]
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
 
 
+@dataclass
+class World:
+    base: str
+    db: Database
+    url: str
+    portal: PortalServer
+
+
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Database]]:
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """trs crawled twice (the second time one report has a changed number), plus a hostile report."""
     url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'fzwatch.sqlite3'}"
     db = Database(url)
@@ -42,14 +53,14 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Dat
         assert run_crawl(url, "trs")["reports_seen"] >= 4
         portal.replace_text(REVISED, "纠错29件", "纠错31件")
         run_crawl(url, "trs")
-    register_site(url, "evil", "恶意站点" + XSS, "http://evil.test/")
-    body = report_page(REVISED).replace("泰顺县司法局2023".encode(), ("恶意" + XSS.replace("<", "&lt;")).encode(), 1)
-    ingest(db, "evil", "http://evil.test/r.html", body, "恶意站点", agency="司法局" + XSS,
-           text="正文" + XSS + "\n行政复议 纠错率", attachments=["javascript:alert(4)"])
-    server = create_server(create_app(db, token=TOKEN), host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    yield f"http://127.0.0.1:{server.effective_port}", db
-    server.close()
+        register_site(url, "evil", "恶意站点" + XSS, "http://evil.test/")
+        body = report_page(REVISED).replace("泰顺县司法局2023".encode(), ("恶意" + XSS.replace("<", "&lt;")).encode(), 1)
+        ingest(db, "evil", "http://evil.test/r.html", body, "恶意站点", agency="司法局" + XSS,
+               text="正文" + XSS + "\n行政复议 纠错率", attachments=["javascript:alert(4)"])
+        server = create_server(create_app(db, token=TOKEN), host="127.0.0.1", port=0, threads=4)
+        threading.Thread(target=server.run, daemon=True).start()
+        yield World(f"http://127.0.0.1:{server.effective_port}", db, url, portal)
+        server.close()
     db.dispose()
 
 
@@ -62,8 +73,8 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser: object, crawled: tuple[str, Database]) -> Iterator[object]:
-    context = browser.new_context(base_url=crawled[0], locale="zh-CN", accept_downloads=True)  # type: ignore[attr-defined]
+def page(browser: object, world: World) -> Iterator[object]:
+    context = browser.new_context(base_url=world.base, locale="zh-CN", accept_downloads=True)  # type: ignore[attr-defined]
     pg = context.new_page()
     dialogs: list[str] = []
     pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -151,7 +162,7 @@ def test_indicator_chart_and_export(page: object) -> None:
     shot(page, "publisher")
 
 
-def test_recrawl_button_records_a_request(page: object, crawled: tuple[str, Database]) -> None:
+def test_recrawl_button_records_a_request_and_a_crawl_finds_the_new_report(page: object, world: World) -> None:
     page.goto("/sites")
     shot(page, "sites")
     page.click("#site-trs button.recrawl")
@@ -160,8 +171,18 @@ def test_recrawl_button_records_a_request(page: object, crawled: tuple[str, Data
     page.goto("/sites")
     page.click("#site-trs button.recrawl")
     assert "已请求立即抓取 trs" in page.inner_text(".flash")
-    with crawled[1].transaction() as s:
+    with world.db.transaction() as s:
         assert [r.site_id for r in s.query(RecrawlRequest).filter(RecrawlRequest.picked_at.is_(None))] == ["trs"]
+    # A new 2024 report appears on the portal; a crawl without the daemon (as `fzwatch crawl`) finds it.
+    old = EXPECTED_2021
+    body = report_page(old["url"]).decode("utf-8").replace("2021年", "2024年").replace("2021", "2024")
+    world.portal.set_page(NEW_REPORT, body.encode("utf-8"))
+    title = old["title"].replace("2021", "2024")
+    world.portal.add_list_item("/zwgk/fzzfjsndbg/index.html",
+                               f'<li><a href="{NEW_REPORT}" title="{title}">{title}</a><span>2025-03-10</span></li>')
+    run_crawl(world.url, "trs")
+    page.goto("/reports?year=2024&site=trs")
+    assert title in page.inner_text("#reports")
 
 
 def test_subscription_test_message_reaches_receiver(page: object) -> None:
@@ -181,7 +202,7 @@ def test_subscription_test_message_reaches_receiver(page: object) -> None:
         assert "已删除订阅" in page.inner_text(".flash")
 
 
-def test_script_payloads_never_run(page: object, crawled: tuple[str, Database]) -> None:
+def test_script_payloads_never_run(page: object) -> None:
     for path in ("/", "/reports?site=evil", "/publishers", "/sites", "/events", "/coverage",
                  "/indicators?key=reconsideration_received"):
         page.goto(path)
