@@ -299,3 +299,17 @@ def test_coverage_filters_by_publisher_kind(served: Served) -> None:
     assert kinds == {"government"}
     assert served.api("/api/coverage?year=2023&kind=department")[1]["rows"] == []
     assert "没有站点" in served.page("/coverage?kind=department")
+
+
+def test_editing_a_subscription_keeps_thresholds_zone_and_addresses(served: Served) -> None:
+    with served.db.transaction() as s:
+        sub = add_subscription(s, ["json://127.0.0.1:9/hook"], {"indicator_keys": {"litigation_loss_rate": 5.0}},
+                               mode="digest", digest={"every": "daily", "at": "08:30", "tz": "Asia/Urumqi"})
+    status, body = served.api(f"/api/subscriptions/{sub.id}", "PUT",
+                              {"indicators": ["litigation_loss_rate:5"], "digest": "daily@07:00"}, TOKEN)
+    assert status == 200 and body["targets"] == ["json://127.0.0.1:9"]
+    with served.db.transaction() as s:
+        stored = s.get(type(sub), sub.id)
+        assert stored.filters["indicator_keys"] == {"litigation_loss_rate": 5.0}
+        assert stored.digest == {"every": "daily", "at": "07:00", "tz": "Asia/Urumqi"}
+    assert served.api(f"/api/subscriptions/{sub.id}", "PUT", {"indicators": ["x:y"]}, TOKEN)[0] == 400

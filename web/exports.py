@@ -10,11 +10,11 @@ from typing import Any
 from flask import Response
 from openpyxl import Workbook
 
-from web.labels import COVERAGE_ZH
+from web.labels import COVERAGE_ZH, beijing
 
 REPORT_COLUMNS = [
     ("id", "ID"), ("year", "年度"), ("region", "地区"), ("agency", "发布机构"), ("title", "标题"),
-    ("published_at", "发布日期"), ("first_seen", "首次发现（UTC）"), ("on_time", "按时"), ("complete", "完整"),
+    ("published_at", "发布日期"), ("first_seen", "首次发现（北京时间）"), ("on_time", "按时"), ("complete", "完整"),
     ("versions", "版本数"), ("url", "原文链接"), ("site", "站点"),
 ]
 
@@ -56,8 +56,10 @@ def _download(body: bytes, mime: str, filename: str) -> Response:
 
 
 def reports_table(rows: list[dict[str, Any]], fmt: str) -> Response:
-    return table([h for _, h in REPORT_COLUMNS], ([r.get(k) for k, _ in REPORT_COLUMNS] for r in rows), fmt,
-                 "reports")
+    def cells(row: dict[str, Any]) -> list[Any]:
+        return [beijing(row[k], seconds=True) if k == "first_seen" else row.get(k) for k, _ in REPORT_COLUMNS]
+
+    return table([h for _, h in REPORT_COLUMNS], (cells(r) for r in rows), fmt, "reports")
 
 
 def coverage_table(matrix: list[dict[str, Any]], years: list[int], fmt: str) -> Response:

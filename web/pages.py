@@ -182,7 +182,7 @@ def _sub_form() -> dict[str, Any]:
     return {"name": form.get("name"), "urls": form.get("urls"), "events": form.getlist("events"),
             "sites": form.getlist("sites"), "region_prefix": form.get("region_prefix"),
             "agency_contains": form.get("agency_contains"), "year": form.get("year"),
-            "keywords": form.get("keywords"), "indicators": form.getlist("indicators"), "digest": form.get("digest")}
+            "keywords": form.get("keywords"), "indicators": form.get("indicators"), "digest": form.get("digest")}
 
 
 @pages.post("/subscriptions")

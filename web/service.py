@@ -160,7 +160,7 @@ def subscription_view(sub: Any) -> dict[str, Any]:
     return {
         "id": sub.id, "name": sub.name, "targets": [mask_url(u) for u in sub.urls], "events": f.events or [],
         "sites": f.sites or [], "region_prefix": f.region_prefix or "", "agency_contains": f.agency_contains or "",
-        "year": f.year, "keywords": f.keywords or [], "indicators": list((f.indicator_keys or {}).keys()),
+        "year": f.year, "keywords": f.keywords or [], "indicators": [k if t is None else f"{k}:{t:g}" for k, t in (f.indicator_keys or {}).items()],
         "digest": _digest_text(sub.mode, sub.digest), "delivery": describe_delivery(sub.mode, sub.digest),
         "source": sub.source, "created_at": sub.created_at.isoformat(),
     }
@@ -190,7 +190,7 @@ def _filters(session: Session, data: dict[str, Any]) -> dict[str, Any]:
             get_site(session, site_id)
         except StorageError:
             raise InputError(f"未知的站点：{site_id}") from None
-    indicators = dict.fromkeys(_listish(data.get("indicators")))
+    indicators = _indicators(_listish(data.get("indicators")))
     if unknown_indicator_keys(indicators):
         raise InputError(f"未知的指标：{'、'.join(unknown_indicator_keys(indicators))}")
     year = data.get("year")
@@ -207,12 +207,24 @@ def _filters(session: Session, data: dict[str, Any]) -> dict[str, Any]:
     ).to_dict()
 
 
-def _delivery(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def _indicators(items: list[str]) -> dict[str, float | None]:
+    """``KEY`` (any change) or ``KEY:THRESHOLD``, as on the command line."""
+    out: dict[str, float | None] = {}
+    for item in items:
+        key, _, threshold = item.partition(":")
+        try:
+            out[key.strip()] = float(threshold) if threshold.strip() else None
+        except ValueError:
+            raise InputError(f"指标阈值应为数字：{item}") from None
+    return out
+
+
+def _delivery(data: dict[str, Any], tz: str = "Asia/Shanghai") -> tuple[str, dict[str, Any]]:
     spec = (data.get("digest") or "").strip()
     if not spec:
         return "immediate", {}
     try:
-        return "digest", parse_digest_option(spec)
+        return "digest", parse_digest_option(spec, tz)
     except ValueError as exc:
         raise InputError(str(exc)) from None
 
@@ -241,7 +253,7 @@ def edit_subscription(session: Session, sub_id: int, data: dict[str, Any]) -> di
     """Replace the subscription's settings; empty ``urls`` keeps the stored (secret) addresses."""
     sub = get_subscription(session, sub_id)
     urls = _urls(data, required=False) or list(sub.urls)
-    mode, digest = _delivery(data)
+    mode, digest = _delivery(data, (sub.digest or {}).get("tz") or "Asia/Shanghai")  # keep a CLI-set zone
     update_subscription(session, sub, urls=urls, filters=_filters(session, data), mode=mode, digest=digest,
                         name=str(data.get("name") or "")[:200])
     return subscription_view(sub)
