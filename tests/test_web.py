@@ -29,6 +29,7 @@ from storage.subscriptions import add_subscription
 from tests.conftest import REPO
 from tests.web_data import XSS, fill
 from web.app import create_app
+from web.exports import table
 
 TOKEN = "test-token-123"
 
@@ -313,3 +314,19 @@ def test_editing_a_subscription_keeps_thresholds_zone_and_addresses(served: Serv
         assert stored.filters["indicator_keys"] == {"litigation_loss_rate": 5.0}
         assert stored.digest == {"every": "daily", "at": "07:00", "tz": "Asia/Urumqi"}
     assert served.api(f"/api/subscriptions/{sub.id}", "PUT", {"indicators": ["x:y"]}, TOKEN)[0] == 400
+
+
+def test_server_errors_are_chinese_and_reveal_nothing(tmp_path: object) -> None:
+    broken = Database(f"sqlite:///{tmp_path}/unmigrated.sqlite3")  # no tables: every query fails
+    for base in serve_app(broken):
+        site = Served(base, broken)
+        status, _, body = site.get("/reports")
+        assert status == 500 and "服务器内部出错" in body.decode() and "OperationalError" not in body.decode()
+        status, payload = site.api("/api/reports")
+        assert status == 500 and payload == {"error": "服务器内部出错，请稍后再试。"}
+    broken.dispose()
+
+
+def test_exports_neutralise_formulas() -> None:
+    body = table(["标题"], [["=HYPERLINK(\"http://x\")"], ["-1"], [3]], "csv", "t").get_data().decode("utf-8-sig")
+    assert body.splitlines()[1:] == ['"\'=HYPERLINK(""http://x"")"', "'-1", "3"]
