@@ -11,7 +11,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -21,13 +20,12 @@ from dataclasses import dataclass
 import pytest
 from markupsafe import escape
 from openpyxl import load_workbook
-from waitress.server import create_server
 
 from storage.database import Database
 from storage.models import RecrawlRequest
 from storage.subscriptions import add_subscription
 from tests.conftest import REPO
-from tests.web_data import XSS, fill
+from tests.web_data import XSS, fill, serving
 from web.app import create_app
 from web.exports import table
 
@@ -71,11 +69,8 @@ def _quote(path: str) -> str:
 
 
 def serve_app(db: Database, **kwargs: object) -> Iterator[str]:
-    server = create_server(create_app(db, token=TOKEN, **kwargs), host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    with serving(create_app(db, token=TOKEN, **kwargs)) as base:  # type: ignore[arg-type]
+        yield base
 
 
 @pytest.fixture

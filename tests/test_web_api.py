@@ -8,7 +8,6 @@ endpoint send to generated addresses, which must never leave 127.0.0.1)."""
 from __future__ import annotations
 
 import json
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -17,10 +16,9 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from waitress.server import create_server
 
 from storage.database import Database
-from tests.web_data import fill
+from tests.web_data import fill, serving
 from web.app import create_app
 
 TOKEN = "api-token"
@@ -31,10 +29,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = Database(f"sqlite:///{tmp_path_factory.mktemp('api') / 'fzwatch.sqlite3'}")
     db.migrate()
     fill(db)
-    server = create_server(create_app(db, token=TOKEN), host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    with serving(create_app(db, token=TOKEN)) as base:
+        yield base
     db.dispose()
 
 

@@ -6,13 +6,11 @@ script payloads that never run. Screenshots of every page go to tests/artifacts/
 from __future__ import annotations
 
 import base64
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from waitress.server import create_server
 
 from storage.database import Database
 from storage.models import RecrawlRequest
@@ -20,7 +18,7 @@ from tests.conftest import REPO
 from tests.crawl_helpers import register_site, run_crawl
 from tests.portals.server import PortalServer
 from tests.receivers import HttpReceiver
-from tests.web_data import EXPECTED, XSS, ingest, report_page
+from tests.web_data import EXPECTED, XSS, ingest, report_page, serving
 from web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -57,10 +55,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         body = report_page(REVISED).replace("泰顺县司法局2023".encode(), ("恶意" + XSS.replace("<", "&lt;")).encode(), 1)
         ingest(db, "evil", "http://evil.test/r.html", body, "恶意站点", agency="司法局" + XSS,
                text="正文" + XSS + "\n行政复议 纠错率", attachments=["javascript:alert(4)"])
-        server = create_server(create_app(db, token=TOKEN), host="127.0.0.1", port=0, threads=4)
-        threading.Thread(target=server.run, daemon=True).start()
-        yield World(f"http://127.0.0.1:{server.effective_port}", db, url, portal)
-        server.close()
+        with serving(create_app(db, token=TOKEN)) as base:
+            yield World(base, db, url, portal)
     db.dispose()
 
 

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
+
+from flask import Flask
+from waitress.server import create_server
 
 from parsers import content_hash, parse_page
 from storage.database import Database
@@ -47,3 +53,23 @@ def fill(db: Database) -> dict[str, object]:
     ingest(db, "evil", "http://evil.test/r.html", evil, "恶意站点", agency="司法局" + XSS,
            text="正文" + XSS + "\n行政复议 纠错率 javascript:alert(3)", attachments=["javascript:alert(4)"])
     return {"first": first}
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """The app under waitress (the production server) on a free 127.0.0.1 port; yields the base URL."""
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+
+    def run() -> None:
+        try:
+            server.run()
+        except OSError:  # the socket was closed under select() by close(): that is how it stops
+            pass
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=5)
