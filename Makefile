@@ -35,6 +35,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_parse.py
 	$(PY) bench/bench_recrawl.py
+	$(PY) bench/bench_web.py
 
 eval: $(STAMP)
 	$(PY) -m tests.eval.score
