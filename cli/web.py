@@ -11,8 +11,9 @@ from cli.context import Ctx, pass_ctx, user_errors
 
 
 @click.command("web")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="监听地址；非本机地址须先设置 FZWATCH_WEB_TOKEN")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="监听地址；非本机地址须先设置 FZWATCH_WEB_TOKEN"
+)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="工作线程数")
 @pass_ctx
@@ -27,7 +28,8 @@ def web(ctx: Ctx, host: str, port: int, threads: int) -> None:
     if not is_loopback(host) and not token:
         raise click.ClickException(
             f"拒绝在 {host} 上提供服务：未配置访问令牌。请设置环境变量 FZWATCH_WEB_TOKEN（长随机串）后重试，"
-            "或只监听 127.0.0.1。")
+            "或只监听 127.0.0.1。"
+        )
     if token is None:
         # Loopback without a configured token: a one-off token, so writes still need a login.
         token = secrets.token_urlsafe(18)

@@ -34,8 +34,13 @@ from storage.reports import report_row
 from storage.sites import last_runs, report_counts
 
 SORTS = {
-    "year": Report.year, "published_at": Report.published_at, "first_seen": Report.first_seen,
-    "agency": Report.agency, "title": Report.title, "region": Report.region, "id": Report.id,
+    "year": Report.year,
+    "published_at": Report.published_at,
+    "first_seen": Report.first_seen,
+    "agency": Report.agency,
+    "title": Report.title,
+    "region": Report.region,
+    "id": Report.id,
 }
 MAX_PER_PAGE = 500
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -84,8 +89,10 @@ def _text_filter(session: Session, terms: list[str]) -> Any:
             clauses.append("report_fts MATCH :match")
             params["match"] = " AND ".join(_fts_phrase(t) for t in long_terms)
         for i, term in enumerate(t for t in terms if len(t) < FTS_MIN_CHARS):
-            clauses.append(f"(title LIKE :s{i} ESCAPE '\\' OR agency LIKE :s{i} ESCAPE '\\' "
-                           f"OR body LIKE :s{i} ESCAPE '\\')")
+            clauses.append(
+                f"(title LIKE :s{i} ESCAPE '\\' OR agency LIKE :s{i} ESCAPE '\\' "
+                f"OR body LIKE :s{i} ESCAPE '\\')"
+            )
             params[f"s{i}"] = _like(term)
         ids = text("SELECT rowid FROM report_fts WHERE " + " AND ".join(clauses)).bindparams(**params)
         return Report.id.in_(ids.columns(rowid=Report.id.type))
@@ -124,23 +131,37 @@ def _filtered(session: Session, query: ReportQuery) -> Select[Any]:
     if query.complete in ("yes", "no"):
         stmt = stmt.where(Report.complete.is_(query.complete == "yes"))
     if query.indicator:
-        stmt = stmt.where(exists().where(IndicatorValue.report_id == Report.id,
-                                         IndicatorValue.version_id == Report.latest_version_id,
-                                         IndicatorValue.key == query.indicator))
+        stmt = stmt.where(
+            exists().where(
+                IndicatorValue.report_id == Report.id,
+                IndicatorValue.version_id == Report.latest_version_id,
+                IndicatorValue.key == query.indicator,
+            )
+        )
     return stmt
 
 
-def search_reports(session: Session, query: ReportQuery, paginate: bool = True) -> tuple[list[dict[str, Any]], int]:
+def search_reports(
+    session: Session, query: ReportQuery, paginate: bool = True
+) -> tuple[list[dict[str, Any]], int]:
     """One page of reports matching ``query`` (rows as ``storage.reports.report_row``) and the total."""
     # A CTE used twice (page and total) is computed once: the text filter is the expensive part.
     ids = _filtered(session, query).cte("matched")
     total_q = select(func.count()).select_from(ids).scalar_subquery()
     column = SORTS.get(query.sort, Report.year)
     order = column.desc().nulls_last() if query.desc else column.asc().nulls_last()
-    versions = (select(func.count(Version.id)).where(Version.document_id == Report.document_id)
-                .correlate(Report).scalar_subquery())
-    stmt = (select(Report, Document.url, versions, total_q).join(Document, Document.id == Report.document_id)
-            .where(Report.id.in_(select(ids.c.id))).order_by(order, Report.id.desc()))
+    versions = (
+        select(func.count(Version.id))
+        .where(Version.document_id == Report.document_id)
+        .correlate(Report)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(Report, Document.url, versions, total_q)
+        .join(Document, Document.id == Report.document_id)
+        .where(Report.id.in_(select(ids.c.id)))
+        .order_by(order, Report.id.desc())
+    )
     if paginate:
         stmt = stmt.offset((query.page - 1) * query.per_page).limit(query.per_page)
     result = session.execute(stmt).all()
@@ -153,19 +174,26 @@ def search_reports(session: Session, query: ReportQuery, paginate: bool = True) 
     return rows, total
 
 
-def report_snippets(session: Session, report_ids: list[int], terms: list[str], width: int = 40) -> dict[int, str]:
+def report_snippets(
+    session: Session, report_ids: list[int], terms: list[str], width: int = 40
+) -> dict[int, str]:
     """Around the first occurrence of the first term found in each report's latest text."""
     if not report_ids:
         return {}
-    stmt = (select(Report.id, Version.text).join(Version, Version.id == Report.latest_version_id)
-            .where(Report.id.in_(report_ids)))
+    stmt = (
+        select(Report.id, Version.text)
+        .join(Version, Version.id == Report.latest_version_id)
+        .where(Report.id.in_(report_ids))
+    )
     out: dict[int, str] = {}
     for report_id, body in session.execute(stmt):
         lowered = (body or "").lower()
         hits = [lowered.find(t.lower()) for t in terms if t.lower() in lowered]
         if hits:
             start = max(0, min(hits) - width)
-            out[report_id] = ("…" if start else "") + body[start:min(hits) + width * 2].replace("\n", " ") + "…"
+            out[report_id] = (
+                ("…" if start else "") + body[start : min(hits) + width * 2].replace("\n", " ") + "…"
+            )
     return out
 
 
@@ -191,8 +219,13 @@ def season_year(today: date) -> int:
 
 def attention_sites(session: Session) -> list[dict[str, Any]]:
     """Sites failing or blocked, or never crawled successfully, with why."""
-    rows = session.scalars(select(Site).where(Site.enabled.is_(True), or_(
-        Site.state.in_(("failing", "blocked")), Site.baseline_done.is_(False))).order_by(Site.id))
+    rows = session.scalars(
+        select(Site)
+        .where(
+            Site.enabled.is_(True), or_(Site.state.in_(("failing", "blocked")), Site.baseline_done.is_(False))
+        )
+        .order_by(Site.id)
+    )
     return [site_health_row(s, None, 0) for s in rows]
 
 
@@ -223,13 +256,21 @@ def next_crawl(site: Site) -> datetime | None:
 
 def site_health_row(site: Site, run: CrawlRun | None, reports: int, pending: bool = False) -> dict[str, Any]:
     return {
-        "id": site.id, "name": site.name, "region": site.region, "enabled": site.enabled, "state": site.state,
+        "id": site.id,
+        "name": site.name,
+        "region": site.region,
+        "enabled": site.enabled,
+        "state": site.state,
         "reason": site.last_error or STATE_REASONS.get(site.state, ""),
-        "consecutive_failures": site.consecutive_failures, "start_urls": list(site.start_urls or []),
+        "consecutive_failures": site.consecutive_failures,
+        "start_urls": list(site.start_urls or []),
         "last_crawl_at": site.last_crawl_at.isoformat() if site.last_crawl_at else None,
-        "next_crawl_at": (n.isoformat() if (n := next_crawl(site)) else None), "cron": site.cron,
+        "next_crawl_at": (n.isoformat() if (n := next_crawl(site)) else None),
+        "cron": site.cron,
         "last_pages": (run.stats or {}).get("pages") if run else None,
-        "last_status": run.status if run else None, "reports": reports, "recrawl_pending": pending,
+        "last_status": run.status if run else None,
+        "reports": reports,
+        "recrawl_pending": pending,
     }
 
 
@@ -239,14 +280,19 @@ def site_health(session: Session, site_id: str | None = None) -> list[dict[str, 
     stmt = select(Site).order_by(Site.region, Site.id)
     if site_id:
         stmt = stmt.where(Site.id == site_id)
-    return [site_health_row(s, runs.get(s.id), counts.get(s.id, 0), s.id in pending) for s in session.scalars(stmt)]
+    return [
+        site_health_row(s, runs.get(s.id), counts.get(s.id, 0), s.id in pending)
+        for s in session.scalars(stmt)
+    ]
 
 
 # ---------------------------------------------------------------- coverage
 
 
 def _publisher_kinds(session: Session) -> dict[tuple[str, str], str]:
-    return {(site.id, p.name): p.kind for site in session.scalars(select(Site)) for p in expected_publishers(site)}
+    return {
+        (site.id, p.name): p.kind for site in session.scalars(select(Site)) for p in expected_publishers(site)
+    }
 
 
 def default_years(session: Session, today: date, span: int = 4) -> list[int]:
@@ -256,7 +302,10 @@ def default_years(session: Session, today: date, span: int = 4) -> list[int]:
 
 
 def coverage_matrix(
-    session: Session, years: list[int], region: str | None = None, kind: str | None = None,
+    session: Session,
+    years: list[int],
+    region: str | None = None,
+    kind: str | None = None,
     today: date | None = None,
 ) -> list[dict[str, Any]]:
     """One row per (site, publisher), grouped by region: ``cells[year]`` is the coverage row of that year
@@ -270,9 +319,18 @@ def coverage_matrix(
             pub_kind = kinds.get((row["site"], row["publisher"]), "")
             if kind and pub_kind != kind:
                 continue
-            entry = matrix.setdefault((row["site"], row["publisher"]), {
-                "site": row["site"], "site_name": row["site_name"], "region": row["region"],
-                "publisher": row["publisher"], "kind": pub_kind, "expected": row["expected"], "cells": {}})
+            entry = matrix.setdefault(
+                (row["site"], row["publisher"]),
+                {
+                    "site": row["site"],
+                    "site_name": row["site_name"],
+                    "region": row["region"],
+                    "publisher": row["publisher"],
+                    "kind": pub_kind,
+                    "expected": row["expected"],
+                    "cells": {},
+                },
+            )
             entry["expected"] = entry["expected"] or row["expected"]
             row["explain"] = explain_cell(row, sites.get(row["site"]), year, today)
             entry["cells"][str(year)] = row
@@ -281,15 +339,23 @@ def coverage_matrix(
 
 def explain_cell(row: dict[str, Any], site: Site | None, year: int, today: date) -> str:
     """Why a cell has its status, in Chinese, for the coverage page."""
-    crawled = site.last_crawl_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if site and site.last_crawl_at else None
+    crawled = (
+        site.last_crawl_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+        if site and site.last_crawl_at
+        else None
+    )
     status, deadline = row["status"], row["deadline"]
     if status == "missing":
         seen = f"最近一次抓取 {crawled}（北京时间）" if crawled else "尚无成功抓取"
-        return f"{row['publisher']} 的 {year} 年度报告应于 {deadline} 前公开，截至 {today.isoformat()} 未在 {row['site_name']} 找到；{seen}。"
+        return (
+            f"{row['publisher']} 的 {year} 年度报告应于 {deadline} 前公开，"
+            f"截至 {today.isoformat()} 未在 {row['site_name']} 找到；{seen}。"
+        )
     if status == "not_due":
         return f"{year} 年度报告的公开截止日期 {deadline} 尚未到。"
     if status == "unchecked":
-        return f"站点 {row['site_name']} 尚未成功抓取过（{STATE_REASONS.get(site.state, '') if site else ''}），无法判断是否缺失。"
+        reason = STATE_REASONS.get(site.state, "") if site else ""
+        return f"站点 {row['site_name']} 尚未成功抓取过（{reason}），无法判断是否缺失。"
     if status == "late":
         return f"发布日期 {row['published_at'] or '-'} 晚于截止日期 {deadline}。"
     if status == "on_time":
@@ -305,8 +371,19 @@ def indicator_pivot(session: Session, key: str, region: str | None = None) -> di
     the key several times (different scopes) shows the first statement; all are in ``values``."""
     iv = IndicatorValue
     stmt = (
-        select(Report.id, Report.site_id, Report.agency, Report.region, Report.year, iv.value, iv.unit, iv.scope,
-               iv.period, iv.approx, iv.text)
+        select(
+            Report.id,
+            Report.site_id,
+            Report.agency,
+            Report.region,
+            Report.year,
+            iv.value,
+            iv.unit,
+            iv.scope,
+            iv.period,
+            iv.approx,
+            iv.text,
+        )
         .join(iv, and_(iv.report_id == Report.id, iv.version_id == Report.latest_version_id))
         .where(iv.key == key)
         .order_by(Report.region, Report.site_id, Report.agency, Report.year, iv.id)
@@ -316,15 +393,29 @@ def indicator_pivot(session: Session, key: str, region: str | None = None) -> di
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     values: list[dict[str, Any]] = []
     years: set[int] = set()
-    names = ("report_id", "site", "agency", "region", "year", "value", "unit", "scope", "period", "approx", "text")
+    names = (
+        "report_id",
+        "site",
+        "agency",
+        "region",
+        "year",
+        "value",
+        "unit",
+        "scope",
+        "period",
+        "approx",
+        "text",
+    )
     for row in session.execute(stmt):
         value = dict(zip(names, row, strict=True))
         values.append(value)
         if value["year"] is None:
             continue
         years.add(value["year"])
-        entry = rows.setdefault((value["site"], value["agency"] or ""), {
-            "site": value["site"], "agency": value["agency"] or "", "region": value["region"], "years": {}})
+        entry = rows.setdefault(
+            (value["site"], value["agency"] or ""),
+            {"site": value["site"], "agency": value["agency"] or "", "region": value["region"], "years": {}},
+        )
         entry["years"].setdefault(str(value["year"]), value)
     return {"key": key, "years": sorted(years), "rows": list(rows.values()), "values": values}
 
@@ -341,33 +432,48 @@ def publisher_indicators(session: Session, site_id: str, agency: str) -> dict[st
     """Per indicator key: the publisher's values by year (latest versions; first statement per year)."""
     stmt = (
         select(Report.id, Report.year, IndicatorValue)
-        .join(IndicatorValue, and_(IndicatorValue.report_id == Report.id,
-                                   IndicatorValue.version_id == Report.latest_version_id))
-        .where(Report.site_id == site_id, func.coalesce(Report.agency, "") == agency, Report.year.is_not(None))
+        .join(
+            IndicatorValue,
+            and_(
+                IndicatorValue.report_id == Report.id, IndicatorValue.version_id == Report.latest_version_id
+            ),
+        )
+        .where(
+            Report.site_id == site_id, func.coalesce(Report.agency, "") == agency, Report.year.is_not(None)
+        )
         .order_by(IndicatorValue.key, Report.year, IndicatorValue.id)
     )
     out: dict[str, dict[int | None, dict[str, Any]]] = {}
     for report_id, year, iv in session.execute(stmt):
-        out.setdefault(iv.key, {}).setdefault(year, {"year": year, "value": iv.value, "unit": iv.unit,
-                                                     "report_id": report_id, "text": iv.text})
+        out.setdefault(iv.key, {}).setdefault(
+            year, {"year": year, "value": iv.value, "unit": iv.unit, "report_id": report_id, "text": iv.text}
+        )
     return {key: list(by_year.values()) for key, by_year in out.items()}
 
 
 def list_publishers(session: Session) -> list[dict[str, Any]]:
     agency = func.coalesce(Report.agency, "").label("agency")
-    stmt = (select(Report.site_id, agency, Report.region, func.count(Report.id), func.max(Report.year))
-            .group_by(Report.site_id, agency, Report.region)
-            .order_by(Report.region, Report.site_id, agency))
-    return [{"site": s, "agency": a, "region": r, "reports": n, "latest_year": y}
-            for s, a, r, n, y in session.execute(stmt)]
+    stmt = (
+        select(Report.site_id, agency, Report.region, func.count(Report.id), func.max(Report.year))
+        .group_by(Report.site_id, agency, Report.region)
+        .order_by(Report.region, Report.site_id, agency)
+    )
+    return [
+        {"site": s, "agency": a, "region": r, "reports": n, "latest_year": y}
+        for s, a, r, n, y in session.execute(stmt)
+    ]
 
 
 # ---------------------------------------------------------------- events
 
 
 def list_events(
-    session: Session, kind: str | None = None, site: str | None = None, report_id: int | None = None,
-    limit: int = 50, offset: int = 0,
+    session: Session,
+    kind: str | None = None,
+    site: str | None = None,
+    report_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
     """Newest first, filtered; each with its deliveries (subscription, target index, status)."""
     stmt = select(Event)
@@ -380,25 +486,43 @@ def list_events(
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     events = list(session.scalars(stmt.order_by(Event.id.desc()).offset(offset).limit(limit)))
     deliveries = _deliveries(session, [e.id for e in events])
-    return [{"id": e.id, "kind": e.kind, "site_id": e.site_id, "report_id": e.report_id,
-             "created_at": e.created_at.isoformat(), "payload": e.payload,
-             "deliveries": deliveries.get(e.id, [])} for e in events], total
+    return [
+        {
+            "id": e.id,
+            "kind": e.kind,
+            "site_id": e.site_id,
+            "report_id": e.report_id,
+            "created_at": e.created_at.isoformat(),
+            "payload": e.payload,
+            "deliveries": deliveries.get(e.id, []),
+        }
+        for e in events
+    ], total
 
 
 def _deliveries(session: Session, event_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """Raw target URLs are returned: callers must mask them (they are secrets)."""
     if not event_ids:
         return {}
-    stmt = (select(OutboxItem, Subscription).join(Subscription, Subscription.id == OutboxItem.subscription_id)
-            .where(OutboxItem.event_id.in_(event_ids)).order_by(OutboxItem.id))
+    stmt = (
+        select(OutboxItem, Subscription)
+        .join(Subscription, Subscription.id == OutboxItem.subscription_id)
+        .where(OutboxItem.event_id.in_(event_ids))
+        .order_by(OutboxItem.id)
+    )
     out: dict[int, list[dict[str, Any]]] = {}
     for item, sub in session.execute(stmt):
-        out.setdefault(item.event_id, []).append({
-            "subscription_id": sub.id, "subscription": sub.name,
-            "url": sub.urls[item.target] if item.target < len(sub.urls) else "",
-            "status": item.status, "attempts": item.attempts, "last_error": item.last_error,
-            "sent_at": item.sent_at.isoformat() if item.sent_at else None,
-        })
+        out.setdefault(item.event_id, []).append(
+            {
+                "subscription_id": sub.id,
+                "subscription": sub.name,
+                "url": sub.urls[item.target] if item.target < len(sub.urls) else "",
+                "status": item.status,
+                "attempts": item.attempts,
+                "last_error": item.last_error,
+                "sent_at": item.sent_at.isoformat() if item.sent_at else None,
+            }
+        )
     return out
 
 
@@ -407,16 +531,26 @@ def event_kinds_present(session: Session) -> list[str]:
 
 
 def pending_recrawls(session: Session, site_id: str) -> int:
-    return session.scalar(select(func.count(RecrawlRequest.id)).where(
-        RecrawlRequest.site_id == site_id, RecrawlRequest.picked_at.is_(None))) or 0
+    return (
+        session.scalar(
+            select(func.count(RecrawlRequest.id)).where(
+                RecrawlRequest.site_id == site_id, RecrawlRequest.picked_at.is_(None)
+            )
+        )
+        or 0
+    )
 
 
 def overdue_publishers(session: Session, today: date) -> list[dict[str, Any]]:
     """This season's missing and late publishers (coverage of each site's latest due year)."""
-    years = {latest_due_year(site, today) for site in session.scalars(select(Site).where(Site.enabled.is_(True)))}
+    years = {
+        latest_due_year(site, today) for site in session.scalars(select(Site).where(Site.enabled.is_(True)))
+    }
     out = []
     for year in sorted(years):
-        out += [{**r, "year": year} for r in coverage(session, year, None, today)
-                if r["expected"] and r["status"] in ("missing", "late")]
+        out += [
+            {**r, "year": year}
+            for r in coverage(session, year, None, today)
+            if r["expected"] and r["status"] in ("missing", "late")
+        ]
     return out
-

@@ -50,7 +50,9 @@ class Served:
         assert status == 200, (path, status, body[:300])
         return body.decode("utf-8")
 
-    def api(self, path: str, method: str = "GET", body: object = None, token: str | None = None) -> tuple[int, object]:
+    def api(
+        self, path: str, method: str = "GET", body: object = None, token: str | None = None
+    ) -> tuple[int, object]:
         headers = {"Content-Type": "application/json"} if body is not None else {}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -81,7 +83,9 @@ def served(db: Database) -> Iterator[Served]:
 
 
 def test_search_finds_reports_stating_every_term(served: Served) -> None:
-    status, body = served.api("/api/reports?" + urllib.parse.urlencode({"q": "行政复议 纠错率", "site": "trs"}))
+    status, body = served.api(
+        "/api/reports?" + urllib.parse.urlencode({"q": "行政复议 纠错率", "site": "trs"})
+    )
     assert status == 200 and body["total"] == 4  # every trs report states both
     status, body = served.api("/api/reports?" + urllib.parse.urlencode({"q": "纠错31件"}))
     assert [r["title"] for r in body["reports"]] == ["泰顺县司法局2023年法治政府建设年度报告"]
@@ -103,13 +107,20 @@ def test_filters_combine_sort_and_paginate(served: Served) -> None:
         return [r["title"] for r in body["reports"]]
 
     assert titles(region="浙江省温州市", year=2022, sort="id", order="asc") == [
-        "鹤山市司法局2022年法治政府建设年度报告", "泰顺县人民政府关于2022年度法治政府建设情况的报告"]
+        "鹤山市司法局2022年法治政府建设年度报告",
+        "泰顺县人民政府关于2022年度法治政府建设情况的报告",
+    ]
     assert titles(publisher="泰顺县司法局", sort="year", order="asc", site="trs") == [
-        "泰顺县司法局2021年法治政府建设年度报告", "泰顺县司法局2023年法治政府建设年度报告"]
+        "泰顺县司法局2021年法治政府建设年度报告",
+        "泰顺县司法局2023年法治政府建设年度报告",
+    ]
     assert titles(region="测试省") and not titles(region="测试省", year=2021)
     with_rate = titles(indicator="reconsideration_correction_rate", site="trs")
     assert "泰顺县司法局2023年法治政府建设年度报告" in with_rate
-    page1, page2 = titles(site="trs", per_page=3, sort="id"), titles(site="trs", per_page=3, sort="id", page=2)
+    page1, page2 = (
+        titles(site="trs", per_page=3, sort="id"),
+        titles(site="trs", per_page=3, sort="id", page=2),
+    )
     assert len(page1) == 3 and len(page2) == 1 and not set(page1) & set(page2)
     assert served.api("/api/reports?year=abc")[0] == 422
 
@@ -133,7 +144,9 @@ def test_report_page_shows_checklist_indicators_and_inline_diff(served: Served) 
     assert "纠错<del>29</del><ins>31</ins>件" in html
     _status, body = served.api("/api/reports/1?a=1&b=2")
     changed = [p for p in body["diff"] if p["kind"] == "changed"]
-    assert changed and "".join(s["text"] for s in changed[0]["segments"] if s["op"] != "delete").count("纠错31件")
+    assert changed and "".join(s["text"] for s in changed[0]["segments"] if s["op"] != "delete").count(
+        "纠错31件"
+    )
     assert {s["op"] for s in changed[0]["segments"]} == {"equal", "insert", "delete"}
     assert served.api("/api/reports/1?b=1")[1]["compare_to"] is None
     labels = {i["label"] for i in body["indicators"]}
@@ -192,12 +205,18 @@ def test_writes_need_a_token_or_a_session_with_csrf(served: Served) -> None:
 
 def test_subscriptions_api_never_echoes_urls(served: Served) -> None:
     secret = "json://user:hunter2@127.0.0.1:9/hook"
-    status, body = served.api("/api/subscriptions", "POST", {"urls": [secret], "events": ["new_report"]}, TOKEN)
+    status, body = served.api(
+        "/api/subscriptions", "POST", {"urls": [secret], "events": ["new_report"]}, TOKEN
+    )
     assert status == 201 and body["targets"] == ["json://127.0.0.1:9"]
     listing = json.dumps(served.api("/api/subscriptions")[1]) + served.page("/subscriptions")
     assert "hunter2" not in listing
-    status, body = served.api(f"/api/subscriptions/{body['id']}", "PUT", {"events": ["report_revised"]}, TOKEN)
-    assert status == 200 and body["events"] == ["report_revised"] and body["targets"] == ["json://127.0.0.1:9"]
+    status, body = served.api(
+        f"/api/subscriptions/{body['id']}", "PUT", {"events": ["report_revised"]}, TOKEN
+    )
+    assert (
+        status == 200 and body["events"] == ["report_revised"] and body["targets"] == ["json://127.0.0.1:9"]
+    )
     assert served.api("/api/subscriptions", "POST", {"urls": ["nope"]}, TOKEN)[0] == 400
     assert served.api("/api/subscriptions", "POST", {"urls": [secret], "events": ["bogus"]}, TOKEN)[0] == 400
     assert served.api(f"/api/subscriptions/{body['id']}", "DELETE", token=TOKEN)[0] == 204
@@ -207,10 +226,15 @@ def test_subscriptions_api_never_echoes_urls(served: Served) -> None:
 def test_chinese_errors_and_security_headers(served: Served) -> None:
     status, headers, body = served.get("/reports/999")
     assert status == 404 and "页面不存在" in body.decode() and "Not Found" not in body.decode()
-    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"] and headers["X-Frame-Options"] == "DENY"
+    assert (
+        "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        and headers["X-Frame-Options"] == "DENY"
+    )
     assert served.get("/", headers={"Host": "evil.example"})[0] == 400  # Host header allow-list
     status, spec = served.api("/api/openapi.json")
-    assert status == 200 and "/api/reports" in spec["paths"] and "/api/sites/{site_id}/recrawl" in spec["paths"]
+    assert (
+        status == 200 and "/api/reports" in spec["paths"] and "/api/sites/{site_id}/recrawl" in spec["paths"]
+    )
 
 
 def test_reads_need_login_when_not_bound_to_loopback(db: Database) -> None:
@@ -224,8 +248,15 @@ def test_reads_need_login_when_not_bound_to_loopback(db: Database) -> None:
 def test_cli_refuses_a_public_bind_without_a_token(tmp_path: object) -> None:
     env = {k: v for k, v in os.environ.items() if k != "FZWATCH_WEB_TOKEN"}
     env["FZWATCH_DB"] = f"sqlite:///{tmp_path}/x.sqlite3"
-    proc = subprocess.run([sys.executable, "-m", "cli.main", "web", "--host", "0.0.0.0", "--port", "0"], cwd=REPO,
-                          env=env, capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli.main", "web", "--host", "0.0.0.0", "--port", "0"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 1 and "FZWATCH_WEB_TOKEN" in proc.stderr and "拒绝" in proc.stderr
     assert "Traceback" not in proc.stderr
 
@@ -246,15 +277,25 @@ def test_login_session_writes_need_the_csrf_token(served: Served) -> None:
     post("/login", {"token": TOKEN})
     with opener.open(served.base + "/sites", timeout=30) as resp:
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', resp.read().decode()).group(1)  # type: ignore[union-attr]
-    yaml_text = "sites:\n  - id: ruian\n    name: 瑞安市人民政府\n    region: 浙江省温州市瑞安市\n    start_urls: [http://127.0.0.1:9/]\n"
+    yaml_text = (
+        "sites:\n  - id: ruian\n    name: 瑞安市人民政府\n    region: 浙江省温州市瑞安市\n"
+        "    start_urls: [http://127.0.0.1:9/]\n"
+    )
     status, html = post("/sites", {"yaml": yaml_text})
     assert status == 403 and "CSRF" in html
     status, html = post("/sites", {"yaml": yaml_text, "csrf_token": csrf})
     assert status == 200 and "已导入 1 个站点" in html and "瑞安市人民政府" in html
     status, html = post("/sites", {"yaml": "sites: [{id: 'bad id!'}]", "csrf_token": csrf})
     assert "YAML 有误" in html
-    status, html = post("/subscriptions", {"urls": "json://127.0.0.1:9/hook", "events": "report_overdue",
-                                           "region_prefix": "浙江省", "csrf_token": csrf})
+    status, html = post(
+        "/subscriptions",
+        {
+            "urls": "json://127.0.0.1:9/hook",
+            "events": "report_overdue",
+            "region_prefix": "浙江省",
+            "csrf_token": csrf,
+        },
+    )
     assert "已创建订阅" in html and "浙江省" in html and "逾期" in html
     status, body = served.api("/api/sites", "POST", {"url": "ftp://x", "name": "坏站点"}, TOKEN)
     assert status == 400 and "站点信息有误" in body["error"]
@@ -276,7 +317,9 @@ def test_overview_lists_missing_publishers_attention_sites_and_regions(served: S
 
 def test_events_are_filterable_and_deliveries_masked(db: Database) -> None:
     with db.transaction() as s:
-        add_subscription(s, ["json://user:hunter2@127.0.0.1:9/hook"], {"events": ["report_revised"]}, name="研究组")
+        add_subscription(
+            s, ["json://user:hunter2@127.0.0.1:9/hook"], {"events": ["report_revised"]}, name="研究组"
+        )
     fill(db)
     for base in serve_app(db):
         served = Served(base, db)
@@ -284,8 +327,10 @@ def test_events_are_filterable_and_deliveries_masked(db: Database) -> None:
         assert status == 200 and body["total"] == 1 and body["events"][0]["report_id"] == 1
         [delivery] = body["events"][0]["deliveries"]
         assert delivery["url"] == "json://127.0.0.1:9" and delivery["status"] == "pending"
-        assert {e["kind"] for e in served.api("/api/events?site=trs&limit=500")[1]["events"]} >= {"new_report",
-                                                                                                   "report_revised"}
+        assert {e["kind"] for e in served.api("/api/events?site=trs&limit=500")[1]["events"]} >= {
+            "new_report",
+            "report_revised",
+        }
         html = served.page("/events?kind=report_revised")
         assert "hunter2" not in html and "研究组" in html and "待发送" in html
 
@@ -299,10 +344,19 @@ def test_coverage_filters_by_publisher_kind(served: Served) -> None:
 
 def test_editing_a_subscription_keeps_thresholds_zone_and_addresses(served: Served) -> None:
     with served.db.transaction() as s:
-        sub = add_subscription(s, ["json://127.0.0.1:9/hook"], {"indicator_keys": {"litigation_loss_rate": 5.0}},
-                               mode="digest", digest={"every": "daily", "at": "08:30", "tz": "Asia/Urumqi"})
-    status, body = served.api(f"/api/subscriptions/{sub.id}", "PUT",
-                              {"indicators": ["litigation_loss_rate:5"], "digest": "daily@07:00"}, TOKEN)
+        sub = add_subscription(
+            s,
+            ["json://127.0.0.1:9/hook"],
+            {"indicator_keys": {"litigation_loss_rate": 5.0}},
+            mode="digest",
+            digest={"every": "daily", "at": "08:30", "tz": "Asia/Urumqi"},
+        )
+    status, body = served.api(
+        f"/api/subscriptions/{sub.id}",
+        "PUT",
+        {"indicators": ["litigation_loss_rate:5"], "digest": "daily@07:00"},
+        TOKEN,
+    )
     assert status == 200 and body["targets"] == ["json://127.0.0.1:9"]
     with served.db.transaction() as s:
         stored = s.get(type(sub), sub.id)
@@ -323,5 +377,7 @@ def test_server_errors_are_chinese_and_reveal_nothing(tmp_path: object) -> None:
 
 
 def test_exports_neutralise_formulas() -> None:
-    body = table(["标题"], [["=HYPERLINK(\"http://x\")"], ["-1"], [3]], "csv", "t").get_data().decode("utf-8-sig")
+    body = (
+        table(["标题"], [['=HYPERLINK("http://x")'], ["-1"], [3]], "csv", "t").get_data().decode("utf-8-sig")
+    )
     assert body.splitlines()[1:] == ['"\'=HYPERLINK(""http://x"")"', "'-1", "3"]

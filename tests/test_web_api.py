@@ -69,8 +69,12 @@ def test_every_write_operation_refuses_requests_without_a_token(base_url: str) -
     for path, method in writes:
         assert spec["paths"][path][method]["security"] == [{"bearer": []}], (path, method)
         url = base_url + path.replace("{site_id}", "trs").replace("{sub_id}", "1")
-        req = urllib.request.Request(url, data=b"{}" if method != "delete" else None, method=method.upper(),
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            url,
+            data=b"{}" if method != "delete" else None,
+            method=method.upper(),
+            headers={"Content-Type": "application/json"},
+        )
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(req, timeout=10)
         assert err.value.code == 401, (path, method)

@@ -28,7 +28,10 @@ REVISED = "/zwgk/fzzfjsndbg/202403/t20240312_123456.html"
 NEW_REPORT = "/zwgk/fzzfjsndbg/202503/t20250310_140001.html"
 EXPECTED_2021 = next(r for r in EXPECTED["reports"] if r["year"] == 2021)
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's /usr/bin/chromium")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's /usr/bin/chromium"),
+]
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
 
 
@@ -52,9 +55,19 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         portal.replace_text(REVISED, "纠错29件", "纠错31件")
         run_crawl(url, "trs")
         register_site(url, "evil", "恶意站点" + XSS, "http://evil.test/")
-        body = report_page(REVISED).replace("泰顺县司法局2023".encode(), ("恶意" + XSS.replace("<", "&lt;")).encode(), 1)
-        ingest(db, "evil", "http://evil.test/r.html", body, "恶意站点", agency="司法局" + XSS,
-               text="正文" + XSS + "\n行政复议 纠错率", attachments=["javascript:alert(4)"])
+        body = report_page(REVISED).replace(
+            "泰顺县司法局2023".encode(), ("恶意" + XSS.replace("<", "&lt;")).encode(), 1
+        )
+        ingest(
+            db,
+            "evil",
+            "http://evil.test/r.html",
+            body,
+            "恶意站点",
+            agency="司法局" + XSS,
+            text="正文" + XSS + "\n行政复议 纠错率",
+            attachments=["javascript:alert(4)"],
+        )
         with serving(create_app(db, token=TOKEN)) as base:
             yield World(base, db, url, portal)
     db.dispose()
@@ -84,13 +97,16 @@ def shot(page: object, name: str) -> None:
     """Full-page screenshot, then check it is not blank: decoded in the browser, it has many colours."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     png = page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
-    colours = page.evaluate("""async (b64) => {
+    colours = page.evaluate(
+        """async (b64) => {
         const img = new Image(); img.src = 'data:image/png;base64,' + b64; await img.decode();
         const c = document.createElement('canvas'); c.width = img.width; c.height = img.height;
         const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
         const d = ctx.getImageData(0, 0, c.width, Math.min(c.height, 900)).data; const seen = new Set();
         for (let i = 0; i < d.length; i += 4 * 7) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-        return seen.size; }""", base64.b64encode(png).decode())  # type: ignore[attr-defined]
+        return seen.size; }""",
+        base64.b64encode(png).decode(),
+    )  # type: ignore[attr-defined]
     assert colours > 20, f"screenshot {name} looks blank ({colours} colours)"
 
 
@@ -158,7 +174,9 @@ def test_indicator_chart_and_export(page: object) -> None:
     shot(page, "publisher")
 
 
-def test_recrawl_button_records_a_request_and_a_crawl_finds_the_new_report(page: object, world: World) -> None:
+def test_recrawl_button_records_a_request_and_a_crawl_finds_the_new_report(
+    page: object, world: World
+) -> None:
     page.goto("/sites")
     shot(page, "sites")
     page.click("#site-trs button.recrawl")
@@ -168,14 +186,18 @@ def test_recrawl_button_records_a_request_and_a_crawl_finds_the_new_report(page:
     page.click("#site-trs button.recrawl")
     assert "已请求立即抓取 trs" in page.inner_text(".flash")
     with world.db.transaction() as s:
-        assert [r.site_id for r in s.query(RecrawlRequest).filter(RecrawlRequest.picked_at.is_(None))] == ["trs"]
+        assert [r.site_id for r in s.query(RecrawlRequest).filter(RecrawlRequest.picked_at.is_(None))] == [
+            "trs"
+        ]
     # A new 2024 report appears on the portal; a crawl without the daemon (as `fzwatch crawl`) finds it.
     old = EXPECTED_2021
     body = report_page(old["url"]).decode("utf-8").replace("2021年", "2024年").replace("2021", "2024")
     world.portal.set_page(NEW_REPORT, body.encode("utf-8"))
     title = old["title"].replace("2021", "2024")
-    world.portal.add_list_item("/zwgk/fzzfjsndbg/index.html",
-                               f'<li><a href="{NEW_REPORT}" title="{title}">{title}</a><span>2025-03-10</span></li>')
+    world.portal.add_list_item(
+        "/zwgk/fzzfjsndbg/index.html",
+        f'<li><a href="{NEW_REPORT}" title="{title}">{title}</a><span>2025-03-10</span></li>',
+    )
     run_crawl(world.url, "trs")
     page.goto("/reports?year=2024&site=trs")
     assert title in page.inner_text("#reports")
@@ -199,8 +221,15 @@ def test_subscription_test_message_reaches_receiver(page: object) -> None:
 
 
 def test_script_payloads_never_run(page: object) -> None:
-    for path in ("/", "/reports?site=evil", "/publishers", "/sites", "/events", "/coverage",
-                 "/indicators?key=reconsideration_received"):
+    for path in (
+        "/",
+        "/reports?site=evil",
+        "/publishers",
+        "/sites",
+        "/events",
+        "/coverage",
+        "/indicators?key=reconsideration_received",
+    ):
         page.goto(path)
         assert page.locator("script:not([src])").count() == 0
     page.goto("/reports?site=evil")

@@ -31,27 +31,48 @@ def ingest(db: Database, site_id: str, url: str, body: bytes, site_name: str, **
     if override:
         parsed = replace(parsed, **override)  # type: ignore[arg-type]
     with db.transaction() as s:
-        ingest_page(s, get_site(s, site_id), FetchedPage(url=url, body=body), parsed, content_hash(parsed.text))
+        ingest_page(
+            s, get_site(s, site_id), FetchedPage(url=url, body=body), parsed, content_hash(parsed.text)
+        )
 
 
 def fill(db: Database) -> dict[str, object]:
     """The four trs reports, a revision of the 2023 one with changed numbers, and one report whose
     title, text, publisher, link and attachment carry script payloads."""
     with db.transaction() as s:
-        site, _ = upsert_site(s, {"id": "trs", "name": "泰顺县人民政府", "region": "浙江省温州市泰顺县",
-                                  "start_urls": [HOST + "/"]})
+        site, _ = upsert_site(
+            s,
+            {
+                "id": "trs",
+                "name": "泰顺县人民政府",
+                "region": "浙江省温州市泰顺县",
+                "start_urls": [HOST + "/"],
+            },
+        )
         site.baseline_done = True
-        upsert_site(s, {"id": "evil", "name": "恶意站点", "region": "测试省测试市", "start_urls": ["http://evil.test/"]})
+        upsert_site(
+            s,
+            {"id": "evil", "name": "恶意站点", "region": "测试省测试市", "start_urls": ["http://evil.test/"]},
+        )
     for report in EXPECTED["reports"]:
         ingest(db, "trs", HOST + report["url"], report_page(report["url"]), "泰顺县人民政府")
     first = EXPECTED["reports"][0]
     revised = report_page(first["url"]).replace("纠错29件".encode(), "纠错31件".encode(), 1)
     assert revised != report_page(first["url"])
     ingest(db, "trs", HOST + first["url"], revised, "泰顺县人民政府")
-    evil = report_page(first["url"]).replace(first["title"].encode(), (first["title"] + XSS.replace("<", "&lt;")
-                                                                        .replace(">", "&gt;")).encode())
-    ingest(db, "evil", "http://evil.test/r.html", evil, "恶意站点", agency="司法局" + XSS,
-           text="正文" + XSS + "\n行政复议 纠错率 javascript:alert(3)", attachments=["javascript:alert(4)"])
+    evil = report_page(first["url"]).replace(
+        first["title"].encode(), (first["title"] + XSS.replace("<", "&lt;").replace(">", "&gt;")).encode()
+    )
+    ingest(
+        db,
+        "evil",
+        "http://evil.test/r.html",
+        evil,
+        "恶意站点",
+        agency="司法局" + XSS,
+        text="正文" + XSS + "\n行政复议 纠错率 javascript:alert(3)",
+        attachments=["javascript:alert(4)"],
+    )
     return {"first": first}
 
 

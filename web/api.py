@@ -25,12 +25,19 @@ from storage.web_queries import (
 from web import exports, service
 from web.labels import indicator_keys
 
-spec = SpecTree("flask", title="fzwatch API", version="1", path="api/docs", page_templates={}, annotations=True,
-                mode="strict",
-                description="法治政府建设年度报告监测：报告、正文与版本、指标、覆盖情况、事件、站点、订阅。"
-                            "读取无需登录（仅限本机访问时）；写操作需 Authorization: Bearer <FZWATCH_WEB_TOKEN>。",
-                security_schemes=[{"name": "bearer", "data": {"type": "http", "scheme": "bearer"}}],
-                security={})
+spec = SpecTree(
+    "flask",
+    title="fzwatch API",
+    version="1",
+    path="api/docs",
+    page_templates={},
+    annotations=True,
+    mode="strict",
+    description="法治政府建设年度报告监测：报告、正文与版本、指标、覆盖情况、事件、站点、订阅。"
+    "读取无需登录（仅限本机访问时）；写操作需 Authorization: Bearer <FZWATCH_WEB_TOKEN>。",
+    security_schemes=[{"name": "bearer", "data": {"type": "http", "scheme": "bearer"}}],
+    security={},
+)
 api = Blueprint("api", __name__, url_prefix="/api")
 WRITE: dict[str, list[str]] = {"bearer": []}  # the OpenAPI security requirement of every write
 
@@ -226,9 +233,20 @@ class Overview(BaseModel):
 
 
 def _report_query(q: ReportsQuery) -> ReportQuery:
-    return ReportQuery(q=q.q.strip(), region=q.region, publisher=q.publisher, site=q.site, year=q.year,
-                       on_time=q.on_time, complete=q.complete, indicator=q.indicator, sort=q.sort,
-                       desc=q.order == "desc", page=q.page, per_page=q.per_page)
+    return ReportQuery(
+        q=q.q.strip(),
+        region=q.region,
+        publisher=q.publisher,
+        site=q.site,
+        year=q.year,
+        on_time=q.on_time,
+        complete=q.complete,
+        indicator=q.indicator,
+        sort=q.sort,
+        desc=q.order == "desc",
+        page=q.page,
+        per_page=q.per_page,
+    )
 
 
 @api.get("/overview")
@@ -308,8 +326,12 @@ def get_publishers() -> Any:
 def get_publisher(query: PublisherQuery) -> Any:
     """一个发布机构：各年度报告、按时情况、指标历史。"""
     with _db().transaction() as s:
-        return jsonify(site=query.site, agency=query.agency, reports=publisher_reports(s, query.site, query.agency),
-                       indicators=publisher_indicators(s, query.site, query.agency))
+        return jsonify(
+            site=query.site,
+            agency=query.agency,
+            reports=publisher_reports(s, query.site, query.agency),
+            indicators=publisher_indicators(s, query.site, query.agency),
+        )
 
 
 @api.get("/events")
@@ -317,8 +339,14 @@ def get_publisher(query: PublisherQuery) -> Any:
 def get_events(query: EventsQuery) -> Any:
     """事件（新报告、修订、逾期、指标、站点），含投递记录（地址已隐去）。"""
     with _db().transaction() as s:
-        rows, total = service.events_view(s, kind=query.kind or None, site=query.site or None,
-                                          report_id=query.report_id, limit=query.limit, offset=query.offset)
+        rows, total = service.events_view(
+            s,
+            kind=query.kind or None,
+            site=query.site or None,
+            report_id=query.report_id,
+            limit=query.limit,
+            offset=query.offset,
+        )
     return jsonify(total=total, events=rows)
 
 
@@ -331,8 +359,12 @@ def get_sites() -> Any:
 
 
 @api.post("/sites")
-@spec.validate(json=NewSite, resp=Response(HTTP_201=SiteCreated, HTTP_400=Error, HTTP_401=Error), tags=["站点"],
-               security=WRITE)
+@spec.validate(
+    json=NewSite,
+    resp=Response(HTTP_201=SiteCreated, HTTP_400=Error, HTTP_401=Error),
+    tags=["站点"],
+    security=WRITE,
+)
 def post_site(json: NewSite) -> Any:
     """登记（或按 ID 更新）一个站点。"""
     with _db().transaction() as s:
@@ -356,8 +388,12 @@ def get_subscriptions() -> Any:
 
 
 @api.post("/subscriptions")
-@spec.validate(json=SubscriptionIn, resp=Response(HTTP_201=SubscriptionOut, HTTP_400=Error, HTTP_401=Error),
-               tags=["订阅"], security=WRITE)
+@spec.validate(
+    json=SubscriptionIn,
+    resp=Response(HTTP_201=SubscriptionOut, HTTP_400=Error, HTTP_401=Error),
+    tags=["订阅"],
+    security=WRITE,
+)
 def post_subscription(json: SubscriptionIn) -> Any:
     """新建订阅。"""
     with _db().transaction() as s:
@@ -365,8 +401,12 @@ def post_subscription(json: SubscriptionIn) -> Any:
 
 
 @api.put("/subscriptions/<int:sub_id>")
-@spec.validate(json=SubscriptionIn, resp=Response(HTTP_200=SubscriptionOut, HTTP_400=Error, HTTP_401=Error,
-                                                   HTTP_404=Error), tags=["订阅"], security=WRITE)
+@spec.validate(
+    json=SubscriptionIn,
+    resp=Response(HTTP_200=SubscriptionOut, HTTP_400=Error, HTTP_401=Error, HTTP_404=Error),
+    tags=["订阅"],
+    security=WRITE,
+)
 def put_subscription(sub_id: int, json: SubscriptionIn) -> Any:
     """修改订阅（给出的设置整体替换；urls 为空时保留原地址）。"""
     with _db().transaction() as s:
@@ -383,7 +423,9 @@ def delete_subscription(sub_id: int) -> Any:
 
 
 @api.post("/subscriptions/<int:sub_id>/test")
-@spec.validate(resp=Response(HTTP_200=TestResults, HTTP_401=Error, HTTP_404=Error), tags=["订阅"], security=WRITE)
+@spec.validate(
+    resp=Response(HTTP_200=TestResults, HTTP_401=Error, HTTP_404=Error), tags=["订阅"], security=WRITE
+)
 def post_subscription_test(sub_id: int) -> Any:
     """立即向订阅的每个地址发送一条测试消息。"""
     with _db().transaction() as s:

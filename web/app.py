@@ -22,10 +22,15 @@ from web.pages import pages
 logger = logging.getLogger(__name__)
 
 ERROR_ZH = {
-    400: ("请求有误", "请求的参数不正确。"), 401: ("需要登录", "请先登录。"), 403: ("禁止访问", "没有权限执行此操作。"),
-    404: ("页面不存在", "找不到您要的页面或报告。"), 405: ("方法不允许", "不支持此请求方法。"),
-    413: ("请求过大", "提交的内容太大。"), 415: ("格式不支持", "请求体须为 JSON。"),
-    422: ("参数无效", "请求的参数不符合要求。"), 500: ("服务器错误", "服务器内部出错，请稍后再试。"),
+    400: ("请求有误", "请求的参数不正确。"),
+    401: ("需要登录", "请先登录。"),
+    403: ("禁止访问", "没有权限执行此操作。"),
+    404: ("页面不存在", "找不到您要的页面或报告。"),
+    405: ("方法不允许", "不支持此请求方法。"),
+    413: ("请求过大", "提交的内容太大。"),
+    415: ("格式不支持", "请求体须为 JSON。"),
+    422: ("参数无效", "请求的参数不符合要求。"),
+    500: ("服务器错误", "服务器内部出错，请稍后再试。"),
 }
 
 
@@ -35,8 +40,9 @@ def allowed_hosts(bind_host: str) -> list[str]:
     return list(dict.fromkeys([*security.LOOPBACK_HOSTS, bind_host, *extra]))
 
 
-def create_app(db: Database, token: str | None = None, bind_host: str = "127.0.0.1",
-               secret: str | None = None) -> Flask:
+def create_app(
+    db: Database, token: str | None = None, bind_host: str = "127.0.0.1", secret: str | None = None
+) -> Flask:
     """The app over ``db``. ``token`` authorizes writes (Bearer or login); reads need a login too when
     ``bind_host`` is not loopback."""
     app = Flask(__name__)
@@ -45,8 +51,9 @@ def create_app(db: Database, token: str | None = None, bind_host: str = "127.0.0
     security.install(app, token, security.is_loopback(bind_host), allowed_hosts(bind_host), secret)
     app.register_blueprint(pages)
     api.install(app)
-    app.jinja_env.filters.update(bj=beijing, safe_url=safe_url, state_zh=lambda s: STATE_ZH.get(s, s),
-                                 event_zh=event_label)
+    app.jinja_env.filters.update(
+        bj=beijing, safe_url=safe_url, state_zh=lambda s: STATE_ZH.get(s, s), event_zh=event_label
+    )
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _server_error)
     return app
@@ -75,5 +82,14 @@ def _server_error(exc: Exception) -> Any:
 
 def serve(app: Flask, host: str, port: int, threads: int = 8) -> None:
     """waitress: threads for concurrent readers, timeouts against slow clients."""
-    waitress_serve(app, host=host, port=port, threads=threads, channel_timeout=60, cleanup_interval=30,
-                   connection_limit=200, max_request_body_size=4 * 1024 * 1024, ident="fzwatch")
+    waitress_serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        channel_timeout=60,
+        cleanup_interval=30,
+        connection_limit=200,
+        max_request_body_size=4 * 1024 * 1024,
+        ident="fzwatch",
+    )

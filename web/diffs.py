@@ -44,8 +44,8 @@ def inline_diff(old: str, new: str) -> list[Paragraph]:
             continue
         pairs = list(zip(a[i1:i2], b[j1:j2], strict=False)) if op == "replace" else []
         out += [Paragraph("changed", char_segments(x, y)) for x, y in pairs]
-        out += [Paragraph("removed", [("delete", x)]) for x in a[i1 + len(pairs):i2]]
-        out += [Paragraph("added", [("insert", y)]) for y in b[j1 + len(pairs):j2]]
+        out += [Paragraph("removed", [("delete", x)]) for x in a[i1 + len(pairs) : i2]]
+        out += [Paragraph("added", [("insert", y)]) for y in b[j1 + len(pairs) : j2]]
     return out
 
 

@@ -13,9 +13,18 @@ from openpyxl import Workbook
 from web.labels import COVERAGE_ZH, beijing
 
 REPORT_COLUMNS = [
-    ("id", "ID"), ("year", "年度"), ("region", "地区"), ("agency", "发布机构"), ("title", "标题"),
-    ("published_at", "发布日期"), ("first_seen", "首次发现（北京时间）"), ("on_time", "按时"), ("complete", "完整"),
-    ("versions", "版本数"), ("url", "原文链接"), ("site", "站点"),
+    ("id", "ID"),
+    ("year", "年度"),
+    ("region", "地区"),
+    ("agency", "发布机构"),
+    ("title", "标题"),
+    ("published_at", "发布日期"),
+    ("first_seen", "首次发现（北京时间）"),
+    ("on_time", "按时"),
+    ("complete", "完整"),
+    ("versions", "版本数"),
+    ("url", "原文链接"),
+    ("site", "站点"),
 ]
 
 
@@ -51,8 +60,11 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str, name:
 
 
 def _download(body: bytes, mime: str, filename: str) -> Response:
-    return Response(body, mimetype=mime.split(";")[0], headers={
-        "Content-Type": mime, "Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        body,
+        mimetype=mime.split(";")[0],
+        headers={"Content-Type": mime, "Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def reports_table(rows: list[dict[str, Any]], fmt: str) -> Response:
@@ -64,8 +76,11 @@ def reports_table(rows: list[dict[str, Any]], fmt: str) -> Response:
 
 def coverage_table(matrix: list[dict[str, Any]], years: list[int], fmt: str) -> Response:
     headers = ["地区", "站点", "发布机构", "类别"] + [f"{y}年度" for y in years]
-    rows = ([m["region"], m["site"], m["publisher"], m["kind"]]
-            + [COVERAGE_ZH.get(m["cells"].get(str(y), {}).get("status", ""), "") for y in years] for m in matrix)
+    rows = (
+        [m["region"], m["site"], m["publisher"], m["kind"]]
+        + [COVERAGE_ZH.get(m["cells"].get(str(y), {}).get("status", ""), "") for y in years]
+        for m in matrix
+    )
     return table(headers, rows, fmt, "coverage")
 
 

@@ -21,8 +21,12 @@ SECTION_ZH = {
     "unknown": "未归类部分",
 }
 COVERAGE_ZH = {
-    "on_time": "按时", "late": "逾期", "published": "已发布（日期不明）", "missing": "缺失",
-    "not_due": "未到期", "unchecked": "未核查",
+    "on_time": "按时",
+    "late": "逾期",
+    "published": "已发布（日期不明）",
+    "missing": "缺失",
+    "not_due": "未到期",
+    "unchecked": "未核查",
 }
 STATE_ZH = {"new": "未抓取", "ok": "正常", "failing": "故障", "blocked": "被拦截"}
 KIND_ZH = {"government": "政府", "department": "部门", "": "未指定"}

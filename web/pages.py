@@ -34,11 +34,17 @@ def _db() -> Database:
 def report_query(args: Any) -> ReportQuery:
     """ReportQuery from query-string arguments (bad numbers are ignored, not errors)."""
     return ReportQuery(
-        q=(args.get("q") or "").strip(), region=(args.get("region") or "").strip(),
-        publisher=(args.get("publisher") or "").strip(), site=(args.get("site") or "").strip(),
-        year=args.get("year", type=int), on_time=args.get("on_time") or "", complete=args.get("complete") or "",
-        indicator=args.get("indicator") or "", sort=args.get("sort") or "year",
-        desc=(args.get("order") or "desc") != "asc", page=args.get("page", 1, type=int) or 1,
+        q=(args.get("q") or "").strip(),
+        region=(args.get("region") or "").strip(),
+        publisher=(args.get("publisher") or "").strip(),
+        site=(args.get("site") or "").strip(),
+        year=args.get("year", type=int),
+        on_time=args.get("on_time") or "",
+        complete=args.get("complete") or "",
+        indicator=args.get("indicator") or "",
+        sort=args.get("sort") or "year",
+        desc=(args.get("order") or "desc") != "asc",
+        page=args.get("page", 1, type=int) or 1,
         per_page=args.get("per_page", 50, type=int) or 50,
     )
 
@@ -61,15 +67,24 @@ def reports() -> str | Response:
         rows, total = search_reports(s, query)
     pages_n = max(1, -(-total // query.per_page))
     args = {k: v for k, v in request.args.items() if k not in ("page", "export")}
-    return render_template("reports.html", reports=rows, total=total, query=query, pages=pages_n, args=args,
-                           keys=indicator_keys())
+    return render_template(
+        "reports.html",
+        reports=rows,
+        total=total,
+        query=query,
+        pages=pages_n,
+        args=args,
+        keys=indicator_keys(),
+    )
 
 
 @pages.get("/reports/<int:report_id>")
 def report(report_id: int) -> str:
     with _db().transaction() as s:
         try:
-            data = service.report_detail(s, report_id, request.args.get("a", type=int), request.args.get("b", type=int))
+            data = service.report_detail(
+                s, report_id, request.args.get("a", type=int), request.args.get("b", type=int)
+            )
         except UnknownReport:
             abort(404)
         events, _ = service.events_view(s, report_id=report_id, limit=20)
@@ -91,7 +106,9 @@ def publisher() -> str:
         series = publisher_indicators(s, site, agency)
     if not rows:
         abort(404)
-    charts = [{"key": k, "label": indicator_label(k), "unit": v[0]["unit"], "points": v} for k, v in series.items()]
+    charts = [
+        {"key": k, "label": indicator_label(k), "unit": v[0]["unit"], "points": v} for k, v in series.items()
+    ]
     return render_template("publisher.html", site=site, agency=agency, reports=rows, charts=charts)
 
 
@@ -105,8 +122,16 @@ def coverage() -> str | Response:
     if request.args.get("export") in ("csv", "xlsx"):
         return exports.coverage_table(matrix, years, request.args["export"])
     args = {k: v for k, v in request.args.items() if k != "export"}
-    return render_template("coverage.html", matrix=matrix, years=years, region=region or "", kind=kind or "",
-                           labels=COVERAGE_ZH, kinds=KIND_ZH, args=args)
+    return render_template(
+        "coverage.html",
+        matrix=matrix,
+        years=years,
+        region=region or "",
+        kind=kind or "",
+        labels=COVERAGE_ZH,
+        kinds=KIND_ZH,
+        args=args,
+    )
 
 
 @pages.get("/indicators")
@@ -118,8 +143,9 @@ def indicators() -> str | Response:
         pivot = indicator_pivot(s, key, region)
     if request.args.get("export") in ("csv", "xlsx"):
         return exports.indicator_table(pivot, request.args["export"])
-    return render_template("indicators.html", pivot=pivot, keys=keys, key=key, label=indicator_label(key),
-                           region=region or "")
+    return render_template(
+        "indicators.html", pivot=pivot, keys=keys, key=key, label=indicator_label(key), region=region or ""
+    )
 
 
 @pages.get("/events")
@@ -129,8 +155,15 @@ def events() -> str:
     with _db().transaction() as s:
         rows, total = service.events_view(s, kind=kind, site=site, limit=50, offset=(page - 1) * 50)
         kinds = event_kinds_present(s)
-    return render_template("events.html", events=rows, total=total, kind=kind or "", site=site or "", page=page,
-                           kinds=sorted(set(kinds) | set(EVENT_KINDS)))
+    return render_template(
+        "events.html",
+        events=rows,
+        total=total,
+        kind=kind or "",
+        site=site or "",
+        page=page,
+        kinds=sorted(set(kinds) | set(EVENT_KINDS)),
+    )
 
 
 @pages.get("/sites")
@@ -173,16 +206,30 @@ def subscriptions() -> str:
         rows = service.subscriptions_view(s)
         sites = [x["id"] for x in service.sites_view(s)]
     current = next((r for r in rows if r["id"] == edit), None)
-    return render_template("subscriptions.html", subs=rows, current=current, event_kinds=EVENT_KINDS, sites=sites,
-                           keys=indicator_keys())
+    return render_template(
+        "subscriptions.html",
+        subs=rows,
+        current=current,
+        event_kinds=EVENT_KINDS,
+        sites=sites,
+        keys=indicator_keys(),
+    )
 
 
 def _sub_form() -> dict[str, Any]:
     form = request.form
-    return {"name": form.get("name"), "urls": form.get("urls"), "events": form.getlist("events"),
-            "sites": form.getlist("sites"), "region_prefix": form.get("region_prefix"),
-            "agency_contains": form.get("agency_contains"), "year": form.get("year"),
-            "keywords": form.get("keywords"), "indicators": form.get("indicators"), "digest": form.get("digest")}
+    return {
+        "name": form.get("name"),
+        "urls": form.get("urls"),
+        "events": form.getlist("events"),
+        "sites": form.getlist("sites"),
+        "region_prefix": form.get("region_prefix"),
+        "agency_contains": form.get("agency_contains"),
+        "year": form.get("year"),
+        "keywords": form.get("keywords"),
+        "indicators": form.get("indicators"),
+        "digest": form.get("digest"),
+    }
 
 
 @pages.post("/subscriptions")
@@ -220,8 +267,10 @@ def test_subscription(sub_id: int) -> Response:
     except StorageError:
         abort(404)
     for r in results:
-        flash(f"{r['target']}：{'测试消息发送成功' if r['ok'] else '发送失败：' + (r['error'] or '')}",
-              "message" if r["ok"] else "error")
+        flash(
+            f"{r['target']}：{'测试消息发送成功' if r['ok'] else '发送失败：' + (r['error'] or '')}",
+            "message" if r["ok"] else "error",
+        )
     return redirect(url_for("pages.subscriptions"))
 
 
@@ -234,7 +283,11 @@ def login() -> str | Response:
             session["user"] = "web"
             target = request.args.get("next") or "/"
             return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
-        error = "令牌不正确。" if current_app.config.get("FZWATCH_TOKEN") else "未配置 FZWATCH_WEB_TOKEN，无法登录。"
+        error = (
+            "令牌不正确。"
+            if current_app.config.get("FZWATCH_TOKEN")
+            else "未配置 FZWATCH_WEB_TOKEN，无法登录。"
+        )
     return render_template("login.html", error=error)
 
 

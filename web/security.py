@@ -23,8 +23,10 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 # ECharts writes style attributes into tooltips through innerHTML, hence 'unsafe-inline' for styles
 # only; scripts are our own files (no inline script, no eval).
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 class AuthRequired(Exception):
@@ -85,10 +87,16 @@ def harden(response: Response) -> Response:
     return response
 
 
-def install(app: Flask, token: str | None, loopback: bool, hosts: list[str], secret: str | None = None) -> None:
+def install(
+    app: Flask, token: str | None, loopback: bool, hosts: list[str], secret: str | None = None
+) -> None:
     app.config.update(
-        FZWATCH_TOKEN=token, READ_NEEDS_LOGIN=not loopback, TRUSTED_HOSTS=hosts,
-        SECRET_KEY=secret or secrets.token_hex(32), SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
+        FZWATCH_TOKEN=token,
+        READ_NEEDS_LOGIN=not loopback,
+        TRUSTED_HOSTS=hosts,
+        SECRET_KEY=secret or secrets.token_hex(32),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
     )
     app.before_request(authorize)
     app.after_request(harden)
@@ -97,5 +105,7 @@ def install(app: Flask, token: str | None, loopback: bool, hosts: list[str], sec
     @app.errorhandler(AuthRequired)
     def _auth_required(_: AuthRequired) -> Any:
         if request.path.startswith("/api/"):
-            return jsonify(error="需要令牌：请在 Authorization 头中提供 Bearer 令牌（FZWATCH_WEB_TOKEN）。"), 401
+            return jsonify(
+                error="需要令牌：请在 Authorization 头中提供 Bearer 令牌（FZWATCH_WEB_TOKEN）。"
+            ), 401
         return redirect(url_for("pages.login", next=request.full_path if request.method == "GET" else "/"))

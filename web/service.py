@@ -56,7 +56,9 @@ def today_beijing() -> date:
 # ---------------------------------------------------------------- reports
 
 
-def report_detail(session: Session, report_id: int, a: int | None = None, b: int | None = None) -> dict[str, Any]:
+def report_detail(
+    session: Session, report_id: int, a: int | None = None, b: int | None = None
+) -> dict[str, Any]:
     """A report with version ``b`` (default: latest) and the diff from ``a`` (default: the one before)."""
     report = get_report(session, report_id)
     versions = report_versions(session, report)
@@ -69,20 +71,50 @@ def report_detail(session: Session, report_id: int, a: int | None = None, b: int
     if a is not None and old is None:
         raise UnknownReport(f"报告 {report_id} 没有版本 {a}")
     parsed = new.parsed or {}
-    attachments = list(dict.fromkeys([*(parsed.get("attachments") or []), *([new.attachment_url] if new.attachment_url else [])]))
+    attachments = list(
+        dict.fromkeys(
+            [*(parsed.get("attachments") or []), *([new.attachment_url] if new.attachment_url else [])]
+        )
+    )
     return {
-        "id": report.id, "site": report.site_id, "title": report.title, "agency": report.agency,
-        "region": report.region, "year": report.year, "published_at": report.published_at,
-        "first_seen": report.first_seen.isoformat(), "on_time": report.on_time, "complete": report.complete,
-        "url": report.document.url, "link": safe_url(report.document.url),
+        "id": report.id,
+        "site": report.site_id,
+        "title": report.title,
+        "agency": report.agency,
+        "region": report.region,
+        "year": report.year,
+        "published_at": report.published_at,
+        "first_seen": report.first_seen.isoformat(),
+        "on_time": report.on_time,
+        "complete": report.complete,
+        "url": report.document.url,
+        "link": safe_url(report.document.url),
         "sections": section_checklist(report.sections),
-        "indicators": [{"key": i.key, "label": indicator_label(i.key), "value": i.value, "unit": i.unit,
-                        "scope": i.scope, "period": i.period, "approx": i.approx, "text": i.text}
-                       for i in report_indicators(session, report.id, new.id)],
+        "indicators": [
+            {
+                "key": i.key,
+                "label": indicator_label(i.key),
+                "value": i.value,
+                "unit": i.unit,
+                "scope": i.scope,
+                "period": i.period,
+                "approx": i.approx,
+                "text": i.text,
+            }
+            for i in report_indicators(session, report.id, new.id)
+        ],
         "attachments": [{"url": u, "link": safe_url(u)} for u in attachments],
-        "versions": [{"no": v.version_no, "fetched_at": v.fetched_at.isoformat(), "hash": v.content_hash[:12],
-                      "title": v.title} for v in versions],
-        "version": new.version_no, "text": new.text,
+        "versions": [
+            {
+                "no": v.version_no,
+                "fetched_at": v.fetched_at.isoformat(),
+                "hash": v.content_hash[:12],
+                "title": v.title,
+            }
+            for v in versions
+        ],
+        "version": new.version_no,
+        "text": new.text,
         "compare_to": old.version_no if old else None,
         "diff": diff_json(inline_diff(old.text, new.text)) if old else [],
     }
@@ -96,8 +128,10 @@ def overview(session: Session) -> dict[str, Any]:
     return {
         "today": today.isoformat(),
         "newest": newest_reports(session),
-        "overdue": [{**r, "status_label": COVERAGE_ZH.get(r["status"], r["status"])}
-                    for r in overdue_publishers(session, today)],
+        "overdue": [
+            {**r, "status_label": COVERAGE_ZH.get(r["status"], r["status"])}
+            for r in overdue_publishers(session, today)
+        ],
         "attention": attention_sites(session),
         "regions": region_counts(session),
     }
@@ -117,9 +151,17 @@ def events_view(session: Session, **filters: Any) -> tuple[list[dict[str, Any]],
 
 
 def add_site(session: Session, data: dict[str, Any]) -> dict[str, Any]:
-    entry = {k: v for k, v in {"id": data.get("id") or None, "name": data.get("name"), "region": data.get("region") or "",
-                               "start_urls": [data.get("url") or ""], "interval": data.get("interval") or "1d"}.items()
-             if v is not None}
+    entry = {
+        k: v
+        for k, v in {
+            "id": data.get("id") or None,
+            "name": data.get("name"),
+            "region": data.get("region") or "",
+            "start_urls": [data.get("url") or ""],
+            "interval": data.get("interval") or "1d",
+        }.items()
+        if v is not None
+    }
     try:
         spec = validate_site(entry)
     except RegistryError as exc:
@@ -158,11 +200,20 @@ def sites_view(session: Session) -> list[dict[str, Any]]:
 def subscription_view(sub: Any) -> dict[str, Any]:
     f = SubscriptionFilter.from_dict(sub.filters)
     return {
-        "id": sub.id, "name": sub.name, "targets": [mask_url(u) for u in sub.urls], "events": f.events or [],
-        "sites": f.sites or [], "region_prefix": f.region_prefix or "", "agency_contains": f.agency_contains or "",
-        "year": f.year, "keywords": f.keywords or [], "indicators": [k if t is None else f"{k}:{t:g}" for k, t in (f.indicator_keys or {}).items()],
-        "digest": _digest_text(sub.mode, sub.digest), "delivery": describe_delivery(sub.mode, sub.digest),
-        "source": sub.source, "created_at": sub.created_at.isoformat(),
+        "id": sub.id,
+        "name": sub.name,
+        "targets": [mask_url(u) for u in sub.urls],
+        "events": f.events or [],
+        "sites": f.sites or [],
+        "region_prefix": f.region_prefix or "",
+        "agency_contains": f.agency_contains or "",
+        "year": f.year,
+        "keywords": f.keywords or [],
+        "indicators": [k if t is None else f"{k}:{t:g}" for k, t in (f.indicator_keys or {}).items()],
+        "digest": _digest_text(sub.mode, sub.digest),
+        "delivery": describe_delivery(sub.mode, sub.digest),
+        "source": sub.source,
+        "created_at": sub.created_at.isoformat(),
     }
 
 
@@ -201,9 +252,13 @@ def _filters(session: Session, data: dict[str, Any]) -> dict[str, Any]:
     if year is not None and not 2000 <= year <= 2100:
         raise InputError("年度应在 2000–2100 之间")
     return SubscriptionFilter(
-        events=events or None, sites=sites or None, region_prefix=(data.get("region_prefix") or "").strip() or None,
-        agency_contains=(data.get("agency_contains") or "").strip() or None, year=year,
-        indicator_keys=indicators or None, keywords=_listish(data.get("keywords")) or None,
+        events=events or None,
+        sites=sites or None,
+        region_prefix=(data.get("region_prefix") or "").strip() or None,
+        agency_contains=(data.get("agency_contains") or "").strip() or None,
+        year=year,
+        indicator_keys=indicators or None,
+        keywords=_listish(data.get("keywords")) or None,
     ).to_dict()
 
 
@@ -230,8 +285,10 @@ def _delivery(data: dict[str, Any], tz: str = "Asia/Shanghai") -> tuple[str, dic
 
 
 def _urls(data: dict[str, Any], required: bool) -> list[str]:
-    urls = [u for u in (_listish(data.get("urls")) if isinstance(data.get("urls"), list)
-                        else [x.strip() for x in str(data.get("urls") or "").splitlines() if x.strip()])]
+    given = data.get("urls")
+    # A list from the API; one address per line from the form (addresses may contain commas).
+    lines = given if isinstance(given, list) else str(given or "").splitlines()
+    urls = [str(u).strip() for u in lines if str(u).strip()]
     if required and not urls:
         raise InputError("请至少填写一个通知地址（apprise URL）")
     bad = [mask_url(u) for u in urls if not is_valid_url(u)]
@@ -244,8 +301,9 @@ def create_subscription(session: Session, data: dict[str, Any]) -> dict[str, Any
     urls = _urls(data, required=True)
     filters = _filters(session, data)
     mode, digest = _delivery(data)
-    sub = add_subscription(session, urls, filters, name=str(data.get("name") or "")[:200], mode=mode, digest=digest,
-                           source="web")
+    sub = add_subscription(
+        session, urls, filters, name=str(data.get("name") or "")[:200], mode=mode, digest=digest, source="web"
+    )
     return subscription_view(sub)
 
 
@@ -254,8 +312,15 @@ def edit_subscription(session: Session, sub_id: int, data: dict[str, Any]) -> di
     sub = get_subscription(session, sub_id)
     urls = _urls(data, required=False) or list(sub.urls)
     mode, digest = _delivery(data, (sub.digest or {}).get("tz") or "Asia/Shanghai")  # keep a CLI-set zone
-    update_subscription(session, sub, urls=urls, filters=_filters(session, data), mode=mode, digest=digest,
-                        name=str(data.get("name") or "")[:200])
+    update_subscription(
+        session,
+        sub,
+        urls=urls,
+        filters=_filters(session, data),
+        mode=mode,
+        digest=digest,
+        name=str(data.get("name") or "")[:200],
+    )
     return subscription_view(sub)
 
 
@@ -279,4 +344,3 @@ def subscriptions_view(session: Session) -> list[dict[str, Any]]:
 
 def beijing_now() -> str:
     return beijing(datetime.now(UTC))
-
