@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, exists, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from storage.intel import coverage, expected_publishers, latest_due_year
+from storage.events import site_deadline
+from storage.intel import coverage, expected_publishers, latest_due_year, names_publisher
 from storage.models import (
     CrawlRun,
     Document,
@@ -542,15 +543,60 @@ def pending_recrawls(session: Session, site_id: str) -> int:
 
 
 def overdue_publishers(session: Session, today: date) -> list[dict[str, Any]]:
-    """This season's missing and late publishers (coverage of each site's latest due year)."""
-    years = {
-        latest_due_year(site, today) for site in session.scalars(select(Site).where(Site.enabled.is_(True)))
-    }
-    out = []
-    for year in sorted(years):
-        out += [
-            {**r, "year": year}
-            for r in coverage(session, year, None, today)
-            if r["expected"] and r["status"] in ("missing", "late")
-        ]
+    """This season's publishers without a report past the deadline, and reports published late.
+
+    Missing: the ``report_overdue`` events of the daemon's hourly check (``fzwatch coverage --check``
+    without a daemon) for each site's latest due year, unless a report by that publisher has appeared
+    on the site since. Late: that year's reports with ``on_time`` false. Both are cheap, unlike
+    recomputing coverage for every site on the front page."""
+    sites = {s.id: s for s in session.scalars(select(Site).where(Site.enabled.is_(True)))}
+    due = {site_id: latest_due_year(site, today) for site_id, site in sites.items()}
+    out: list[dict[str, Any]] = []
+    for event in session.scalars(select(Event).where(Event.kind == "report_overdue").order_by(Event.id)):
+        p = event.payload
+        site = sites.get(event.site_id or "")
+        if (
+            site is None
+            or p.get("year") != due[site.id]
+            or _has_report(session, site, p.get("agency", ""), p["year"], not p.get("expected"))
+        ):
+            continue
+        out.append(
+            {
+                "site": site.id,
+                "site_name": site.name,
+                "region": site.region,
+                "publisher": p.get("agency"),
+                "year": p["year"],
+                "deadline": p.get("deadline"),
+                "status": "missing",
+                "report_id": None,
+            }
+        )
+    late = select(Report).where(Report.on_time.is_(False), Report.year.in_(set(due.values()) or {0}))
+    for report in session.scalars(late.order_by(Report.region, Report.id)):
+        site = sites.get(report.site_id)
+        if site is None or report.year != due[site.id]:
+            continue
+        out.append(
+            {
+                "site": site.id,
+                "site_name": site.name,
+                "region": report.region,
+                "publisher": report.agency or site.name,
+                "year": report.year,
+                "deadline": site_deadline(site, report.year).isoformat(),
+                "status": "late",
+                "report_id": report.id,
+            }
+        )
     return out
+
+
+def _has_report(session: Session, site: Site, publisher: str, year: int, own: bool) -> bool:
+    """A report by ``publisher`` for ``year`` is stored: for the site's own publisher any report of the
+    site (approximately what coverage does), for a registry publisher one naming it on any site."""
+    stmt = select(Report).where(Report.year == year)
+    if own:
+        stmt = stmt.where(Report.site_id == site.id)
+    return any(own or names_publisher(r, publisher) for r in session.scalars(stmt))

@@ -16,16 +16,18 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 from markupsafe import escape
 from openpyxl import load_workbook
 
 from storage.database import Database
-from storage.models import RecrawlRequest
+from storage.intel import check_overdue, latest_due_year
+from storage.models import RecrawlRequest, Site
 from storage.subscriptions import add_subscription
 from tests.conftest import REPO
-from tests.web_data import XSS, fill, serving
+from tests.web_data import EXPECTED, XSS, fill, ingest, report_page, serving
 from web.app import create_app
 from web.exports import table
 
@@ -302,6 +304,9 @@ def test_login_session_writes_need_the_csrf_token(served: Served) -> None:
 
 
 def test_overview_lists_missing_publishers_attention_sites_and_regions(served: Served) -> None:
+    assert served.api("/api/overview")[1]["overdue"] == []  # nothing judged overdue yet
+    with served.db.transaction() as s:
+        check_overdue(s)  # the daemon's hourly check (or `fzwatch coverage --check`)
     status, body = served.api("/api/overview")
     assert status == 200
     missing = {(o["publisher"], o["status"]) for o in body["overdue"]}
@@ -381,3 +386,14 @@ def test_exports_neutralise_formulas() -> None:
         table(["标题"], [['=HYPERLINK("http://x")'], ["-1"], [3]], "csv", "t").get_data().decode("utf-8-sig")
     )
     assert body.splitlines()[1:] == ['"\'=HYPERLINK(""http://x"")"', "'-1", "3"]
+
+
+def test_overview_lists_reports_published_late_this_season(served: Served) -> None:
+    season = latest_due_year(Site(options={}), datetime.now(UTC).date())
+    first = EXPECTED["reports"][0]
+    body = report_page(first["url"]).replace(b"2023", str(season).encode())
+    ingest(served.db, "trs", "http://www.ts.gov.cn/late.html", body, "泰顺县人民政府",
+           year=season, published_at=f"{season + 1}-06-30")
+    late = [o for o in served.api("/api/overview")[1]["overdue"] if o["status"] == "late"]
+    assert [(o["year"], o["publisher"]) for o in late] == [(season, "泰顺县司法局")]
+    assert "逾期" in served.page("/")
