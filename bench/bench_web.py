@@ -18,7 +18,6 @@ import json
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -31,12 +30,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert
-from waitress.server import create_server
 
 from parsers import parse_page
 from storage.database import Database
 from storage.models import Document, IndicatorValue, Report, Site, Version
 from tests.portals.server import SITES_DIR
+from tests.web_data import serving
 from web.app import create_app
 
 N_SITES, PUBLISHERS, YEARS = 500, 5, (2021, 2022, 2023, 2024)
@@ -181,19 +180,14 @@ def fetch(url: str) -> float:
 
 
 def measure(db: Database, repeat: int) -> list[dict[str, Any]]:
-    server = create_server(create_app(db, token="bench"), host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    base = f"http://127.0.0.1:{server.effective_port}"
     out = []
-    try:
+    with serving(create_app(db, token="bench")) as base:
         for kind, path in URLS:
             url = base + urllib.parse.quote(path, safe="/?&=+")
             fetch(url)  # warm-up
             times = [fetch(url) for _ in range(repeat)]
             out.append({"kind": kind, "path": path, "median_ms": round(statistics.median(times), 1)})
             print(f"{kind:4} {statistics.median(times):9.1f} ms  {path}", file=sys.stderr)
-    finally:
-        server.close()
     return out
 
 
