@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_parse.py
 	$(PY) bench/bench_recrawl.py
 	$(PY) bench/bench_pagekind.py
+	$(PY) bench/bench_web.py
 
 eval: $(STAMP)
 	$(PY) -m tests.eval.score

@@ -19,6 +19,7 @@ Everything here runs inside the caller's transaction (ingest, the conditions job
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re

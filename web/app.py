@@ -1,88 +1,96 @@
-"""`fzwatch web`: a small read-only Flask app over storage/ (it holds no SQL of its own)."""
+"""`fzwatch web`: the Flask app (pages + JSON API) and its production server (waitress).
+
+Flask because the project already ships it and the app is server-rendered pages plus a small API;
+spectree adds request validation and the OpenAPI document from pydantic models (see docs/web.md)."""
 
 from __future__ import annotations
 
+import logging
+import os
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, abort, render_template, request
+from flask import Flask, Response, render_template, request
+from flask import json as flask_json
+from waitress import serve as waitress_serve
+from werkzeug.exceptions import HTTPException, SecurityError
 
-from parsers.clock import format_beijing
-from scheduler.changes import unified_diff
 from storage.database import Database
-from storage.errors import UnknownReport
-from storage.health import SUSPECT_VERDICTS, display_state
-from storage.reports import get_report, indicator_series, list_reports, report_indicators, report_versions
-from storage.sites import last_runs, list_sites, report_counts
+from web import api, security
+from web.labels import STATE_ZH, beijing, event_label, safe_url
+from web.pages import pages
 
-STATE_ZH = {"new": "未抓取", "ok": "正常", "failing": "故障", "blocked": "被拦截",
-            "no_reports": "未发现报告", "suspect": "可能遗漏"}
-BEIJING = ZoneInfo("Asia/Shanghai")
+logger = logging.getLogger(__name__)
+
+ERROR_ZH = {
+    400: ("请求有误", "请求的参数不正确。"),
+    401: ("需要登录", "请先登录。"),
+    403: ("禁止访问", "没有权限执行此操作。"),
+    404: ("页面不存在", "找不到您要的页面或报告。"),
+    405: ("方法不允许", "不支持此请求方法。"),
+    413: ("请求过大", "提交的内容太大。"),
+    415: ("格式不支持", "请求体须为 JSON。"),
+    422: ("参数无效", "请求的参数不符合要求。"),
+    500: ("服务器错误", "服务器内部出错，请稍后再试。"),
+}
 
 
-def create_app(db: Database) -> Flask:
+def allowed_hosts(bind_host: str) -> list[str]:
+    """Host header allow-list: loopback names, the bound address, and FZWATCH_WEB_HOSTS (comma-separated)."""
+    extra = [h.strip() for h in os.environ.get("FZWATCH_WEB_HOSTS", "").split(",") if h.strip()]
+    return list(dict.fromkeys([*security.LOOPBACK_HOSTS, bind_host, *extra]))
+
+
+def create_app(
+    db: Database, token: str | None = None, bind_host: str = "127.0.0.1", secret: str | None = None
+) -> Flask:
+    """The app over ``db``. ``token`` authorizes writes (Bearer or login); reads need a login too when
+    ``bind_host`` is not loopback."""
     app = Flask(__name__)
-    app.config["JSON_AS_ASCII"] = False
-    app.jinja_env.filters["beijing"] = format_beijing  # every time shown in Beijing time (parsers.clock)
-
-    @app.get("/")
-    def sites() -> str:
-        with db.transaction() as s:
-            rows = list_sites(s)
-            counts, runs = report_counts(s), last_runs(s)
-            view = [_site_view(x, counts.get(x.id, 0), runs.get(x.id)) for x in rows]
-        return render_template("sites.html", sites=view)
-
-    @app.get("/reports")
-    def reports() -> str:
-        year = request.args.get("year", type=int)
-        site = request.args.get("site") or None
-        with db.transaction() as s:
-            rows = list_reports(s, year=year, site_id=site)
-        return render_template("reports.html", reports=rows, year=year, site=site)
-
-    @app.get("/reports/<int:report_id>")
-    def report(report_id: int) -> str:
-        with db.transaction() as s:
-            try:
-                r = get_report(s, report_id)
-            except UnknownReport:
-                abort(404)
-            versions = report_versions(s, r)
-            latest = versions[-1]
-            indicators = report_indicators(s, r.id, latest.id)
-            diff = (unified_diff(versions[-2].text, latest.text, f"版本{versions[-2].version_no}",
-                                 f"版本{latest.version_no}") if len(versions) > 1 else "")
-            return render_template("report.html", report=r, url=r.document.url, versions=versions,
-                                   latest=latest, indicators=indicators, diff=diff)
-
-    @app.get("/indicators")
-    def indicators() -> str:
-        key = request.args.get("key") or "reconsideration_correction_rate"
-        with db.transaction() as s:
-            series = indicator_series(s, key)
-        return render_template("indicators.html", key=key, series=series, keys=_indicator_keys())
-
+    app.config.update(FZWATCH_DB=db, MAX_CONTENT_LENGTH=2 * 1024 * 1024)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    security.install(app, token, security.is_loopback(bind_host), allowed_hosts(bind_host), secret)
+    app.register_blueprint(pages)
+    api.install(app)
+    app.jinja_env.filters.update(
+        bj=beijing, safe_url=safe_url, state_zh=lambda s: STATE_ZH.get(s, s), event_zh=event_label
+    )
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _server_error)
     return app
 
 
-def _site_view(site: Any, reports: int, run: Any) -> dict[str, Any]:
-    state = display_state(site.state, site.verdict)
-    last = site.last_crawl_at.astimezone(BEIJING) if site.last_crawl_at else None
-    return {"id": site.id, "name": site.name, "region": site.region, "state": STATE_ZH.get(state, state),
-            "bad": state in ("failing", "blocked"), "warn": state in SUSPECT_VERDICTS, "last_crawl": last,
-            "reports": reports, "pages": (run.stats or {}).get("pages") if run else None, "error": site.last_error,
-            "reason": site.verdict_reason if state in SUSPECT_VERDICTS else None}
+def _error(code: int, detail: str | None = None) -> Any:
+    title, message = ERROR_ZH.get(code, ("出错了", "请求未能完成。"))
+    if request.path.startswith("/api/"):
+        return flask_json.jsonify(error=detail or message), code
+    return render_template("error.html", code=code, title=title, message=detail or message), code
 
 
-def _indicator_keys() -> list[tuple[str, str]]:
-    from parsers.indicators import list_indicators
+def _http_error(exc: HTTPException) -> Any:
+    if isinstance(exc, SecurityError):  # untrusted Host: no URL adapter, so no template either
+        return Response("主机名不在允许列表中（可用 FZWATCH_WEB_HOSTS 添加）。", 400, mimetype="text/plain")
+    code = exc.code or 500
+    # Our own abort(…, description=…) messages are Chinese; werkzeug's defaults are English.
+    detail = exc.description if exc.description and exc.description != type(exc).description else None
+    return _error(code, detail)
 
-    return list(dict.fromkeys((d.key, d.label) for d in list_indicators()))
+
+def _server_error(exc: Exception) -> Any:
+    logger.exception("unhandled error on %s", request.path)
+    return _error(500)
 
 
-def serve(db: Database, host: str, port: int) -> None:
-    from wsgiref.simple_server import make_server
-
-    with make_server(host, port, create_app(db)) as httpd:
-        httpd.serve_forever()
+def serve(app: Flask, host: str, port: int, threads: int = 8) -> None:
+    """waitress: threads for concurrent readers, timeouts against slow clients."""
+    waitress_serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        channel_timeout=60,
+        cleanup_interval=30,
+        connection_limit=200,
+        max_request_body_size=4 * 1024 * 1024,
+        ident="fzwatch",
+    )

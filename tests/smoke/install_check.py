@@ -19,7 +19,8 @@ OURS = ["parsers", "storage", "crawler", "scheduler", "cli", "web"]
 THIRD_PARTY = [
     "scrapy", "twisted", "protego", "w3lib", "trafilatura", "lxml", "lxml_html_clean", "lxml.html.clean",
     "justext", "htmldate", "apscheduler", "sqlalchemy", "alembic", "apprise", "psycopg", "yaml", "click",
-    "pypdf", "docx", "opencc", "scrapy_playwright", "playwright", "flask", "werkzeug", "cryptography", "striprtf",
+    "pypdf", "docx", "opencc", "scrapy_playwright", "playwright", "flask", "werkzeug", "waitress", "spectree",
+    "pydantic", "openpyxl", "cryptography", "striprtf",
 ]
 FIXTURE = REPO / "tests" / "fixtures" / "parsers" / "hanweb_taishun_000"
 
