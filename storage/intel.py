@@ -19,7 +19,6 @@ Everything here runs inside the caller's transaction (ingest, the conditions job
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 import re

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import os
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, render_template, request
 from flask import json as flask_json
