@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from storage.coverage import coverage
 from storage.events import site_deadline
+from storage.health import SUSPECT_VERDICTS, display_state
 from storage.intel import latest_due_year
 from storage.models import (
     CrawlRun,
@@ -221,11 +222,14 @@ def season_year(today: date) -> int:
 
 
 def attention_sites(session: Session) -> list[dict[str, Any]]:
-    """Sites failing or blocked, or never crawled successfully, with why."""
+    """Sites failing or blocked, never crawled successfully, or whose crawl may have missed reports
+    (未发现报告 / 可能遗漏, storage/health.py), with why."""
     rows = session.scalars(
         select(Site)
         .where(
-            Site.enabled.is_(True), or_(Site.state.in_(("failing", "blocked")), Site.baseline_done.is_(False))
+            Site.enabled.is_(True),
+            or_(Site.state.in_(("failing", "blocked")), Site.baseline_done.is_(False),
+                Site.verdict.in_(SUSPECT_VERDICTS)),
         )
         .order_by(Site.id)
     )
@@ -263,8 +267,9 @@ def site_health_row(site: Site, run: CrawlRun | None, reports: int, pending: boo
         "name": site.name,
         "region": site.region,
         "enabled": site.enabled,
-        "state": site.state,
-        "reason": site.last_error or STATE_REASONS.get(site.state, ""),
+        "state": display_state(site.state, site.verdict),
+        "reason": site.last_error or (site.verdict_reason if site.verdict in SUSPECT_VERDICTS else None)
+        or STATE_REASONS.get(site.state, ""),
         "consecutive_failures": site.consecutive_failures,
         "start_urls": list(site.start_urls or []),
         "last_crawl_at": site.last_crawl_at.isoformat() if site.last_crawl_at else None,
@@ -319,7 +324,8 @@ def coverage_matrix(
     matrix: dict[tuple[str, str], dict[str, Any]] = {}
     for year in years:
         for row in coverage(session, year, region, today):
-            pub_kind = kinds.get((row["site"], row["publisher"]), "")
+            # Reports by bodies the site does not expect are listed as such, never credited (storage/coverage.py).
+            pub_kind = kinds.get((row["site"], row["publisher"]), "") if row["expected"] else "other"
             if kind and pub_kind != kind:
                 continue
             entry = matrix.setdefault(

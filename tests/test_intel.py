@@ -408,7 +408,7 @@ def test_indicator_schema_matches_the_model_and_migration_0006_keeps_old_values_
     cfg = alembic_config(database.engine.url.render_as_string(hide_password=False))
     with database.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0002")
+        command.downgrade(cfg, "0007")  # the revision before 0006
     add_site(database)
     ingest(database, "http://x.gov.cn/2023.html", report(2023, []))
     with database.engine.begin() as conn:

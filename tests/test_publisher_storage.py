@@ -160,10 +160,11 @@ def test_dashboard_shows_labelled_beijing_time(sqlite_url: str, new_york: None) 
     with db.transaction() as s:
         s.get(Site, "ts").last_crawl_at = FETCHED
     client = create_app(db).test_client()
-    sites = client.get("/").get_data(as_text=True)
+    sites = client.get("/sites").get_data(as_text=True)
     assert "最近抓取（北京时间）" in sites and "2025-04-01 00:30" in sites
     detail = client.get(f"/reports/{report_id}").get_data(as_text=True)
     assert "首次发现：2025-04-01 00:30（北京时间）" in detail and "2025-03-31" not in detail
     listing = client.get("/reports").get_data(as_text=True)
-    assert "泰顺县人民政府" in listing and "2025-03-18 09:30" in listing and "2025-04-01 00:30" in listing
+    # The list shows the publication date as the page stated it (a Beijing date), never shifted by the host.
+    assert "泰顺县人民政府" in listing and "2025-03-18" in listing and "2025-03-17" not in listing
     db.dispose()

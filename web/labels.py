@@ -6,6 +6,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from parsers.clock import format_beijing
 from parsers.indicators import label_of, list_indicators
 from parsers.sections import MANDATED
 from scheduler.alerts import EVENT_KINDS
@@ -28,8 +29,9 @@ COVERAGE_ZH = {
     "not_due": "未到期",
     "unchecked": "未核查",
 }
-STATE_ZH = {"new": "未抓取", "ok": "正常", "failing": "故障", "blocked": "被拦截"}
-KIND_ZH = {"government": "政府", "department": "部门", "": "未指定"}
+STATE_ZH = {"new": "未抓取", "ok": "正常", "failing": "故障", "blocked": "被拦截",
+            "no_reports": "未发现报告", "suspect": "可能遗漏"}
+KIND_ZH = {"government": "政府", "department": "部门", "other": "其他机构（不计入）", "": "未指定"}
 DELIVERY_ZH = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "失败"}
 
 
@@ -62,17 +64,9 @@ def indicator_label(key: str) -> str:
 
 
 def beijing(value: datetime | str | None, seconds: bool = False) -> str:
-    """A UTC time as Beijing time (the label 北京时间 is in the page headers)."""
-    if value is None or value == "":
-        return "-"
-    if isinstance(value, str):
-        try:
-            when = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    else:
-        when = value
-    return when.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    """A time as Beijing time (the label 北京时间 is in the page headers): the one formatter of
+    parsers.clock, so a naive time a page stated is never read in the host's zone."""
+    return format_beijing(value, seconds=seconds) or "-"
 
 
 def safe_url(url: str | None) -> str | None:

@@ -1,7 +1,7 @@
 """indicator headlines: exact decimal values, headline / ambiguous / role on every mention
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0007
 
 Values move from FLOAT to their exact decimal text ("278459300", "99.78"; storage.models.ExactDecimal).
 Rows stored before this revision get their headline marked by today's rules over what the rows hold
@@ -16,7 +16,7 @@ from parsers.indicators import mark_headlines
 from parsers.types import Indicator
 
 revision = '0006'
-down_revision = '0002'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

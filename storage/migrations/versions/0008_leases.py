@@ -1,13 +1,13 @@
 """leases: one scheduling daemon at a time (hot standby takes over when the lease expires)
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0002
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
