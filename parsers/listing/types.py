@@ -34,3 +34,5 @@ class Listing:
     pagination: list[str] = field(default_factory=list)  # absolute canonical URLs of other list pages
     attachments: list[str] = field(default_factory=list)  # absolute canonical URLs
     api_requests: list[ApiRequest] = field(default_factory=list)
+    scripts: list[str] = field(default_factory=list)  # same-site scripts the page loads (app code first)
+    is_shell: bool = False  # almost no text and no list rows, but scripts: the list is built by JavaScript
