@@ -1,8 +1,11 @@
-"""JavaScript rendering for sites marked `options.render: js`: scrapy-playwright driving the system's
-Chromium (Debian's `chromium` package, installed by .ci/run; Playwright never downloads a browser).
+"""JavaScript rendering: scrapy-playwright driving the system's Chromium (Debian's `chromium` package,
+installed by .ci/run; Playwright never downloads a browser).
 
-Optional: when scrapy-playwright or the browser is missing, such a site is crawled without JavaScript
-and a warning is logged."""
+Whenever Chromium is available the (lazy) Playwright download handler is installed for every crawl: a
+list page found to be a JavaScript shell is rendered without any registry setting, and sites marked
+`options.render: js` have all their list pages rendered. Pages not rendered cost nothing extra (the
+browser starts at the first rendered request). Optional: when scrapy-playwright or the browser is
+missing, shells are read through their scripts only, and a `render: js` site gets a warning."""
 
 from __future__ import annotations
 
@@ -29,14 +32,17 @@ def js_render_available() -> bool:
     return importlib.util.find_spec("scrapy_playwright") is not None and chromium_path() is not None
 
 
-def js_render_settings() -> dict[str, Any] | None:
-    """Scrapy settings that route `meta={"playwright": True}` requests through Chromium; None if unavailable."""
+def js_render_settings(warn: bool = True) -> dict[str, Any] | None:
+    """Scrapy settings that route `meta={"playwright": True}` requests through Chromium; None if unavailable.
+
+    ``warn``: log a warning when unavailable (a site asked for `render: js`)."""
     browser = chromium_path()
     if importlib.util.find_spec("scrapy_playwright") is None or browser is None:
-        logger.warning("render: js asked for but %s is missing: crawling without JavaScript",
-                       "scrapy-playwright" if browser else "chromium (apt-get install chromium)")
+        if warn:
+            logger.warning("render: js asked for but %s is missing: crawling without JavaScript",
+                           "scrapy-playwright" if browser else "chromium (apt-get install chromium)")
         return None
-    handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+    handler = "crawler.render_handler.LazyPlaywrightDownloadHandler"
     return {
         "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",

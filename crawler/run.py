@@ -98,8 +98,8 @@ def crawl_sites(
     site_ids = [s for s in site_ids if s in run_ids]
     if not site_ids:
         return skipped
-    if wants_js:
-        settings.setdict(js_render_settings() or {}, priority="cmdline")
+    # Chromium, when present, is always at hand: shells are rendered without `render: js` (issue 9).
+    settings.setdict(js_render_settings(warn=wants_js) or {}, priority="cmdline")
     process = CrawlerProcess(settings)
     crawlers = {}
     for site_id in site_ids:

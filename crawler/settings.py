@@ -72,8 +72,13 @@ FZWATCH_DEAD_REVISIT_DAYS = 30.0
 FZWATCH_RETRY_AFTER_MAX = 120.0
 # FZWATCH_RETRY_AFTER_TIMES: how often one request is retried after a 429/503 with Retry-After.
 FZWATCH_RETRY_AFTER_TIMES = 2
-# FZWATCH_JS_RENDER: set by crawler.run when a `render: js` site is crawled and Chromium is available.
+# FZWATCH_JS_RENDER: set by crawler.run when Chromium (and scrapy-playwright) are available: JavaScript shells
+# are then rendered, and `render: js` sites have every list page rendered.
 FZWATCH_JS_RENDER = False
+# FZWATCH_SHELL_SCRIPTS: most same-site scripts fetched from one JavaScript shell page to read its list API.
+FZWATCH_SHELL_SCRIPTS = 4
+# FZWATCH_SCRIPT_MAXSIZE: largest script (bundle) fetched for that.
+FZWATCH_SCRIPT_MAXSIZE = 2 * 1024 * 1024
 # FZWATCH_SEASON_MONTHS: months (Beijing time) in which channel and notice lists fall due after ~12 h
 # instead of FZWATCH_LIST_REVISIT_DAYS, because reports are due by 4月1日 and most appear Feb–June.
 FZWATCH_SEASON_MONTHS = [m for m in os.environ.get("FZWATCH_SEASON_MONTHS", "1,2,3,4,5,6").split(",") if m.strip()]

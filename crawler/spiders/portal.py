@@ -26,6 +26,7 @@ from parsers import parse_page
 from parsers.classify import classify_title
 from parsers.combine import needs_attachment
 from parsers.listing import (
+    PAGING_KEYS,
     PRIORITY_DETAIL,
     PRIORITY_NEWS_CHANNEL,
     ApiRequest,
@@ -34,12 +35,15 @@ from parsers.listing import (
     declared_api_requests,
     detect_block,
     find_site_search,
+    following_page,
     link_priority,
+    paging_step,
     read_declared_list,
     read_gkmlpt,
     read_jpage_records,
     read_json_list,
     read_listing,
+    read_script_apis,
     search_url,
 )
 from storage.models import utcnow
@@ -66,6 +70,7 @@ class PortalSpider(scrapy.Spider):
         self.known: dict[str, dict[str, Any]] = {}  # stored documents by URL
         self.search_template: str | None = None
         self.search_done = False
+        self.rows_seen: dict[str, set[str]] = {}  # per list (its root page): row URLs seen on its pages
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -98,7 +103,10 @@ class PortalSpider(scrapy.Spider):
         # A registry search URL may be relative to the (first) start URL; `{q}` stays a placeholder.
         declared = options.get("search_url")
         self.search_template = urljoin(self.site["start_urls"][0], declared) if declared else None
-        self.render_js = options.get("render") == "js" and settings.getbool("FZWATCH_JS_RENDER")
+        self.can_render = settings.getbool("FZWATCH_JS_RENDER")  # Chromium is at hand (crawler.render)
+        self.render_js = options.get("render") == "js" and self.can_render
+        self.shell_scripts = settings.getint("FZWATCH_SHELL_SCRIPTS", 4)
+        self.script_maxsize = settings.getint("FZWATCH_SCRIPT_MAXSIZE", 2 * 1024 * 1024)
         if options.get("render") == "js" and not self.render_js:
             logger.warning("site %s wants render: js but no browser is available; crawling without JavaScript",
                            self.site_id)
@@ -192,8 +200,10 @@ class PortalSpider(scrapy.Spider):
         return meta
 
     def _list_request(self, key: str, depth: int, rank: int = 50, is_start: bool = False,
-                      root: str | None = None, kind: str = "list") -> Request:
-        meta = self._meta(depth=depth, is_start=is_start, key=key, url=key, kind=kind, root=root, priority=rank)
+                      root: str | None = None, kind: str = "list", step: int | None = None) -> Request:
+        """``step``: for a page of a list's pagination, which way its older pages run (+1, or -1 for VSB)."""
+        meta = self._meta(depth=depth, is_start=is_start, key=key, url=key, kind=kind, root=root, priority=rank,
+                          page_step=step)
         return Request(key, callback=self.parse_list, errback=self.on_error, priority=rank - 10 * depth,
                        dont_filter=True, headers=self.visits.conditional(key), meta=meta)
 
@@ -222,6 +232,12 @@ class PortalSpider(scrapy.Spider):
             yield from self._record_unusable(response)
             return
         meta = response.meta
+        if meta.get("playwright"):
+            self.crawler.stats.inc_value("fzwatch/rendered")
+        if meta.get("shell_render"):  # the rendered copy of a shell already recorded: only read it
+            rendered = read_listing(response.url, response.body, response_headers(response))
+            yield from self._follow(rendered, meta["depth"], meta["key"], meta.get("root"))
+            return
         self.crawler.stats.inc_value("fzwatch/list_pages")
         yield self.visits.record_list(response)
         listing = read_listing(response.url, response.body, response_headers(response))
@@ -231,7 +247,16 @@ class PortalSpider(scrapy.Spider):
         if meta["kind"] == "search":
             yield from self._follow_candidates(listing, meta["key"], None)
             return
+        if listing.is_shell and not meta.get("playwright"):
+            yield from self._read_shell(response, listing)
+        adds_rows = self._adds_rows(listing, meta.get("root") or meta["key"])
+        if meta.get("page_step") and not adds_rows:
+            # A page of a list that adds no new rows ends its series: its further pages are not followed.
+            self.crawler.stats.inc_value("fzwatch/series_ended")
+            listing.pagination = []
         yield from self._follow(listing, meta["depth"], meta["key"], meta.get("root"))
+        if meta.get("page_step") and adds_rows:
+            yield from self._page_after(listing, meta)
 
     def parse_api(self, response: Response) -> Iterator[Any]:
         if not self._usable(response):
@@ -262,6 +287,8 @@ class PortalSpider(scrapy.Spider):
             if index < len(specs):
                 return read_declared_list(response.url, response.body, specs[index], kind=kind)
             kind = "json"  # the registry entry changed since this page was remembered: guess the fields
+        if kind == "json" and response.meta.get("form"):  # a POSTed list pages through its form
+            return read_json_list(response.url, response.body, form=response.meta["form"])
         return API_READERS[kind](response.url, response.body)
 
     @staticmethod
@@ -274,7 +301,7 @@ class PortalSpider(scrapy.Spider):
         changed = key in self.visits.changed
         for url in listing.pagination:
             if self._admit_list(url, is_pagination=True, parent_changed=changed):
-                yield self._list_request(url, depth, rank=60, root=root or key)
+                yield self._list_request(url, depth, rank=60, root=root or key, step=paging_step(key, url))
         yield from self._follow_apis(listing.api_requests, depth, changed)
 
     def _follow_candidates(self, listing: Listing, key: str, root: str | None) -> Iterator[Request]:
@@ -303,6 +330,51 @@ class PortalSpider(scrapy.Spider):
             is_first = root == _api_key(api)
             if self._admit_list(_api_key(api), not is_first, changed, api.url):
                 yield self._api_request(api, depth, None if is_first else root)
+
+    def _adds_rows(self, listing: Listing, root: str) -> bool:
+        """Whether this page of a list shows rows no earlier page of the same list showed."""
+        rows = {link.url for link in listing.links} - set(listing.pagination) - {listing.url, root}
+        seen = self.rows_seen.setdefault(root, set())
+        new = rows - seen
+        seen |= rows
+        return bool(new)
+
+    def _page_after(self, listing: Listing, meta: dict[str, Any]) -> Iterator[Request]:
+        """A page of a list that added new rows: its next page is tried even when no link names it (a pager
+        that shows only a window of page numbers, a count the parser could not read), within the budget."""
+        step, key = meta["page_step"], meta["key"]
+        target = following_page(key, step)
+        if target is None or target in listing.pagination:
+            return
+        if self._admit_list(target, is_pagination=True, parent_changed=key in self.visits.changed):
+            self.crawler.stats.inc_value("fzwatch/pages_extrapolated")
+            yield self._list_request(target, meta["depth"], rank=60, root=meta.get("root") or key, step=step)
+
+    def _read_shell(self, response: Response, listing: Listing) -> Iterator[Request]:
+        """A JavaScript shell: read its list API out of the same-site scripts it loads (a few, size-capped),
+        and render it in Chromium when one is at hand (`fzwatch/rendered`)."""
+        meta = response.meta
+        self.crawler.stats.inc_value("fzwatch/shells")
+        for url in listing.scripts[: self.shell_scripts]:
+            if self._in_site(url) and url not in self.visits.seen and self._budget(url) and self.visits.claim(url):
+                yield Request(url, callback=self.parse_script, errback=self.on_error, priority=15, dont_filter=True,
+                              meta={"page_url": meta["key"], "depth": meta["depth"],
+                                    "download_maxsize": self.script_maxsize,
+                                    "handle_httpstatus_list": [*BLOCK_STATUSES, *NOT_FOUND_STATUSES]})
+        if self.can_render and self._budget(meta["key"]):
+            rendered = self._meta(depth=meta["depth"], key=meta["key"], url=meta["key"], kind="list",
+                                  root=meta.get("root"), priority=meta.get("priority"), playwright=True,
+                                  shell_render=True)
+            yield Request(meta["key"], callback=self.parse_list, errback=self.on_error, dont_filter=True,
+                          meta=rendered, priority=int(meta.get("priority") or 50) - 10 * meta["depth"])
+
+    def parse_script(self, response: Response) -> Iterator[Request]:
+        """A script a shell page loads: the list endpoints it calls are fetched as JSON lists."""
+        if response.status != 200:
+            return
+        self.crawler.stats.inc_value("fzwatch/scripts")
+        apis = read_script_apis(response.url, response.body, page_url=response.meta["page_url"])
+        yield from self._follow_apis(apis, response.meta["depth"], changed=False)
 
     def _worth_listing(self, priority: int, depth: int) -> bool:
         """Channels and lists lead to reports; other articles do not. Unnamed same-site pages ("更多",
@@ -456,11 +528,8 @@ def _api_key(api: ApiRequest) -> str:
     return api.url
 
 
-_PAGING_KEYS = {"startrecord", "endrecord", "page", "pageno", "pagenum", "pageindex", "curpage", "currentpage"}
-
-
 def _series(url: str) -> str:
     """An endpoint with its paging parameters removed: requests of one list share it."""
     parts = urlsplit(url)
-    kept = [pair for pair in parts.query.split("&") if pair.split("=", 1)[0].lower() not in _PAGING_KEYS]
+    kept = [pair for pair in parts.query.split("&") if pair.split("=", 1)[0].lower() not in PAGING_KEYS]
     return f"{parts.scheme}://{parts.netloc}{parts.path}?{'&'.join(kept)}"
