@@ -310,8 +310,9 @@ class PortalSpider(scrapy.Spider):
                 yield self._detail_request(link.url, link.text, source=key, root=root)
 
     def _follow_channels(self, listing: Listing, depth: int) -> Iterator[Request]:
+        pages = set(listing.pagination)  # this list's own pages are its pagination, not channels
         for link in listing.links:
-            if self._is_candidate(link.text):
+            if self._is_candidate(link.text) or link.url in pages:
                 continue
             priority = link_priority(link)
             if priority is not None and self._worth_listing(priority, depth) and \
