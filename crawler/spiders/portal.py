@@ -71,6 +71,7 @@ class PortalSpider(scrapy.Spider):
         self.search_template: str | None = None
         self.search_done = False
         self.rows_seen: dict[str, set[str]] = {}  # per list (its root page): row URLs seen on its pages
+        self.known_ends: set[str] = set()  # lists (root pages) one of whose pages said where the list ends
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -250,6 +251,8 @@ class PortalSpider(scrapy.Spider):
         if listing.is_shell and not meta.get("playwright"):
             yield from self._read_shell(response, listing)
         adds_rows = self._adds_rows(listing, meta.get("root") or meta["key"])
+        if listing.last_page_known:
+            self.known_ends.add(meta.get("root") or meta["key"])
         if meta.get("page_step") and not adds_rows:
             # A page of a list that adds no new rows ends its series: its further pages are not followed.
             self.crawler.stats.inc_value("fzwatch/series_ended")
@@ -342,8 +345,10 @@ class PortalSpider(scrapy.Spider):
 
     def _page_after(self, listing: Listing, meta: dict[str, Any]) -> Iterator[Request]:
         """A page of a list that added new rows: its next page is tried even when no link names it (a pager
-        that shows only a window of page numbers, a count the parser could not read), within the budget."""
+        that shows only a window of page numbers, no 尾页 and no page count), within the budget."""
         step, key = meta["page_step"], meta["key"]
+        if (meta.get("root") or key) in self.known_ends:
+            return  # the list said where it ends (尾页, 共M页): nothing to guess
         target = following_page(key, step)
         if target is None or target in listing.pagination:
             return

@@ -103,17 +103,23 @@ def _is_vsb_child(current: str, page: str) -> bool:
 # --------------------------------------------------------------------------- reading a page
 
 
-def _read_pagination(doc: Any, text: str, page_base: str, current: str, links: list[Link]) -> list[str]:
-    """Further pages of the list ``current`` (canonical): pager links, jumpers, counts, scripts."""
+def _read_pagination(
+    doc: Any, text: str, page_base: str, current: str, links: list[Link]
+) -> tuple[list[str], bool]:
+    """Further pages of the list ``current`` (canonical): pager links, jumpers, counts, scripts; and
+    whether the page says where the list ends (a 尾页 link, a jumper, a page count)."""
     pager = _pager_links(links, current)
-    pager += [(url, "") for url in _select_pages(doc, page_base, current)]
+    jumps = _select_pages(doc, page_base, current)
+    pager += [(url, "") for url in jumps]
     next_url = next((url for url, word in pager if _NEXT_TEXT.match(word)), None)
     count = _page_count(doc, text)
     pages = _expand_series([url for url, _ in pager], current, next_url, count)
+    scripted: list[str] = []
     if not any(page_slot(url) for url in pages):
-        pages += _script_pages(text, current, count)
+        scripted = _script_pages(text, current, count)
     unnumbered = [url for url, word in pager if page_slot(url) is None and word]
-    return [u for u in dict.fromkeys(pages + unnumbered) if u != current]
+    known_end = bool(count or jumps or scripted or any(_LAST_TEXT.match(word) for _, word in pager))
+    return [u for u in dict.fromkeys(pages + scripted + unnumbered) if u != current], known_end
 
 
 def _pager_links(links: list[Link], current: str) -> list[tuple[str, str]]:

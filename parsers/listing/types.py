@@ -35,4 +35,5 @@ class Listing:
     attachments: list[str] = field(default_factory=list)  # absolute canonical URLs
     api_requests: list[ApiRequest] = field(default_factory=list)
     scripts: list[str] = field(default_factory=list)  # same-site scripts the page loads (app code first)
+    last_page_known: bool = False  # the page says where its list ends (尾页, 共M页, a script's page count)
     is_shell: bool = False  # almost no text and no list rows, but scripts: the list is built by JavaScript
