@@ -32,6 +32,14 @@ def js_render_available() -> bool:
     return importlib.util.find_spec("scrapy_playwright") is not None and chromium_path() is not None
 
 
+_SKIPPED_RESOURCES = frozenset({"image", "media", "font", "stylesheet"})
+
+
+def skip_resource(request: Any) -> bool:
+    """PLAYWRIGHT_ABORT_REQUEST: the browser does not download images, media, fonts or stylesheets."""
+    return getattr(request, "resource_type", "") in _SKIPPED_RESOURCES
+
+
 def js_render_settings(warn: bool = True) -> dict[str, Any] | None:
     """Scrapy settings that route `meta={"playwright": True}` requests through Chromium; None if unavailable.
 
@@ -49,5 +57,7 @@ def js_render_settings(warn: bool = True) -> dict[str, Any] | None:
         "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": browser, "headless": True,
                                       "args": ["--no-sandbox", "--disable-dev-shm-usage"]},
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 30_000,
+        # A rendered list needs its HTML and scripts (and the JSON they fetch), not pictures or fonts.
+        "PLAYWRIGHT_ABORT_REQUEST": "crawler.render.skip_resource",
         "FZWATCH_JS_RENDER": True,
     }

@@ -15,7 +15,17 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from parsers.listing import ApiRequest, Listing, read_json_list, read_listing, read_script_apis
+from parsers.listing import (
+    ApiRequest,
+    Listing,
+    following_page,
+    page_slot,
+    paging_step,
+    read_json_list,
+    read_listing,
+    read_script_apis,
+    slot_url,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "listing"
 
@@ -93,3 +103,72 @@ def test_json_list_rows(name: str) -> None:
     query = dict(parse_qsl(urlsplit(url).query))
     size = int(next(v for k, v in query.items() if k in ("size", "pageSize", "rows", "limit")))
     assert len(listing.api_requests) == math.ceil(exp["total"] / size) - 1
+
+
+# --------------------------------------------------------------------------- series: the page after the last known
+
+
+@pytest.mark.parametrize(("current", "page", "step", "after"), [
+    ("http://x.edu.cn/xxgk/ndbg.htm", "http://x.edu.cn/xxgk/ndbg/5.htm", -1, "http://x.edu.cn/xxgk/ndbg/4.htm"),
+    ("http://x.gov.cn/tzgg/index.html", "http://x.gov.cn/tzgg/index_1.html", 1, "http://x.gov.cn/tzgg/index_2.html"),
+    ("http://x.gov.cn/news/tzgg", "http://x.gov.cn/news/tzgg?page=2", 1, "http://x.gov.cn/news/tzgg?page=3"),
+    ("http://x.gov.cn/l.jsp?catid=3&pageNo=4", "http://x.gov.cn/l.jsp?catid=3&pageNo=3", -1,
+     "http://x.gov.cn/l.jsp?catid=3&pageNo=2"),
+    ("http://x.gov.cn/gsgg/", "http://x.gov.cn/gsgg/2.html", 1, "http://x.gov.cn/gsgg/3.html"),
+])
+def test_paging_direction_and_following_page(current: str, page: str, step: int, after: str) -> None:
+    assert paging_step(current, page) == step
+    assert following_page(page, step) == after
+
+
+def test_series_stops_at_page_one_and_ignores_articles() -> None:
+    assert following_page("http://x.edu.cn/xxgk/ndbg/1.htm", -1) is None  # VSB: 1.htm is the oldest page
+    assert page_slot("http://x.gov.cn/zwgk/202403/t20240312_123456.html") is None
+    assert page_slot("http://x.gov.cn/art/2024/3/1/art_3945_2412458.html") is None
+    slot = page_slot("http://x.gov.cn/tzgg/index_3.html")
+    assert slot is not None and slot.number == 3 and slot_url(slot.series, 0) == "http://x.gov.cn/tzgg/index.html"
+
+
+def test_article_links_with_numeric_names_are_not_pages() -> None:
+    body = ("<ul><li><a href='/info/1021/3460.htm'>学院关于2024年工作安排的通知</a></li>"
+            "<li><a href='/info/1021/3459.htm'>12</a></li></ul>").encode()
+    assert read_listing("http://x.edu.cn/xxgk/ndbg.htm", body).pagination == []
+
+
+def test_last_page_known_only_when_the_page_says_so() -> None:
+    window = "<a href='?page=2'>2</a> <a href='?page=3'>3</a> <a href='?page=2'>下一页</a>"
+    assert read_listing("http://x.gov.cn/l", window.encode()).last_page_known is False
+    assert read_listing("http://x.gov.cn/l", (window + " <a href='?page=9'>尾页</a>").encode()).last_page_known
+    assert read_listing("http://x.gov.cn/l", (window + " 第1页/共9页").encode()).last_page_known
+
+
+# --------------------------------------------------------------------------- scripts and shells
+
+
+def test_posted_json_list_pages_through_its_form() -> None:
+    body = json.dumps({"data": {"records": [{"title": f"t{i}", "url": f"/d/{i}.html"} for i in range(15)],
+                                "total": 40}})
+    listing = read_json_list("http://x.gov.cn/portal/article/page", body, form={"current": "1", "size": "15",
+                                                                               "catalogId": "fzzf"})
+    assert [(a.method, a.url, a.data) for a in listing.api_requests] == [
+        ("POST", "http://x.gov.cn/portal/article/page", {"current": str(n), "size": "15", "catalogId": "fzzf"})
+        for n in (2, 3)
+    ]
+
+
+def test_relative_api_path_resolves_against_the_page_not_the_script() -> None:
+    apis = read_script_apis("http://x.gov.cn/static/js/app.js", "fetch('api/list?pageNo=1&pageSize=10')",
+                            page_url="http://x.gov.cn/zwgk/tzgg/index.html")
+    assert [a.url for a in apis] == ["http://x.gov.cn/zwgk/tzgg/api/list?pageNo=1&pageSize=10"]
+
+
+def test_unreadable_scripts_yield_nothing() -> None:
+    for body in (b"", b"\xff\xfe\x00garbage(((", b"fetch(", b"$.ajax({url: ", b"fetch(`${a}${b}`)"):
+        assert read_script_apis("http://x.gov.cn/a.js", body) == []
+
+
+def test_a_list_with_rows_and_a_script_is_not_a_shell() -> None:
+    listing = read_listing("http://x.gov.cn/", b"<html><body><ul>" + "".join(
+        f"<li><a href='/a/{i}.html'>\u6cd5\u6cbb\u653f\u5e9c\u5efa\u8bbe\u7b2c{i}\u671f\u52a8\u6001</a></li>"
+        for i in range(3)).encode() + b"</ul><script src='/app.js'></script></body></html>")
+    assert listing.is_shell is False

@@ -248,8 +248,8 @@ class PortalSpider(scrapy.Spider):
         if meta["kind"] == "search":
             yield from self._follow_candidates(listing, meta["key"], None)
             return
-        if listing.is_shell and not meta.get("playwright"):
-            yield from self._read_shell(response, listing)
+        if listing.is_shell and not meta.get("playwright") and not listing.api_requests:
+            yield from self._read_shell(response, listing)  # (a shell whose inline script names its API is read)
         adds_rows = self._adds_rows(listing, meta.get("root") or meta["key"])
         if listing.last_page_known:
             self.known_ends.add(meta.get("root") or meta["key"])
