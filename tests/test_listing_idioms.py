@@ -172,3 +172,12 @@ def test_a_list_with_rows_and_a_script_is_not_a_shell() -> None:
         f"<li><a href='/a/{i}.html'>\u6cd5\u6cbb\u653f\u5e9c\u5efa\u8bbe\u7b2c{i}\u671f\u52a8\u6001</a></li>"
         for i in range(3)).encode() + b"</ul><script src='/app.js'></script></body></html>")
     assert listing.is_shell is False
+
+
+def test_a_page_count_without_a_position_is_not_stretched_from_a_middle_page() -> None:
+    """DedeCMS page 3 of 4 says only 共 4页: the count cannot be placed, so no page 5, 6 … is made up."""
+    pager = "".join(f"<li><a href='list.php?tid=5&PageNo={n}'>{n}</a></li>" for n in (1, 2, 4))
+    body = (f"<ul class='pagelist'>{pager}<li><a href='list.php?tid=5&PageNo=4'>下一页</a></li>"
+            "<li><span class='pageinfo'>共 <strong>4</strong>页<strong>36</strong>条</span></li></ul>").encode()
+    pages = read_listing("http://x.gov.cn/plus/list.php?tid=5&PageNo=3", body).pagination
+    assert sorted(pages) == [f"http://x.gov.cn/plus/list.php?PageNo={n}&tid=5" for n in (1, 2, 4)]

@@ -116,7 +116,7 @@ def _read_pagination(
     pages = _expand_series([url for url, _ in pager], current, next_url, count)
     scripted: list[str] = []
     if not any(page_slot(url) for url in pages):
-        scripted = _script_pages(text, current, count)
+        scripted = _script_pages(text, current)
     unnumbered = [url for url, word in pager if page_slot(url) is None and word]
     known_end = bool(count or jumps or scripted or any(_LAST_TEXT.match(word) for _, word in pager))
     return [u for u in dict.fromkeys(pages + scripted + unnumbered) if u != current], known_end
@@ -149,7 +149,9 @@ def _near(url: str, current: str) -> bool:
     return folder == here_folder.rstrip("/") or folder == posixpath.splitext(here)[0]
 
 
-def _expand_series(urls: list[str], current: str, next_url: str | None, count: tuple[int, int] | None) -> list[str]:
+def _expand_series(
+    urls: list[str], current: str, next_url: str | None, count: tuple[int | None, int] | None
+) -> list[str]:
     """Every page between the lowest and highest number known per series (stretched by a page count)."""
     numbers: dict[str, set[int]] = {}
     for url in urls:
@@ -168,7 +170,7 @@ def _expand_series(urls: list[str], current: str, next_url: str | None, count: t
 
 
 def _stretch_by_count(
-    numbers: dict[str, set[int]], current: str, next_url: str | None, count: tuple[int, int] | None
+    numbers: dict[str, set[int]], current: str, next_url: str | None, count: tuple[int | None, int] | None
 ) -> None:
     """``第1页/共9页`` with a 下一页 to ``?page=2``: the series runs on to ``?page=9``."""
     if count is None:
@@ -176,6 +178,10 @@ def _stretch_by_count(
     position, total = count
     next_slot = page_slot(next_url) if next_url else None
     here = page_slot(current)
+    if position is None:
+        if here is not None:
+            return  # 共M页 on a numbered page that does not say which page it is: numbers cannot be placed
+        position = 1  # an unnumbered page is the list's first
     if next_slot is None and here is not None and here.series in numbers:
         next_slot, position = here, position - 1  # no 下一页: count from this page instead
     if next_slot is None or next_slot.series not in numbers or total > MAX_GENERATED_PAGES:
@@ -199,8 +205,8 @@ _TOTAL_ONLY = re.compile(r"共\s*(\d{1,4})\s*页")
 _POSITION_ONLY = re.compile(r"(?:当前)?第\s*(\d{1,4})\s*页")
 
 
-def _page_count(doc: Any, text: str) -> tuple[int, int] | None:
-    """(this page's position, number of pages) from the page text, e.g. ``第1页/共6页``."""
+def _page_count(doc: Any, text: str) -> tuple[int | None, int] | None:
+    """(this page's position if said, number of pages) from the page text, e.g. ``第1页/共6页``."""
     visible = _visible_text(doc) if doc is not None else text
     for pattern in _COUNT_PATTERNS:
         match = pattern.search(visible)
@@ -209,7 +215,7 @@ def _page_count(doc: Any, text: str) -> tuple[int, int] | None:
     total = _TOTAL_ONLY.search(visible)
     if total:
         position = _POSITION_ONLY.search(visible)
-        return (int(position.group(1)) if position else 1), int(total.group(1))
+        return (int(position.group(1)) if position else None), int(total.group(1))
     return None
 
 
@@ -245,7 +251,7 @@ _COUNT_VARS = ("countPage", "pageCount", "totalPage", "totalPages", "pagecount",
 _CURRENT_VARS = ("currentPage", "curPage", "nowPage", "current_page")
 
 
-def _script_pages(text: str, current: str, count: tuple[int, int] | None) -> list[str]:
+def _script_pages(text: str, current: str) -> list[str]:
     """TRS WCM: ``createPageHTML(…)`` / ``var countPage = N`` → ``index_N`` pages; no link needed."""
     variables = {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _VAR_RE.finditer(text)}
     for match in _CALL_RE.finditer(text):
