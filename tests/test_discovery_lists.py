@@ -237,9 +237,14 @@ def test_js_shell_list_api_read_out_of_its_bundle_without_a_browser(
 
 @pytest.mark.skipif(not js_render_available(), reason="needs scrapy-playwright and chromium (apt-get install chromium)")
 def test_js_shell_rendered_in_chromium_without_render_option(server: PortalServer, sqlite_url: str) -> None:
-    """The bundle assembles its API URL at run time (no literal to read): only a browser finds the rows."""
-    report = REPORTS[1]
-    json_api(server, [{"title": report["title"], "linkUrl": report["url"], "publishTime": report["published"]}])
+    """The bundle assembles its API URL at run time (no literal to read): only a browser finds the rows.
+    The rendered page shows page 1 of the API (a report); the API the browser called is then paged by the
+    crawler (a second report on page 2)."""
+    first, later = REPORTS[1], REPORTS[2]
+    rows = [{"title": f"部门动态{i}", "linkUrl": f"/info/2024/{i}.html", "publishTime": "2024-01-05"} for i in range(13)]
+    rows.insert(0, {"title": first["title"], "linkUrl": first["url"], "publishTime": first["published"]})
+    rows.insert(12, {"title": later["title"], "linkUrl": later["url"], "publishTime": later["published"]})
+    json_api(server, rows)
     server.set_page("/static/js/app.5e0d.js", (
         "var parts = ['api', 'cms', 'articles'];"
         "fetch('/' + parts.join('/') + '?page=1&size=10').then(function (r) { return r.json(); })"
@@ -248,7 +253,8 @@ def test_js_shell_rendered_in_chromium_without_render_option(server: PortalServe
         content_type="application/javascript")
     server.set_page(SHELL, shell_page(["/static/js/app.5e0d.js"]))
     crawl(sqlite_url, server, SHELL, max_depth=1)
-    assert found(sqlite_url, server) == {report["url"]}
+    assert found(sqlite_url, server) == {first["url"], later["url"]}
+    assert server.count("/api/cms/articles?page=2") == 1
     assert last_stats(sqlite_url).get("fzwatch/rendered", 0) >= 1
 
 

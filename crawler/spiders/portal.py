@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
@@ -72,6 +72,7 @@ class PortalSpider(scrapy.Spider):
         self.search_done = False
         self.rows_seen: dict[str, set[str]] = {}  # per list (its root page): row URLs seen on its pages
         self.known_ends: set[str] = set()  # lists (root pages) one of whose pages said where the list ends
+        self.rendered_apis: dict[str, list[ApiRequest]] = {}  # JSON lists rendered pages fetched, by page
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -198,6 +199,8 @@ class PortalSpider(scrapy.Spider):
         meta.setdefault("download_maxsize", self.page_maxsize)
         if self.render_js and meta.get("kind") in ("list", "search"):
             meta["playwright"] = True
+        if meta.get("playwright"):  # note the JSON lists the page's scripts fetch
+            meta["playwright_page_event_handlers"] = {"response": "on_rendered_response"}
         return meta
 
     def _list_request(self, key: str, depth: int, rank: int = 50, is_start: bool = False,
@@ -237,11 +240,14 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value("fzwatch/rendered")
         if meta.get("shell_render"):  # the rendered copy of a shell already recorded: only read it
             rendered = read_listing(response.url, response.body, response_headers(response))
+            rendered.api_requests += self.rendered_apis.pop(meta["key"], [])
             yield from self._follow(rendered, meta["depth"], meta["key"], meta.get("root"))
             return
+        listing_apis = self.rendered_apis.pop(meta["key"], []) if meta.get("playwright") else []
         self.crawler.stats.inc_value("fzwatch/list_pages")
         yield self.visits.record_list(response)
         listing = read_listing(response.url, response.body, response_headers(response))
+        listing.api_requests += listing_apis
         self._find_search(response)
         if self.guards.repeats(listing):
             return
@@ -373,6 +379,23 @@ class PortalSpider(scrapy.Spider):
                                   shell_render=True)
             yield Request(meta["key"], callback=self.parse_list, errback=self.on_error, dont_filter=True,
                           meta=rendered, priority=int(meta.get("priority") or 50) - 10 * meta["depth"])
+
+    def on_rendered_response(self, response: Any) -> None:
+        """Playwright ``response`` event of a rendered page: a JSON answer to the page's own XHR/fetch is a
+        list API, followed (and paged) like any other once the page is read (GET, or a POSTed form)."""
+        try:
+            request, page_url = response.request, response.frame.page.url
+            kind = (response.headers.get("content-type") or "").lower()
+            if request.resource_type not in ("xhr", "fetch") or "json" not in kind:
+                return
+            form = _posted_form(request.method, request.headers.get("content-type"), request.post_data)
+        # A detached frame or closed page raises Playwright's own Error, not imported here (optional).
+        except Exception as exc:  # noqa: BLE001
+            logger.debug("rendered response not read: %s", exc)
+            return
+        if request.method.upper() == "GET" or form is not None:
+            api = ApiRequest(url=canonical_url(request.url), kind="json", method=request.method.upper(), data=form)
+            self.rendered_apis.setdefault(canonical_url(page_url), []).append(api)
 
     def parse_script(self, response: Response) -> Iterator[Request]:
         """A script a shell page loads: the list endpoints it calls are fetched as JSON lists."""
@@ -519,6 +542,14 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value("fzwatch/errors")
         logger.warning("fetch failed %s: %s", failure.request.url, message)
         return False
+
+
+def _posted_form(method: str, content_type: str | None, body: str | None) -> dict[str, str] | None:
+    """The form of a POST sent as ``application/x-www-form-urlencoded``; None otherwise (JSON bodies are
+    not replayed)."""
+    if method.upper() != "POST" or "form-urlencoded" not in (content_type or "") or not body:
+        return None
+    return dict(parse_qsl(body, keep_blank_values=True))
 
 
 def _declared_specs(options: dict[str, Any]) -> list[dict[str, Any]]:
