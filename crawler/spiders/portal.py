@@ -239,15 +239,12 @@ class PortalSpider(scrapy.Spider):
         if meta.get("playwright"):
             self.crawler.stats.inc_value("fzwatch/rendered")
         if meta.get("shell_render"):  # the rendered copy of a shell already recorded: only read it
-            rendered = read_listing(response.url, response.body, response_headers(response))
-            rendered.api_requests += self.rendered_apis.pop(meta["key"], [])
-            yield from self._follow(rendered, meta["depth"], meta["key"], meta.get("root"))
+            yield from self._follow(self._read_rendered(response), meta["depth"], meta["key"], meta.get("root"))
             return
-        listing_apis = self.rendered_apis.pop(meta["key"], []) if meta.get("playwright") else []
         self.crawler.stats.inc_value("fzwatch/list_pages")
         yield self.visits.record_list(response)
-        listing = read_listing(response.url, response.body, response_headers(response))
-        listing.api_requests += listing_apis
+        listing = self._read_rendered(response) if meta.get("playwright") else \
+            read_listing(response.url, response.body, response_headers(response))
         self._find_search(response)
         if self.guards.repeats(listing):
             return
@@ -256,16 +253,28 @@ class PortalSpider(scrapy.Spider):
             return
         if listing.is_shell and not meta.get("playwright") and not listing.api_requests:
             yield from self._read_shell(response, listing)  # (a shell whose inline script names its API is read)
-        adds_rows = self._adds_rows(listing, meta.get("root") or meta["key"])
-        if listing.last_page_known:
-            self.known_ends.add(meta.get("root") or meta["key"])
-        if meta.get("page_step") and not adds_rows:
-            # A page of a list that adds no new rows ends its series: its further pages are not followed.
-            self.crawler.stats.inc_value("fzwatch/series_ended")
-            listing.pagination = []
+        adds_rows = self._series_goes_on(listing, meta)
         yield from self._follow(listing, meta["depth"], meta["key"], meta.get("root"))
         if meta.get("page_step") and adds_rows:
             yield from self._page_after(listing, meta)
+
+    def _read_rendered(self, response: Response) -> Listing:
+        """A page rendered in Chromium: its DOM, plus the JSON list APIs its scripts fetched."""
+        listing = read_listing(response.url, response.body, response_headers(response))
+        listing.api_requests += self.rendered_apis.pop(response.meta["key"], [])
+        return listing
+
+    def _series_goes_on(self, listing: Listing, meta: dict[str, Any]) -> bool:
+        """Whether this page added rows to its list; a page of a list that adds none ends its series (its
+        further pages are not followed)."""
+        root = meta.get("root") or meta["key"]
+        adds_rows = self._adds_rows(listing, root)
+        if listing.last_page_known:
+            self.known_ends.add(root)
+        if meta.get("page_step") and not adds_rows:
+            self.crawler.stats.inc_value("fzwatch/series_ended")
+            listing.pagination = []
+        return adds_rows
 
     def parse_api(self, response: Response) -> Iterator[Any]:
         if not self._usable(response):
