@@ -19,6 +19,8 @@ from parsers.listing import (
     ApiRequest,
     Listing,
     following_page,
+    jpage_as_post,
+    jpage_refused,
     page_slot,
     paging_step,
     read_json_list,
@@ -181,3 +183,15 @@ def test_a_page_count_without_a_position_is_not_stretched_from_a_middle_page() -
             "<li><span class='pageinfo'>共 <strong>4</strong>页<strong>36</strong>条</span></li></ul>").encode()
     pages = read_listing("http://x.gov.cn/plus/list.php?tid=5&PageNo=3", body).pagination
     assert sorted(pages) == [f"http://x.gov.cn/plus/list.php?PageNo={n}&tid=5" for n in (1, 2, 4)]
+
+
+def test_hanweb_group_asked_by_post_keeps_the_range_in_the_query() -> None:
+    get = ApiRequest(url="http://x.gov.cn/module/web/jpage/dataproxy.jsp?columnid=77&endrecord=90&perpage=15"
+                         "&startrecord=46&unitid=8861&webid=14", kind="jpage")
+    post = jpage_as_post(get)
+    assert (post.method, post.url, post.data) == (
+        "POST", "http://x.gov.cn/module/web/jpage/dataproxy.jsp?endrecord=90&perpage=15&startrecord=46",
+        {"columnid": "77", "unitid": "8861", "webid": "14"})
+    assert jpage_refused(405, b"Method Not Allowed")
+    assert jpage_refused(200, b"<html><body>error</body></html>")
+    assert not jpage_refused(200, b"<datastore><recordset></recordset><totalrecord>0</totalrecord></datastore>")

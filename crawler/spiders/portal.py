@@ -36,6 +36,8 @@ from parsers.listing import (
     detect_block,
     find_site_search,
     following_page,
+    jpage_as_post,
+    jpage_refused,
     link_priority,
     paging_step,
     read_declared_list,
@@ -223,6 +225,8 @@ class PortalSpider(scrapy.Spider):
         key = _api_key(api)
         meta = self._meta(depth=depth, api_kind=api.kind, key=key, url=api.url, kind="api", root=root, method=api.method,
                           form=api.data)
+        if api.kind == "jpage":  # a dataproxy that refuses GET says 405: asked again by POST (parse_api)
+            meta["handle_httpstatus_list"] = [*meta["handle_httpstatus_list"], 405]
         if api.method.upper() == "POST" and api.data:
             return scrapy.FormRequest(api.url, formdata=api.data, callback=self.parse_api, errback=self.on_error,
                                       meta=meta, priority=9 - depth, dont_filter=True)
@@ -277,6 +281,12 @@ class PortalSpider(scrapy.Spider):
         return adds_rows
 
     def parse_api(self, response: Response) -> Iterator[Any]:
+        if self._jpage_wants_post(response):
+            post = jpage_as_post(ApiRequest(url=response.meta["url"], kind="jpage"))
+            if self._admit_list(_api_key(post), True, False, post.url):
+                self.crawler.stats.inc_value("fzwatch/jpage_post")
+                yield self._api_request(post, response.meta["depth"], response.meta.get("root"))
+            return
         if not self._usable(response):
             yield from self._record_unusable(response)
             return
@@ -296,6 +306,13 @@ class PortalSpider(scrapy.Spider):
         for api in listing.api_requests:
             if self._known_reader(api.kind) and self._admit_list(_api_key(api), True, changed, api.url):
                 yield self._api_request(api, depth, root)
+
+    @staticmethod
+    def _jpage_wants_post(response: Response) -> bool:
+        """A Hanweb dataproxy asked by GET that refuses it (405, or no record set): ask once more by POST."""
+        meta = response.meta
+        return meta.get("api_kind") == "jpage" and meta.get("method", "GET") == "GET" and \
+            jpage_refused(response.status, response.body)
 
     def _read_api(self, response: Response) -> Listing:
         kind = response.meta["api_kind"]

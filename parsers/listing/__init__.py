@@ -5,7 +5,8 @@ Pure functions over url + bytes + headers (no Scrapy, network or database):
 - ``read_listing(url, body, headers=None) -> Listing``: every ``<a>`` link (with the date of its
   list row), further list pages (下一页/尾页, ``?page=N``, TRS ``createPageHTML``, DedeCMS
   ``PageNo``), attachments, and API requests (Hanweb jpage ``dataproxy.jsp``, gkmlpt ``/api/all``).
-- ``read_jpage_records(url, body) -> Listing``: a Hanweb ``dataproxy.jsp`` XML answer.
+- ``read_jpage_records(url, body) -> Listing``: a Hanweb ``dataproxy.jsp`` XML answer;
+  ``jpage_refused``/``jpage_as_post``: a portal that refuses the GET form is asked by POST.
 - ``read_gkmlpt(url, body_json) -> Listing``: a Guangdong gkmlpt ``/gkmlpt/api/all/{cat}`` answer.
 - ``read_json_list(url, body_json, form=None) -> Listing``: a JSON list API, fields guessed.
 - ``read_script_apis(script_url, body, page_url=None) -> list[ApiRequest]``: JSON list endpoints a
@@ -31,7 +32,7 @@ from __future__ import annotations
 
 from parsers.listing.blocks import detect_block
 from parsers.listing.gkmlpt import read_gkmlpt
-from parsers.listing.jpage import read_jpage_records
+from parsers.listing.jpage import jpage_as_post, jpage_refused, read_jpage_records
 from parsers.listing.json_lists import declared_api_requests, read_declared_list, read_json_list
 from parsers.listing.page import read_listing
 from parsers.listing.pagination import PageSlot, following_page, page_slot, paging_step, slot_url
@@ -67,6 +68,8 @@ __all__ = [
     "detect_block",
     "find_site_search",
     "following_page",
+    "jpage_as_post",
+    "jpage_refused",
     "link_priority",
     "page_slot",
     "paging_step",

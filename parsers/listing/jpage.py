@@ -138,3 +138,24 @@ def read_jpage_records(url: str, body: bytes) -> Listing:
         if end < total:
             listing.api_requests = _jpage_requests(endpoint, params, per_page, group, end + 1, total)
     return listing
+
+
+_GROUP_KEYS = ("startrecord", "endrecord", "perpage")
+
+
+def jpage_as_post(api: ApiRequest) -> ApiRequest:
+    """The same record group asked by POST, as Hanweb's own jpage script does: the record range stays in
+    the query, the column parameters go into the form (for portals that refuse the GET form)."""
+    parts = urlsplit(api.url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = [(k, v) for k, v in pairs if k.lower() in _GROUP_KEYS]
+    form = {k: v for k, v in pairs if k.lower() not in _GROUP_KEYS}
+    url = canonical_url(urlunsplit(parts[:3] + (urlencode(query), "")))
+    return ApiRequest(url=url, kind=api.kind, method="POST", data=form or None)
+
+
+def jpage_refused(status: int, body: bytes) -> bool:
+    """A dataproxy answer that refuses the GET form: 405, or a 200 without any record set."""
+    if status == 405:
+        return True
+    return status == 200 and b"<recordset" not in body.lower() and b"<record>" not in body.lower()
