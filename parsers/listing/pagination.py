@@ -2,8 +2,9 @@
 
 A list's pages form a *series*: one URL shape with a page number in it — a page parameter (``?page=N``,
 ``&pageNo=N``, DedeCMS ``PageNo``; names in ``parsers.listing.params``), ``stem_N.ext`` (TRS
-``index_N.html``, ``list_N.html``, ``bmdt_N.shtml``), or a numeric file name (``/N.html``; VSB 博达
-``xxx/N.htm``, numbered *downwards*: ``xxx.htm`` is the newest page and ``xxx/1.htm`` the oldest).
+``index_N.html``, ``list_N.html``, ``bmdt_N.shtml``), a numeric file name (``/N.html``; VSB 博达
+``xxx/N.htm``, numbered *downwards*: ``xxx.htm`` is the newest page and ``xxx/1.htm`` the oldest), or a
+page folder (``/news/page/N/``).
 
 Numbers come from the page's pager links (numbers, 下一页/上页/尾页/末页/最后一页), ``<select>`` page
 jumpers (option values that are URLs, or numbers an ``onchange`` script builds a URL from), a page count
@@ -37,6 +38,7 @@ _LAST_TEXT = re.compile(r"^(尾页|末页|最后一?页|last|>\|)$", re.IGNORECA
 _PREV_TEXT = re.compile(r"^(上一?页|上页|前页|首页|第一页|prev|previous|first|<|<<|‹|«|＜)$", re.IGNORECASE)
 _STEM_N = re.compile(r"^(.*/[A-Za-z][\w-]*?)([_-])(\d{1,4})(\.s?html?|\.jsp|\.php|\.aspx?)$", re.IGNORECASE)
 _NUMBER_FILE = re.compile(r"^(.*/)(\d{1,4})(\.s?html?)$", re.IGNORECASE)
+_PAGE_FOLDER = re.compile(r"^(.*/page/)(\d{1,4})(/?)$", re.IGNORECASE)  # /news/page/2/
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def page_slot(url: str) -> PageSlot | None:
     if match:
         template = f"{match.group(1)}{match.group(2)}{_MARK}{match.group(4)}"
         return PageSlot(canonical_url(urlunsplit(parts[:2] + (template, "", ""))), int(match.group(3)))
-    match = _NUMBER_FILE.match(parts.path)
+    match = _NUMBER_FILE.match(parts.path) or _PAGE_FOLDER.match(parts.path)
     if match:
         template = f"{match.group(1)}{_MARK}{match.group(3)}"
         return PageSlot(canonical_url(urlunsplit(parts[:2] + (template, "", ""))), int(match.group(2)))
@@ -144,9 +146,16 @@ def _near(url: str, current: str) -> bool:
     path, here = urlsplit(url).path, urlsplit(current).path
     if urlsplit(url).query:
         return path == here
-    folder = posixpath.dirname(path)
-    here_folder = here if here.endswith("/") else posixpath.dirname(here)
-    return folder == here_folder.rstrip("/") or folder == posixpath.splitext(here)[0]
+    folder = _list_folder(path)
+    return folder == _list_folder(here) or folder == posixpath.splitext(here)[0]
+
+
+def _list_folder(path: str) -> str:
+    """The folder a list page lives in (``/news`` for ``/news/``, ``/news/index_2.html``, ``/news/page/2/``)."""
+    match = _PAGE_FOLDER.match(path)
+    if match:
+        return match.group(1)[: -len("/page/")]
+    return (path if path.endswith("/") else posixpath.dirname(path)).rstrip("/")
 
 
 def _expand_series(

@@ -34,7 +34,8 @@ _CALL_RE = re.compile(
     r"""\bfetch\s*\(|(?:\$|jQuery)\s*\.\s*(?:ajax|get|post|getJSON)\s*\(|"""
     r"""\b[\w$]+(?:\s*\.\s*[\w$]+)*\s*\.\s*(?:get|post|request)\s*\(|(?<![\w$.])(?:url|api|apiUrl)\s*:\s*"""
 )
-_CONST_RE = re.compile(r"""\b(?:var|let|const)\s+([\w$]+)\s*=\s*(["'`])([^"'`\n]{0,300})\2""")
+# A constant whose whole value is one literal (`var url = '/a?x=' + y` is not one).
+_CONST_RE = re.compile(r"""\b(?:var|let|const)\s+([\w$]+)\s*=\s*(["'`])([^"'`\n]{0,300})\2(?=\s*(?:[;,\n}]|$))""")
 _LITERAL_RE = re.compile(r"""\s*(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'|`([^`]*)`|([\w$.\[\]()]+))\s*""")
 _STATIC = re.compile(r"\.(?:js|css|png|jpe?g|gif|svg|ico|woff2?|ttf|vue|html?|map|mp4|mp3)$", re.IGNORECASE)
 _LIST_PATH = re.compile(r"list|page|articles|news|query|search|infos|contents|docs", re.IGNORECASE)
