@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
@@ -21,6 +21,8 @@ from scrapy.http import Request, Response
 
 from crawler.guards import TrapGuards, looks_binary
 from crawler.revisit import LIST_KINDS, RevisitPolicy
+from crawler.series import ListSeries
+from crawler.shells import ShellPages
 from crawler.visits import NOT_FOUND_STATUSES, Visits, response_headers
 from parsers import parse_page
 from parsers.classify import classify_title
@@ -35,7 +37,6 @@ from parsers.listing import (
     declared_api_requests,
     detect_block,
     find_site_search,
-    following_page,
     jpage_as_post,
     jpage_refused,
     link_priority,
@@ -45,7 +46,6 @@ from parsers.listing import (
     read_jpage_records,
     read_json_list,
     read_listing,
-    read_script_apis,
     search_url,
 )
 from storage.models import utcnow
@@ -60,7 +60,7 @@ BLOCK_STATUSES = [403, 412, 429, 512, 521]
 CANDIDATE_HINT = re.compile(r"法治政府|法治建设|依法行政")
 
 
-class PortalSpider(scrapy.Spider):
+class PortalSpider(ShellPages, scrapy.Spider):
     name = "portal"
 
     def __init__(self, site: str, db: str | None = None, run_id: str | None = None, **kwargs: Any) -> None:
@@ -72,8 +72,7 @@ class PortalSpider(scrapy.Spider):
         self.known: dict[str, dict[str, Any]] = {}  # stored documents by URL
         self.search_template: str | None = None
         self.search_done = False
-        self.rows_seen: dict[str, set[str]] = {}  # per list (its root page): row URLs seen on its pages
-        self.known_ends: set[str] = set()  # lists (root pages) one of whose pages said where the list ends
+        self.series = ListSeries()  # rows seen per list, lists that said where they end
         self.rendered_apis: dict[str, list[ApiRequest]] = {}  # JSON lists rendered pages fetched, by page
 
     @classmethod
@@ -262,23 +261,23 @@ class PortalSpider(scrapy.Spider):
         if meta.get("page_step") and adds_rows:
             yield from self._page_after(listing, meta)
 
-    def _read_rendered(self, response: Response) -> Listing:
-        """A page rendered in Chromium: its DOM, plus the JSON list APIs its scripts fetched."""
-        listing = read_listing(response.url, response.body, response_headers(response))
-        listing.api_requests += self.rendered_apis.pop(response.meta["key"], [])
-        return listing
-
     def _series_goes_on(self, listing: Listing, meta: dict[str, Any]) -> bool:
         """Whether this page added rows to its list; a page of a list that adds none ends its series (its
         further pages are not followed)."""
-        root = meta.get("root") or meta["key"]
-        adds_rows = self._adds_rows(listing, root)
-        if listing.last_page_known:
-            self.known_ends.add(root)
+        adds_rows = self.series.read(listing, meta.get("root") or meta["key"])
         if meta.get("page_step") and not adds_rows:
             self.crawler.stats.inc_value("fzwatch/series_ended")
             listing.pagination = []
         return adds_rows
+
+    def _page_after(self, listing: Listing, meta: dict[str, Any]) -> Iterator[Request]:
+        """A page of a list that added new rows: its next page is tried even when no link names it (a pager
+        that shows only a window of page numbers, no 尾页 and no page count), within the budget."""
+        root = meta.get("root") or meta["key"]
+        target = self.series.page_after(listing, root, meta["page_step"])
+        if target and self._admit_list(target, is_pagination=True, parent_changed=meta["key"] in self.visits.changed):
+            self.crawler.stats.inc_value("fzwatch/pages_extrapolated")
+            yield self._list_request(target, meta["depth"], rank=60, root=root, step=meta["page_step"])
 
     def parse_api(self, response: Response) -> Iterator[Any]:
         if self._jpage_wants_post(response):
@@ -366,70 +365,6 @@ class PortalSpider(scrapy.Spider):
             is_first = root == _api_key(api)
             if self._admit_list(_api_key(api), not is_first, changed, api.url):
                 yield self._api_request(api, depth, None if is_first else root)
-
-    def _adds_rows(self, listing: Listing, root: str) -> bool:
-        """Whether this page of a list shows rows no earlier page of the same list showed."""
-        rows = {link.url for link in listing.links} - set(listing.pagination) - {listing.url, root}
-        seen = self.rows_seen.setdefault(root, set())
-        new = rows - seen
-        seen |= rows
-        return bool(new)
-
-    def _page_after(self, listing: Listing, meta: dict[str, Any]) -> Iterator[Request]:
-        """A page of a list that added new rows: its next page is tried even when no link names it (a pager
-        that shows only a window of page numbers, no 尾页 and no page count), within the budget."""
-        step, key = meta["page_step"], meta["key"]
-        if (meta.get("root") or key) in self.known_ends:
-            return  # the list said where it ends (尾页, 共M页): nothing to guess
-        target = following_page(key, step)
-        if target is None or target in listing.pagination:
-            return
-        if self._admit_list(target, is_pagination=True, parent_changed=key in self.visits.changed):
-            self.crawler.stats.inc_value("fzwatch/pages_extrapolated")
-            yield self._list_request(target, meta["depth"], rank=60, root=meta.get("root") or key, step=step)
-
-    def _read_shell(self, response: Response, listing: Listing) -> Iterator[Request]:
-        """A JavaScript shell: read its list API out of the same-site scripts it loads (a few, size-capped),
-        and render it in Chromium when one is at hand (`fzwatch/rendered`)."""
-        meta = response.meta
-        self.crawler.stats.inc_value("fzwatch/shells")
-        for url in listing.scripts[: self.shell_scripts]:
-            if self._in_site(url) and url not in self.visits.seen and self._budget(url) and self.visits.claim(url):
-                yield Request(url, callback=self.parse_script, errback=self.on_error, priority=15, dont_filter=True,
-                              meta={"page_url": meta["key"], "depth": meta["depth"],
-                                    "download_maxsize": self.script_maxsize,
-                                    "handle_httpstatus_list": [*BLOCK_STATUSES, *NOT_FOUND_STATUSES]})
-        if self.can_render and self._budget(meta["key"]):
-            rendered = self._meta(depth=meta["depth"], key=meta["key"], url=meta["key"], kind="list",
-                                  root=meta.get("root"), priority=meta.get("priority"), playwright=True,
-                                  shell_render=True)
-            yield Request(meta["key"], callback=self.parse_list, errback=self.on_error, dont_filter=True,
-                          meta=rendered, priority=int(meta.get("priority") or 50) - 10 * meta["depth"])
-
-    def on_rendered_response(self, response: Any) -> None:
-        """Playwright ``response`` event of a rendered page: a JSON answer to the page's own XHR/fetch is a
-        list API, followed (and paged) like any other once the page is read (GET, or a POSTed form)."""
-        try:
-            request, page_url = response.request, response.frame.page.url
-            kind = (response.headers.get("content-type") or "").lower()
-            if request.resource_type not in ("xhr", "fetch") or "json" not in kind:
-                return
-            form = _posted_form(request.method, request.headers.get("content-type"), request.post_data)
-        # A detached frame or closed page raises Playwright's own Error, not imported here (optional).
-        except Exception as exc:  # noqa: BLE001
-            logger.debug("rendered response not read: %s", exc)
-            return
-        if request.method.upper() == "GET" or form is not None:
-            api = ApiRequest(url=canonical_url(request.url), kind="json", method=request.method.upper(), data=form)
-            self.rendered_apis.setdefault(canonical_url(page_url), []).append(api)
-
-    def parse_script(self, response: Response) -> Iterator[Request]:
-        """A script a shell page loads: the list endpoints it calls are fetched as JSON lists."""
-        if response.status != 200:
-            return
-        self.crawler.stats.inc_value("fzwatch/scripts")
-        apis = read_script_apis(response.url, response.body, page_url=response.meta["page_url"])
-        yield from self._follow_apis(apis, response.meta["depth"], changed=False)
 
     def _worth_listing(self, priority: int, depth: int) -> bool:
         """Channels and lists lead to reports; other articles do not. Unnamed same-site pages ("更多",
@@ -568,14 +503,6 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value("fzwatch/errors")
         logger.warning("fetch failed %s: %s", failure.request.url, message)
         return False
-
-
-def _posted_form(method: str, content_type: str | None, body: str | None) -> dict[str, str] | None:
-    """The form of a POST sent as ``application/x-www-form-urlencoded``; None otherwise (JSON bodies are
-    not replayed)."""
-    if method.upper() != "POST" or "form-urlencoded" not in (content_type or "") or not body:
-        return None
-    return dict(parse_qsl(body, keep_blank_values=True))
 
 
 def _declared_specs(options: dict[str, Any]) -> list[dict[str, Any]]:
