@@ -20,6 +20,8 @@ import pytest
 from sqlalchemy import select
 
 from crawler.render import js_render_available
+from crawler.series import ListSeries
+from parsers.listing import Link, Listing
 from storage.database import Database
 from storage.models import CrawlRun
 from storage.reports import list_reports
@@ -184,6 +186,13 @@ def test_hanweb_data_island_and_later_record_groups(server: PortalServer, sqlite
     if post_only:
         assert {r.method for r in answered} == {"POST"}
         assert all(b"columnid=77" in r.body for r in answered), "the column parameters travel in the form"
+        return
+    first = len(server.requests)
+    server.clear_log()
+    crawl(sqlite_url, server, COLUMN, max_depth=1)
+    again = [r for r in server.requests if r.path.startswith("/module/web/jpage/dataproxy.jsp")]
+    assert [r.status for r in again] in ([], [304]), "an unchanged column's later groups are not read again"
+    assert len(server.requests) <= max(0.30 * first, 3 + len(REPORTS))
 
 
 # --------------------------------------------------------------------------- JavaScript shells
@@ -239,6 +248,12 @@ def test_js_shell_list_api_read_out_of_its_bundle_without_a_browser(
     assert server.count("/static/js/chunk-vendors") == 0, "library bundles hold no list API"
     assert server.count("/api/cms/articles?") == 2 and server.count("/api/cms/article/") == 0
     assert last_stats(sqlite_url).get("fzwatch/rendered", 0) == 0
+    first = len(server.requests)
+    server.clear_log()
+    crawl(sqlite_url, server, SHELL, max_depth=1)
+    assert server.count("/static/") == 0, "an unchanged shell's scripts are not read again"
+    assert server.count("/api/cms/articles?page=2") == 0
+    assert len(server.requests) <= max(0.30 * first, 3 + 1)
 
 
 @pytest.mark.skipif(not js_render_available(), reason="needs scrapy-playwright and chromium (apt-get install chromium)")
@@ -312,3 +327,23 @@ def test_pages_past_the_pager_window_while_they_add_rows(server: PortalServer, s
     assert found(sqlite_url, server) == {REPORTS[3]["url"]}
     assert server.count("/gsgg/list.jsp?page=6") == 1, "page 6 is tried: page 5 added rows"
     assert server.count("/gsgg/list.jsp?page=7") == 0, "page 6 added nothing: the series ends"
+
+
+def test_list_series_bookkeeping() -> None:
+    """Unit: a page adds rows or ends its series; a list that named its end is not paged past it."""
+
+    def listing(url: str, rows: list[str], pagination: list[str], known_end: bool = False) -> Listing:
+        return Listing(url=url, links=[Link(url=u, text=u) for u in rows + pagination], pagination=pagination,
+                       last_page_known=known_end)
+
+    series = ListSeries()
+    root = "http://x.gov.cn/l"
+    assert series.read(listing(root, ["http://x.gov.cn/a1", "http://x.gov.cn/a2"], [root + "?page=2"]), root)
+    page2 = listing(root + "?page=2", ["http://x.gov.cn/a3"], [root + "?page=3"])
+    assert series.read(page2, root) and series.page_after(page2, root, 1) is None  # page 3 is linked
+    page3 = listing(root + "?page=3", ["http://x.gov.cn/a4"], [root + "?page=2"])
+    assert series.read(page3, root) and series.page_after(page3, root, 1) == root + "?page=4"
+    assert not series.read(listing(root + "?page=4", ["http://x.gov.cn/a4"], []), root)
+    ended = ListSeries()
+    ended.read(listing(root, ["http://x.gov.cn/a1"], [root + "?page=2"], known_end=True), root)
+    assert ended.page_after(listing(root + "?page=2", ["http://x.gov.cn/a9"], []), root, 1) is None
