@@ -195,3 +195,11 @@ def test_hanweb_group_asked_by_post_keeps_the_range_in_the_query() -> None:
     assert jpage_refused(405, b"Method Not Allowed")
     assert jpage_refused(200, b"<html><body>error</body></html>")
     assert not jpage_refused(200, b"<datastore><recordset></recordset><totalrecord>0</totalrecord></datastore>")
+
+
+def test_a_list_in_a_frame_is_a_link_and_a_pdf_viewer_is_not() -> None:
+    body = ("<iframe src='/xxgk/fzzf/list.html' title='法治政府建设'></iframe>"
+            "<iframe src='/pdfjs/web/viewer.html?file=%2Fa.pdf'></iframe>").encode()
+    listing = read_listing("http://x.gov.cn/xxgk/index.html", body)
+    assert [(link.url, link.text) for link in listing.links] == [("http://x.gov.cn/xxgk/fzzf/list.html", "法治政府建设")]
+    assert listing.attachments == ["http://x.gov.cn/a.pdf"]

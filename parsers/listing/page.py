@@ -10,10 +10,10 @@ from urllib.parse import urljoin
 from parsers.listing.bodies import _decode, _parse_html, _visible_text
 from parsers.listing.gkmlpt import _read_gkmlpt_config
 from parsers.listing.jpage import _jpage_inline_links, _read_jpage_config
-from parsers.listing.links import _read_anchors, _read_attachments
+from parsers.listing.links import _is_attachment, _read_anchors, _read_attachments
 from parsers.listing.pagination import _read_pagination
 from parsers.listing.scripts import read_script_apis
-from parsers.listing.types import ApiRequest, Listing
+from parsers.listing.types import ApiRequest, Link, Listing
 from parsers.listing.urls import _absolute, _site_key, canonical_url
 
 SHELL_MAX_TEXT = 300  # a JavaScript shell shows fewer visible characters than this …
@@ -40,6 +40,7 @@ def read_listing(url: str, body: bytes, headers: Mapping[str, str] | None = None
         base_href = doc.xpath("string(//base/@href)").strip()
         page_base = urljoin(url, base_href) if base_href else url
         listing.links = _read_anchors(doc, page_base, base)
+        listing.links += _frame_links(doc, page_base, base, listing.links)
         listing.attachments = _read_attachments(doc, page_base, listing.links)
         listing.pagination, listing.last_page_known = _read_pagination(doc, text, page_base, base, listing.links)
         listing.scripts = _script_sources(doc, page_base, base)
@@ -49,6 +50,20 @@ def read_listing(url: str, body: bytes, headers: Mapping[str, str] | None = None
     listing.api_requests = jpage + _read_gkmlpt_config(text, url) + script_apis
     listing.is_shell = doc is not None and _is_shell(doc, listing)
     return listing
+
+
+def _frame_links(doc: Any, page_base: str, source: str, known: list[Link]) -> list[Link]:
+    """A list embedded in an ``<iframe>``/``<frame>`` (信息公开 columns often are): the frame is a link,
+    named by its ``title``/``name``. PDF viewers and attachments are read as attachments instead."""
+    seen = {link.url for link in known}
+    links = []
+    for frame in doc.xpath("//iframe[@src] | //frame[@src]"):
+        url = _absolute(frame.get("src") or "", page_base)
+        if url and url not in seen and not _is_attachment(url) and "file=" not in url:
+            seen.add(url)
+            text = (frame.get("title") or frame.get("name") or "").strip()
+            links.append(Link(url=url, text=text, source=source))
+    return links
 
 
 def _inline_script_apis(doc: Any, url: str) -> list[ApiRequest]:
