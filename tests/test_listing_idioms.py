@@ -203,3 +203,16 @@ def test_a_list_in_a_frame_is_a_link_and_a_pdf_viewer_is_not() -> None:
     listing = read_listing("http://x.gov.cn/xxgk/index.html", body)
     assert [(link.url, link.text) for link in listing.links] == [("http://x.gov.cn/xxgk/fzzf/list.html", "法治政府建设")]
     assert listing.attachments == ["http://x.gov.cn/a.pdf"]
+
+
+def test_rows_opened_by_scripts_are_links() -> None:
+    body = ("<ul><li onclick=\"window.open('/xxgk/2024/0301/77.html')\"><span>2023年法治政府建设年度报告</span>"
+            "<span>2024-03-01</span></li>"
+            "<li><a href=\"javascript:openDetail('../info/1021/3460.htm')\">区司法局关于2023年度法治政府建设情况的报告</a></li>"
+            "<li><a href='javascript:void(0)' onclick='print()'>打印</a></li></ul>").encode()
+    listing = read_listing("http://x.gov.cn/xxgk/list.html", body)
+    found = {link.url: (link.text, link.date) for link in listing.links}
+    assert found == {
+        "http://x.gov.cn/xxgk/2024/0301/77.html": ("2023年法治政府建设年度报告", "2024-03-01"),
+        "http://x.gov.cn/info/1021/3460.htm": ("区司法局关于2023年度法治政府建设情况的报告", None),
+    }
