@@ -216,3 +216,24 @@ def test_rows_opened_by_scripts_are_links() -> None:
         "http://x.gov.cn/xxgk/2024/0301/77.html": ("2023年法治政府建设年度报告", "2024-03-01"),
         "http://x.gov.cn/info/1021/3460.htm": ("区司法局关于2023年度法治政府建设情况的报告", None),
     }
+
+
+def test_pager_driven_by_a_page_function() -> None:
+    """JSP portal: ``javascript:goPage(N)`` anchors and a jumper calling the same function."""
+    body = ("<script>function goPage(p){ var f = 1;\n location.href = 'list.jsp?catid=9&pageNo=' + p; }</script>"
+            "<div class='page'>第1页/共5页 <a href='javascript:goPage(2)'>下一页</a> "
+            "<a href=\"javascript:goPage('5');\">尾页</a>"
+            "<select onchange='goPage(this.value)'><option value='1'>1</option><option value='3'>3</option></select>"
+            "</div>").encode()
+    listing = read_listing("http://x.gov.cn/zwgk/list.jsp?catid=9", body)
+    assert sorted(listing.pagination) == [f"http://x.gov.cn/zwgk/list.jsp?catid=9&pageNo={n}" for n in range(2, 6)]
+    assert listing.last_page_known
+
+
+@pytest.mark.parametrize(("pager", "pages"), [
+    ("<a href='?page=1'>1</a><a href='?page=5'>尾页</a>", [2, 3, 4, 5]),  # page=1 is this page again
+    ("<a href='?page=1'>下一页</a><a href='?page=4'>尾页</a>", [1, 2, 3, 4]),  # a 0-based list: page=1 is the next
+])
+def test_page_one_of_an_unnumbered_first_page(pager: str, pages: list[int]) -> None:
+    listing = read_listing("http://x.gov.cn/tzgg/list", pager.encode())
+    assert sorted(listing.pagination) == [f"http://x.gov.cn/tzgg/list?page={n}" for n in pages]

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from parsers.listing.bodies import _visible_text
-from parsers.listing.links import _is_attachment
+from parsers.listing.links import _is_attachment, _squash
 from parsers.listing.params import PAGE_NUMBER_KEYS
 from parsers.listing.types import Link
 from parsers.listing.urls import _absolute, _site_key, canonical_url
@@ -110,8 +110,9 @@ def _read_pagination(
 ) -> tuple[list[str], bool]:
     """Further pages of the list ``current`` (canonical): pager links, jumpers, counts, scripts; and
     whether the page says where the list ends (a 尾页 link, a jumper, a page count)."""
-    pager = _pager_links(links, current)
-    jumps = _select_pages(doc, page_base, current)
+    functions = _page_functions(text)
+    pager = _pager_links(links + _scripted_pager(doc, functions, page_base, current), current)
+    jumps = _select_pages(doc, page_base, current, functions)
     pager += [(url, "") for url in jumps]
     next_url = next((url for url, word in pager if _NEXT_TEXT.match(word)), None)
     count = _page_count(doc, text)
@@ -171,11 +172,18 @@ def _expand_series(
     if here is not None and here.series in numbers:
         numbers[here.series].add(here.number)
     _stretch_by_count(numbers, current, next_url, count)
+    next_slot = page_slot(next_url) if next_url else None
     out = []
     for series, found in numbers.items():
         low, high = min(found), max(found)
+        if here is None and _is_param_series(series) and not (next_slot and next_slot.number == 1):
+            low = max(low, 2)  # ?page=1 of an unnumbered first page is that page again (unless 下一页 says not)
         out += [slot_url(series, n) for n in range(low, min(high, low + MAX_GENERATED_PAGES) + 1)]
     return list(dict.fromkeys(out))
+
+
+def _is_param_series(series: str) -> bool:
+    return _MARK in urlsplit(series).query
 
 
 def _stretch_by_count(
@@ -235,21 +243,61 @@ _JUMP_TEMPLATE = re.compile(
 )
 
 
-def _select_pages(doc: Any, page_base: str, current: str) -> list[str]:
-    """Pages offered by a ``<select onchange=…>`` jumper: URL values, or numbers put into a URL."""
+def _select_pages(doc: Any, page_base: str, current: str, functions: dict[str, tuple[str, str]]) -> list[str]:
+    """Pages offered by a ``<select onchange=…>`` jumper: URL values, or numbers put into a URL (by the
+    ``onchange`` itself or by a page function it calls)."""
     if doc is None:
         return []
     pages = []
-    for select in doc.xpath("//select[contains(@onchange, 'location') or contains(@onchange, 'href')]"):
-        template = _JUMP_TEMPLATE.search(select.get("onchange") or "")
+    for select in doc.xpath("//select[@onchange]"):
+        onchange = select.get("onchange") or ""
+        match = _JUMP_TEMPLATE.search(onchange)
+        template = (match.group(1), match.group(2) or "") if match else _called_function(onchange, functions)
+        if template is None and "location" not in onchange and "href" not in onchange:
+            continue
         for value in select.xpath("./option/@value"):
             value = value.strip()
             if template and value.isdigit():
-                value = f"{template.group(1)}{value}{template.group(2) or ''}"
+                value = f"{template[0]}{value}{template[1]}"
             url = _absolute(value, page_base)
             if url and _site_key(url) == _site_key(current) and (page_slot(url) or url == current):
                 pages.append(url)
     return pages
+
+
+# --------------------------------------------------------------------------- pagers driven by a script
+
+# `function goPage(p) { … location.href = "?page=" + p + "&x=1"; }` (JSP portals, some TRS templates)
+_PAGE_FUNCTION = re.compile(
+    r"""function\s+([\w$]+)\s*\(\s*([\w$]+)[^)]*\)\s*\{[^{}]{0,400}?"""
+    r"""location(?:\.href)?\s*=\s*["']([^"']*)["']\s*\+\s*\(?\s*\2\s*\)?\s*(?:\+\s*["']([^"']*)["'])?"""
+)
+
+
+def _page_functions(text: str) -> dict[str, tuple[str, str]]:
+    """Page functions of the page's scripts: name -> (URL before the number, URL after it)."""
+    return {m.group(1): (m.group(3), m.group(4) or "") for m in _PAGE_FUNCTION.finditer(text)}
+
+
+def _called_function(script: str, functions: dict[str, tuple[str, str]]) -> tuple[str, str] | None:
+    match = re.search(r"([\w$]+)\s*\(", script)
+    return functions.get(match.group(1)) if match else None
+
+
+def _scripted_pager(doc: Any, functions: dict[str, tuple[str, str]], page_base: str, current: str) -> list[Link]:
+    """Pager anchors that call a page function: ``<a href="javascript:goPage(3)">3</a>``/``下一页``."""
+    if doc is None or not functions:
+        return []
+    links = []
+    for anchor in doc.xpath("//a[starts-with(normalize-space(@href), 'javascript') or @onclick]"):
+        script = f"{anchor.get('href') or ''} {anchor.get('onclick') or ''}"
+        call = re.search(r"([\w$]+)\s*\(\s*['\"]?(\d{1,4})['\"]?\s*\)", script)
+        if call and call.group(1) in functions:
+            before, after = functions[call.group(1)]
+            url = _absolute(f"{before}{call.group(2)}{after}", page_base)
+            if url:
+                links.append(Link(url=url, text=_squash(anchor.text_content()), source=current))
+    return links
 
 
 # --------------------------------------------------------------------------- page counts in scripts
