@@ -12,12 +12,17 @@ import asyncio
 import logging
 
 from scrapy.http import Request, Response
-from scrapy_playwright.handler import _SCRAPY_ASYNC_API, ScrapyPlaywrightDownloadHandler
+from scrapy_playwright import handler as _playwright
+from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
 logger = logging.getLogger(__name__)
 
-# Laziness needs Scrapy's coroutine download-handler API (Scrapy >= 2.14); older Scrapy starts eagerly.
-LAZY = _SCRAPY_ASYNC_API
+# Laziness needs Scrapy's coroutine download-handler API (Scrapy >= 2.14) and the scrapy-playwright
+# internals it hooks (checked, not assumed: they are private); otherwise the handler starts eagerly.
+LAZY = bool(getattr(_playwright, "_SCRAPY_ASYNC_API", False)) and all(
+    hasattr(ScrapyPlaywrightDownloadHandler, name)
+    for name in ("_maybe_launch_in_thread", "_launch", "_maybe_future_from_coro")
+)
 
 
 class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
