@@ -91,5 +91,7 @@ def _is_shell(doc: Any, listing: Listing) -> bool:
     """Almost no text, no list rows, no list API found, but scripts: a page JavaScript fills in."""
     if not doc.xpath("//script") or listing.api_requests and any(a.kind != "json" for a in listing.api_requests):
         return False
+    if doc.xpath("//iframe[@src] | //frame[@src]"):
+        return False  # the list is in a frame, followed as a link
     rows = [link for link in listing.links if len(link.text.replace(" ", "")) >= _ROW_TEXT]
     return len(rows) <= SHELL_MAX_ROWS and len(_visible_text(doc).replace(" ", "")) < SHELL_MAX_TEXT
