@@ -237,3 +237,7 @@ def test_pager_driven_by_a_page_function() -> None:
 def test_page_one_of_an_unnumbered_first_page(pager: str, pages: list[int]) -> None:
     listing = read_listing("http://x.gov.cn/tzgg/list", pager.encode())
     assert sorted(listing.pagination) == [f"http://x.gov.cn/tzgg/list?page={n}" for n in pages]
+
+
+def test_a_folder_url_is_not_a_vsb_page() -> None:
+    assert paging_step("http://x.gov.cn/zwgk/fzzf", "http://x.gov.cn/zwgk/fzzf/index_1.html") == 1

@@ -97,9 +97,9 @@ def following_page(url: str, step: int) -> str | None:
 
 
 def _is_vsb_child(current: str, page: str) -> bool:
-    """VSB: ``…/xxx.htm`` pages on to ``…/xxx/N.htm``."""
-    stem = posixpath.splitext(urlsplit(current).path)[0]
-    return bool(stem) and posixpath.dirname(urlsplit(page).path) == stem
+    """VSB: ``…/xxx.htm`` pages on to ``…/xxx/N.htm`` (a folder URL ``…/xxx`` is not a VSB page)."""
+    stem, ext = posixpath.splitext(urlsplit(current).path)
+    return bool(stem) and bool(ext) and posixpath.dirname(urlsplit(page).path) == stem
 
 
 # --------------------------------------------------------------------------- reading a page
