@@ -37,6 +37,7 @@ _CALL_RE = re.compile(
 # A constant whose whole value is one literal (`var url = '/a?x=' + y` is not one).
 _CONST_RE = re.compile(r"""\b(?:var|let|const)\s+([\w$]+)\s*=\s*(["'`])([^"'`\n]{0,300})\2(?=\s*(?:[;,\n}]|$))""")
 _LITERAL_RE = re.compile(r"""\s*(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'|`([^`]*)`|([\w$.\[\]()]+))\s*""")
+_BASE_URL_RE = re.compile(r"""\bbaseURL\s*:\s*["']([^"'\s]+)["']""")
 _STATIC = re.compile(r"\.(?:js|css|png|jpe?g|gif|svg|ico|woff2?|ttf|vue|html?|map|mp4|mp3)$", re.IGNORECASE)
 _LIST_PATH = re.compile(r"list|page|articles|news|query|search|infos|contents|docs", re.IGNORECASE)
 _CONFIG_KEYS = {
@@ -54,15 +55,18 @@ def read_script_apis(script_url: str, body: bytes | str, page_url: str | None = 
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
     text = text[:MAX_SCRIPT_CHARS]
     constants = {m.group(1): m.group(3) for m in _CONST_RE.finditer(text) if "${" not in m.group(3)}
+    api_base = _BASE_URL_RE.search(text)
     found: dict[tuple[str, str, str], ApiRequest] = {}
     for match in _CALL_RE.finditer(text):
-        api = _api_at(text, match, constants, page_url or script_url)
+        api = _api_at(text, match, constants, page_url or script_url, api_base.group(1) if api_base else "")
         if api is not None:
             found.setdefault((api.method, api.url, urlencode(sorted((api.data or {}).items()))), api)
     return list(found.values())
 
 
-def _api_at(text: str, match: re.Match[str], constants: Mapping[str, str], base: str) -> ApiRequest | None:
+def _api_at(
+    text: str, match: re.Match[str], constants: Mapping[str, str], base: str, api_base: str
+) -> ApiRequest | None:
     call = match.group(0)
     start = match.end()
     if text[start:start + 200].lstrip().startswith("{"):
@@ -70,7 +74,13 @@ def _api_at(text: str, match: re.Match[str], constants: Mapping[str, str], base:
     target, after = _expression(text, start, constants)
     if target is None or "/" not in target:
         return None  # map.get("key"), fetch(t.url): not a URL
-    region = _enclosing_object(text, match.start()) if call.rstrip().endswith(":") else _call_args(text, after)
+    if call.rstrip().endswith(":"):
+        opened, region = _enclosing_object(text, match.start())
+        by_axios = not re.search(r"(?:\$|jQuery)\s*\.\s*ajax\s*\(\s*$", text[max(0, opened - 40):opened])
+    else:
+        region, by_axios = _call_args(text, after), not call.lstrip().startswith(("fetch", "$", "jQuery"))
+    if by_axios and api_base and target.startswith("/") and not target.startswith(api_base.rstrip("/") + "/"):
+        target = api_base.rstrip("/") + target  # an axios instance's `baseURL: "/prod-api"` prefixes its paths
     method = "POST" if re.search(r"\.\s*post\s*\($", call) or re.search(
         r"""\b(?:type|method)\s*:\s*["']post["']""", region, re.IGNORECASE) else "GET"
     params = _object_params(region, constants)
@@ -116,8 +126,9 @@ def _call_args(text: str, position: int) -> str:
     return text[position:position + 2000]
 
 
-def _enclosing_object(text: str, position: int) -> str:
-    """The ``{…}`` object literal around ``position`` (an ``$.ajax({…})`` option object)."""
+def _enclosing_object(text: str, position: int) -> tuple[int, str]:
+    """Where the ``{…}`` object literal around ``position`` opens, and its text (an ``$.ajax({…})``
+    option object, an axios request config)."""
     depth, begin = 0, None
     for index in range(position, max(-1, position - 2000), -1):
         char = text[index]
@@ -129,8 +140,8 @@ def _enclosing_object(text: str, position: int) -> str:
                 break
             depth -= 1
     if begin is None:
-        return text[position:position + 1000]
-    return "{" + _call_args(text, begin + 1) + "}"
+        return position, text[position:position + 1000]
+    return begin, "{" + _call_args(text, begin + 1) + "}"
 
 
 _PAIR_RE = re.compile(r"""["']?([\w$]+)["']?\s*:\s*(?:"([^"]*)"|'([^']*)'|(-?\d+(?:\.\d+)?)\b|([\w$.\[\]]+))""")
