@@ -8,6 +8,7 @@ the JSON list APIs the page's own XHR/fetch called are followed and paged. No `r
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -78,7 +79,9 @@ class ShellPages:
             logger.debug("rendered response not read: %s", exc)
             return
         if request.method.upper() == "GET" or form is not None:
-            api = ApiRequest(url=canonical_url(request.url), kind="json", method=request.method.upper(), data=form)
+            kind = "json_body" if request.method.upper() == "POST" and "json" in (
+                request.headers.get("content-type") or "") else "json"
+            api = ApiRequest(url=canonical_url(request.url), kind=kind, method=request.method.upper(), data=form)
             self.rendered_apis.setdefault(canonical_url(page_url), []).append(api)
 
     def _read_rendered(self, response: Response) -> Listing:
@@ -89,8 +92,16 @@ class ShellPages:
 
 
 def posted_form(method: str, content_type: str | None, body: str | None) -> dict[str, str] | None:
-    """The form of a POST sent as ``application/x-www-form-urlencoded``; None otherwise (JSON bodies are
-    not replayed)."""
-    if method.upper() != "POST" or "form-urlencoded" not in (content_type or "") or not body:
+    """The parameters of a POST sent as a form or as a flat JSON object; None otherwise (not replayed)."""
+    if method.upper() != "POST" or not body:
         return None
-    return dict(parse_qsl(body, keep_blank_values=True))
+    if "form-urlencoded" in (content_type or ""):
+        return dict(parse_qsl(body, keep_blank_values=True))
+    if "json" in (content_type or ""):
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return None
+        flat = isinstance(data, dict) and all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in data.values())
+        return {str(k): str(v) for k, v in data.items()} if flat else None
+    return None

@@ -256,6 +256,38 @@ def test_js_shell_list_api_read_out_of_its_bundle_without_a_browser(
     assert len(server.requests) <= max(0.30 * first, 3 + 1)
 
 
+def test_js_shell_posting_json_is_paged_through_its_json_body(
+    server: PortalServer, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Vue chunk POSTs ``{"pageNo": n, "pageSize": 12}`` as JSON (axios); the API refuses forms."""
+    no_browser(monkeypatch)
+    target = REPORTS[3]
+    rows = [{"title": f"通知{i}", "url": f"/info/2024/{i}.html", "createTime": "2024-01-05"} for i in range(20)]
+    rows.insert(15, {"title": target["title"], "url": target["url"], "createTime": target["published"]})
+
+    def content_page(request: Request) -> Response:
+        if "json" not in request.headers.get("content-type", ""):
+            return Response(415, b'{"code": 415}', {"Content-Type": "application/json"}, conditional=False)
+        asked = json.loads(request.body)
+        number, size = int(asked["pageNo"]), int(asked["pageSize"])
+        body = {"code": 0, "result": {"total": len(rows), "list": rows[(number - 1) * size:number * size]}}
+        return Response(200, json.dumps(body, ensure_ascii=False).encode("utf-8"), {"Content-Type": "application/json"})
+
+    server.add_route("/gateway/cms/content/page", content_page)
+    server.set_page("/static/js/143.8f2e1.js", 'var a=n(4161);const o="/gateway";function r(e){return a.Z.post('
+                    'o+"/cms/content/page",{pageNo:e.pageNo,pageSize:12,channelCode:"fzzfjs"})}',
+                    content_type="application/javascript")
+    server.set_page(SHELL, shell_page(["/static/js/143.8f2e1.js"]))
+    crawl(sqlite_url, server, SHELL, max_depth=1)
+    assert found(sqlite_url, server) == {target["url"]}
+    asked = [json.loads(r.body) for r in server.requests if r.path == "/gateway/cms/content/page"]
+    assert asked == [{"pageNo": 1, "pageSize": 12, "channelCode": "fzzfjs"},
+                     {"pageNo": 2, "pageSize": 12, "channelCode": "fzzfjs"}]
+    server.clear_log()
+    crawl(sqlite_url, server, SHELL, max_depth=1)  # remembered API pages are asked the same way again
+    assert all(r.status == 200 for r in server.requests if r.path == "/gateway/cms/content/page")
+
+
 @pytest.mark.skipif(not js_render_available(), reason="needs scrapy-playwright and chromium (apt-get install chromium)")
 def test_js_shell_rendered_in_chromium_without_render_option(server: PortalServer, sqlite_url: str) -> None:
     """The bundle assembles its API URL at run time (no literal to read): only a browser finds the rows.

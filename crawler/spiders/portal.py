@@ -17,7 +17,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
-from scrapy.http import Request, Response
+from scrapy.http import JsonRequest, Request, Response
 
 from crawler.guards import TrapGuards, looks_binary
 from crawler.revisit import LIST_KINDS, RevisitPolicy
@@ -53,7 +53,7 @@ from storage.models import utcnow
 logger = logging.getLogger(__name__)
 
 API_READERS: dict[str, Callable[[str, bytes], Listing]] = {
-    "jpage": read_jpage_records, "gkmlpt": read_gkmlpt, "json": read_json_list,
+    "jpage": read_jpage_records, "gkmlpt": read_gkmlpt, "json": read_json_list, "json_body": read_json_list,
 }
 BLOCK_STATUSES = [403, 412, 429, 512, 521]
 # Anchor text that may name a report even when the list truncates it ("…法治政府建设年度…").
@@ -226,6 +226,9 @@ class PortalSpider(ShellPages, scrapy.Spider):
                           form=api.data)
         if api.kind == "jpage":  # a dataproxy that refuses GET says 405: asked again by POST (parse_api)
             meta["handle_httpstatus_list"] = [*meta["handle_httpstatus_list"], 405]
+        if api.kind == "json_body":  # axios-style: the parameters as a JSON object
+            return JsonRequest(api.url, data=_json_object(api.data or {}), callback=self.parse_api,
+                               errback=self.on_error, meta=meta, priority=9 - depth, dont_filter=True)
         if api.method.upper() == "POST" and api.data:
             return scrapy.FormRequest(api.url, formdata=api.data, callback=self.parse_api, errback=self.on_error,
                                       meta=meta, priority=9 - depth, dont_filter=True)
@@ -321,8 +324,8 @@ class PortalSpider(ShellPages, scrapy.Spider):
             if index < len(specs):
                 return read_declared_list(response.url, response.body, specs[index], kind=kind)
             kind = "json"  # the registry entry changed since this page was remembered: guess the fields
-        if kind == "json" and response.meta.get("form"):  # a POSTed list pages through its form
-            return read_json_list(response.url, response.body, form=response.meta["form"])
+        if kind in ("json", "json_body") and response.meta.get("form"):  # a POSTed list pages through its form
+            return read_json_list(response.url, response.body, form=response.meta["form"], kind=kind)
         return API_READERS[kind](response.url, response.body)
 
     @staticmethod
@@ -503,6 +506,11 @@ class PortalSpider(ShellPages, scrapy.Spider):
         self.crawler.stats.inc_value("fzwatch/errors")
         logger.warning("fetch failed %s: %s", failure.request.url, message)
         return False
+
+
+def _json_object(data: dict[str, str]) -> dict[str, Any]:
+    """Parameters kept as text, sent as JSON: digits become numbers (`{"pageNo": 2}`)."""
+    return {k: int(v) if v.isdigit() and len(v) < 10 else v for k, v in data.items()}
 
 
 def _declared_specs(options: dict[str, Any]) -> list[dict[str, Any]]:

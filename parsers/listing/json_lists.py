@@ -24,13 +24,15 @@ _TOTAL_KEYS = ("total", "totalCount", "count", "recordCount", "totalRecord", "to
 
 
 def read_json_list(
-    url: str, body_json: bytes | str | Mapping[str, Any], form: Mapping[str, str] | None = None
+    url: str, body_json: bytes | str | Mapping[str, Any], form: Mapping[str, str] | None = None,
+    kind: str = "json",
 ) -> Listing:
     """Read a generic JSON list API: the largest array of objects with a title and a URL.
 
     Field names are guessed (``title``/``url``/``publishTime``…; epoch dates are read as Beijing time);
     ``total`` with the request's page and size parameters (``parsers.listing.params``; in the query, or in
-    ``form`` for a POST) gives the other pages (only when reading the first page).
+    ``form`` for a POST, whose further pages keep ``kind``) gives the other pages (only when reading the
+    first page).
     """
     data = _load_json(body_json)
     base = canonical_url(url)
@@ -45,7 +47,7 @@ def read_json_list(
     listing.attachments = [link.url for link in listing.links if _is_attachment(link.url)]
     total = _find_int(data, _TOTAL_KEYS)
     if form:
-        listing.api_requests = _json_next_forms(url, dict(form), total, len(rows))
+        listing.api_requests = _json_next_forms(url, dict(form), total, len(rows), kind)
     else:
         listing.api_requests = _json_next_pages(url, total, len(rows))
     return listing
@@ -108,10 +110,10 @@ def _json_next_pages(url: str, total: int | None, rows: int) -> list[ApiRequest]
     ]
 
 
-def _json_next_forms(url: str, form: dict[str, str], total: int | None, rows: int) -> list[ApiRequest]:
-    """A POSTed list: the page number lives in the form."""
+def _json_next_forms(url: str, form: dict[str, str], total: int | None, rows: int, kind: str) -> list[ApiRequest]:
+    """A POSTed list: the page number lives in the form (or JSON object)."""
     return [
-        ApiRequest(url=url, kind="json", method="POST", data={**form, key: str(n)})
+        ApiRequest(url=url, kind=kind, method="POST", data={**form, key: str(n)})
         for key, n in _later_pages(form, total, rows)
     ]
 

@@ -42,12 +42,13 @@ _STATIC = re.compile(r"\.(?:js|css|png|jpe?g|gif|svg|ico|woff2?|ttf|vue|html?|ma
 _LIST_PATH = re.compile(r"list|page|articles|news|query|search|infos|contents|docs", re.IGNORECASE)
 _CONFIG_KEYS = {
     "headers", "timeout", "responsetype", "withcredentials", "success", "error", "complete", "datatype",
-    "type", "method", "url", "async", "cache", "contenttype", "beforesend", "jsonp", "params", "data",
+    "type", "method", "url", "async", "cache", "contenttype", "beforesend", "jsonp", "params", "data", "body",
 }  # fmt: skip
 
 
 def read_script_apis(script_url: str, body: bytes | str, page_url: str | None = None) -> list[ApiRequest]:
-    """JSON list endpoints a script calls, as first-page requests (``kind="json"``).
+    """JSON list endpoints a script calls, as first-page requests (``kind="json"``; an axios POST is
+    ``"json_body"``: its parameters travel as a JSON object).
 
     ``page_url``: the page that runs the script (relative API paths resolve against it; default: the
     script's own URL). Never raises; an unreadable script yields nothing.
@@ -81,10 +82,12 @@ def _api_at(
         region, by_axios = _call_args(text, after), not call.lstrip().startswith(("fetch", "$", "jQuery"))
     if by_axios and api_base and target.startswith("/") and not target.startswith(api_base.rstrip("/") + "/"):
         target = api_base.rstrip("/") + target  # an axios instance's `baseURL: "/prod-api"` prefixes its paths
+    # axios (and fetch with JSON.stringify) POST a JSON object; jQuery posts a form.
+    json_body = (by_axios and not call.lstrip().startswith("fetch")) or "JSON.stringify" in region
     method = "POST" if re.search(r"\.\s*post\s*\($", call) or re.search(
         r"""\b(?:type|method)\s*:\s*["']post["']""", region, re.IGNORECASE) else "GET"
     params = _object_params(region, constants)
-    return _request(target, params, method, base)
+    return _request(target, params, method, base, json_body)
 
 
 def _expression(text: str, start: int, constants: Mapping[str, str]) -> tuple[str | None, int]:
@@ -148,8 +151,9 @@ _PAIR_RE = re.compile(r"""["']?([\w$]+)["']?\s*:\s*(?:"([^"]*)"|'([^']*)'|(-?\d+
 
 
 def _object_params(region: str, constants: Mapping[str, str]) -> dict[str, str]:
-    """Parameters in ``params: {…}`` / ``data: {…}`` (or a bare object argument) of a call."""
-    inner = re.search(r"\b(?:params|data)\s*:\s*\{([^{}]*)\}", region)
+    """Parameters in ``params: {…}`` / ``data: {…}`` / ``body: JSON.stringify({…})`` (or a bare object
+    argument) of a call."""
+    inner = re.search(r"\b(?:params|data|body)\s*:\s*(?:JSON\.stringify\s*\(\s*)?\{([^{}]*)\}", region)
     body = inner.group(1) if inner else _first_object(region)
     params = {}
     for key, double, single, number, name in _PAIR_RE.findall(body):
@@ -167,7 +171,9 @@ def _first_object(region: str) -> str:
     return match.group(1) if match else ""
 
 
-def _request(target: str, extra: Mapping[str, str], method: str, base: str) -> ApiRequest | None:
+def _request(
+    target: str, extra: Mapping[str, str], method: str, base: str, json_body: bool = False
+) -> ApiRequest | None:
     # `baseURL + "/api/list"` with an unknown base: the API is tried at the site root.
     absolute = urljoin(base, target[1:] if target.startswith(_HOLE + "/") else target)
     parts = urlsplit(absolute)
@@ -183,7 +189,8 @@ def _request(target: str, extra: Mapping[str, str], method: str, base: str) -> A
     if method == "GET":
         query, form = query + form, []
     url = canonical_url(urlunsplit(parts[:3] + (urlencode(query), "")))
-    return ApiRequest(url=url, kind="json", method=method, data=dict(form) if form else None)
+    kind = "json_body" if method == "POST" and json_body else "json"
+    return ApiRequest(url=url, kind=kind, method=method, data=dict(form) if form else None)
 
 
 def _filled(pairs: list[tuple[str, Any]]) -> list[tuple[str, str]]:

@@ -20,9 +20,11 @@ class ApiRequest:
     """A JSON/XML list endpoint to fetch; read its answer with the matching ``read_*``."""
 
     url: str  # absolute; for GET it carries every parameter
-    kind: str  # "jpage" (read_jpage_records) | "gkmlpt" (read_gkmlpt) | "json"
+    # "jpage" (read_jpage_records) | "gkmlpt" (read_gkmlpt) | "json" (read_json_list; GET, or POST of a
+    # form) | "json_body" (read_json_list; POST of ``data`` as a JSON object, as axios sends it)
+    kind: str
     method: str = "GET"
-    data: dict[str, str] | None = None  # form body for POST
+    data: dict[str, str] | None = None  # POST body: a form, or a JSON object for "json_body"
 
 
 @dataclass
