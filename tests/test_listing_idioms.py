@@ -241,3 +241,12 @@ def test_page_one_of_an_unnumbered_first_page(pager: str, pages: list[int]) -> N
 
 def test_a_folder_url_is_not_a_vsb_page() -> None:
     assert paging_step("http://x.gov.cn/zwgk/fzzf", "http://x.gov.cn/zwgk/fzzf/index_1.html") == 1
+
+
+def test_an_app_mounted_in_a_static_template_is_a_shell() -> None:
+    nav = "".join(f"<a href='/zwgk/c{i}/'>政府信息公开专栏第{i}项</a>" for i in range(8))
+    body = (f"<html><body><div class='nav'>{nav}</div><div id='app'></div>"
+            "<div class='foot'>版权所有：某某市人民政府办公室 主办 技术支持 网站标识码 ICP备05012345号</div>"
+            "<script src='/static/js/app.91ab.js'></script></body></html>").encode()
+    listing = read_listing("http://x.gov.cn/zwgk/fzzf/", body)
+    assert listing.is_shell and listing.scripts == ["http://x.gov.cn/static/js/app.91ab.js"]

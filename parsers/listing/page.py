@@ -88,10 +88,21 @@ def _script_sources(doc: Any, page_base: str, current: str) -> list[str]:
 
 
 def _is_shell(doc: Any, listing: Listing) -> bool:
-    """Almost no text, no list rows, no list API found, but scripts: a page JavaScript fills in."""
+    """Almost no text, no list rows, no list API found, but scripts (or an empty ``#app`` mount and an
+    application bundle): a page JavaScript fills in."""
     if not doc.xpath("//script") or listing.api_requests and any(a.kind != "json" for a in listing.api_requests):
         return False
     if doc.xpath("//iframe[@src] | //frame[@src]"):
         return False  # the list is in a frame, followed as a link
     rows = [link for link in listing.links if len(link.text.replace(" ", "")) >= _ROW_TEXT]
-    return len(rows) <= SHELL_MAX_ROWS and len(_visible_text(doc).replace(" ", "")) < SHELL_MAX_TEXT
+    if len(rows) <= SHELL_MAX_ROWS and len(_visible_text(doc).replace(" ", "")) < SHELL_MAX_TEXT:
+        return True
+    # A single-page app mounted into a static template (nav and footer around an empty #app).
+    return bool(listing.scripts) and _empty_mount(doc)
+
+
+def _empty_mount(doc: Any) -> bool:
+    for mount in doc.xpath("//div[@id='app' or @id='root' or @id='vue-app' or @id='__nuxt']"):
+        if not len(mount) and not (mount.text or "").strip():
+            return True
+    return False
