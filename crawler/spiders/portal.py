@@ -202,6 +202,8 @@ class PortalSpider(ShellPages, scrapy.Spider):
             meta["playwright"] = True
         if meta.get("playwright"):  # note the JSON lists the page's scripts fetch
             meta["playwright_page_event_handlers"] = {"response": "on_rendered_response"}
+            # A shell fetches its rows after `load`: read the DOM once the network has been quiet (500 ms).
+            meta["playwright_page_goto_kwargs"] = {"wait_until": "networkidle"}
         return meta
 
     def _list_request(self, key: str, depth: int, rank: int = 50, is_start: bool = False,
