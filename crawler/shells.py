@@ -12,14 +12,26 @@ import json
 import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from scrapy.http import Request, Response
 
 from crawler.visits import Visits, response_headers
-from parsers.listing import ApiRequest, Listing, canonical_url, read_listing, read_script_apis
+from parsers.listing import (
+    PAGE_NUMBER_KEYS,
+    PAGE_SIZE_KEYS,
+    ApiRequest,
+    Listing,
+    canonical_url,
+    read_listing,
+    read_script_apis,
+)
 
 logger = logging.getLogger(__name__)
+
+# Most list endpoints followed from one script: a bundle names every API of the site, the page budget
+# is for the lists that may hold reports.
+MAX_SCRIPT_APIS = 20
 
 
 class ShellPages:
@@ -63,6 +75,8 @@ class ShellPages:
             return
         self.crawler.stats.inc_value("fzwatch/scripts")
         apis = read_script_apis(response.url, response.body, page_url=response.meta["page_url"])
+        paged = [api for api in apis if _paged(api)]  # endpoints with a page/size parameter first
+        apis = (paged + [api for api in apis if not _paged(api)])[:MAX_SCRIPT_APIS]
         yield from self._follow_apis(apis, response.meta["depth"], changed=False)
 
     def on_rendered_response(self, response: Any) -> None:
@@ -89,6 +103,11 @@ class ShellPages:
         listing = read_listing(response.url, response.body, response_headers(response))
         listing.api_requests += self.rendered_apis.pop(response.meta["key"], [])
         return listing
+
+
+def _paged(api: ApiRequest) -> bool:
+    names = {k.lower() for k, _ in parse_qsl(urlsplit(api.url).query)} | {k.lower() for k in api.data or {}}
+    return bool(names & (PAGE_NUMBER_KEYS | PAGE_SIZE_KEYS))
 
 
 def posted_form(method: str, content_type: str | None, body: str | None) -> dict[str, str] | None:

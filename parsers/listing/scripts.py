@@ -28,11 +28,12 @@ from parsers.listing.urls import canonical_url
 
 DEFAULT_PAGE_SIZE = 20
 MAX_SCRIPT_CHARS = 3_000_000  # read at most this much of one script
+MAX_CALL_SITES = 5_000  # and at most this many distinct call sites (bounds the time on huge bundles)
 _HOLE = "\x01"  # stands for a value only known when the script runs
 
 _CALL_RE = re.compile(
     r"""\bfetch\s*\(|(?:\$|jQuery)\s*\.\s*(?:ajax|get|post|getJSON)\s*\(|"""
-    r"""\b[\w$]+(?:\s*\.\s*[\w$]+)*\s*\.\s*(?:get|post|request)\s*\(|(?<![\w$.])(?:url|api|apiUrl)\s*:\s*"""
+    r"""\.\s*(?:get|post|request)\s*\(|(?<![\w$.])(?:url|api|apiUrl)\s*:\s*"""
 )
 # A constant whose whole value is one literal (`var url = '/a?x=' + y` is not one).
 _CONST_RE = re.compile(r"""\b(?:var|let|const)\s+([\w$]+)\s*=\s*(["'`])([^"'`\n]{0,300})\2(?=\s*(?:[;,\n}]|$))""")
@@ -58,7 +59,14 @@ def read_script_apis(script_url: str, body: bytes | str, page_url: str | None = 
     constants = {m.group(1): m.group(3) for m in _CONST_RE.finditer(text) if "${" not in m.group(3)}
     api_base = _BASE_URL_RE.search(text)
     found: dict[tuple[str, str, str], ApiRequest] = {}
+    read: set[str] = set()  # call sites already read, by their text: a bundle repeats itself
     for match in _CALL_RE.finditer(text):
+        site = text[match.start():match.end() + 120]
+        if site in read:
+            continue
+        read.add(site)
+        if len(read) > MAX_CALL_SITES:
+            break
         api = _api_at(text, match, constants, page_url or script_url, api_base.group(1) if api_base else "")
         if api is not None:
             found.setdefault((api.method, api.url, urlencode(sorted((api.data or {}).items()))), api)
@@ -73,8 +81,8 @@ def _api_at(
     if text[start:start + 200].lstrip().startswith("{"):
         return None  # $.ajax({url: …}): its `url:` is matched on its own
     target, after = _expression(text, start, constants)
-    if target is None or "/" not in target:
-        return None  # map.get("key"), fetch(t.url): not a URL
+    if not _plausible(target):
+        return None  # map.get("key"), fetch(t.url), "/api/article/" + id: not a list URL
     if call.rstrip().endswith(":"):
         opened, region = _enclosing_object(text, match.start())
         by_axios = not re.search(r"(?:\$|jQuery)\s*\.\s*ajax\s*\(\s*$", text[max(0, opened - 40):opened])
@@ -88,6 +96,15 @@ def _api_at(
         r"""\b(?:type|method)\s*:\s*["']post["']""", region, re.IGNORECASE) else "GET"
     params = _object_params(region, constants)
     return _request(target, params, method, base, json_body)
+
+
+def _plausible(target: str | None) -> bool:
+    """Cheap checks before the call around it is read (a bundle has thousands of calls)."""
+    if target is None or "/" not in target:
+        return False
+    path = target.split("?", 1)[0]
+    path = path[1:] if path.startswith(_HOLE + "/") else path
+    return _HOLE not in path and not _STATIC.search(path)
 
 
 def _expression(text: str, start: int, constants: Mapping[str, str]) -> tuple[str | None, int]:
