@@ -1,8 +1,11 @@
-"""JavaScript rendering for sites marked `options.render: js`: scrapy-playwright driving the system's
-Chromium (Debian's `chromium` package, installed by .ci/run; Playwright never downloads a browser).
+"""JavaScript rendering: scrapy-playwright driving the system's Chromium (Debian's `chromium` package,
+installed by .ci/run; Playwright never downloads a browser).
 
-Optional: when scrapy-playwright or the browser is missing, such a site is crawled without JavaScript
-and a warning is logged."""
+Whenever Chromium is available the (lazy) Playwright download handler is installed for every crawl: a
+list page found to be a JavaScript shell is rendered without any registry setting, and sites marked
+`options.render: js` have all their list pages rendered. Pages not rendered cost nothing extra (the
+browser starts at the first rendered request). Optional: when scrapy-playwright or the browser is
+missing, shells are read through their scripts only, and a `render: js` site gets a warning."""
 
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ import logging
 import os
 import shutil
 from typing import Any
+
+from crawler.netpolicy import PolicyError, check_url
 
 logger = logging.getLogger(__name__)
 
@@ -29,30 +34,41 @@ def js_render_available() -> bool:
     return importlib.util.find_spec("scrapy_playwright") is not None and chromium_path() is not None
 
 
-def js_render_settings() -> dict[str, Any] | None:
-    """Scrapy settings that route `meta={"playwright": True}` requests through Chromium; None if unavailable."""
+_SKIPPED_RESOURCES = frozenset({"image", "media", "font", "stylesheet"})
+
+
+def skip_resource(request: Any) -> bool:
+    """PLAYWRIGHT_ABORT_REQUEST: the browser does not download images, media, fonts or stylesheets, and its
+    own sub-requests (scripts, XHR — made outside Scrapy's downloader middlewares) obey the network policy's
+    address rules: never a cloud-metadata or link-local address, private ones only when allowed."""
+    if getattr(request, "resource_type", "") in _SKIPPED_RESOURCES:
+        return True
+    try:
+        check_url(str(getattr(request, "url", "")))
+    except PolicyError:
+        return not str(getattr(request, "url", "")).startswith(("data:", "blob:", "about:"))
+    return False
+
+
+def js_render_settings(warn: bool = True) -> dict[str, Any] | None:
+    """Scrapy settings that route `meta={"playwright": True}` requests through Chromium; None if unavailable.
+
+    ``warn``: log a warning when unavailable (a site asked for `render: js`)."""
     browser = chromium_path()
     if importlib.util.find_spec("scrapy_playwright") is None or browser is None:
-        logger.warning("render: js asked for but %s is missing: crawling without JavaScript",
-                       "scrapy-playwright" if browser else "chromium (apt-get install chromium)")
+        if warn:
+            logger.warning("render: js asked for but %s is missing: crawling without JavaScript",
+                           "scrapy-playwright" if browser else "chromium (apt-get install chromium)")
         return None
-    handler = "crawler.render_handler.LazyPlaywrightHandler"  # Playwright starts at the first rendered page
+    handler = "crawler.render_handler.LazyPlaywrightDownloadHandler"
     return {
         "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": browser, "headless": True,
                                       "args": ["--no-sandbox", "--disable-dev-shm-usage"]},
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 30_000,
-        "PLAYWRIGHT_ABORT_REQUEST": "crawler.render.skip_heavy_resource",
+        # A rendered list needs its HTML and scripts (and the JSON they fetch), not pictures or fonts.
+        "PLAYWRIGHT_ABORT_REQUEST": "crawler.render.skip_resource",
         "FZWATCH_JS_RENDER": True,
     }
 
-
-# A rendered page's own sub-requests (scripts, XHR) are made by the browser, outside the downloader's
-# robots.txt and Crawl-delay; images, fonts and media never build a list, so they are not asked for at all.
-_HEAVY = frozenset({"image", "media", "font"})
-
-
-def skip_heavy_resource(request: Any) -> bool:
-    """PLAYWRIGHT_ABORT_REQUEST: abort a browser sub-request for an image, font or media file."""
-    return getattr(request, "resource_type", "") in _HEAVY

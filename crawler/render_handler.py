@@ -1,35 +1,48 @@
-"""scrapy-playwright's download handler, started lazily: Playwright (and Chromium) start at the first
-request that asks for rendering, not when the crawl starts. Most crawls never render a page — the
-handler is installed whenever a browser exists because escalation may need one (crawler/escalation.py) —
-and starting Playwright costs every crawl about two seconds.
+"""scrapy-playwright's download handler, started only when a request first asks for a browser.
 
-Imported by path only (`js_render_settings`), when scrapy-playwright is installed. It overrides three
-private methods of scrapy-playwright (checked against 0.0.4x); if they are gone, the handler simply starts
-eagerly as before."""
+Installed for every crawl when Chromium is available (crawler.render.js_render_settings), so any page
+found to be a JavaScript shell can be rendered; pages that are not rendered go through Scrapy's plain
+HTTP handler as before and start no Playwright driver and no browser. This module imports
+scrapy-playwright: it is loaded by Scrapy only through the DOWNLOAD_HANDLERS setting.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import logging
 
+from scrapy.http import Request, Response
+from scrapy_playwright import handler as _playwright
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
+logger = logging.getLogger(__name__)
 
-class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
-    def __init__(self, crawler: Any) -> None:
-        super().__init__(crawler)
-        self._lazy_lock = asyncio.Lock()
-        self._lazy_started = False
+# Laziness needs Scrapy's coroutine download-handler API (Scrapy >= 2.14) and the scrapy-playwright
+# internals it hooks (checked, not assumed: they are private); otherwise the handler starts eagerly.
+LAZY = bool(getattr(_playwright, "_SCRAPY_ASYNC_API", False)) and all(
+    hasattr(ScrapyPlaywrightDownloadHandler, name)
+    for name in ("_maybe_launch_in_thread", "_launch", "_maybe_future_from_coro")
+)
 
-    def _engine_started(self) -> None:  # type: ignore[override]
-        return None  # connected to engine_started by the base class: do not start Playwright yet
 
-    async def _maybe_launch_in_thread(self) -> None:
-        return None  # the same, for Scrapy's async API
+class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
+    """Launch Playwright (and Chromium) at the first ``meta["playwright"]`` request, not at engine start."""
 
-    async def _download_request(self, request: Any, spider: Any = None) -> Any:
-        async with self._lazy_lock:
-            if not self._lazy_started:
-                await self._launch()
-                self._lazy_started = True
-        return await super()._download_request(request, spider)
+    _start_lock: asyncio.Lock | None = None
+
+    if LAZY:
+
+        async def _maybe_launch_in_thread(self) -> None:  # engine_started: nothing to start yet
+            return None
+
+        async def download_request(self, request: Request) -> Response:
+            if request.meta.get("playwright"):
+                await self._start_once()
+            return await super().download_request(request)
+
+    async def _start_once(self) -> None:
+        self._start_lock = self._start_lock or asyncio.Lock()
+        async with self._start_lock:
+            if getattr(self, "browser_provider", None) is None:
+                logger.info("starting Chromium for %s rendering", "JavaScript")
+                await self._maybe_future_from_coro(self._launch())

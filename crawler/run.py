@@ -23,7 +23,7 @@ from scrapy.utils.project import get_project_settings
 
 from crawler.logformatter import install_one_line_filter
 from crawler.outcomes import describe
-from crawler.render import js_render_available, js_render_settings
+from crawler.render import js_render_settings
 from storage.database import Database
 from storage.models import Site
 from storage.sites import finish_run, running_elsewhere, start_run
@@ -105,10 +105,8 @@ def crawl_sites(
     site_ids = [s for s in site_ids if s in run_ids]
     if not site_ids:
         return skipped
-    # Chromium serves `render: js` sites and escalation tier 1 on any site (crawler/escalation.py); the
-    # browser itself starts only when a page is rendered.
-    if wants_js or js_render_available():
-        settings.setdict(js_render_settings() or {}, priority="cmdline")
+    # Chromium, when present, is always at hand: shells are rendered without `render: js` (issue 9).
+    settings.setdict(js_render_settings(warn=wants_js) or {}, priority="cmdline")
     process = CrawlerProcess(settings)
     install_one_line_filter()
     # The spider logs one line per failed fetch with its reason; Scrapy's own retry/robots lines repeat it.

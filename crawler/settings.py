@@ -94,9 +94,13 @@ FZWATCH_ESCALATION_RENDER_BUDGET = 30
 # over every in-site link: its own page budget and link depth.
 FZWATCH_ESCALATION_BFS_BUDGET = int(os.environ.get("FZWATCH_ESCALATION_BFS_BUDGET", "150"))
 FZWATCH_ESCALATION_BFS_DEPTH = 3
-# FZWATCH_JS_RENDER: set by crawler.run when Chromium and scrapy-playwright are available (`render: js` sites,
-# escalation tier 1).
+# FZWATCH_JS_RENDER: set by crawler.run when Chromium (and scrapy-playwright) are available: JavaScript shells
+# are then rendered, and `render: js` sites have every list page rendered.
 FZWATCH_JS_RENDER = False
+# FZWATCH_SHELL_SCRIPTS: most same-site scripts fetched from one JavaScript shell page to read its list API.
+FZWATCH_SHELL_SCRIPTS = 4
+# FZWATCH_SCRIPT_MAXSIZE: largest script (bundle) fetched for that.
+FZWATCH_SCRIPT_MAXSIZE = 2 * 1024 * 1024
 # FZWATCH_SEASON_MONTHS: months (Beijing time) in which channel and notice lists fall due after ~12 h
 # instead of FZWATCH_LIST_REVISIT_DAYS, because reports are due by 4月1日 and most appear Feb–June.
 FZWATCH_SEASON_MONTHS = [m for m in os.environ.get("FZWATCH_SEASON_MONTHS", "1,2,3,4,5,6").split(",") if m.strip()]

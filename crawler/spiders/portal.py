@@ -17,7 +17,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
-from scrapy.http import Request, Response
+from scrapy.http import JsonRequest, Request, Response
 
 from crawler.decisions import Decisions
 from crawler.escalation import Escalator
@@ -25,11 +25,14 @@ from crawler.guards import TrapGuards, looks_binary
 from crawler.netpolicy import in_origins, site_origins
 from crawler.outcomes import failure_kind
 from crawler.revisit import LIST_KINDS, RevisitPolicy
+from crawler.series import ListSeries
+from crawler.shells import ShellPages
 from crawler.visits import NOT_FOUND_STATUSES, Visits, response_headers
 from parsers import parse_page
 from parsers.classify import may_be_report
 from parsers.combine import needs_attachment
 from parsers.listing import (
+    PAGING_KEYS,
     PRIORITY_DETAIL,
     PRIORITY_FZZF_CHANNEL,
     PRIORITY_NEWS_CHANNEL,
@@ -42,7 +45,10 @@ from parsers.listing import (
     declared_api_requests,
     detect_block,
     find_site_search,
+    jpage_as_post,
+    jpage_refused,
     link_priority,
+    paging_step,
     read_declared_list,
     read_gkmlpt,
     read_jpage_records,
@@ -56,7 +62,7 @@ from storage.models import utcnow
 logger = logging.getLogger(__name__)
 
 API_READERS: dict[str, Callable[[str, bytes], Listing]] = {
-    "jpage": read_jpage_records, "gkmlpt": read_gkmlpt, "json": read_json_list,
+    "jpage": read_jpage_records, "gkmlpt": read_gkmlpt, "json": read_json_list, "json_body": read_json_list,
 }
 BLOCK_STATUSES = [403, 412, 429, 512, 521]
 # Anchor text that may name a report even when the list truncates it ("…法治政府建设年度…").
@@ -70,7 +76,7 @@ REPORT_CHANNEL, STRONG = 1, 2
 LIST_PAGE_KINDS = ("list", "shell")
 
 
-class PortalSpider(scrapy.Spider):
+class PortalSpider(ShellPages, scrapy.Spider):
     name = "portal"
 
     def __init__(self, site: str, db: str | None = None, run_id: str | None = None, **kwargs: Any) -> None:
@@ -82,6 +88,8 @@ class PortalSpider(scrapy.Spider):
         self.known: dict[str, dict[str, Any]] = {}  # stored documents by URL
         self.search_template: str | None = None
         self.search_done = False
+        self.series = ListSeries()  # rows seen per list, lists that said where they end
+        self.rendered_apis: dict[str, list[ApiRequest]] = {}  # JSON lists rendered pages fetched, by page
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -115,7 +123,10 @@ class PortalSpider(scrapy.Spider):
         # A registry search URL may be relative to the (first) start URL; `{q}` stays a placeholder.
         declared = options.get("search_url")
         self.search_template = urljoin(self.site["start_urls"][0], declared) if declared else None
-        self.render_js = options.get("render") == "js" and settings.getbool("FZWATCH_JS_RENDER")
+        self.can_render = settings.getbool("FZWATCH_JS_RENDER")  # Chromium is at hand (crawler.render)
+        self.render_js = options.get("render") == "js" and self.can_render
+        self.shell_scripts = settings.getint("FZWATCH_SHELL_SCRIPTS", 4)
+        self.script_maxsize = settings.getint("FZWATCH_SCRIPT_MAXSIZE", 2 * 1024 * 1024)
         self.decisions = Decisions(settings.getint("FZWATCH_DECISIONS_CAP", 5000))
         # Pages the plain rules would not fetch (unnamed links and non-candidate articles of report
         # channels): a small per-crawl allowance, so a report one click from them is still reached.
@@ -241,13 +252,18 @@ class PortalSpider(scrapy.Spider):
         meta.setdefault("download_maxsize", self.page_maxsize)
         if self.render_js and meta.get("kind") in ("list", "search"):
             meta["playwright"] = True
+        if meta.get("playwright"):  # note the JSON lists the page's scripts fetch
+            meta["playwright_page_event_handlers"] = {"response": "on_rendered_response"}
+            # A shell fetches its rows after `load`: read the DOM once the network has been quiet (500 ms).
+            meta["playwright_page_goto_kwargs"] = {"wait_until": "networkidle"}
         return meta
 
     def _list_request(self, key: str, depth: int, rank: int = 50, is_start: bool = False,
                       root: str | None = None, kind: str = "list", report_channel: int = 0,
-                      anchor: str = "") -> Request:
+                      anchor: str = "", step: int | None = None) -> Request:
+        """``step``: for a page of a list's pagination, which way its older pages run (+1, or -1 for VSB)."""
         meta = self._meta(depth=depth, is_start=is_start, key=key, url=key, kind=kind, root=root, priority=rank,
-                          report_channel=report_channel, anchor=anchor)
+                          report_channel=report_channel, anchor=anchor, page_step=step)
         return Request(key, callback=self.parse_list, errback=self.on_error, priority=rank - 10 * depth,
                        dont_filter=True, headers=self.visits.conditional(key), meta=meta)
 
@@ -265,6 +281,11 @@ class PortalSpider(scrapy.Spider):
         key = _api_key(api)
         meta = self._meta(depth=depth, api_kind=api.kind, key=key, url=api.url, kind="api", root=root, method=api.method,
                           form=api.data, report_channel=report_channel)
+        if api.kind == "jpage":  # a dataproxy that refuses GET says 405: asked again by POST (parse_api)
+            meta["handle_httpstatus_list"] = [*meta["handle_httpstatus_list"], 405]
+        if api.kind == "json_body":  # axios-style: the parameters as a JSON object
+            return JsonRequest(api.url, data=_json_object(api.data or {}), callback=self.parse_api,
+                               errback=self.on_error, meta=meta, priority=9 - depth, dont_filter=True)
         if api.method.upper() == "POST" and api.data:
             return scrapy.FormRequest(api.url, formdata=api.data, callback=self.parse_api, errback=self.on_error,
                                       meta=meta, priority=9 - depth, dont_filter=True)
@@ -277,6 +298,13 @@ class PortalSpider(scrapy.Spider):
         if not self._usable(response):
             yield from self._record_unusable(response)
             return
+        meta = response.meta
+        if meta.get("playwright"):
+            self.crawler.stats.inc_value("fzwatch/rendered")
+        if meta.get("shell_render"):  # the rendered copy of a shell already recorded: only read it
+            yield from self._follow(self._read_rendered(response), meta["depth"], meta["key"], meta.get("root"),
+                                    int(meta.get("report_channel") or 0))
+            return
         self.crawler.stats.inc_value("fzwatch/list_pages")
         self.decisions.outcome(response.meta["url"], "list")
         yield from self._read_as_list(response)
@@ -285,19 +313,50 @@ class PortalSpider(scrapy.Spider):
         """The list path: remember the page, read its rows, follow links, pagination, data islands and APIs."""
         meta = response.meta
         yield self.visits.record_list(response)
-        listing = read_listing(response.url, response.body, response_headers(response))
+        listing = self._read_rendered(response) if meta.get("playwright") else \
+            read_listing(response.url, response.body, response_headers(response))
         self._find_search(response)
         if self.guards.repeats(listing):
             return
         if meta["kind"] == "search":
             yield from self._follow_candidates(listing, meta["key"], None, False, meta["depth"])
             return
+        if listing.is_shell and not meta.get("playwright") and not listing.api_requests:
+            yield from self._read_shell(response, listing)  # (a shell whose inline script names its API is read)
+        adds_rows = self._series_goes_on(listing, meta)
         inherited = int(meta.get("report_channel") or 0)
         if not meta.get("is_start") and (meta.get("priority") or 0) >= PRIORITY_FZZF_CHANNEL:
             inherited = STRONG  # reached through a 法治政府/依法行政 or report channel link
         yield from self._follow(listing, meta["depth"], meta["key"], meta.get("root"), inherited)
+        if meta.get("page_step") and adds_rows:
+            yield from self._page_after(listing, meta)
+
+    def _series_goes_on(self, listing: Listing, meta: dict[str, Any]) -> bool:
+        """Whether this page added rows to its list; a page of a list that adds none ends its series (its
+        further pages are not followed)."""
+        adds_rows = self.series.read(listing, meta.get("root") or meta["key"])
+        if meta.get("page_step") and not adds_rows:
+            self.crawler.stats.inc_value("fzwatch/series_ended")
+            listing.pagination = []
+        return adds_rows
+
+    def _page_after(self, listing: Listing, meta: dict[str, Any]) -> Iterator[Request]:
+        """A page of a list that added new rows: its next page is tried even when no link names it (a pager
+        that shows only a window of page numbers, no 尾页 and no page count), within the budget."""
+        root = meta.get("root") or meta["key"]
+        target = self.series.page_after(listing, root, meta["page_step"])
+        if target and self._admit_list(target, is_pagination=True, parent_changed=meta["key"] in self.visits.changed):
+            self.crawler.stats.inc_value("fzwatch/pages_extrapolated")
+            yield self._list_request(target, meta["depth"], rank=60, root=root, step=meta["page_step"],
+                                     report_channel=int(meta.get("report_channel") or 0))
 
     def parse_api(self, response: Response) -> Iterator[Any]:
+        if self._jpage_wants_post(response):
+            post = jpage_as_post(ApiRequest(url=response.meta["url"], kind="jpage"))
+            if self._admit_list(_api_key(post), True, False, post.url):
+                self.crawler.stats.inc_value("fzwatch/jpage_post")
+                yield self._api_request(post, response.meta["depth"], response.meta.get("root"))
+            return
         if not self._usable(response):
             yield from self._record_unusable(response)
             return
@@ -323,6 +382,13 @@ class PortalSpider(scrapy.Spider):
                                                                  why="pagination", depth=depth, source=key):
                 yield self._api_request(api, depth, root, report_channel)
 
+    @staticmethod
+    def _jpage_wants_post(response: Response) -> bool:
+        """A Hanweb dataproxy asked by GET that refuses it (405, or no record set): ask once more by POST."""
+        meta = response.meta
+        return meta.get("api_kind") == "jpage" and meta.get("method", "GET") == "GET" and \
+            jpage_refused(response.status, response.body)
+
     def _read_api(self, response: Response) -> Listing:
         kind = response.meta["api_kind"]
         if kind.startswith("declared:"):
@@ -331,6 +397,8 @@ class PortalSpider(scrapy.Spider):
             if index < len(specs):
                 return read_declared_list(response.url, response.body, specs[index], kind=kind)
             kind = "json"  # the registry entry changed since this page was remembered: guess the fields
+        if kind in ("json", "json_body") and response.meta.get("form"):  # a POSTed list pages through its form
+            return read_json_list(response.url, response.body, form=response.meta["form"], kind=kind)
         return API_READERS[kind](response.url, response.body)
 
     @staticmethod
@@ -352,7 +420,8 @@ class PortalSpider(scrapy.Spider):
             for url in listing.pagination:
                 if self._admit_list(url, is_pagination=True, parent_changed=changed, why="pagination",
                                     depth=depth, source=key):
-                    yield self._list_request(url, depth, rank=60, root=root or key, report_channel=report_channel)
+                    yield self._list_request(url, depth, rank=60, root=root or key, report_channel=report_channel,
+                                             step=paging_step(key, url))
         yield from self._follow_apis(listing.api_requests, depth, changed, key, report_channel)
 
     def _follow_candidates(self, listing: Listing, key: str, root: str | None, report_channel: int,
@@ -399,8 +468,8 @@ class PortalSpider(scrapy.Spider):
             else:
                 self._skip(link.url, "unnamed", **context)
 
-    def _follow_apis(self, apis: list[ApiRequest], depth: int, changed: bool, source: str,
-                     report_channel: int) -> Iterator[Request]:
+    def _follow_apis(self, apis: list[ApiRequest], depth: int, changed: bool, source: str | None = None,
+                     report_channel: int = 0) -> Iterator[Request]:
         """API requests declared by an HTML page: per endpoint, the first is a list's first page and the
         others its pagination (e.g. Hanweb record groups 1-45, 46-90)."""
         firsts: dict[str, str] = {}
@@ -662,6 +731,11 @@ class PortalSpider(scrapy.Spider):
         return False
 
 
+def _json_object(data: dict[str, str]) -> dict[str, Any]:
+    """Parameters kept as text, sent as JSON: digits become numbers (`{"pageNo": 2}`)."""
+    return {k: int(v) if v.isdigit() and len(v) < 10 else v for k, v in data.items()}
+
+
 def _declared_specs(options: dict[str, Any]) -> list[dict[str, Any]]:
     specs = list(options.get("list_apis") or [])
     if options.get("list_api"):
@@ -675,11 +749,8 @@ def _api_key(api: ApiRequest) -> str:
     return api.url
 
 
-_PAGING_KEYS = {"startrecord", "endrecord", "page", "pageno", "pagenum", "pageindex", "curpage", "currentpage"}
-
-
 def _series(url: str) -> str:
     """An endpoint with its paging parameters removed: requests of one list share it."""
     parts = urlsplit(url)
-    kept = [pair for pair in parts.query.split("&") if pair.split("=", 1)[0].lower() not in _PAGING_KEYS]
+    kept = [pair for pair in parts.query.split("&") if pair.split("=", 1)[0].lower() not in PAGING_KEYS]
     return f"{parts.scheme}://{parts.netloc}{parts.path}?{'&'.join(kept)}"

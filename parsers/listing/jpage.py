@@ -27,11 +27,21 @@ def _read_jpage_config(text: str, url: str) -> list[ApiRequest]:
     if "columnid" not in {k.lower() for k in params}:
         return []
     per_page = _js_int(text, ("perPage", "perpage")) or 15
-    group = _js_int(text, ("groupSize", "groupsize")) or 3
+    inline = len(_RECORD_RE.findall(text))
+    group = _js_int(text, ("groupSize", "groupsize")) or _inline_groups(inline, per_page) or 3
     total = _js_int(text, ("totalRecord", "totalrecord"))
     proxy = _js_str(text, ("proxyUrl", "proxyurl")) or JPAGE_PROXY
     endpoint = urljoin(url, proxy)
-    return _jpage_requests(endpoint, params, per_page, group, start=1, total=total)
+    # The page carries the first record group inline (its data island): ask only for the groups after it.
+    # A partial island (fewer rows than a group) is asked again from record 1, aligned to the groups.
+    whole = inline and (inline % (per_page * group) == 0 or total is not None and inline >= total)
+    start = inline + 1 if whole else 1
+    return _jpage_requests(endpoint, params, per_page, group, start=start, total=total)
+
+
+def _inline_groups(inline: int, per_page: int) -> int | None:
+    """No ``groupSize`` declared: an island of whole pages is one group of that many pages."""
+    return inline // per_page if inline and inline % per_page == 0 else None
 
 
 def _jpage_params(text: str) -> dict[str, str]:
@@ -128,3 +138,24 @@ def read_jpage_records(url: str, body: bytes) -> Listing:
         if end < total:
             listing.api_requests = _jpage_requests(endpoint, params, per_page, group, end + 1, total)
     return listing
+
+
+_GROUP_KEYS = ("startrecord", "endrecord", "perpage")
+
+
+def jpage_as_post(api: ApiRequest) -> ApiRequest:
+    """The same record group asked by POST, as Hanweb's own jpage script does: the record range stays in
+    the query, the column parameters go into the form (for portals that refuse the GET form)."""
+    parts = urlsplit(api.url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = [(k, v) for k, v in pairs if k.lower() in _GROUP_KEYS]
+    form = {k: v for k, v in pairs if k.lower() not in _GROUP_KEYS}
+    url = canonical_url(urlunsplit(parts[:3] + (urlencode(query), "")))
+    return ApiRequest(url=url, kind=api.kind, method="POST", data=form or None)
+
+
+def jpage_refused(status: int, body: bytes) -> bool:
+    """A dataproxy answer that refuses the GET form: 405, or a 200 without any record set."""
+    if status == 405:
+        return True
+    return status == 200 and b"<recordset" not in body.lower() and b"<record>" not in body.lower()

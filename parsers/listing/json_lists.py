@@ -5,46 +5,34 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from parsers.listing.bodies import _load_json
 from parsers.listing.links import _date_in, _is_attachment, _squash
 from parsers.listing.pagination import MAX_GENERATED_PAGES
+from parsers.listing.params import PAGE_NUMBER_KEYS, PAGE_SIZE_KEYS, first_key
 from parsers.listing.types import ApiRequest, Link, Listing
 from parsers.listing.urls import _absolute, canonical_url
 
-_JSON_API_RE = re.compile(
-    r"""(?:\$\.(?:ajax|getJSON|get|post)\s*\(\s*(?:\{[^{}]*?\burl\s*:\s*)?|\bfetch\s*\(\s*|"""
-    r"""\burl\s*:\s*|data-api\s*=\s*)["']([^"']+)["']""",
-)
+BEIJING = timezone(timedelta(hours=8))
 _TITLE_KEYS = ("title", "docTitle", "name", "bt", "articleTitle", "subject")
 _URL_KEYS = ("url", "link", "href", "docUrl", "pageUrl", "linkUrl", "detailUrl")
 _DATE_KEYS = ("publishTime", "pubDate", "date", "publish_time", "createTime", "releaseTime", "docDate")
 _TOTAL_KEYS = ("total", "totalCount", "count", "recordCount", "totalRecord", "totalElements")
-_PAGE_NO_KEYS = ("pageNo", "pageNum", "page", "currentPage", "pageIndex")
-_PAGE_SIZE_KEYS = ("pageSize", "size", "rows", "limit", "perPage")
 
 
-def _read_json_api_config(text: str, url: str) -> list[ApiRequest]:
-    """List endpoints called by page scripts (``$.ajax({url: '/api/…'})``, ``fetch('…json')``)."""
-    requests = []
-    for target in _JSON_API_RE.findall(text):
-        if "dataproxy" in target or "gkmlpt" in target:
-            continue
-        if not re.search(r"api|json|list|query", target, re.IGNORECASE):
-            continue
-        absolute = _absolute(target, url)
-        if absolute and not _is_attachment(absolute):
-            requests.append(ApiRequest(url=absolute, kind="json"))
-    return list({r.url: r for r in requests}.values())
-
-
-def read_json_list(url: str, body_json: bytes | str | Mapping[str, Any]) -> Listing:
+def read_json_list(
+    url: str, body_json: bytes | str | Mapping[str, Any], form: Mapping[str, str] | None = None,
+    kind: str = "json",
+) -> Listing:
     """Read a generic JSON list API: the largest array of objects with a title and a URL.
 
-    Field names are guessed (``title``/``url``/``publishTime``…); ``total`` with the request's
-    ``pageNo``/``pageSize`` parameters gives the other pages (only when reading page 1).
+    Field names are guessed (``title``/``url``/``publishTime``…; epoch dates are read as Beijing time);
+    ``total`` with the request's page and size parameters (``parsers.listing.params``; in the query, or in
+    ``form`` for a POST, whose further pages keep ``kind``) gives the other pages (only when reading the
+    first page).
     """
     data = _load_json(body_json)
     base = canonical_url(url)
@@ -54,11 +42,26 @@ def read_json_list(url: str, body_json: bytes | str | Mapping[str, Any]) -> List
         target = _absolute(str(_first(row, _URL_KEYS) or ""), url)
         if target:
             title = _squash(str(_first(row, _TITLE_KEYS) or ""))
-            date = _date_in(str(_first(row, _DATE_KEYS) or ""))
+            date = _row_date(_first(row, _DATE_KEYS))
             listing.links.append(Link(url=target, text=title, date=date, source=base))
     listing.attachments = [link.url for link in listing.links if _is_attachment(link.url)]
-    listing.api_requests = _json_next_pages(url, _find_int(data, _TOTAL_KEYS), len(rows))
+    total = _find_int(data, _TOTAL_KEYS)
+    if form:
+        listing.api_requests = _json_next_forms(url, dict(form), total, len(rows), kind)
+    else:
+        listing.api_requests = _json_next_pages(url, total, len(rows))
     return listing
+
+
+def _row_date(value: Any) -> str | None:
+    """``2024-03-20 10:00``, ``2024/03/01``, or epoch seconds/milliseconds (Beijing time)."""
+    if isinstance(value, int | float) or (isinstance(value, str) and re.fullmatch(r"\d{10}(\d{3})?", value)):
+        seconds = float(value) / (1000 if float(value) > 1e11 else 1)
+        try:
+            return datetime.fromtimestamp(seconds, BEIJING).strftime("%Y-%m-%d")
+        except (OverflowError, OSError, ValueError):
+            return None
+    return _date_in(str(value or ""))
 
 
 def _first(row: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
@@ -100,18 +103,31 @@ def _find_int(data: Any, keys: tuple[str, ...]) -> int | None:
 def _json_next_pages(url: str, total: int | None, rows: int) -> list[ApiRequest]:
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
-    page_key = next((k for k in _PAGE_NO_KEYS if k in query), None)
-    size_key = next((k for k in _PAGE_SIZE_KEYS if k in query), None)
-    if total is None or page_key is None or not rows or query[page_key] not in ("0", "1"):
+    numbers = _later_pages(query, total, rows)
+    return [
+        ApiRequest(url=canonical_url(urlunsplit(parts[:3] + (urlencode({**query, key: str(n)}), ""))), kind="json")
+        for key, n in numbers
+    ]
+
+
+def _json_next_forms(url: str, form: dict[str, str], total: int | None, rows: int, kind: str) -> list[ApiRequest]:
+    """A POSTed list: the page number lives in the form (or JSON object)."""
+    return [
+        ApiRequest(url=url, kind=kind, method="POST", data={**form, key: str(n)})
+        for key, n in _later_pages(form, total, rows)
+    ]
+
+
+def _later_pages(params: Mapping[str, str], total: int | None, rows: int) -> list[tuple[str, int]]:
+    """(page key, number) of the pages after the first, from the row count and the page size."""
+    page_key = first_key(params, PAGE_NUMBER_KEYS)
+    size_key = first_key(params, PAGE_SIZE_KEYS)
+    if total is None or page_key is None or not rows or params[page_key] not in ("0", "1"):
         return []
-    size = int(query[size_key]) if size_key and query[size_key].isdigit() else rows
-    first = int(query[page_key])
+    size = int(params[size_key]) if size_key and params[size_key].isdigit() else rows
+    first = int(params[page_key])
     pages = min(math.ceil(total / max(size, 1)), MAX_GENERATED_PAGES)
-    out = []
-    for number in range(first + 1, first + pages):
-        new_query = urlencode({**query, page_key: str(number)})
-        out.append(ApiRequest(url=canonical_url(urlunsplit(parts[:3] + (new_query, ""))), kind="json"))
-    return out
+    return [(page_key, number) for number in range(first + 1, first + pages)]
 
 
 # --------------------------------------------------------------------------- declared JSON list APIs

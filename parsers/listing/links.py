@@ -28,16 +28,39 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("\xa0", " ")).strip()
 
 
+# A row opened by a script: `onclick="window.open('/a/1.html')"`, `href="javascript:openUrl('…')"`.
+_SCRIPTED_URL = re.compile(
+    r"""(?:window\.open|location(?:\.href)?\s*=|location\.assign|open\w*|go\w*|view\w*)\s*\(?\s*['"]"""
+    r"""([^'"\s]+\.(?:s?html?|jsp|aspx?|php)(?:\?[^'"\s]*)?|[^'"\s]*\?[^'"\s]*id=[^'"\s]+)['"]""",
+    re.IGNORECASE,
+)
+
+
 def _read_anchors(doc: Any, page_base: str, source: str) -> list[Link]:
     links: list[Link] = []
     seen: set[str] = set()
-    for anchor in doc.iter("a"):
-        url = _absolute(anchor.get("href") or "", page_base)
+    for anchor in doc.iter("a", "li", "tr", "td", "div", "span"):
+        url = _anchor_url(anchor, page_base)
         if url is None or url in seen:
             continue
         seen.add(url)
-        links.append(Link(url=url, text=_anchor_text(anchor), date=_row_date(anchor), source=source))
+        if anchor.tag == "a":
+            links.append(Link(url=url, text=_anchor_text(anchor), date=_row_date(anchor), source=source))
+        else:  # a whole row opens the page: its text less its date is the title
+            text = anchor.text_content()
+            title = _squash(anchor.get("title") or _DATE_RE.sub(" ", text))
+            links.append(Link(url=url, text=title, date=_date_in(text), source=source))
     return links
+
+
+def _anchor_url(element: Any, page_base: str) -> str | None:
+    """An ``<a href>``; or the page a script opens (``onclick``, ``javascript:`` href) on a row element."""
+    href = (element.get("href") or "").strip() if element.tag == "a" else ""
+    if href and not href.lower().startswith("javascript:"):
+        return _absolute(href, page_base)
+    script = f"{href} {element.get('onclick') or ''}"
+    match = _SCRIPTED_URL.search(script) if script.strip() else None
+    return _absolute(match.group(1), page_base) if match else None
 
 
 def _row_date(anchor: Any) -> str | None:

@@ -20,9 +20,11 @@ class ApiRequest:
     """A JSON/XML list endpoint to fetch; read its answer with the matching ``read_*``."""
 
     url: str  # absolute; for GET it carries every parameter
-    kind: str  # "jpage" (read_jpage_records) | "gkmlpt" (read_gkmlpt) | "json"
+    # "jpage" (read_jpage_records) | "gkmlpt" (read_gkmlpt) | "json" (read_json_list; GET, or POST of a
+    # form) | "json_body" (read_json_list; POST of ``data`` as a JSON object, as axios sends it)
+    kind: str
     method: str = "GET"
-    data: dict[str, str] | None = None  # form body for POST
+    data: dict[str, str] | None = None  # POST body: a form, or a JSON object for "json_body"
 
 
 @dataclass
@@ -35,3 +37,6 @@ class Listing:
     attachments: list[str] = field(default_factory=list)  # absolute canonical URLs
     api_requests: list[ApiRequest] = field(default_factory=list)
     error: str | None = None  # set when the page broke a reader: the listing is empty, the crawl counts it
+    scripts: list[str] = field(default_factory=list)  # same-site scripts the page loads (app code first)
+    last_page_known: bool = False  # the page says where its list ends (尾页, 共M页, a script's page count)
+    is_shell: bool = False  # almost no text and no list rows, but scripts: the list is built by JavaScript
