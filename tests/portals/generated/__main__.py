@@ -1,0 +1,63 @@
+"""python -m tests.portals.generated check --seeds 0-199 [--jobs N] | serve --seed 17 [--port 8001]"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from tests.portals.generated.compose import generate
+from tests.portals.generated.harness import check, parse_seeds, print_report
+from tests.portals.generated.serve import GeneratedServer
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.portals.generated",
+                                     description="Randomised government portals: crawl and score, or browse one.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("check", help="crawl generated portals with the spider and score the stored reports")
+    run.add_argument("--seeds", default="0-199", help="e.g. 0-199, 17 or 1,5,9-12")
+    run.add_argument("--jobs", type=int, default=2, help="crawler processes in parallel")
+    run.add_argument("--batch", type=int, help="portals per crawler process (default: up to 25)")
+    run.add_argument("--json", help="also write every result to this file")
+    run.add_argument("--brief", action="store_true", help="per-idiom table without variants")
+    show = sub.add_parser("serve", help="serve one generated portal on 127.0.0.1")
+    show.add_argument("--seed", type=int, required=True)
+    show.add_argument("--port", type=int, default=8001)
+    show.add_argument("--expected", action="store_true", help="print the answer key first")
+    args = parser.parse_args(argv)
+    try:
+        return _check(args) if args.command == "check" else _serve(args)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+
+
+def _check(args: argparse.Namespace) -> int:
+    seeds = parse_seeds(args.seeds)
+    started = time.monotonic()
+    results = check(seeds, jobs=args.jobs, batch_size=args.batch)
+    print_report(results, time.monotonic() - started, top_level_only=args.brief)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as out:
+            json.dump([vars(r) for r in results], out, ensure_ascii=False, indent=1)
+    return 0 if all(r.ok for r in results) else 1
+
+
+def _serve(args: argparse.Namespace) -> int:
+    portal = generate(args.seed)
+    if args.expected:
+        print(json.dumps(portal.expected(), ensure_ascii=False, indent=1))
+    server = GeneratedServer(portal, port=args.port).start()
+    print(f"seed {args.seed}: {portal.name} at {server.url(portal.home)}  (Ctrl-C to stop)")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
