@@ -1,4 +1,4 @@
-"""python -m tests.portals.generated check --seeds 0-199 [--jobs N] | serve --seed 17 [--port 8001]"""
+"""python -m tests.portals.generated check --seeds 0-199 [--jobs N] | oracle --seeds 0-199 | serve --seed 17"""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import time
 
 from tests.portals.generated.compose import generate
 from tests.portals.generated.harness import check, parse_seeds, print_report
+from tests.portals.generated.oracle import crawl
 from tests.portals.generated.serve import GeneratedServer
 
 
@@ -22,13 +23,15 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--batch", type=int, help="portals per crawler process (default: up to 25)")
     run.add_argument("--json", help="also write every result to this file")
     run.add_argument("--brief", action="store_true", help="per-idiom table without variants")
+    ref = sub.add_parser("oracle", help="prove the portals crawlable: the reference crawler must reach every report")
+    ref.add_argument("--seeds", default="0-199")
     show = sub.add_parser("serve", help="serve one generated portal on 127.0.0.1")
     show.add_argument("--seed", type=int, required=True)
     show.add_argument("--port", type=int, default=8001)
     show.add_argument("--expected", action="store_true", help="print the answer key first")
     args = parser.parse_args(argv)
     try:
-        return _check(args) if args.command == "check" else _serve(args)
+        return {"check": _check, "oracle": _oracle, "serve": _serve}[args.command](args)
     except ValueError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
@@ -43,6 +46,18 @@ def _check(args: argparse.Namespace) -> int:
         with open(args.json, "w", encoding="utf-8") as out:
             json.dump([vars(r) for r in results], out, ensure_ascii=False, indent=1)
     return 0 if all(r.ok for r in results) else 1
+
+
+def _oracle(args: argparse.Namespace) -> int:
+    bad = 0
+    for seed in parse_seeds(args.seeds):
+        result = crawl(generate(seed))
+        if result.missed or result.robots_violations:
+            bad += 1
+            print(f"seed {seed}: reference crawler missed {result.missed}, robots violations {result.robots_violations}")
+        else:
+            print(f"seed {seed}: all {len(generate(seed).reports)} reports reached in {result.fetched} fetches")
+    return 1 if bad else 0
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -28,6 +28,7 @@ class Channel:
     title: str = ""  # <title> of list pages
     placement: str = ""  # how reports sit here (dedicated_channel, report_channel, …); "" without reports
     truncate: bool = False  # link text cut with "…", full title only in title=""
+    container: bool = False  # holds channels (section page), never items
 
     def chunks(self) -> list[list[Item]]:
         size = self.page_size

@@ -15,7 +15,7 @@ from tests.portals.generated.pages import Chrome, article_html, esc, page
 
 PLACEMENTS = {"dedicated_channel": 3.0, "report_channel": 2.0, "notices_only": 2.0, "gkml_table": 1.5,
               "attachment_only": 1.2}
-MAX_ITEMS = 300  # articles per portal: with list pages a crawler fetching everything stays under 400 pages
+MAX_ITEMS = 270  # articles per portal: with list pages a crawler fetching everything stays under 400 pages
 _FIRST_DAY, _LAST_DAY = date(2018, 1, 1), date(2025, 11, 20)
 
 
@@ -45,9 +45,18 @@ class Builder:
         self.report_channels: list[Channel] = []
         self._used_near: set[str] = set()
         self._placed: list[tuple[ExpectedReport, Channel, Item]] = []
-        self._articles: set[str] = set()  # article and attachment keys (not list pages)
+        self._articles: set[str] = set()
+        self._numbers: set[int] = set()  # article and attachment keys (not list pages)
 
     # ------------------------------------------------------------------ helpers used by idioms
+
+    def unique(self, low: int, high: int) -> int:
+        """A number in [low, high) not handed out before in this portal (column ids, tids)."""
+        while True:
+            number = low + self.new_id() % (high - low)
+            if number not in self._numbers:
+                self._numbers.add(number)
+                return number
 
     def new_id(self) -> int:
         self._id += self.rng.randrange(1, 40)
@@ -184,18 +193,23 @@ class Builder:
         keys = list(texts.SECTIONS)
         chosen = keys[:2] + rng.sample(keys[2:], rng.randint(1, 3))
         for name, token in chosen:
-            section = self._channel(None, name, token)
             children = texts.SECTIONS[(name, token)]
+            section = self._channel(None, name, token, container=bool(children))
             for child_name, child_token in rng.sample(children, rng.randint(min(1, len(children)), len(children))):
                 self._channel(section, child_name, child_token)
 
-    def _channel(self, parent: Channel | None, name: str, token: str) -> Channel:
+    def _channel(self, parent: Channel | None, name: str, token: str, container: bool = False) -> Channel:
+        """The child ``token`` of ``parent`` (created when missing). A list channel and a container of
+        channels never share a directory: a clash gets ``token_N`` (reports must sit in a list)."""
         siblings = parent.children if parent else self.sections
-        for existing in siblings:
-            if existing.token == token:
-                return existing
+        taken = {c.token: c for c in siblings}
+        if token in taken and taken[token].container == container:
+            return taken[token]
+        base, n = token, 1
+        while token in taken:
+            token, n = f"{base}_{n}", n + 1
         directory = (parent.dir if parent else "/") + token + "/"
-        chan = Channel(name, token, directory, (parent.depth if parent else 0) + 1)
+        chan = Channel(name, token, directory, (parent.depth if parent else 0) + 1, container=container)
         chan.crumbs = [*(parent.crumbs if parent else []), (name, directory)]
         chan.title = self.rng.choice([name, f"{name}_{self.chrome.site_name}", f"{self.chrome.site_name}-{name}"])
         siblings.append(chan)
@@ -213,7 +227,7 @@ class Builder:
         elif placement == "gkml_table":
             parent = self._section("zwgk")
             if rng.random() < 0.5:
-                parent = self._channel(parent, "法定主动公开内容", "fdzdgknr")
+                parent = self._channel(parent, "法定主动公开内容", "fdzdgknr", container=True)
             chan = self._channel(parent, rng.choice(["信息公开目录", "政府信息公开目录", "公开目录"]), "gkml")
             chan.row_style = "table"
         else:
@@ -227,6 +241,8 @@ class Builder:
         if chan.placement and chan.placement != placement:
             chan = self._at_depth(f"{chan.name}", chan.token + "2", 2)
         chan.placement = placement
+        if chan.container or chan.depth > 3:
+            raise AssertionError(f"seed {self.portal.seed}: reports in {chan.dir} would be out of reach")
         if chan not in self.report_channels:
             self.report_channels.append(chan)
         return chan
@@ -238,7 +254,7 @@ class Builder:
         if depth == 3:
             mids = [("法治政府建设", "fzzfjs"), ("法定主动公开内容", "fdzdgknr"), ("信息公开目录", "xxgkml")]
             mid_name, mid_token = self.rng.choice([m for m in mids if m[1] != token])
-            parent = self._channel(parent, mid_name, mid_token)
+            parent = self._channel(parent, mid_name, mid_token, container=True)
         return self._channel(parent, name, token)
 
     def _report_item(self, year: int, placement: str) -> Item:
@@ -280,7 +296,7 @@ class Builder:
             chan.items.extend(self._near_item() for _ in range(rng.randint(1, 4)))
             chan.items.extend(self._news_item() for _ in range(max(wanted - len(chan.items), 0)))
         budget = MAX_ITEMS - sum(len(c.items) for c in self.report_channels)
-        leaves = [c for c in self._all_channels() if not c.children and c not in self.report_channels]
+        leaves = [c for c in self._all_channels() if not c.container and c not in self.report_channels]
         for chan in leaves:
             chan.page_size = rng.choice([10, 15, 20])
             count = min(rng.randint(4, 25), max(budget // max(len(leaves), 1), 3))
@@ -302,7 +318,7 @@ class Builder:
     def render(self) -> None:
         used: set[str] = set()
         for chan in self._all_channels():
-            if chan.children:
+            if chan.container:
                 continue
             self._pick_idiom(chan, used)
             before = set(self.portal.pages)
@@ -311,7 +327,7 @@ class Builder:
                 k for k in self.portal.pages.keys() - before
                 if k not in self._articles and self.portal.pages[k].content_type == "text/html")
         for chan in self._all_channels():
-            if chan.children:
+            if chan.container:
                 self._section_page(chan)
         self._robots_and_drafts()
         self._home()
@@ -347,7 +363,7 @@ class Builder:
 
     def _home(self) -> None:
         self.chrome.nav = [(s.name, s.entry) for s in self.sections]
-        leaves = [c for c in self._all_channels() if not c.children and c.items]
+        leaves = [c for c in self._all_channels() if not c.container and c.items]
         blocks = []
         for chan in self.rng.sample(leaves, min(len(leaves), 3)):
             latest = [i for i in chan.items[:6] if i.kind == "news"]

@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,7 @@ from tests.portals.generated.serve import GeneratedServer
 REGION = "浙江省温州市某县"
 UA = "fzwatch"
 BATCH_TIMEOUT = 900  # seconds for one child crawling a batch
+_MIGRATING = threading.Lock()
 
 
 @dataclass
@@ -46,6 +48,7 @@ class PortalResult:
     robots_violations: list[str] = field(default_factory=list)
     requests: int = 0
     bytes: int = 0
+    cut: int = 0  # pages the crawl's trap guards cut
     status: str = ""
     error: str = ""
 
@@ -90,7 +93,7 @@ def parse_seeds(text: str) -> list[int]:
 def normalize(url_or_path: str) -> str:
     """Path + sorted query, without ``;jsessionid=…``, scheme, host or fragment."""
     parts = urlsplit(url_or_path)
-    path = re.sub(r";jsessionid=[^/?#]*", "", parts.path, flags=re.I) or "/"
+    path = re.sub(r";jsessionid=[^/?#]*", "", parts.path, flags=re.IGNORECASE) or "/"
     query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
     return f"{path}?{query}" if query else path
 
@@ -114,7 +117,8 @@ def crawl_batch(seeds: list[int], crawls: int = 1) -> tuple[list[PortalResult], 
     portals = [generate(seed) for seed in seeds]
     with tempfile.TemporaryDirectory(prefix="fzwatch-gencheck-") as tmp:
         db_url = f"sqlite:///{tmp}/gen.sqlite3"
-        Database(db_url).migrate()
+        with _MIGRATING:  # Alembic's op/context proxies are module globals: one migration at a time
+            Database(db_url).migrate()
         servers = [GeneratedServer(p, Path(tmp) / "sites").start() for p in portals]
         try:
             _register(db_url, portals, servers)
@@ -175,7 +179,8 @@ def _score(portal: GeneratedPortal, server: GeneratedServer, stored_urls: list[s
            error: str) -> PortalResult:
     expected = portal.expected()
     result = PortalResult(portal.seed, portal.site_id, expected, status=str(summary.get("status", "")),
-                          error=error, requests=len(server.requests), bytes=server.bytes_sent())
+                          error=error, requests=len(server.requests), bytes=server.bytes_sent(),
+                          cut=int(summary.get("cut") or 0))
     stored = {normalize(u) for u in stored_urls if urlsplit(u).port in (None, server.port)}
     accepted: set[str] = set()
     for report in portal.reports:

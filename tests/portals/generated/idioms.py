@@ -13,8 +13,9 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tests.portals.generated.channels import Channel, query_key, rows_html
-from tests.portals.generated.pages import esc, page
+from tests.portals.generated.channels import Channel, query_key
+from tests.portals.generated.pages import esc
+from tests.portals.generated.texts import DEPARTMENTS
 
 if TYPE_CHECKING:
     from tests.portals.generated.compose import Builder
@@ -103,7 +104,7 @@ def pageno(b: Builder, chan: Channel) -> None:
     """``list.do?channelId=C&pageNo=N``: the first page already carries a query."""
     b.place_articles(chan, b.rng.choice(HTML_STYLES))
     base = chan.dir + b.rng.choice(["list.do", "list.jsp", "column.html"])
-    cid = b.new_id() % 1000
+    cid = b.unique(1, 1000)
     sized = b.rng.random() < 0.5
     chan.variant = "pageSize" if sized else "pageNo"
     n = len(chan.chunks())
@@ -154,8 +155,11 @@ def n_html(b: Builder, chan: Channel) -> None:
 def vsb(b: Builder, chan: Channel) -> None:
     """VSB 博达: ``xxx.htm`` is the newest page, ``xxx/N.htm`` older ones numbered downwards (1 = oldest);
     article links ``info/COL/ID.htm`` relative to the page; titles split by <br>."""
-    col = 1000 + b.new_id() % 9000
+    col = b.unique(1000, 10000)
     parent = chan.dir.rstrip("/").rsplit("/", 1)[0] + "/"
+    for item in chan.items:  # one column lists many departments' documents
+        if item.kind == "news" and b.rng.random() < 0.5:
+            item.title = f"【{b.rng.choice(DEPARTMENTS)}】{item.title}"
     b.place_articles(chan, "vsb", vsb=(parent, col))
     chunks = chan.chunks()
     n = len(chunks)
@@ -240,8 +244,8 @@ def index_nolink(b: Builder, chan: Channel) -> None:
     for i, items in enumerate(chan.chunks()):
         config = [f"var pageCount = {n}; var pageIndex = {i};",
                   f"var totalPage={n},curPage={i + 1};var pageCount=totalPage,pageIndex=curPage-1;",
-                  f'var cfg = {{"total": {n}, "current": {i}, "prefix": "index", "ext": "html"}};'
-                  "var pageCount=cfg.total,pageIndex=cfg.current;"][kind]
+                  (f'var cfg = {{"total": {n}, "current": {i}, "prefix": "index", "ext": "html"}};'
+                   "var pageCount=cfg.total,pageIndex=cfg.current;")][kind]
         script = ("<div id=\"pager\"></div><script>" + config +
                   "(function(){var h='';for(var k=0;k<pageCount;k++){var u=k==0?'index.html':'index_'+k+'.html';"
                   "h+=k==pageIndex?'<b>'+(k+1)+'</b> ':'<a href=\"'+u+'\">'+(k+1)+'</a> ';}"
@@ -253,7 +257,7 @@ def index_nolink(b: Builder, chan: Channel) -> None:
 
 def hanweb(b: Builder, chan: Channel) -> None:
     """Hanweb JCMS column: first group inline in <script type="text/xml">, later groups only via dataproxy.jsp."""
-    col = 3000 + b.new_id() % 7000
+    col = b.unique(3000, 10000)
     b.place_articles(chan, "hanweb", col=col)
     per_page = b.rng.choice([15, 15, 20])
     group = b.rng.choice([1, 3])  # pages per dataproxy group
@@ -319,7 +323,7 @@ def _epoch(date: str) -> int:
 def dedecms(b: Builder, chan: Channel) -> None:
     """DedeCMS ``/plus/list.php?tid=N`` then ``&TotalResult=T&PageNo=N``; articles ``/a/<dir>/YYYYMMDD/ID.html``."""
     b.place_articles(chan, "dede")
-    tid = 1 + b.new_id() % 60
+    tid = b.unique(1, 200)
     total = len(chan.items)
     n = len(chan.chunks())
     keys = [query_key("/plus/list.php", {"tid": tid})] + [

@@ -65,6 +65,8 @@ class GeneratedPortal:
 
     def add_page(self, path: str, html: str | bytes, content_type: str = "text/html",
                  charset: str | None = "utf-8") -> None:
+        bare, mark, query = path.partition("?")
+        path = (bare + "index.html" if bare.endswith("/") else bare) + mark + query  # as serve.page_key looks up
         if path in self.pages:
             raise ValueError(f"seed {self.seed}: {path} generated twice")
         body = html.encode(charset or "utf-8") if isinstance(html, str) else html
