@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("check", help="crawl generated portals with the spider and score the stored reports")
     run.add_argument("--seeds", default="0-199", help="e.g. 0-199, 17 or 1,5,9-12")
     run.add_argument("--jobs", type=int, default=2, help="crawler processes in parallel")
-    run.add_argument("--batch", type=int, help="portals per crawler process (default: up to 25)")
+    run.add_argument("--batch", type=int, help="portals per crawler process (default: up to 50)")
     run.add_argument("--json", help="also write every result to this file")
     run.add_argument("--brief", action="store_true", help="per-idiom table without variants")
     ref = sub.add_parser("oracle", help="prove the portals crawlable: the reference crawler must reach every report")

@@ -103,7 +103,7 @@ def check(seeds: Iterable[int], jobs: int = 2, batch_size: int | None = None) ->
     seeds = list(seeds)
     if not seeds:
         return []
-    size = batch_size or max(1, min(25, math.ceil(len(seeds) / max(jobs, 1))))
+    size = batch_size or max(1, min(50, math.ceil(len(seeds) / max(jobs, 1))))
     batches = [seeds[i : i + size] for i in range(0, len(seeds), size)]
     with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
         results = [r for batch in pool.map(lambda b: crawl_batch(b)[0], batches) for r in batch]
