@@ -11,7 +11,7 @@ from tests.portals.generated.channels import Channel, pick_row_style, rows_html
 from tests.portals.generated.documents import make_docx, make_pdf
 from tests.portals.generated.idioms import ABSOLUTE_LINKS, LIST_IDIOMS, ONCE_PER_PORTAL, OWN_ROWS
 from tests.portals.generated.model import ExpectedReport, GeneratedPortal, Item
-from tests.portals.generated.pages import Chrome, article_html, esc, page
+from tests.portals.generated.pages import NAV_MARK, Chrome, article_html, esc, nav_links, page
 
 PLACEMENTS = {"dedicated_channel": 3.0, "report_channel": 2.0, "notices_only": 2.0, "gkml_table": 1.5,
               "attachment_only": 1.2}
@@ -330,9 +330,24 @@ class Builder:
             if chan.container:
                 self._section_page(chan)
         self._robots_and_drafts()
+        self.chrome.nav = [(s.name, s.entry) for s in self.sections]
         self._home()
         self._extras()
+        self._fill_nav()
         self._tag_reports()
+
+    def _fill_nav(self) -> None:
+        """Put the section links into every page's nav (entries are known only after rendering)."""
+        links = nav_links(self.chrome)
+        # breadcrumbs link channel directories; where the list does not live at dir/index.html, link the entry
+        moved = [(f'href="{c.dir}"'.encode(), f'href="{esc(c.entry)}"'.encode()) for c in self._all_channels()
+                 if c.entry and c.dir + "index.html" not in self.portal.pages]
+        for page_ in self.portal.pages.values():
+            if page_.content_type == "text/html":
+                encoding = page_.charset or "gbk"
+                page_.body = page_.body.replace(NAV_MARK.encode(), links.encode(encoding, "xmlcharrefreplace"))
+                for old, new in moved:
+                    page_.body = page_.body.replace(old, new)
 
     def _pick_idiom(self, chan: Channel, used: set[str]) -> None:
         rng = self.rng
@@ -362,7 +377,6 @@ class Builder:
         self.write(chan.entry, page(self.chrome, chan.title, chan.crumbs, "".join(blocks)))
 
     def _home(self) -> None:
-        self.chrome.nav = [(s.name, s.entry) for s in self.sections]
         leaves = [c for c in self._all_channels() if not c.container and c.items]
         blocks = []
         for chan in self.rng.sample(leaves, min(len(leaves), 3)):

@@ -44,6 +44,7 @@ class PortalResult:
     expected: dict[str, Any]
     found: list[str] = field(default_factory=list)  # expected report URLs the crawl stored
     missed: list[str] = field(default_factory=list)
+    missed_fetched: list[str] = field(default_factory=list)  # missed although the crawl fetched them
     false_reports: list[tuple[str, str]] = field(default_factory=list)  # (path, kind)
     robots_violations: list[str] = field(default_factory=list)
     requests: int = 0
@@ -183,10 +184,13 @@ def _score(portal: GeneratedPortal, server: GeneratedServer, stored_urls: list[s
                           cut=int(summary.get("cut") or 0))
     stored = {normalize(u) for u in stored_urls if urlsplit(u).port in (None, server.port)}
     accepted: set[str] = set()
+    requested = {normalize(r.path) for r in server.requests}
     for report in portal.reports:
         urls = {normalize(u) for u in report.urls()}
         accepted |= urls
         (result.found if stored & urls else result.missed).append(report.url)
+        if not stored & urls and requested & urls:
+            result.missed_fetched.append(report.url)
     near, lists = {normalize(u) for u in portal.near_misses}, {normalize(u) for u in portal.channel_pages}
     forbidden = {normalize(u) for u in portal.forbidden}
     for url in sorted(stored - accepted):
@@ -239,7 +243,8 @@ def print_report(results: list[PortalResult], elapsed: float | None = None, top_
               f", {len(result.false_reports)} false, {len(result.robots_violations)} robots violations"
               f"{', error: ' + result.error[:200] if result.error else ''}")
         for url in result.missed:
-            print(f"    missed   {url}")
+            how = "fetched, not stored" if url in result.missed_fetched else "never fetched"
+            print(f"    missed   {url}  ({how})")
         for url, kind in result.false_reports:
             print(f"    false    {url}  ({kind})")
         for path in result.robots_violations[:5]:

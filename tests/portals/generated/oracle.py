@@ -141,7 +141,8 @@ class _Oracle:
             count, size = data.get("classify", {}).get("post_count", 0), len(data.get("articles", []))
             base = self.current.split("?")[0]
             sid = re.search(r"sid=(\w+)", self.current)
-            for page in range(2, -(-count // max(size, 1)) + 1):
+            first = "page=1&" in self.current  # the page count comes from the first page's size
+            for page in range(2, -(-count // max(size, 1)) + 1 if first else 0):
                 self.push(f"{base}?page={page}&sid={sid[1] if sid else ''}", depth)
 
     def bundle(self, text: str, url: str, depth: int) -> None:

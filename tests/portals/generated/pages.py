@@ -39,13 +39,19 @@ def head(chrome: Chrome, title: str, extra: str = "", meta: dict[str, str] | Non
     return f"<!DOCTYPE html><html><head>{charset}<title>{esc(title)}</title>{metas}{extra}</head>"
 
 
+NAV_MARK = "<!--NAV-->"  # replaced by the section links once every channel has its entry URL
+
+
 def nav_html(chrome: Chrome) -> str:
-    links = " ".join(f'<a href="{esc(h)}">{esc(n)}</a>' for n, h in chrome.nav)
     extra = " ".join(f'<a href="/">{esc(x.format(p=chrome.agency.place))}</a>' for x in NAV_EXTRA[1:4])
     emblem = "<span>国徽</span>" if chrome.style == 3 else ""
     return (f'<div class="header">{emblem}<h1 class="logo">{esc(chrome.site_name)}</h1>'
             f'<div class="search"><form action="/was5/web/search"><input name="searchword"></form></div></div>'
-            f'<div class="nav"><a href="/index.html">首页</a> {links} {extra}</div>')
+            f'<div class="nav"><a href="/index.html">首页</a> {NAV_MARK} {extra}</div>')
+
+
+def nav_links(chrome: Chrome) -> str:
+    return " ".join(f'<a href="{esc(h)}">{esc(n)}</a>' for n, h in chrome.nav)
 
 
 def crumb_html(crumbs: list[tuple[str, str]], style: int) -> str:
