@@ -143,6 +143,7 @@ class Builder:
         file = f"{chan.dir}{y}{m}/P0{y}{m}{d}{ident % 100000:05d}.{ext}" if self.rng.random() < 0.6 \
             else f"/attachment/{y}{m}/{ident}.{ext}"
         self._articles.add(file)
+        item.file = file
         lines = [item.title, *_wrap(texts.report_paragraphs(self.rng, self.agency, item.year))]
         self.write(file, make_pdf(lines) if ext == "pdf" else make_docx(lines),
                    "application/pdf" if ext == "pdf" else

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tests.portals.generated.channels import Channel, query_key
+from tests.portals.generated.model import Item
 from tests.portals.generated.pages import esc
 from tests.portals.generated.texts import DEPARTMENTS
 
@@ -299,7 +300,7 @@ def gkmlpt(b: Builder, chan: Channel) -> None:
     articles = [{"id": int(i.href.rsplit("_", 1)[1].split(".")[0]), "title": i.title, "url": i.href,
                  "date": _epoch(i.date), "display_publish_time": _epoch(i.date),
                  "identifier": f"1144{b.new_id()}/{i.date[:4]}-{b.new_id() % 100000:05d}",
-                 "publisher": b.agency.name, "document_number": "", "attachment": [],
+                 "publisher": b.agency.name, "document_number": "", "attachment": _attachments(b, i),
                  "is_expired": False, "is_abolished": False} for i in chan.items]
     tree = [{"id": cat, "name": chan.name, "parent": 0}, {"id": cat + 1, "name": "机构职能", "parent": 0}]
     config = {"SID": sid, "TREE": tree, "SITE_NAME": b.chrome.site_name}
@@ -312,6 +313,14 @@ def gkmlpt(b: Builder, chan: Channel) -> None:
     b.portal.dynamic.append({"kind": "gkmlpt", "path": "/gkmlpt/api/all/*", "sid": sid, "category": str(cat),
                              "page_size": size, "articles": articles})
     chan.entry = "/gkmlpt/index"
+
+
+def _attachments(b: Builder, item: Item) -> list[dict[str, object]]:
+    if not item.file:
+        return []
+    mime = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+    return [{"name": f"{item.title}.{item.attachment}", "mime": mime[item.attachment],
+             "size": len(b.portal.pages[item.file].body), "url": item.file}]
 
 
 def _epoch(date: str) -> int:

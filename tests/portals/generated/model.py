@@ -31,6 +31,7 @@ class Item:
     year: int = 0  # reports: the year covered
     tags: list[str] = field(default_factory=list)  # reports: idioms of the title / attachment
     attachment: str = ""  # reports published only as an attachment: "pdf" or "docx"
+    file: str = ""  # that attachment's path, once written
 
 
 @dataclass

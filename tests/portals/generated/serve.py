@@ -109,7 +109,9 @@ class GeneratedServer(PortalServer):
         size, rows = int(spec["page_size"]), spec["articles"]
         number = max(_int(request.query.get("page"), 1), 1)  # page 0 answers like page 1
         host = "http://" + request.headers.get("host", "127.0.0.1")
-        articles = [{**row, "url": host + row["url"]} for row in rows[(number - 1) * size : number * size]]
+        articles = [{**row, "url": host + row["url"],
+                     "attachment": [{**a, "url": host + a["url"]} for a in row["attachment"]]}
+                    for row in rows[(number - 1) * size : number * size]]
         body = {"classify": {"id": int(category), "post_count": len(rows)}, "articles": articles}
         return Response(200, json.dumps(body, ensure_ascii=False).encode("utf-8"), _JSON)
 

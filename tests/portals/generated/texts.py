@@ -61,7 +61,7 @@ REPORT_TITLES: list[tuple[str, str]] = [
     ("title_no_agency", "{y}年法治政府建设工作情况的报告"),
     ("title_no_agency", "关于{y}年度法治政府建设工作情况的报告"),
     ("title_space", "{y}年度{p}法治政府建设 工作报告"),
-    ("title_space", "中共{p}委 {a}关于{y}年法治政府建设情况的报告"),
+    ("title_space", "中共{p}委 {p}人民政府关于{y}年法治政府建设情况的报告"),
     ("title_space", "{a}{y}年 法治政府建设年度报告"),
     ("title_traditional", "{p}{y}年法治政府建設情況報告"),
     ("title_traditional", "{a}關於{y}年度法治政府建設情況的報告"),
