@@ -125,15 +125,19 @@ def crawl_batch(seeds: list[int], crawls: int = 1) -> tuple[list[PortalResult], 
             _register(db_url, portals, servers)
             costs: list[list[CrawlCost]] = []
             status: dict[str, dict[str, Any]] = {}
+            first: dict[str, dict[str, Any]] = {}
             error = ""
             for _ in range(crawls):
                 for server in servers:
                     server.clear_log()
                 status, error = _run_child(db_url, [p.site_id for p in portals])
+                first = first or status
                 costs.append([CrawlCost(len(s.requests), s.bytes_sent()) for s in servers])
             stored = _stored(db_url)
             results = [_score(p, s, stored.get(p.site_id, []), status.get(p.site_id, {}), error)
                        for p, s in zip(portals, servers, strict=True)]
+            for result in results:  # pages cut by trap guards: on the first crawl, where they matter
+                result.cut = int(first.get(result.site_id, {}).get("cut") or 0)
         finally:
             for server in servers:
                 server.stop()
