@@ -18,7 +18,7 @@ import pytest
 
 from tests.portals.generated import GeneratedServer, generate
 from tests.portals.generated.compose import PLACEMENTS
-from tests.portals.generated.harness import check, summary_line
+from tests.portals.generated.harness import check, print_report, summary_line
 from tests.portals.generated.idioms import LIST_IDIOMS
 from tests.portals.generated.oracle import BUDGET, crawl
 
@@ -90,6 +90,7 @@ def test_reference_crawler_reaches_every_report(seed: int) -> None:
 def test_spider_finds_every_report_on_generated_portals() -> None:
     started = time.monotonic()
     results = check(range(N_PORTALS), jobs=2)
+    print_report(results, time.monotonic() - started, top_level_only=True)  # shown by pytest on failure
     failing = [r for r in results if not r.ok]
     lines = [f"seed {r.seed}: found {len(r.found)}/{len(r.expected['reports'])}, missed {r.missed}, "
              f"false {[u for u, _ in r.false_reports]}, robots {r.robots_violations[:3]} {r.error[:200]}\n"

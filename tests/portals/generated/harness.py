@@ -87,7 +87,7 @@ def parse_seeds(text: str) -> list[int]:
         elif part.isdigit():
             seeds.append(int(part))
         else:
-            raise ValueError(f"bad seed list {text!r}: use e.g. 0-199, 17 or 1,5,9-12")
+            raise ValueError(f"种子列表 {text!r} 无效：请写成 0-199、17 或 1,5,9-12")
     return seeds
 
 
