@@ -86,6 +86,8 @@ def test_reference_crawler_reaches_every_report(seed: int) -> None:
     assert result.fetched <= BUDGET
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1800)  # 200 portals take a few minutes on 2 idle cores, longer on a shared machine
 @pytest.mark.skipif(N_PORTALS <= 0, reason="FZWATCH_GEN_PORTALS=0")
 def test_spider_finds_every_report_on_generated_portals() -> None:
     started = time.monotonic()
