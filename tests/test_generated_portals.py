@@ -98,7 +98,8 @@ def test_spider_finds_every_report_on_generated_portals() -> None:
              f"false {[u for u, _ in r.false_reports]}, robots {r.robots_violations[:3]} {r.error[:200]}\n"
              f"    repro: {r.repro()}" for r in failing]
     message = summary_line(results, time.monotonic() - started) + "\n" + "\n".join(lines)
-    assert not failing, message
+    if failing:
+        pytest.fail(message, pytrace=False)
 
 
 def _js_shell_seeds(limit: int) -> list[int]:
