@@ -120,7 +120,9 @@ def crawl_batch(seeds: list[int], crawls: int = 1) -> tuple[list[PortalResult], 
         db_url = f"sqlite:///{tmp}/gen.sqlite3"
         with _MIGRATING:  # Alembic's op/context proxies are module globals: one migration at a time
             Database(db_url).migrate()
-        servers = [GeneratedServer(p, Path(tmp) / "sites").start() for p in portals]
+        servers = [GeneratedServer(p, Path(tmp) / "sites") for p in portals]
+        for server in servers:
+            server.start()
         try:
             _register(db_url, portals, servers)
             costs: list[list[CrawlCost]] = []

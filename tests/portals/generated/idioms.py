@@ -186,7 +186,7 @@ def vsb(b: Builder, chan: Channel) -> None:
     chan.entry = entry
 
 
-def _vsb_row(item, parent: str, prefix: str, split: bool) -> str:  # type: ignore[no-untyped-def]
+def _vsb_row(item: Item, parent: str, prefix: str, split: bool) -> str:
     href = prefix + item.href[len(parent):] if item.href.startswith(parent) else item.href
     title = esc(item.title)
     if split and len(item.title) > 14:

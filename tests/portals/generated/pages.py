@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tests.portals.generated.texts import FOOTERS, NAV_EXTRA, Agency
@@ -73,7 +74,7 @@ def page(chrome: Chrome, title: str, crumbs: list[tuple[str, str]], body: str, e
 
 
 def article_html(chrome: Chrome, title: str, date: str, paragraphs: list[str], crumbs: list[tuple[str, str]],
-                 rng: random.Random, attachments: list[tuple[str, str]] = (), views: int = 0) -> str:
+                 rng: random.Random, attachments: Sequence[tuple[str, str]] = (), views: int = 0) -> str:
     """A detail page: title, date/source line, body (TRS_Editor / #zoom), chrome around it."""
     source = rng.choice([chrome.agency.name, chrome.site_name, chrome.agency.place + "司法局"])
     time = f"{date} {rng.randrange(8, 18):02d}:{rng.randrange(60):02d}"
