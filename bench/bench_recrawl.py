@@ -1,6 +1,7 @@
 """Cost of an incremental recrawl: first vs second crawl of each unchanged fixture portal.
 
     python bench/bench_recrawl.py [SITE ...] [--json]
+    python bench/bench_recrawl.py --generated 0-19 [--jobs 2] [--json]   # generated portals (issue 9)
 
 Each site is served on 127.0.0.1 (tests/portals) and crawled twice into a fresh SQLite database, in child
 processes as the daemon runs them. Requests and bytes are counted by the fixture server (robots.txt
@@ -15,6 +16,7 @@ import argparse
 import json
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from storage.database import Database
 from storage.reports import list_reports
 from tests.crawl_helpers import register_site, run_crawl
+from tests.portals.generated.harness import crawl_batch, parse_seeds
 from tests.portals.server import SITES_DIR, PortalServer
 
 SITES = ["trs", "nextpage", "hanweb", "gkmlpt", "dedecms", "jsonapi", "traps"]
@@ -72,6 +75,19 @@ def measure(site: str) -> SiteCost:
                     second_requests, second_bytes, int(first["cut"]), violations)
 
 
+def measure_generated(seeds: list[int], jobs: int = 2, batch_size: int = 10) -> list[SiteCost]:
+    """First vs second crawl of generated portals (tests/portals/generated), batches in parallel."""
+    batches = [seeds[i : i + batch_size] for i in range(0, len(seeds), batch_size)]
+    costs = []
+    with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
+        for results, (first, second) in pool.map(lambda b: crawl_batch(b, crawls=2), batches):
+            for r, one, two in zip(results, first, second, strict=True):
+                costs.append(SiteCost(r.site_id, len(r.found), len(r.expected["reports"]), len(r.false_reports),
+                                      one.requests, one.bytes, two.requests, two.bytes, r.cut,
+                                      len(r.robots_violations)))
+    return costs
+
+
 def _found(db_url: str, base: str) -> set[str]:
     db = Database(db_url)
     with db.transaction() as session:
@@ -99,8 +115,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sites", nargs="*", default=SITES)
     parser.add_argument("--json", action="store_true", help="one JSON object per site")
+    parser.add_argument("--generated", metavar="SEEDS", help="generated portals instead, e.g. 0-19")
+    parser.add_argument("--jobs", type=int, default=2, help="with --generated: crawler processes in parallel")
     args = parser.parse_args(argv)
-    costs = [measure(site) for site in args.sites]
+    if args.generated:
+        costs = measure_generated(parse_seeds(args.generated), args.jobs)
+    else:
+        costs = [measure(site) for site in args.sites]
     if args.json:
         for cost in costs:
             row: dict[str, Any] = asdict(cost) | {"request_ratio": cost.request_ratio, "byte_ratio": cost.byte_ratio}
