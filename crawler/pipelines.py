@@ -105,6 +105,10 @@ class StoragePipeline:
                                           {"content-type": attachment["content_type"]}, site_name=site_spec["name"],
                                           region=site_spec["region"])
         known = item["url"] in spider.known
+        if "parse_error" in parsed.flags:  # the page broke a parser: its error, counted, never the crawl's
+            self.stats.inc_value("fzwatch/errors")
+            self.stats.inc_value("fzwatch/parse_errors")
+            logger.warning("page %s could not be parsed: %s", item["url"], "; ".join(parsed.reasons[:1]))
         if not parsed.is_report and not known:
             # Remember the verdict: this page is not fetched again unless its listing changes or it falls due.
             if item.get("visit"):

@@ -315,6 +315,10 @@ class PortalSpider(ShellPages, scrapy.Spider):
         yield self.visits.record_list(response)
         listing = self._read_rendered(response) if meta.get("playwright") else \
             read_listing(response.url, response.body, response_headers(response))
+        if listing.error:  # the page broke a reader: counted as that page's error, the crawl goes on
+            self.crawler.stats.inc_value("fzwatch/errors")
+            self.crawler.stats.inc_value("fzwatch/parse_errors")
+            logger.warning("list page %s could not be read: %s", response.url, listing.error)
         self._find_search(response)
         if self.guards.repeats(listing):
             return
