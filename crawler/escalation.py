@@ -306,6 +306,10 @@ class Escalator:
                 return [], "no_browser"
             if self.spider.render_js:
                 return [], "already_rendered"  # `render: js`: the walk itself went through Chromium
+            if not (self.observer.shells() or self.observer.shell_pages):
+                # A browser per crawl is the most expensive thing a crawl does (a batch of many sites in one
+                # process would start one each): rendering helps only where pages are built by scripts.
+                return [], "no_shells"
             return self._render_starts(), "nothing_to_render"
         if tier == "bfs":
             return self._bfs_starts(), "nothing_to_walk"
