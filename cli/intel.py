@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from cli.context import Ctx, pass_ctx, print_json, print_table, user_errors
+from cli.filters import check_filters
 from parsers.clock import beijing_date, format_beijing
 from parsers.numbers import plain_decimal
 
@@ -87,6 +88,7 @@ def indicators(ctx: Ctx, site_id: str | None, agency: str | None, key: str | Non
     from storage.intel import indicator_rows
 
     with ctx.tx() as s:
+        check_filters(s, site_id=site_id, year=year, key=key)
         rows = indicator_rows(s, site_id=site_id, agency=agency, key=key, year=year, mentions=mentions)
     if fmt == "csv":
         _emit_bytes(csv_bytes(rows, _INDICATOR_COLUMNS), output)
@@ -123,6 +125,7 @@ def coverage(ctx: Ctx, year: int, region: str | None, check: bool, fmt: str, out
     from storage.intel import check_overdue
 
     with ctx.tx() as s:
+        check_filters(s, year=year, region=region)
         raised = len(check_overdue(s, year=year)) if check else 0
         rows = coverage_rows(s, year, region=region)  # judged on today's Beijing date
     summary = coverage_summary(rows)

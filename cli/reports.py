@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from cli.context import Ctx, echo_clean, pass_ctx, print_json, print_table, user_errors
+from cli.filters import check_filters
 from parsers.clock import beijing_date, format_beijing
 from scheduler.changes import unified_diff
 from storage.reports import get_report, list_reports, report_indicators, report_versions
@@ -20,6 +21,7 @@ from storage.reports import get_report, list_reports, report_indicators, report_
 def reports(ctx: Ctx, year: int | None, site_id: str | None, agency: str | None, as_json: bool) -> None:
     """列出已发现的年度报告。"""
     with ctx.tx() as s:
+        check_filters(s, site_id=site_id, year=year)
         rows = list_reports(s, year=year, site_id=site_id, agency=agency)
     if as_json:
         print_json(rows)

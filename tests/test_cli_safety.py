@@ -147,3 +147,18 @@ def test_a_failed_site_is_one_line_with_its_reason(sqlite_url: str, tmp_path: Pa
     assert "HTTP 500" in rows["broken"] and "连接被拒绝" in rows["down"]
     listed = fz(sqlite_url, "sites", "list").stdout
     assert "首页无法访问：HTTP 500" in listed and "首页无法访问：连接被拒绝" in listed
+
+
+def test_unknown_filter_values_and_absurd_years_are_errors(sqlite_url: str) -> None:
+    from tests.crawl_helpers import register_site
+
+    register_site(sqlite_url, "ts", "泰顺县司法局", "http://127.0.0.1:9/")
+    for args, needle in ((["reports", "--site", "no-such"], "unknown site"),
+                         (["reports", "--year", "1899"], "不合理"),
+                         (["indicators", "--key", "no_such_key"], "未知的指标键"),
+                         (["indicators", "--year", "3024"], "不合理"),
+                         (["coverage", "--year", "2023", "--region", "火星省"], "没有地区"),
+                         (["coverage", "--year", "99999"], "不合理")):
+        assert needle in _one_line_error(fz(sqlite_url, *args)), args
+    assert fz(sqlite_url, "reports", "--year", "2023").returncode == 0
+    assert fz(sqlite_url, "coverage", "--year", "2023", "--region", "浙江省").returncode == 0
