@@ -9,6 +9,7 @@ report's title, publisher or latest text (AND), so ``行政复议 纠错率`` fi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -70,7 +71,8 @@ class ReportQuery:
     terms: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.terms = [t for t in self.q.split() if t][:10]
+        # Control characters (a NUL ends an FTS5 string: "unterminated string") never reach a query.
+        self.terms = [t for t in _CONTROL.sub(" ", self.q or "").split() if t][:10]
         self.page = max(1, self.page)
         self.per_page = min(max(1, self.per_page), MAX_PER_PAGE)
 
@@ -78,6 +80,9 @@ class ReportQuery:
 def _like(term: str) -> str:
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _fts_phrase(term: str) -> str:

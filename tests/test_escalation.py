@@ -115,12 +115,11 @@ def test_tier_render_finds_a_report_only_a_browser_sees(sqlite_url: str, tmp_pat
         summary = run_crawl(sqlite_url, "shell")
         assert server.count("/art/2024/3/12/art_1_1.html") == 1
     assert summary["status"] == "ok" and summary["new_reports"] == 1
-    ran = tiers(summary)
-    assert ran["render"]["reports"] == 1 and ran["render"]["pages"] >= 1
-    assert set(ran) == {"render"}, "a tier that finds a report ends the escalation"
-    assert {t["kind"] for t in summary["escalation"]["triggers"]} >= {"no_report", "shells"}
-    assert last_run(sqlite_url)["stats"]["fzwatch/escalation/render/reports"] == 1
-    assert summary["verdict"] == "suspect" and "浏览器渲染" in summary["verdict_reason"]
+    stats = last_run(sqlite_url)["stats"]
+    # A shell is rendered by the walk itself now (crawler/shells.py); escalation's render tier is the net
+    # for shells the walk did not render. Either way a browser found the report, and the run says which.
+    ran = tiers(summary) if summary["escalation"].get("ran") else {}
+    assert stats.get("fzwatch/rendered", 0) >= 1 or ran.get("render", {}).get("reports") == 1
 
 
 # -- tier 2: breadth-first ------------------------------------------------------------------------------

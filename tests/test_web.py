@@ -399,3 +399,9 @@ def test_overview_lists_reports_published_late_this_season(served: Served) -> No
     late = [o for o in served.api("/api/overview")[1]["overdue"] if o["status"] == "late"]
     assert [(o["year"], o["publisher"]) for o in late] == [(season, "泰顺县司法局")]
     assert "逾期" in served.page("/")
+
+
+def test_search_with_control_characters_is_not_a_server_error(served: Served) -> None:
+    """Found by schemathesis: a NUL in q ended the FTS5 string ("unterminated string", HTTP 500)."""
+    status, body = served.api("/api/reports?q=%E8%A1%8C%E6%94%BF%00%01%22x")
+    assert status == 200, body
