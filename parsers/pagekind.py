@@ -164,6 +164,9 @@ def _decide(f: _Features, text: str | None) -> PageKind:
     if non_link < SHELL_TEXT and not article_like and (f.bundle or f.script_chars > 2 * max(f.visible, 1)):
         return PageKind("shell", (f"几乎没有文字（{non_link} 字），内容由脚本生成"
                                   + (f"（脚本 {f.script_chars} 字）" if f.script_chars else ""),), stats)
+    if f.prose == 0 and f.paging and f.run >= 2:
+        # No prose at all, dated rows and a pager: a short list page even when one row links a file.
+        return PageKind("list", (f"没有正文段落，{f.run} 行带日期的链接，有翻页", facts), stats)
     if f.prose == 0 and not f.points_to_attachment and f.links:
         return PageKind("list", (f"没有正文段落，只有 {f.links} 个链接", facts), stats)
     reasons = [f"正文 {f.prose} 字（{f.paragraphs} 段）"]

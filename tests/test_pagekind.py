@@ -284,3 +284,15 @@ def test_attachment_by_content_sniffing() -> None:
 @pytest.mark.parametrize("body", [b"", b"\x00\x01\x02", b"<html", "<p>\u6cd5\u6cbb</p>".encode("utf-16"), b"<?xml?>"])
 def test_bad_input_never_raises(body: bytes) -> None:
     assert page_kind("not a url", body).kind in ("detail", "list", "shell", "attachment", "challenge")
+
+
+def test_short_paged_list_with_a_file_row_is_a_list() -> None:
+    """Page 2 of a report channel: three dated rows (one links the report's .docx), a pager, no prose. The
+    file row once made it a 详见附件 article, and the escalation's walk stored it as a report."""
+    rows = "".join(f"<li><a href='{href}'>{text}</a><span>{date}</span></li>" for href, text, date in (
+        ("/a/1.html", "泰顺县司法局2021年法治政府建设年度…", "2022-03-10"),
+        ("/a/2.html", "县司法局开展普法宣传活动", "2022-01-05"),
+        ("/u/fzzfbg_2021.docx", "年度报告（文件版）", "2022-01-02")))
+    body = page("法治政府建设年度报告", f"<ul class='list'>{rows}</ul>"
+                "<div class='page'>共2页 <a href='index.html'>上一页</a> <a href='index.html'>首页</a></div>")
+    assert page_kind("http://a.gov.cn/zwgk/ndbg/index_1.html", body).kind == "list"
