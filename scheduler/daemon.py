@@ -31,7 +31,7 @@ from scheduler.runner import CrawlRunner, LocalProcessRunner
 from storage import leases
 from storage.database import Database
 from storage.models import Site
-from storage.owners import owner_token
+from storage.owners import owner_dead, owner_token
 from storage.sites import (
     abandon_stale_runs,
     list_sites,
@@ -108,6 +108,10 @@ class Daemon:
         """Take or renew the scheduler lease; start scheduling on gaining it, stop at once on losing it."""
         try:
             with self.db.transaction() as session:
+                holder = leases.holder(session, leases.SCHEDULER)
+                if holder is not None and holder.owner != self.owner and owner_dead(holder.owner):
+                    # A daemon killed on this host: its lease is free now, not when it expires.
+                    leases.release(session, leases.SCHEDULER, holder.owner)
                 held = leases.acquire(session, leases.SCHEDULER, self.owner,
                                       timedelta(seconds=self.config.lease_seconds))
         except Exception:  # the database is away: we cannot prove we still hold the lease
