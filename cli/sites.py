@@ -11,13 +11,9 @@ from cli.context import Ctx, pass_ctx, print_json, print_table, user_errors
 from crawler.outcomes import error_zh
 from parsers.clock import format_beijing
 from scheduler.registry import bundled_registry_files, load_registry_file, validate_site
-from storage.health import display_state
+from storage.health import STATE_LABELS, display_state
 from storage.models import Site
 from storage.sites import get_site, last_runs, list_sites, remove_site, report_counts, upsert_site
-
-# `state` as shown: ok/failing/blocked, or a working site's verdict (storage/health.py).
-STATE_ZH = {"new": "未抓取", "ok": "正常", "failing": "故障", "blocked": "被拦截",
-            "no_reports": "未发现报告", "suspect": "可能遗漏"}
 
 
 @click.group("sites")
@@ -104,7 +100,7 @@ def list_(ctx: Ctx, as_json: bool) -> None:
         print_json(rows)
         return
     print_table([[r["id"], r["name"], r["region"],
-                  STATE_ZH.get(r["state"], r["state"]) if r["enabled"] else "已停用",
+                  STATE_LABELS.get(r["state"], r["state"]) if r["enabled"] else "已停用",
                   format_beijing(r["last_crawl_at"]) or "-", r["last_pages"], r["reports"],
                   error_zh(r["last_error"]) or (r["verdict_reason"] if r["state"] in ("no_reports", "suspect") else None)]
                  for r in rows],

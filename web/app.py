@@ -15,8 +15,9 @@ from waitress import serve as waitress_serve
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from storage.database import Database
+from storage.health import STATE_LABELS
 from web import api, security
-from web.labels import STATE_ZH, beijing, event_label, safe_url
+from web.labels import beijing, event_label, safe_url
 from web.pages import pages
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def create_app(
     app.register_blueprint(pages)
     api.install(app)
     app.jinja_env.filters.update(
-        bj=beijing, safe_url=safe_url, state_zh=lambda s: STATE_ZH.get(s, s), event_zh=event_label
+        bj=beijing, safe_url=safe_url, state_zh=lambda s: STATE_LABELS.get(s, s), event_zh=event_label
     )
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _server_error)

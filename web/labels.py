@@ -29,9 +29,7 @@ COVERAGE_ZH = {
     "not_due": "未到期",
     "unchecked": "未核查",
 }
-STATE_ZH = {"new": "未抓取", "ok": "正常", "failing": "故障", "blocked": "被拦截",
-            "no_reports": "未发现报告", "suspect": "可能遗漏"}
-KIND_ZH = {"government": "政府", "department": "部门", "other": "其他机构（不计入）", "": "未指定"}
+
 DELIVERY_ZH = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "失败"}
 
 
