@@ -77,17 +77,30 @@ def reports_for_year(session: Session, year: int) -> list[Report]:
     ))
 
 
-def match_reports(site: Site, publishers: list[Publisher], reports: list[Report]) -> dict[str, list[Report]]:
+class ReportIndex:
+    """A year's reports indexed once by publisher and by site, so that coverage and the overdue check look up
+    every site's publishers in a dict instead of scanning all reports per site (sites × reports at scale)."""
+
+    def __init__(self, reports: list[Report]) -> None:
+        self.by_publisher: dict[str, list[Report]] = {}
+        self.by_site: dict[str, list[Report]] = {}
+        for report in reports:  # in id order: every list below keeps it
+            if report.agency:
+                self.by_publisher.setdefault(report.agency, []).append(report)
+            self.by_site.setdefault(report.site_id, []).append(report)
+
+
+def match_reports(site: Site, publishers: list[Publisher], index: ReportIndex) -> dict[str, list[Report]]:
     """Reports per expected publisher, by canonical name, wherever they were found (a 司法局 site may carry
     the government's report; it is still the government's)."""
-    return {p.name: [r for r in reports if names_publisher(r, p.name)] for p in publishers}
+    return {p.name: list(index.by_publisher.get(p.name, [])) if p.name else [] for p in publishers}
 
 
-def other_publishers(site: Site, publishers: list[Publisher], reports: list[Report]) -> dict[str, list[Report]]:
+def other_publishers(site: Site, publishers: list[Publisher], index: ReportIndex) -> dict[str, list[Report]]:
     """Reports found on ``site`` by bodies it does not expect, per publisher: listed, never credited."""
     expected = {p.name for p in publishers}
     out: dict[str, list[Report]] = {}
-    for report in reports:
-        if report.site_id == site.id and report.agency not in expected:
+    for report in index.by_site.get(site.id, []):
+        if report.agency not in expected:
             out.setdefault(report.agency or own_publisher(site), []).append(report)
     return out

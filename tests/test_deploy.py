@@ -20,7 +20,7 @@ SECRETS = {
 
 def _compose() -> list[str] | None:
     docker = shutil.which("docker")
-    if docker and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0:
+    if docker and subprocess.run([docker, "compose", "version"], check=False, capture_output=True).returncode == 0:
         return [docker, "compose"]
     legacy = shutil.which("docker-compose")
     return [legacy] if legacy else None
@@ -35,7 +35,7 @@ def _config(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
     clean = {k: v for k, v in os.environ.items() if k not in SECRETS and not k.startswith(("FZWATCH_", "COMPOSE_"))}
     return subprocess.run(
         [*COMPOSE, "-f", str(REPO / "docker-compose.yml"), "--project-directory", str(REPO), "config", *args],
-        env={**clean, **env}, capture_output=True, text=True, timeout=60,
+        check=False, env={**clean, **env}, capture_output=True, text=True, timeout=60,
     )
 
 
