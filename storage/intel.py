@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from parsers.clock import beijing_date
 from parsers.indicators import change_rule, label_of
 from parsers.numbers import json_number
-from storage.events import active_subscriptions, emit_event, report_payload, site_deadline
+from storage.events import active_subscriptions, emit_event, emit_many, report_payload, site_deadline
 from storage.models import Event, IndicatorValue, Report, Site, Version, utcnow
 from storage.publishers import (
     ReportIndex,
@@ -232,7 +232,7 @@ def overdue_due(
     for site in session.scalars(stmt):
         y = year if year is not None else latest_due_year(site, today)
         if y not in indexes:
-            indexes[y] = ReportIndex(reports_for_year(session, y))
+            indexes[y] = ReportIndex(reports_for_year(session, y, (Report.id, Report.site_id, Report.agency)))
         publishers = expected_publishers(site)
         found = match_reports(site, publishers, indexes[y])
         for pub in publishers:
@@ -258,22 +258,15 @@ def _said_keys(session: Session, keys: list[str], chunk: int = 500) -> set[str]:
 
 
 def raise_overdue(session: Session, items: list[Overdue]) -> list[Event]:
-    """``report_overdue`` for each item (said once: emit_event re-checks the key inside this transaction)."""
+    """``report_overdue`` for each item, said once (the keys are checked again inside this transaction)."""
     if not items:
         return []
     sites = {s.id: s for s in session.scalars(select(Site).where(Site.id.in_({i.site_id for i in items})))}
-    subscriptions = active_subscriptions(session)
-    events: list[Event] = []
-    for item in items:
-        site = sites.get(item.site_id)
-        if site is None:  # removed since the check read it
-            continue
-        event = emit_event(session, "report_overdue", site, item.payload, dedup_key=item.key,
-                           subscriptions=subscriptions)
-        if event is not None:
-            logger.debug("%s (%s) has no report for %s (deadline %s)", item.payload["agency"], site.id,
-                         item.payload["year"], item.payload["deadline"])
-            events.append(event)
+    batch = [(sites[i.site_id], i.payload, i.key) for i in items if i.site_id in sites]  # a site removed meanwhile
+    events = emit_many(session, "report_overdue", batch, active_subscriptions(session))
+    for event in events:
+        logger.debug("%s (%s) has no report for %s (deadline %s)", event.payload["agency"], event.site_id,
+                     event.payload["year"], event.payload["deadline"])
     return events
 
 
