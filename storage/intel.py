@@ -224,6 +224,7 @@ def overdue_due(
     before it, "no report" means "not crawled".
     """
     today = today or beijing_date(utcnow())  # deadlines are Beijing calendar days
+    assert today is not None
     stmt = select(Site).where(Site.enabled.is_(True), Site.baseline_done.is_(True)).order_by(Site.id)
     if site_ids:
         stmt = stmt.where(Site.id.in_(site_ids))
