@@ -19,6 +19,7 @@ from storage.events import site_deadline
 from storage.intel import latest_due_year, overdue_due, overdue_key
 from storage.models import Document, Event, Report, Site
 from storage.publishers import expected_publishers, own_publisher, publisher_deadline
+from storage.web_queries import overdue_publishers
 from tests.scale_data import generate
 
 TODAY = date(2025, 6, 1)
@@ -82,3 +83,31 @@ def test_set_based_equals_per_site_reference(db: Database, monkeypatch) -> None:
         assert said == expected_keys
         assert s.scalar(select(func.count(Event.id))) == len(expected_keys)
         assert overdue_due(s, today=TODAY) == []
+
+
+def test_dashboard_overdue_list_drops_publishers_whose_report_appeared(db: Database) -> None:
+    """The front page's overdue list (one query for all events) equals the per-event reference, after some
+    overdue publishers' reports appeared (own: any report of the site; a department: its name anywhere)."""
+    generate(db, n_sites=60, n_reports=600)
+    check_conditions(db, today=TODAY)
+    with db.transaction() as s:
+        said = list(s.scalars(select(Event).where(Event.kind == "report_overdue").order_by(Event.id)))
+        movable = list(s.scalars(select(Report).where(Report.year == 2022).order_by(Report.id)))
+        for event, report in zip(said[::3], movable, strict=False):  # a third of them publish at last
+            report.year, report.site_id = event.payload["year"], event.site_id
+            report.agency = event.payload["agency"] if event.payload["expected"] else "某某局"
+    with db.transaction() as s:
+        sites = {site.id: site for site in s.scalars(select(Site))}
+
+        def has(site_id: str, agency: str, year: int, own: bool) -> bool:
+            stmt = select(Report).where(Report.year == year)
+            if own:
+                stmt = stmt.where(Report.site_id == site_id)
+            return any(own or (agency and r.agency == agency) for r in s.scalars(stmt))
+
+        want = [(e.site_id, e.payload["agency"]) for e in said
+                if e.payload["year"] == latest_due_year(sites[e.site_id], TODAY) and sites[e.site_id].enabled
+                and not has(e.site_id, e.payload["agency"], e.payload["year"], not e.payload["expected"])]
+        got = [(r["site"], r["publisher"]) for r in overdue_publishers(s, TODAY) if r["status"] == "missing"]
+    assert got == want
+    assert len(said) // 4 < len(said) - len(want) and want
