@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_recrawl.py
 	$(PY) bench/bench_pagekind.py
 	$(PY) bench/bench_web.py
+	$(PY) bench/bench_overdue.py
 
 eval: $(STAMP)
 	$(PY) -m tests.eval.score

@@ -120,13 +120,14 @@ def indicators(ctx: Ctx, site_id: str | None, agency: str | None, key: str | Non
 @user_errors
 def coverage(ctx: Ctx, year: int, region: str | None, check: bool, fmt: str, output: Path | None) -> None:
     """某年度报告的公开情况：谁已公开（按时/逾期）、谁未公开、内容是否齐全。"""
+    from scheduler.conditions import raise_overdue_events
     from storage.coverage import coverage as coverage_rows
     from storage.coverage import coverage_summary
-    from storage.intel import check_overdue
 
     with ctx.tx() as s:
         check_filters(s, year=year, region=region)
-        raised = len(check_overdue(s, year=year)) if check else 0
+    raised = raise_overdue_events(ctx.db, year=year) if check else 0  # short write transactions
+    with ctx.tx() as s:
         rows = coverage_rows(s, year, region=region)  # judged on today's Beijing date
     summary = coverage_summary(rows)
     if fmt == "csv":

@@ -31,6 +31,7 @@ from scheduler.runner import CrawlRunner, LocalProcessRunner
 from storage import leases
 from storage.database import Database
 from storage.models import Site
+from storage.outbox import prune_outbox
 from storage.owners import owner_dead, owner_token
 from storage.sites import (
     abandon_stale_runs,
@@ -59,6 +60,10 @@ class DaemonConfig:
     lease_seconds: float = float(os.environ.get("FZWATCH_LEASE_SECONDS", "45"))
     # New sites' first crawls are spread: about this many seconds per new site, within their interval.
     first_crawl_spread_seconds: float = 3.0
+    # Retention, applied daily: crawl-run history (each site's latest run is kept) and delivered or given-up
+    # outbox rows. Versions and raw pages are the product and are never pruned.
+    run_retention_days: int = int(os.environ.get("FZWATCH_RUN_RETENTION_DAYS", "90"))
+    outbox_retention_days: int = int(os.environ.get("FZWATCH_OUTBOX_RETENTION_DAYS", "30"))
 
 
 def site_trigger(site: Any, tz: str) -> IntervalTrigger | CronTrigger:
@@ -154,6 +159,8 @@ class Daemon:
         self.scheduler.add_job(self.deliver, "interval", seconds=cfg.deliver_seconds, id="deliver",
                                next_run_time=datetime.now(UTC))
         self.scheduler.add_job(self.housekeeping, "interval", hours=6, id="housekeeping")
+        self.scheduler.add_job(self.retention, "interval", hours=24, id="retention",
+                               next_run_time=datetime.now(UTC) + timedelta(minutes=10))
         self.scheduler.add_job(check_conditions, "interval", hours=INTERVAL_HOURS, args=[self.db], id=CONDITIONS_JOB)
         if cfg.subscriptions_file:
             self.scheduler.add_job(self.sync_subscriptions, "interval", seconds=cfg.sync_seconds, id="sync-subscriptions")
@@ -300,7 +307,21 @@ class Daemon:
         self._subscriptions_stamp = stamp
         logger.info("subscriptions from %s: %d new, %d removed", path, created, removed)
 
+    def retention(self) -> int:
+        """Prune old crawl runs and outbox rows, one short transaction per chunk; returns rows deleted."""
+        deleted = 0
+        for prune, days in ((prune_runs, self.config.run_retention_days),
+                            (prune_outbox, self.config.outbox_retention_days)):
+            while not self._stop.is_set():
+                with self.db.transaction() as session:
+                    n = prune(session, days)
+                deleted += n
+                if not n:
+                    break
+        if deleted:
+            logger.info("retention: %d old crawl runs and outbox rows deleted", deleted)
+        return deleted
+
     def housekeeping(self) -> None:
         with self.db.transaction() as session:
-            prune_runs(session)
             abandon_stale_runs(session, timedelta(seconds=self.config.crawl_timeout_seconds * 2))

@@ -4,6 +4,9 @@ Rows are publishers (the site's own body and ``options.expected_publishers``, ca
 row shows the report *that publisher* made — never a department's report for its government — with
 that report's publish date and on-time verdict. Reports by other bodies found on a portal follow as
 extra rows (``expected: false``) under their own publisher's name.
+
+Set-based: three queries whatever the number of sites (the year's reports, their URLs, the sites); the
+per-site work is dict look-ups in :class:`storage.publishers.ReportIndex`.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from parsers.sections import MANDATED
 from storage.events import site_deadline
 from storage.models import Document, Report, Site, utcnow
 from storage.publishers import (
+    ReportIndex,
     expected_publishers,
     match_reports,
     other_publishers,
@@ -33,27 +37,26 @@ def coverage(
     """One row per (site, expected publisher), then one per other publisher found on the site."""
     today = today or beijing_date(utcnow())
     assert today is not None
-    reports = reports_for_year(session, year)
-    urls = _urls(session, reports)
+    index = ReportIndex(reports_for_year(session, year))
+    urls = _urls(session, year)
     stmt = select(Site).where(Site.enabled.is_(True)).order_by(Site.region, Site.id)
     if region:
         stmt = stmt.where(Site.region.startswith(region))
     rows: list[dict[str, Any]] = []
     for site in session.scalars(stmt):
         publishers = expected_publishers(site)
-        found = match_reports(site, publishers, reports)
+        found = match_reports(site, publishers, index)
         for pub in publishers:
             deadline = publisher_deadline(site, pub, year)
             rows.append(_coverage_row(site, pub.name, True, deadline, found[pub.name], today, urls))
-        for name, theirs in other_publishers(site, publishers, reports).items():
+        for name, theirs in other_publishers(site, publishers, index).items():
             rows.append(_coverage_row(site, name, False, site_deadline(site, year), theirs, today, urls))
     return rows
 
 
-def _urls(session: Session, reports: list[Report]) -> dict[int, str]:
-    if not reports:
-        return {}
-    stmt = select(Document.id, Document.url).where(Document.id.in_([r.document_id for r in reports]))
+def _urls(session: Session, year: int) -> dict[int, str]:
+    """URLs of the year's report documents, joined (a list of 30,000 ids would overflow SQLite's parameters)."""
+    stmt = select(Document.id, Document.url).join(Report, Report.document_id == Document.id).where(Report.year == year)
     return {doc_id: url for doc_id, url in session.execute(stmt)}
 
 

@@ -50,11 +50,13 @@ def emit_event(
     deliver: bool = True,
     dedup_key: str | None = None,
     report_text: str | None = None,
+    subscriptions: list[Subscription] | None = None,
 ) -> Event | None:
     """Record an event and queue one outbox row per matching subscription target.
 
     With a dedup_key, an event that was already recorded is not recorded again (returns None):
-    conditions such as "overdue for 2024" or "failing since X" are said once.
+    conditions such as "overdue for 2024" or "failing since X" are said once. A caller raising many events
+    passes ``subscriptions`` (:func:`active_subscriptions`) once instead of a query per event.
     """
     if dedup_key and session.scalar(select(Event.id).where(Event.dedup_key == dedup_key)):
         return None
@@ -66,17 +68,42 @@ def emit_event(
     session.add(event)
     session.flush()
     if deliver:
-        fan_out(session, event, report_text=report_text)
+        fan_out(session, event, report_text=report_text, subscriptions=subscriptions)
     return event
 
 
-def fan_out(session: Session, event: Event, report_text: str | None = None) -> int:
+def emit_many(
+    session: Session, kind: str, items: list[tuple[Site, dict[str, Any], str]], subscriptions: list[Subscription]
+) -> list[Event]:
+    """:func:`emit_event` for many ``(site, payload, dedup_key)`` at once: one query for the keys already said,
+    one flush for the events, one for their outbox rows (the overdue check raises thousands at a time)."""
+    said = set(session.scalars(select(Event.dedup_key).where(Event.dedup_key.in_([key for _, _, key in items]))))
+    fresh: dict[str, Event] = {}
+    for site, payload, key in items:
+        if key not in said and key not in fresh:
+            fresh[key] = Event(kind=kind, site_id=site.id, payload=payload, dedup_key=key)
+    events = list(fresh.values())
+    session.add_all(events)
+    session.flush()
+    for event in events:
+        fan_out(session, event, subscriptions=subscriptions)
+    session.flush()
+    return events
+
+
+def active_subscriptions(session: Session) -> list[Subscription]:
+    return list(session.scalars(select(Subscription).where(Subscription.active.is_(True))))
+
+
+def fan_out(
+    session: Session, event: Event, report_text: str | None = None, subscriptions: list[Subscription] | None = None
+) -> int:
     from scheduler.alerts.filters import SubscriptionFilter, matches
     from scheduler.alerts.schedule import next_delivery_time
 
     queued = 0
     now = utcnow()
-    for sub in session.scalars(select(Subscription).where(Subscription.active.is_(True))):
+    for sub in subscriptions if subscriptions is not None else active_subscriptions(session):
         if not matches(SubscriptionFilter.from_dict(sub.filters), event.kind, event.payload, report_text):
             continue
         due: datetime = next_delivery_time(sub.mode, sub.digest, now)

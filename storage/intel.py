@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -31,9 +32,10 @@ from sqlalchemy.orm import Session
 from parsers.clock import beijing_date
 from parsers.indicators import change_rule, label_of
 from parsers.numbers import json_number
-from storage.events import emit_event, report_payload, site_deadline
+from storage.events import active_subscriptions, emit_event, emit_many, report_payload, site_deadline
 from storage.models import Event, IndicatorValue, Report, Site, Version, utcnow
 from storage.publishers import (
+    ReportIndex,
     expected_publishers,
     match_reports,
     names_publisher,
@@ -203,24 +205,37 @@ def latest_due_year(site: Site, today: date) -> int:
     return year if site_deadline(site, year) < today else year - 1
 
 
-def check_overdue(
-    session: Session, today: date | None = None, year: int | None = None, site_ids: list[str] | None = None
-) -> list[Event]:
-    """Raise ``report_overdue`` once per (site, publisher, year) with no report after the deadline.
+@dataclass(frozen=True)
+class Overdue:
+    """One publisher's missing report, not yet said: what ``report_overdue`` will carry."""
 
-    Only sites whose baseline crawl is done are judged: before it, "no report" means "not crawled".
+    site_id: str
+    key: str  # the event's dedup key
+    payload: dict[str, Any]
+
+
+def overdue_due(
+    session: Session, today: date | None = None, year: int | None = None, site_ids: list[str] | None = None
+) -> list[Overdue]:
+    """Every (site, publisher, year) with no report after its deadline and no ``report_overdue`` yet.
+
+    Read-only and set-based: the sites, each due year's reports (indexed once) and the already-said keys
+    are a few queries whatever the number of sites. Only sites whose baseline crawl is done are judged:
+    before it, "no report" means "not crawled".
     """
     today = today or beijing_date(utcnow())  # deadlines are Beijing calendar days
+    assert today is not None
     stmt = select(Site).where(Site.enabled.is_(True), Site.baseline_done.is_(True)).order_by(Site.id)
     if site_ids:
         stmt = stmt.where(Site.id.in_(site_ids))
-    events: list[Event] = []
-    cache: dict[int, list[Report]] = {}
+    indexes: dict[int, ReportIndex] = {}
+    due: list[Overdue] = []
     for site in session.scalars(stmt):
         y = year if year is not None else latest_due_year(site, today)
-        reports = cache.setdefault(y, reports_for_year(session, y))
+        if y not in indexes:
+            indexes[y] = ReportIndex(reports_for_year(session, y, (Report.id, Report.site_id, Report.agency)))
         publishers = expected_publishers(site)
-        found = match_reports(site, publishers, reports)
+        found = match_reports(site, publishers, indexes[y])
         for pub in publishers:
             deadline = publisher_deadline(site, pub, y)
             if found[pub.name] or deadline >= today:
@@ -229,11 +244,39 @@ def check_overdue(
                 "site_id": site.id, "site_name": site.name, "region": site.region, "agency": pub.name,
                 "year": y, "deadline": deadline.isoformat(), "expected": not pub.own,
             }
-            event = emit_event(session, "report_overdue", site, payload, dedup_key=overdue_key(site.id, pub.name, y))
-            if event is not None:
-                logger.info("%s (%s) has no report for %d (deadline %s)", pub.name, site.id, y, deadline)
-                events.append(event)
+            due.append(Overdue(site.id, overdue_key(site.id, pub.name, y), payload))
+    said = _said_keys(session, [item.key for item in due])
+    return [item for item in due if item.key not in said]
+
+
+def _said_keys(session: Session, keys: list[str], chunk: int = 500) -> set[str]:
+    """The keys among ``keys`` that an event already carries (in chunks: SQLite limits bound parameters)."""
+    said: set[str] = set()
+    for start in range(0, len(keys), chunk):
+        part = keys[start : start + chunk]
+        said.update(session.scalars(select(Event.dedup_key).where(Event.dedup_key.in_(part))))
+    return said
+
+
+def raise_overdue(session: Session, items: list[Overdue]) -> list[Event]:
+    """``report_overdue`` for each item, said once (the keys are checked again inside this transaction)."""
+    if not items:
+        return []
+    sites = {s.id: s for s in session.scalars(select(Site).where(Site.id.in_({i.site_id for i in items})))}
+    batch = [(sites[i.site_id], i.payload, i.key) for i in items if i.site_id in sites]  # a site removed meanwhile
+    events = emit_many(session, "report_overdue", batch, active_subscriptions(session))
+    for event in events:
+        logger.debug("%s (%s) has no report for %s (deadline %s)", event.payload["agency"], event.site_id,
+                     event.payload["year"], event.payload["deadline"])
     return events
+
+
+def check_overdue(
+    session: Session, today: date | None = None, year: int | None = None, site_ids: list[str] | None = None
+) -> list[Event]:
+    """Raise ``report_overdue`` once per (site, publisher, year) with no report after the deadline, in the
+    caller's transaction (the daemon's hourly job writes in short batches: scheduler/conditions.py)."""
+    return raise_overdue(session, overdue_due(session, today=today, year=year, site_ids=site_ids))
 
 
 def overdue_key(site_id: str, publisher: str, year: int) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, not_, or_, select, update
+from sqlalchemy import and_, delete, func, not_, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Event, OutboxItem, Subscription, utcnow
@@ -249,3 +249,18 @@ def reschedule_pending(session: Session, sub: Subscription, now: datetime | None
         .values(next_attempt_at=due)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def prune_outbox(session: Session, keep_days: int = 30, chunk: int = 5000) -> int:
+    """Delivered (sent) and given-up (failed) outbox rows older than ``keep_days`` are deleted, one chunk per
+    call; pending and in-flight rows never are. The events themselves stay (the dashboard's history)."""
+    cutoff = utcnow() - timedelta(days=keep_days)
+    done = or_(
+        and_(OutboxItem.status == "sent", OutboxItem.sent_at < cutoff),
+        and_(OutboxItem.status == "failed", OutboxItem.created_at < cutoff),
+    )
+    ids = list(session.scalars(select(OutboxItem.id).where(done).order_by(OutboxItem.id).limit(chunk)))
+    if not ids:
+        return 0
+    return session.execute(delete(OutboxItem).where(OutboxItem.id.in_(ids))).rowcount or 0
+

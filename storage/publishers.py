@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,9 +32,15 @@ class Publisher:
     own: bool  # the body the site belongs to
 
 
+# Name canonicalisation is pure but costs ~0.1 ms a name; coverage and the overdue check ask it for every
+# publisher of every site, again each hour and each year shown: memoised for the process.
+_canonical = lru_cache(maxsize=65536)(canonical_name)
+_site_publisher = lru_cache(maxsize=65536)(site_publisher)
+
+
 def own_publisher(site: Site) -> str:
     """The canonical name of the body the site belongs to (中国泰顺 → 泰顺县人民政府)."""
-    return site_publisher(site.name, site.region) or site.name
+    return _site_publisher(site.name, site.region) or site.name
 
 
 def report_publisher(site: Site, agency: str | None) -> str:
@@ -49,7 +57,7 @@ def expected_publishers(site: Site) -> list[Publisher]:
         out.append(Publisher(own_publisher(site), kind, own=True))
     for entry in site.options.get("expected_publishers") or []:
         raw, entry_kind = (entry, kind) if isinstance(entry, str) else (entry.get("name", ""), entry.get("publisher_kind", kind))
-        name = canonical_name(str(raw), site.region) if raw else None
+        name = _canonical(str(raw), site.region) if raw else None
         if name and all(name != p.name for p in out):
             out.append(Publisher(name, str(entry_kind), own=False))
     return out
@@ -67,27 +75,48 @@ def names_publisher(report: Report, name: str) -> bool:
     return bool(name) and report.agency == name
 
 
-def reports_for_year(session: Session, year: int) -> list[Report]:
-    """Reports covering ``year`` whose page is (still) classified as a report; list pages, near-misses and
-    pages that stopped being reports never count."""
-    return list(session.scalars(
-        select(Report).join(Document, Document.id == Report.document_id)
+# The columns coverage and the overdue check read: plain rows load ~5x faster than Report objects at 10,000s.
+_REPORT_FACTS = (
+    Report.id, Report.document_id, Report.site_id, Report.agency, Report.year, Report.title, Report.published_at,
+    Report.first_seen, Report.on_time, Report.on_time_first_seen, Report.complete, Report.sections,
+)
+
+
+def reports_for_year(session: Session, year: int, columns: tuple[Any, ...] = _REPORT_FACTS) -> list[Any]:
+    """Reports covering ``year`` whose page is (still) classified as a report, as rows with the attributes of
+    :class:`Report` that coverage reads; list pages, near-misses and pages that stopped being reports never
+    count."""
+    return list(session.execute(
+        select(*columns).join(Document, Document.id == Report.document_id)
         .where(Report.year == year, Document.is_report.is_(True))
         .order_by(Report.id)
     ))
 
 
-def match_reports(site: Site, publishers: list[Publisher], reports: list[Report]) -> dict[str, list[Report]]:
+class ReportIndex:
+    """A year's reports indexed once by publisher and by site, so that coverage and the overdue check look up
+    every site's publishers in a dict instead of scanning all reports per site (sites × reports at scale)."""
+
+    def __init__(self, reports: list[Any]) -> None:
+        self.by_publisher: dict[str, list[Any]] = {}
+        self.by_site: dict[str, list[Any]] = {}
+        for report in reports:  # in id order: every list below keeps it
+            if report.agency:
+                self.by_publisher.setdefault(report.agency, []).append(report)
+            self.by_site.setdefault(report.site_id, []).append(report)
+
+
+def match_reports(site: Site, publishers: list[Publisher], index: ReportIndex) -> dict[str, list[Report]]:
     """Reports per expected publisher, by canonical name, wherever they were found (a 司法局 site may carry
     the government's report; it is still the government's)."""
-    return {p.name: [r for r in reports if names_publisher(r, p.name)] for p in publishers}
+    return {p.name: list(index.by_publisher.get(p.name, [])) if p.name else [] for p in publishers}
 
 
-def other_publishers(site: Site, publishers: list[Publisher], reports: list[Report]) -> dict[str, list[Report]]:
+def other_publishers(site: Site, publishers: list[Publisher], index: ReportIndex) -> dict[str, list[Report]]:
     """Reports found on ``site`` by bodies it does not expect, per publisher: listed, never credited."""
     expected = {p.name for p in publishers}
     out: dict[str, list[Report]] = {}
-    for report in reports:
-        if report.site_id == site.id and report.agency not in expected:
+    for report in index.by_site.get(site.id, []):
+        if report.agency not in expected:
             out.setdefault(report.agency or own_publisher(site), []).append(report)
     return out

@@ -10,6 +10,7 @@ report's title, publisher or latest text (AND), so ``行政复议 纠错率`` fi
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -34,7 +35,7 @@ from storage.models import (
     Subscription,
     Version,
 )
-from storage.publishers import expected_publishers, names_publisher
+from storage.publishers import expected_publishers
 from storage.reports import report_row
 from storage.sites import last_runs, report_counts
 
@@ -564,6 +565,7 @@ def overdue_publishers(session: Session, today: date) -> list[dict[str, Any]]:
     recomputing coverage for every site on the front page."""
     sites = {s.id: s for s in session.scalars(select(Site).where(Site.enabled.is_(True)))}
     due = {site_id: latest_due_year(site, today) for site_id, site in sites.items()}
+    has_report = _report_holders(session, set(due.values()))
     out: list[dict[str, Any]] = []
     for event in session.scalars(select(Event).where(Event.kind == "report_overdue").order_by(Event.id)):
         p = event.payload
@@ -571,7 +573,7 @@ def overdue_publishers(session: Session, today: date) -> list[dict[str, Any]]:
         if (
             site is None
             or p.get("year") != due[site.id]
-            or _has_report(session, site, p.get("agency", ""), p["year"], not p.get("expected"))
+            or has_report(site, p.get("agency", ""), p["year"], not p.get("expected"))
         ):
             continue
         out.append(
@@ -606,10 +608,19 @@ def overdue_publishers(session: Session, today: date) -> list[dict[str, Any]]:
     return out
 
 
-def _has_report(session: Session, site: Site, publisher: str, year: int, own: bool) -> bool:
-    """A report by ``publisher`` for ``year`` is stored: for the site's own publisher any report of the
-    site (approximately what coverage does), for a registry publisher one naming it on any site."""
-    stmt = select(Report).where(Report.year == year)
-    if own:
-        stmt = stmt.where(Report.site_id == site.id)
-    return any(own or names_publisher(r, publisher) for r in session.scalars(stmt))
+def _report_holders(session: Session, years: set[int]) -> Callable[[Site, str, int, bool], bool]:
+    """Whether a report by a publisher for a year is stored: for the site's own publisher any report of the
+    site (approximately what coverage does), for a registry publisher one naming it on any site. One query
+    for all overdue events (one per event loaded the year's reports again and again at 3,000 sites)."""
+    rows = session.execute(select(Report.site_id, Report.agency, Report.year).where(Report.year.in_(years or {0})))
+    by_site: set[tuple[str, int]] = set()
+    by_publisher: set[tuple[str, int]] = set()
+    for site_id, agency, year in rows:
+        by_site.add((site_id, year))
+        if agency:
+            by_publisher.add((agency, year))
+
+    def has_report(site: Site, publisher: str, year: int, own: bool) -> bool:
+        return (site.id, year) in by_site if own else bool(publisher) and (publisher, year) in by_publisher
+
+    return has_report
