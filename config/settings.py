@@ -2,7 +2,7 @@
 
 The names are the ones the code has always read; the modules keep reading them where they are used, this
 model only refuses a value they could not use (``FZWATCH_LEASE_SECONDS=abc``) and a misspelt name
-(``FZWATCH_WEB_TOKNE``), which would otherwise be ignored without a word.
+(``…_WEB_TOKNE`` for ``…_WEB_TOKEN``), which would otherwise be ignored without a word.
 """
 
 from __future__ import annotations
