@@ -4,7 +4,7 @@ URLs, event kinds, indicator keys, digest times) is checked by the alert policy 
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -25,10 +25,10 @@ class SubscriptionEntry(BaseModel):
     sites: StrOrList | None = None
     region_prefix: str | None = None
     agency_contains: str | None = None
-    year: int | None = Field(default=None, ge=2000, le=2100, strict=True)
+    year: int | None = Field(default=None, strict=True)  # its range, mode and the rest: the alert policy
     indicators: list[str] | dict[str, float | None] | None = None
     keywords: StrOrList | None = None
-    mode: Literal["immediate", "digest"] | None = None
+    mode: str | None = None
     digest: Any = None
 
 
