@@ -1,54 +1,55 @@
-"""The shape of a subscriptions YAML file (keys and types, with lines); what the values mean (apprise
-URLs, event kinds, indicator keys, digest times) is checked by the alert policy that knows them."""
+"""The keys of a subscriptions YAML file (unknown ones refused with a suggestion and their line) and, given
+the registered ids, its site ids; what the values mean (types, apprise URLs, event kinds, indicator keys,
+digest times) is checked by the alert policy that knows them."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from config.errors import Problem, translate
 from config.yamlsrc import LineMap
 
-StrOrList = str | list[str | int]
-
 
 class SubscriptionEntry(BaseModel):
-    """One subscription as a user writes it (docs/alerts.md)."""
+    """The keys of one subscription (docs/alerts.md). Their values (types, event kinds, apprise URLs, digest
+    times, year range) are checked by the alert policy, which lists its problems in one message too."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1)
-    url: StrOrList | None = None
-    urls: StrOrList | None = None
-    events: StrOrList | None = None
-    sites: StrOrList | None = None
-    region_prefix: str | None = None
-    agency_contains: str | None = None
-    year: int | None = Field(default=None, strict=True)  # its range, mode and the rest: the alert policy
-    indicators: list[str] | dict[str, float | None] | None = None
-    keywords: StrOrList | None = None
-    mode: str | None = None
+    name: Any = None
+    url: Any = None
+    urls: Any = None
+    events: Any = None
+    sites: Any = None
+    region_prefix: Any = None
+    agency_contains: Any = None
+    year: Any = None
+    indicators: Any = None
+    keywords: Any = None
+    mode: Any = None
     digest: Any = None
 
 
 class SubscriptionsDocument(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    subscriptions: list[Any] = Field(default_factory=list)
+    subscriptions: Any = None
 
 
 def subscription_document_problems(data: Any, lines: LineMap | None = None,
                                    known_sites: Collection[str] | None = None) -> list[Problem]:
     """Every shape problem of the file, with lines; with ``known_sites``, site ids not among them too."""
     lines = lines or LineMap()
-    if data is None:
-        return []
+    if not isinstance(data, dict):
+        return []  # not a `subscriptions:` mapping at all: the alert policy says so
     try:
         doc = SubscriptionsDocument.model_validate(data)
     except ValidationError as exc:
         return translate(exc, SubscriptionsDocument, data, lines)
     problems: list[Problem] = []
-    for index, entry in enumerate(doc.subscriptions):
+    entries = doc.subscriptions if isinstance(doc.subscriptions, list) else []
+    for index, entry in enumerate(entries):
         prefix = ("subscriptions", index)
         if not isinstance(entry, dict):
             problems.append(Problem(prefix, "每个订阅必须是映射", lines.line(prefix)))
