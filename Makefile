@@ -21,9 +21,10 @@ run: $(STAMP)
 	$(FZ) sites import --bundled
 	$(FZ) daemon
 
-## test: the whole test suite (also on PostgreSQL when FZWATCH_TEST_PG answers)
+## test: mypy (strict on parsers/ and config/, see pyproject.toml), then the whole test suite (also on PostgreSQL when FZWATCH_TEST_PG answers)
 test: $(STAMP)
 	$(PY) tests/smoke/install_check.py
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q
 
 ## smoke: every package imports and `fzwatch extract` reads a fixture page (seconds; catches a broken install)

@@ -13,6 +13,7 @@ import click
 from cli.context import Ctx, pass_ctx, print_json, print_table, user_errors
 from parsers.clock import format_beijing
 from scheduler.alerts import EVENT_KINDS
+from storage.sites import list_sites
 from storage.subscriptions import (
     add_subscription,
     deactivate_subscription,
@@ -246,7 +247,9 @@ def load(ctx: Ctx, file: Path, check: bool) -> None:
     from scheduler.alerts.filters import load_subscriptions_yaml
     from storage.subscriptions import sync_declared_subscriptions
 
-    declared = load_subscriptions_yaml(file)  # every problem reported at once, before any write
+    with ctx.tx() as s:
+        known = [site.id for site in list_sites(s)]
+    declared = load_subscriptions_yaml(file, known)  # every problem reported at once, before any write
     if check:
         click.echo(f"{file}：{len(declared)} 个订阅，格式正确")
         return

@@ -11,6 +11,8 @@ from sqlalchemy.exc import OperationalError
 
 from cli import alerts, crawl, db, explain, extract, intel, reports, sites, web
 from cli.context import Ctx
+from config.errors import ConfigError
+from config.settings import check_environment
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,6 +22,10 @@ from cli.context import Ctx
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, verbose: bool) -> None:
     """fzwatch: 监测法治政府建设年度报告的发布、修订与指标变化。"""
+    try:
+        check_environment()  # a misspelt or unusable FZWATCH_* variable is named before anything runs
+    except ConfigError as exc:
+        raise click.ClickException(f"环境变量有误：\n{exc}") from None
     level = logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:  # Scrapy resets the root level; the handler keeps ours

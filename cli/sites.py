@@ -10,7 +10,7 @@ import click
 from cli.context import Ctx, pass_ctx, print_json, print_table, user_errors
 from crawler.outcomes import error_zh
 from parsers.clock import format_beijing
-from scheduler.registry import bundled_registry_files, load_registry_file, validate_site
+from scheduler.registry import bundled_registry_files, load_registry_file, stored_site_problem, validate_site
 from storage.health import STATE_LABELS, display_state
 from storage.models import Site
 from storage.sites import get_site, last_runs, list_sites, remove_site, report_counts, upsert_site
@@ -89,9 +89,12 @@ def list_(ctx: Ctx, as_json: bool) -> None:
     """列出站点及其健康状况。"""
     with ctx.tx() as s:
         sites, counts, runs = list_sites(s), report_counts(s), last_runs(s)
+        # An entry stored before entries were validated (e.g. a bad cron) is shown, not scheduled.
+        problems = {x.id: stored_site_problem(x.cron, x.interval_seconds) for x in sites}
         rows = [{
             "id": x.id, "name": x.name, "region": x.region, "enabled": x.enabled,
-            "state": display_state(x.state, x.verdict), "verdict": x.verdict, "verdict_reason": x.verdict_reason,
+            "state": "invalid" if problems.get(x.id) else display_state(x.state, x.verdict),
+            "verdict": x.verdict, "verdict_reason": problems.get(x.id) or x.verdict_reason,
             "interval_seconds": x.interval_seconds, "last_crawl_at": x.last_crawl_at.isoformat() if x.last_crawl_at else None,
             "last_pages": (runs[x.id].stats or {}).get("pages") if x.id in runs else None,
             "reports": counts.get(x.id, 0), "consecutive_failures": x.consecutive_failures, "last_error": x.last_error,
@@ -102,7 +105,7 @@ def list_(ctx: Ctx, as_json: bool) -> None:
     print_table([[r["id"], r["name"], r["region"],
                   STATE_LABELS.get(r["state"], r["state"]) if r["enabled"] else "已停用",
                   format_beijing(r["last_crawl_at"]) or "-", r["last_pages"], r["reports"],
-                  error_zh(r["last_error"]) or (r["verdict_reason"] if r["state"] in ("no_reports", "suspect") else None)]
+                  error_zh(r["last_error"]) or (r["verdict_reason"] if r["state"] in ("no_reports", "suspect", "invalid") else None)]
                  for r in rows],
                 ["ID", "名称", "地区", "状态", "最近抓取（北京时间）", "页数", "报告数", "错误/说明"])
 

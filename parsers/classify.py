@@ -23,6 +23,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 from parsers.sections import MANDATED, split_sections
 from parsers.types import Classification
@@ -30,11 +31,18 @@ from parsers.types import Classification
 _WS_RE = re.compile(r"\s+")
 
 
+class _Converter(Protocol):
+    """What we use of opencc.OpenCC (the library ships no types)."""
+
+    def convert(self, text: str) -> str: ...
+
+
 @lru_cache(maxsize=1)
-def _t2s():  # OpenCC's dictionaries take ~0.2 s to load: only when a title needs them
+def _t2s() -> _Converter:  # OpenCC's dictionaries take ~0.2 s to load: only when a title needs them
     from opencc import OpenCC
 
-    return OpenCC("t2s")
+    converter: _Converter = OpenCC("t2s")
+    return converter
 
 
 @lru_cache(maxsize=4096)

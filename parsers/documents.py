@@ -372,7 +372,7 @@ def ofd_text(body: bytes) -> tuple[str, list[str]]:
 
 
 def _local(root: etree._Element, name: str) -> list[etree._Element]:
-    return root.xpath(f"//*[local-name()='{name}']")
+    return list(root.xpath(f"//*[local-name()='{name}']"))
 
 
 def _ofd_listed_pages(zf: zipfile.ZipFile, names: set[str]) -> tuple[list[str], int]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import trafilatura
@@ -154,7 +155,7 @@ def _link_texts(root: HtmlElement) -> list[str]:
     return sorted((t for t in texts if len(t) >= 4), key=len, reverse=True)
 
 
-def _prose(text: str, link_texts: list[str] = ()) -> str:
+def _prose(text: str, link_texts: Sequence[str] = ()) -> str:
     """Lines that read as running text: long, with sentence-final punctuation, not mostly link
     text (teaser lists) and not a footer notice."""
     out = []

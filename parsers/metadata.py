@@ -31,8 +31,9 @@ def meta_content(root: HtmlElement, *names: str) -> str | None:
     wanted = {n.lower() for n in names}
     for meta in root.iter("meta"):
         key = (meta.get("name") or meta.get("property") or "").strip().lower()
-        if key in wanted and (meta.get("content") or "").strip():
-            return meta.get("content").strip()
+        content = str(meta.get("content") or "").strip()
+        if key in wanted and content:
+            return content
     return None
 
 

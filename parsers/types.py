@@ -70,7 +70,7 @@ class ParsedPage:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: exact decimals become strings ("278459300", "99.78"), never floats."""
-        return _json_ready(asdict(self))
+        return {key: _json_ready(value) for key, value in asdict(self).items()}
 
 
 def _json_ready(value: Any) -> Any:

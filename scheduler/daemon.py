@@ -27,6 +27,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from scheduler.conditions import INTERVAL_HOURS, check_conditions
 from scheduler.conditions import JOB_ID as CONDITIONS_JOB
 from scheduler.delivery import Deliverer, recover
+from scheduler.registry import stored_site_problem
 from scheduler.runner import CrawlRunner, LocalProcessRunner
 from storage import leases
 from storage.database import Database
@@ -85,6 +86,7 @@ class Daemon:
             timezone=self.config.timezone,
         )
         self._running: set[str] = set()
+        self.invalid_sites: dict[str, str] = {}  # site id -> why its stored entry cannot be scheduled
         self._again: set[str] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -203,17 +205,40 @@ class Daemon:
             for site in sites:
                 if self._site_signatures.get(site.id, (None,))[:2] == wanted[site.id][:2]:
                     continue
-                first = self._first_run_time(site, site.id in unfinished)
-                self.scheduler.add_job(
-                    self.crawl_site, site_trigger(site, self.config.timezone), args=[site.id, "schedule"],
-                    id=f"site:{site.id}", name=f"crawl {site.id}", executor="crawl", replace_existing=True,
-                    misfire_grace_time=max(site.interval_seconds // 2, 60), next_run_time=first,
-                )
-                logger.info("scheduled site %s (first run %s)", site.id, first.isoformat())
+                if not self._schedule_site(site, site.id in unfinished):
+                    del wanted[site.id]  # retried at the next sync (it may have been corrected)
         for gone in set(self._site_signatures) - set(wanted):
+            if gone in self.invalid_sites:
+                continue
             self.scheduler.remove_job(f"site:{gone}")
             logger.info("unscheduled removed site %s", gone)
         self._site_signatures = wanted
+
+    def _schedule_site(self, site: Any, unfinished: bool) -> bool:
+        """Schedule one site; an entry that cannot be scheduled (a bad cron stored before entries were
+        validated) is logged and kept in `invalid_sites`, and never stops the other sites."""
+        problem = stored_site_problem(site.cron, site.interval_seconds)
+        if problem is None:
+            try:
+                trigger = site_trigger(site, self.config.timezone)
+            except ValueError as exc:
+                problem = str(exc)
+        if problem is not None:
+            if self.invalid_sites.get(site.id) != problem:
+                logger.error("site %s not scheduled, its registry entry is invalid: %s", site.id, problem)
+            self.invalid_sites[site.id] = problem
+            if self.scheduler.get_job(f"site:{site.id}"):
+                self.scheduler.remove_job(f"site:{site.id}")
+            return False
+        self.invalid_sites.pop(site.id, None)
+        first = self._first_run_time(site, unfinished)
+        self.scheduler.add_job(
+            self.crawl_site, trigger, args=[site.id, "schedule"],
+            id=f"site:{site.id}", name=f"crawl {site.id}", executor="crawl", replace_existing=True,
+            misfire_grace_time=max(site.interval_seconds // 2, 60), next_run_time=first,
+        )
+        logger.info("scheduled site %s (first run %s)", site.id, first.isoformat())
+        return True
 
     def _first_run_time(self, site: Any, unfinished: bool) -> datetime:
         """A new site is crawled soon, but a large new registry is spread over its first interval rather

@@ -9,26 +9,15 @@ from urllib.parse import urljoin, urlsplit
 
 import yaml
 
+from config.errors import Problem
+from config.sites import SiteEntry, site_entry_problems
+from config.yamlsrc import LineMap, load_yaml, yaml_error_line
 from crawler import netpolicy
 
-DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
-UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-SITE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
-KNOWN_FIELDS = {"id", "name", "region", "start_urls", "interval", "cron", "enabled", "options"}
-
+Path_ = tuple[str | int, ...]
 
 class RegistryError(ValueError):
-    """A registry entry or file a user wrote is not valid; the message says where and why."""
-
-
-def parse_duration(text: str | int) -> int:
-    """'90s', '15m', '6h', '1d', '1w' (or plain seconds) -> seconds."""
-    if isinstance(text, int):
-        return text
-    m = DURATION.match(str(text))
-    if not m:
-        raise RegistryError(f"invalid interval {text!r}: use a number and s/m/h/d/w, e.g. 90s, 15m, 6h, 1d")
-    return int(float(m.group(1)) * UNIT_SECONDS[m.group(2)])
+    """A registry entry or file a user wrote is not valid; the message lists every problem and its line."""
 
 
 def check_url(url: str) -> str:
@@ -38,9 +27,9 @@ def check_url(url: str) -> str:
         parts = urlsplit(str(url).strip())
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError:
-        raise RegistryError(f"invalid URL {url!r}: malformed") from None
+        raise RegistryError(f"网址无效 {url!r}：格式错误") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise RegistryError(f"invalid URL {url!r}: expected http:// or https:// with a host")
+        raise RegistryError(f"网址无效 {url!r}：应为 http:// 或 https:// 开头并带主机名")
     try:
         return netpolicy.check_url(url, resolve=True)
     except netpolicy.PolicyError as exc:
@@ -66,63 +55,101 @@ def site_id_from_url(url: str) -> str:
     return slug.strip("-")[:100]
 
 
-def validate_site(entry: Any, where: str = "site") -> dict[str, Any]:
-    if not isinstance(entry, dict):
-        raise RegistryError(f"{where}: expected a mapping with id, name, start_urls")
-    unknown = set(entry) - KNOWN_FIELDS
-    if unknown:
-        raise RegistryError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
-    for required in ("name", "start_urls"):
-        if not entry.get(required):
-            raise RegistryError(f"{where}: missing '{required}'")
-    urls = entry["start_urls"]
-    urls = [urls] if isinstance(urls, str) else list(urls)
-    try:
-        urls = [check_url(u) for u in urls]
-        interval = parse_duration(entry.get("interval", "1d"))
-    except RegistryError as exc:
-        raise RegistryError(f"{where}: {exc}") from None
-    site_id = str(entry.get("id") or site_id_from_url(urls[0]))
-    if not SITE_ID.match(site_id):
-        raise RegistryError(f"{where}: invalid id {site_id!r} (lowercase letters, digits, - and _)")
-    options = entry.get("options") or {}
-    if not isinstance(options, dict):
-        raise RegistryError(f"{where}: 'options' must be a mapping")
-    try:
-        check_options_urls(options, urls[0])
-    except RegistryError as exc:
-        raise RegistryError(f"{where}: {exc}") from None
+def _url_problems(entry: SiteEntry, lines: LineMap, prefix: Path_) -> tuple[list[str], list[Problem]]:
+    """The start URLs as the policy normalises them, and every URL (start or in options) it refuses."""
+    urls, problems = [], []
+    for n, url in enumerate(entry.start_urls):
+        try:
+            urls.append(check_url(url))
+        except RegistryError as exc:
+            path = (*prefix, "start_urls", n)
+            problems.append(Problem(path, str(exc), lines.line(path)))
+    if urls:
+        try:
+            check_options_urls(entry.options_dict(), urls[0])
+        except RegistryError as exc:
+            path = (*prefix, "options")
+            problems.append(Problem(path, str(exc), lines.line(path)))
+    return urls, problems
+
+
+def site_problems(raw: Any, lines: LineMap | None = None,
+                  prefix: Path_ = ()) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """One registry entry -> (site spec for storage, []) or (None, every problem with its line)."""
+    lines = lines or LineMap()
+    entry, problems = site_entry_problems(raw, lines, prefix)
+    if entry is None:
+        return None, problems
+    urls, problems = _url_problems(entry, lines, prefix)
+    if problems:
+        return None, problems
+    site_id = entry.id or site_id_from_url(urls[0])
     return {
         "id": site_id,
-        "name": str(entry["name"]).strip(),
-        "region": str(entry.get("region") or "").strip(),
+        "name": entry.name,
+        "region": (entry.region or "").strip(),
         "start_urls": urls,
-        "interval_seconds": interval,
-        "cron": entry.get("cron"),
-        "enabled": bool(entry.get("enabled", True)),
-        "options": options,
-    }
+        "interval_seconds": entry.interval_seconds,
+        "cron": entry.cron,
+        "enabled": entry.enabled,
+        "options": entry.options_dict(),
+    }, []
+
+
+def _raise(problems: list[Problem], source: str) -> None:
+    if problems:
+        problems = sorted(problems, key=lambda p: p.line or 0)
+        raise RegistryError("\n".join(p.render(source) for p in problems))
+
+
+def validate_site(entry: Any, where: str = "站点") -> dict[str, Any]:
+    """One entry (CLI flags, web API) -> site spec; RegistryError lists every problem."""
+    spec, problems = site_problems(entry)
+    _raise(problems, where)
+    assert spec is not None  # no problems means a spec
+    return spec
+
+
+def parse_registry(text: str, source: str) -> list[dict[str, Any]]:
+    """Registry YAML (a `sites:` mapping or a bare list) -> specs; every problem of the file listed at once,
+    each with its line, and ids unique within the file."""
+    try:
+        data, lines = load_yaml(text)
+    except yaml.YAMLError as exc:
+        line = yaml_error_line(exc)
+        raise RegistryError(f"{source}{f' 第{line}行' if line else ''}：YAML 语法错误") from None
+    entries, base = (data.get("sites"), ("sites",)) if isinstance(data, dict) else (data, ())
+    if not isinstance(entries, list):
+        raise RegistryError(f"{source}：顶层应为 `sites:` 列表")
+    specs, problems, seen = [], [], set()
+    for i, raw in enumerate(entries):
+        spec, found = site_problems(raw, lines, (*base, i))
+        problems += found
+        if spec is not None and spec["id"] in seen:
+            problems.append(Problem((*base, i, "id"), f"站点 ID 重复 {spec['id']!r}", lines.line((*base, i))))
+        elif spec is not None:
+            seen.add(spec["id"])
+            specs.append(spec)
+    _raise(problems, source)
+    return specs
 
 
 def load_registry_file(path: str | Path) -> list[dict[str, Any]]:
-    """A YAML mapping with a `sites:` list, or a bare list. Ids must be unique within the file."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise RegistryError(f"{path}: no such file") from None
-    except yaml.YAMLError as exc:
-        raise RegistryError(f"{path}: not valid YAML ({exc.__class__.__name__})") from None
-    entries = data.get("sites") if isinstance(data, dict) else data
-    if not isinstance(entries, list):
-        raise RegistryError(f"{path}: expected a `sites:` list")
-    specs = [validate_site(e, f"{path.name} entry {i + 1}") for i, e in enumerate(entries)]
-    seen: set[str] = set()
-    for spec in specs:
-        if spec["id"] in seen:
-            raise RegistryError(f"{path.name}: duplicate site id {spec['id']!r}")
-        seen.add(spec["id"])
-    return specs
+        raise RegistryError(f"{path}：文件不存在 (no such file)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RegistryError(f"{path}：无法读取（{exc.__class__.__name__}）") from None
+    return parse_registry(text, path.name)
+
+
+def stored_site_problem(cron: str | None, interval_seconds: int) -> str | None:
+    """Why a site already stored cannot be scheduled (written before entries were validated), or None."""
+    _entry, problems = site_entry_problems({"name": "-", "start_urls": ["-"], "cron": cron,
+                                            "interval": max(int(interval_seconds or 0), 1)})
+    return "；".join(p.render() for p in problems) or None
 
 
 def bundled_registry_files(root: Path | None = None) -> list[Path]:

@@ -29,7 +29,7 @@ from storage.models import Report, Site, utcnow
 SUSPECT_VERDICTS = ("no_reports", "suspect")
 VERDICT_LABELS = {"ok": "正常", "no_reports": "未发现报告", "suspect": "可能遗漏"}
 # A site's state as shown to users (display_state below): its crawl state, or a working site's verdict.
-STATE_LABELS = {"new": "未抓取", "ok": "正常", "failing": "故障", "blocked": "被拦截", **VERDICT_LABELS}
+STATE_LABELS = {"invalid": "配置无效", "new": "未抓取", "ok": "正常", "failing": "故障", "blocked": "被拦截", **VERDICT_LABELS}
 TIER_LABELS = {"render": "浏览器渲染", "bfs": "全站遍历", "search": "站内搜索"}
 SKIP_LABELS = {"no_browser": "无可用浏览器", "no_search_engine": "未找到站内搜索", "search_off_site": "站内搜索不在本站",
                "nothing_to_render": "无可渲染页面", "no_shells": "页面不是脚本生成，无需渲染", "already_rendered": "常规抓取已经渲染", "nothing_to_walk": "无可遍历页面"}

@@ -42,7 +42,7 @@ def test_sites_add_import_list_remove(sqlite_url: str, tmp_path: Path) -> None:
     ("args", "code", "needle"),
     [
         (["crawl", "no-such-site"], 1, "unknown site 'no-such-site'"),
-        (["sites", "add", "ftp://x", "--name", "a"], 1, "invalid URL"),
+        (["sites", "add", "ftp://x", "--name", "a"], 1, "网址无效 'ftp://x'"),
         (["show", "999"], 1, "unknown report 999"),
         (["unsubscribe", "42"], 1, "unknown subscription 42"),
         (["subscribe", "notaurl"], 2, "not a valid apprise URL"),
@@ -68,7 +68,7 @@ def test_bad_registry_file_names_the_problem(sqlite_url: str, tmp_path: Path) ->
     bad.write_text("sites:\n  - id: x\n    name: a\n    start_urls: [http://a.gov.cn/]\n    interval: often\n",
                    encoding="utf-8")
     r = fz(sqlite_url, "sites", "import", str(bad))
-    assert r.returncode == 1 and "invalid interval 'often'" in r.stderr and "entry 1" in r.stderr
+    assert r.returncode == 1 and "抓取间隔无效 'often'" in r.stderr and "bad.yaml 第5行 sites[0].interval" in r.stderr
 
 
 def test_subscriptions_hide_secrets(sqlite_url: str) -> None:

@@ -7,13 +7,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-import yaml
 from sqlalchemy.orm import Session
 
 from scheduler.alerts import EVENT_KINDS, SubscriptionFilter, is_valid_url, mask_url, send_test
 from scheduler.alerts.filters import unknown_indicator_keys
 from scheduler.alerts.schedule import describe_delivery, parse_digest_option
-from scheduler.registry import RegistryError, validate_site
+from scheduler.registry import RegistryError, parse_registry, validate_site
 from storage.errors import StorageError, UnknownReport
 from storage.reports import get_report, report_indicators, report_versions
 from storage.sites import get_site, request_recrawl, upsert_site
@@ -173,10 +172,8 @@ def add_site(session: Session, data: dict[str, Any]) -> dict[str, Any]:
 def import_sites(session: Session, yaml_text: str) -> int:
     """Sites from registry YAML (the `sites/*.yaml` format), all validated before any is written."""
     try:
-        data = yaml.safe_load(yaml_text) or {}
-        entries = data.get("sites") if isinstance(data, dict) else data
-        specs = [validate_site(e, f"sites[{i}]") for i, e in enumerate(entries or [])]
-    except (yaml.YAMLError, RegistryError, AttributeError, TypeError) as exc:
+        specs = parse_registry(yaml_text or "sites: []", "YAML")
+    except RegistryError as exc:
         raise InputError(f"YAML 有误：{exc}") from None
     if not specs:
         raise InputError("YAML 中没有站点（应为 sites: 列表）")

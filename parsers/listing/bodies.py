@@ -34,9 +34,9 @@ def _fallback_decode(body: bytes, headers: Mapping[str, str] | None) -> str:
     match = re.search(r"charset\s*=\s*[\"']?([\w-]+)", content_type, re.IGNORECASE)
     if match:
         candidates.append(match.group(1))
-    match = re.search(rb"<meta[^>]+charset\s*=\s*[\"']?([\w-]+)", body[:4096], re.IGNORECASE)
-    if match:
-        candidates.append(match.group(1).decode("ascii", "replace"))
+    meta = re.search(rb"<meta[^>]+charset\s*=\s*[\"']?([\w-]+)", body[:4096], re.IGNORECASE)
+    if meta:
+        candidates.append(meta.group(1).decode("ascii", "replace"))
     candidates.append("utf-8")
     for name in candidates:
         name = "gb18030" if name.lower() in ("gb2312", "gbk", "gb_2312-80") else name
@@ -47,7 +47,7 @@ def _fallback_decode(body: bytes, headers: Mapping[str, str] | None) -> str:
     return body.decode("gb18030", errors="replace")
 
 
-def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
+def _header(headers: Mapping[Any, Any] | None, name: str) -> str | None:
     if not headers:
         return None
     for key, value in headers.items():

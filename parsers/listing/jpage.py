@@ -80,7 +80,7 @@ def _jpage_requests(
 ) -> list[ApiRequest]:
     step = per_page * group
     last = total if total is not None else start + step - 1
-    requests = []
+    requests: list[ApiRequest] = []
     for begin in range(start, last + 1, step):
         if len(requests) >= MAX_GENERATED_PAGES:
             break

@@ -81,7 +81,7 @@ def _api_at(
     if text[start:start + 200].lstrip().startswith("{"):
         return None  # $.ajax({url: …}): its `url:` is matched on its own
     target, after = _expression(text, start, constants)
-    if not _plausible(target):
+    if target is None or not _plausible(target):
         return None  # map.get("key"), fetch(t.url), "/api/article/" + id: not a list URL
     if call.rstrip().endswith(":"):
         opened, region = _enclosing_object(text, match.start())
@@ -98,9 +98,9 @@ def _api_at(
     return _request(target, params, method, base, json_body)
 
 
-def _plausible(target: str | None) -> bool:
+def _plausible(target: str) -> bool:
     """Cheap checks before the call around it is read (a bundle has thousands of calls)."""
-    if target is None or "/" not in target:
+    if "/" not in target:
         return False
     path = target.split("?", 1)[0]
     path = path[1:] if path.startswith(_HOLE + "/") else path

@@ -17,13 +17,15 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from config.subscriptions import subscription_document_problems
+from config.yamlsrc import load_yaml
 from scheduler.alerts.messages import EVENT_KINDS
 from scheduler.alerts.schedule import digest_spec_errors, next_digest_time, normalize_digest
 
@@ -313,18 +315,25 @@ def parse_subscriptions(data: Any, source: str = "<yaml>") -> list[dict[str, Any
     return [r for r in result if r is not None]
 
 
-def load_subscriptions_yaml(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """Read and validate a subscriptions YAML file; raises :class:`SubscriptionConfigError`."""
+def load_subscriptions_yaml(path: str | os.PathLike[str],
+                            known_sites: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """Read and validate a subscriptions YAML file; raises :class:`SubscriptionConfigError`.
+
+    The shape (keys, types, and with ``known_sites`` the site ids) is checked by ``config`` with lines
+    first, every problem at once; then what the values mean."""
     source = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SubscriptionConfigError(f"{source}: 无法读取文件 (cannot read file): {exc}") from None
     try:
-        data = yaml.safe_load(text)
+        data, lines = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" 第{mark.line + 1}行 (line {mark.line + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise SubscriptionConfigError(f"{source}:{line} YAML 语法错误 (syntax error): {problem}") from None
+    problems = subscription_document_problems(data, lines, known_sites)
+    if problems:
+        raise SubscriptionConfigError("\n".join(p.render(source) for p in problems))
     return parse_subscriptions(data, source)
