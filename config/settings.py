@@ -58,6 +58,8 @@ class FzwatchSettings(BaseSettings):
     WEB_TOKEN: str | None = None
     WEB_SECRET: str | None = None
     WEB_HOSTS: str = ""
+    RUN_RETENTION_DAYS: int = Field(default=90, ge=1)
+    OUTBOX_RETENTION_DAYS: int = Field(default=30, ge=1)
 
 
 def _season_problem(value: str) -> str | None:
