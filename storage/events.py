@@ -9,6 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alerting.filters import SubscriptionFilter, matches
+from alerting.schedule import next_delivery_time
+from parsers.timeliness import deadline_for
 from storage.models import Event, OutboxItem, Report, Site, Subscription, utcnow
 
 logger = logging.getLogger(__name__)
@@ -16,7 +19,6 @@ logger = logging.getLogger(__name__)
 
 def site_deadline(site: Site, year: int) -> date:
     """The site's publication deadline for a report on `year` (registry: publisher_kind, deadlines)."""
-    from parsers.timeliness import deadline_for
 
     overrides = {k: tuple(v) for k, v in (site.options.get("deadlines") or {}).items()}
     return deadline_for(year, site.options.get("publisher_kind", "government"), overrides)  # type: ignore[arg-type]
@@ -71,9 +73,6 @@ def emit_event(
 
 
 def fan_out(session: Session, event: Event, report_text: str | None = None) -> int:
-    from scheduler.alerts.filters import SubscriptionFilter, matches
-    from scheduler.alerts.schedule import next_delivery_time
-
     queued = 0
     now = utcnow()
     for sub in session.scalars(select(Subscription).where(Subscription.active.is_(True))):

@@ -12,7 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alerting.revisions import summarize_revision
 from parsers.indicators import mark_headlines
+from parsers.timeliness import is_on_time
 from parsers.types import Indicator, ParsedPage
 from storage.events import emit_event, report_payload, site_deadline
 from storage.intel import on_report_stored
@@ -135,7 +137,6 @@ def _upsert_report(
 
 def apply_parsed(report: Report, site: Site, parsed: ParsedPage, version: Version) -> None:
     """Copy a parse result onto the report row (also used by `fzwatch reparse`)."""
-    from parsers.timeliness import is_on_time
 
     report.title = parsed.title
     report.agency = report_publisher(site, parsed.agency)  # canonical: one publisher, one series
@@ -176,7 +177,6 @@ def _report_events(
         emit_event(session, "new_report", site, payload, report_id=report.id, deliver=not quiet)
         return ["new_report"]
     assert previous is not None
-    from scheduler.changes import summarize_revision
 
     payload.update(
         revised_at=version.fetched_at.isoformat(),

@@ -28,6 +28,7 @@ from parsers import content_hash, parse_page
 from parsers.combine import with_attachment_body
 from parsers.indicators import mark_headlines
 from parsers.types import ParsedPage
+from storage.errors import UnknownReport
 from storage.events import emit_event, report_payload
 from storage.ingest import apply_parsed, indicator_fields, store_indicators
 from storage.models import Document, IndicatorValue, Report, Site, Version
@@ -132,7 +133,6 @@ def reparse(session: Session, report_id: int | None = None, everything: bool = F
     if report_id is not None:
         report = session.get(Report, report_id)
         if report is None:
-            from storage.errors import UnknownReport
 
             raise UnknownReport(f"unknown report {report_id} (see `fzwatch reports`)")
         docs = [session.get(Document, report.document_id)]
