@@ -9,12 +9,12 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
+from monitor.ingest import FetchedPage, ingest_page
 from parsers import content_hash, parse_page
 from parsers.combine import with_attachment_body
 from storage.crawl_decisions import replace_decisions
 from storage.crawl_state import save_pages
 from storage.database import Database
-from storage.ingest import FetchedPage, ingest_page
 from storage.models import utcnow
 from storage.sites import get_site, touch_document
 

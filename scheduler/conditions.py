@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+from monitor.intel import check_overdue
 from storage.database import Database
-from storage.intel import check_overdue
 
 logger = logging.getLogger(__name__)
 

@@ -24,6 +24,12 @@ def site_deadline(site: Site, year: int) -> date:
     return deadline_for(year, site.options.get("publisher_kind", "government"), overrides)  # type: ignore[arg-type]
 
 
+def latest_due_year(site: Site, today: date) -> int:
+    """The latest report year whose publication deadline has passed on ``today``."""
+    year = today.year - 1
+    return year if site_deadline(site, year) < today else year - 1
+
+
 def report_payload(site: Site, report: Report) -> dict[str, Any]:
     deadline = site_deadline(site, report.year) if report.year else None
     return {

@@ -13,6 +13,9 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from cli.main import cli
+from monitor.ingest import FetchedPage, ingest_page
+from monitor.intel import check_overdue
+from monitor.reparse import reparse
 from parsers import content_hash, parse_page
 from parsers.indicators import extract_indicators
 from parsers.sections import missing_mandated, split_sections
@@ -20,10 +23,8 @@ from parsers.types import Indicator, ParsedPage
 from scheduler.conditions import check_conditions
 from storage.coverage import coverage, coverage_summary
 from storage.database import Database
-from storage.ingest import FetchedPage, ingest_page
-from storage.intel import check_overdue, indicator_rows
 from storage.models import Event, IndicatorValue, Report, Version
-from storage.reparse import reparse
+from storage.reports import indicator_rows
 from storage.sites import get_site, upsert_site
 
 FIXTURES = Path(__file__).parent / "fixtures" / "parsers"

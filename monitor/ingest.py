@@ -13,11 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerting.revisions import summarize_revision
+from monitor.intel import on_report_stored
 from parsers.indicators import mark_headlines
 from parsers.timeliness import is_on_time
 from parsers.types import Indicator, ParsedPage
 from storage.events import emit_event, report_payload, site_deadline
-from storage.intel import on_report_stored
 from storage.models import Document, IndicatorValue, Report, Site, Version, utcnow
 from storage.publishers import report_publisher
 

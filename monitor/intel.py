@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from parsers.clock import beijing_date
 from parsers.indicators import change_rule, label_of
 from parsers.numbers import json_number
-from storage.events import emit_event, report_payload, site_deadline
+from storage.events import emit_event, latest_due_year, report_payload
 from storage.models import Event, IndicatorValue, Report, Site, Version, utcnow
 from storage.publishers import (
     expected_publishers,
@@ -197,12 +197,6 @@ def emit_indicator_changes(
 # ---------------------------------------------------------------- publishers, deadlines, overdue
 
 
-def latest_due_year(site: Site, today: date) -> int:
-    """The latest report year whose publication deadline has passed on ``today``."""
-    year = today.year - 1
-    return year if site_deadline(site, year) < today else year - 1
-
-
 def check_overdue(
     session: Session, today: date | None = None, year: int | None = None, site_ids: list[str] | None = None
 ) -> list[Event]:
@@ -275,39 +269,3 @@ def on_report_stored(
     """Ingest hook: the intelligence events of one stored report version."""
     kinds = emit_published_late(session, site, report) if is_new else []
     return kinds + emit_indicator_changes(session, site, report, version, previous, is_new)
-
-
-# ---------------------------------------------------------------- read side
-
-
-def indicator_rows(
-    session: Session, site_id: str | None = None, agency: str | None = None, key: str | None = None,
-    year: int | None = None, mentions: bool = False,
-) -> list[dict[str, Any]]:
-    """Headline indicators of each report's latest version (every mention with ``mentions``), newest
-    year first. ``value`` is an exact :class:`~decimal.Decimal`."""
-    stmt = (
-        select(IndicatorValue, Report)
-        .join(Report, Report.id == IndicatorValue.report_id)
-        .where(IndicatorValue.version_id == Report.latest_version_id)
-        .order_by(Report.year.desc(), Report.site_id, Report.id, IndicatorValue.id)
-    )
-    if not mentions:
-        stmt = stmt.where(IndicatorValue.headline.is_(True))
-    if site_id:
-        stmt = stmt.where(Report.site_id == site_id)
-    if agency:
-        stmt = stmt.where(Report.agency.contains(agency))
-    if key:
-        stmt = stmt.where(IndicatorValue.key == key)
-    if year is not None:
-        stmt = stmt.where(Report.year == year)
-    return [
-        {
-            "report_id": r.id, "site": r.site_id, "agency": r.agency, "region": r.region, "year": r.year,
-            "key": v.key, "label": label_of(v.key), "value": v.value, "unit": v.unit, "scope": v.scope,
-            "period": v.period, "approx": v.approx, "headline": v.headline, "ambiguous": v.ambiguous,
-            "role": v.role, "text": v.text,
-        }
-        for v, r in session.execute(stmt)
-    ]

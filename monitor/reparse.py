@@ -24,13 +24,13 @@ from collections.abc import Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from monitor.ingest import apply_parsed, indicator_fields, store_indicators
 from parsers import content_hash, parse_page
 from parsers.combine import with_attachment_body
 from parsers.indicators import mark_headlines
 from parsers.types import ParsedPage
 from storage.errors import UnknownReport
 from storage.events import emit_event, report_payload
-from storage.ingest import apply_parsed, indicator_fields, store_indicators
 from storage.models import Document, IndicatorValue, Report, Site, Version
 
 logger = logging.getLogger(__name__)
