@@ -21,8 +21,10 @@ run: $(STAMP)
 	$(FZ) sites import --bundled
 	$(FZ) daemon
 
-## test: the whole test suite (also on PostgreSQL when FZWATCH_TEST_PG answers)
+## test: layer contracts (lint-imports), ruff, then the whole test suite (also on PostgreSQL when FZWATCH_TEST_PG answers)
 test: $(STAMP)
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check .
 	$(PY) tests/smoke/install_check.py
 	$(PY) -m pytest -q
 
@@ -32,6 +34,7 @@ smoke: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
 	$(PY) bench/bench_parse.py
