@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from parsers.clock import beijing_date
 from parsers.indicators import change_rule, label_of
 from parsers.numbers import json_number
-from storage.events import emit_event, latest_due_year, report_payload
+from storage.events import baseline_quiet, emit_event, latest_due_year, report_payload
 from storage.models import Event, IndicatorValue, Report, Site, Version, utcnow
 from storage.publishers import (
     expected_publishers,
@@ -70,11 +70,6 @@ def comparable_values(session: Session, version_id: int | None) -> dict[Group, I
         .order_by(IndicatorValue.id)
     )
     return {comparable_group(row): row for row in rows if not row.ambiguous}
-
-
-def _quiet(site: Site) -> bool:
-    """The first crawl of a site records a baseline: what it finds is not news."""
-    return not site.baseline_done and not site.options.get("notify_existing", False)
 
 
 def _digest(*parts: Any) -> str:
@@ -177,7 +172,7 @@ def emit_indicator_changes(
       (against the previous year it is already said by the revision event). Values the revision did
       not touch say nothing, even if their year-over-year change was never said (baseline).
     """
-    if _quiet(site):
+    if baseline_quiet(site):
         return []
     first = previous is None if is_new is None else is_new
     said = 0
@@ -259,7 +254,7 @@ def emit_published_late(session: Session, site: Site, report: Report) -> list[st
     payload = {**report_payload(site, report), "overdue_alerted": said,
                "on_time_first_seen": report.on_time_first_seen}
     event = emit_event(session, "report_published_late", site, payload, report_id=report.id,
-                       deliver=not _quiet(site), dedup_key=f"late:{report.id}")
+                       deliver=not baseline_quiet(site), dedup_key=f"late:{report.id}")
     return ["report_published_late"] if event is not None else []
 
 

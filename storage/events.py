@@ -17,6 +17,12 @@ from storage.models import Event, OutboxItem, Report, Site, Subscription, utcnow
 logger = logging.getLogger(__name__)
 
 
+def baseline_quiet(site: Site) -> bool:
+    """The one baseline rule: a site's first crawl records what exists, old reports are not news
+    (unless the site says ``notify_existing``). Events are still recorded, just not delivered."""
+    return not site.baseline_done and not site.options.get("notify_existing", False)
+
+
 def site_deadline(site: Site, year: int) -> date:
     """The site's publication deadline for a report on `year` (registry: publisher_kind, deadlines)."""
 
