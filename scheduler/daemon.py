@@ -303,4 +303,4 @@ class Daemon:
     def housekeeping(self) -> None:
         with self.db.transaction() as session:
             prune_runs(session)
-            abandon_stale_runs(session, timedelta(seconds=self.config.crawl_timeout_seconds * 2))
+            abandon_stale_runs(session, timedelta(seconds=self.config.crawl_timeout_seconds))
