@@ -21,8 +21,10 @@ run: $(STAMP)
 	$(FZ) sites import --bundled
 	$(FZ) daemon
 
-## test: mypy (strict on parsers/ and config/, see pyproject.toml), then the whole test suite (also on PostgreSQL when FZWATCH_TEST_PG answers)
+## test: layer contracts (lint-imports), ruff, mypy (strict on parsers/ and config/), then the whole test suite (also on PostgreSQL when FZWATCH_TEST_PG answers)
 test: $(STAMP)
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check .
 	$(PY) tests/smoke/install_check.py
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -q
@@ -33,6 +35,7 @@ smoke: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
 	$(PY) bench/bench_parse.py

@@ -10,9 +10,9 @@ from typing import Any
 
 import click
 
+from alerting.messages import EVENT_KINDS
 from cli.context import Ctx, pass_ctx, print_json, print_table, user_errors
 from parsers.clock import format_beijing
-from scheduler.alerts import EVENT_KINDS
 from storage.sites import list_sites
 from storage.subscriptions import (
     add_subscription,
@@ -38,7 +38,7 @@ def _check_events(events: list[str] | None) -> None:
 
 
 def _check_urls(urls: tuple[str, ...]) -> None:
-    from scheduler.alerts.channels import is_valid_url, mask_url
+    from alerting.urls import is_valid_url, mask_url
 
     for url in urls:
         if not is_valid_url(url):
@@ -56,7 +56,7 @@ def _indicators(values: tuple[str, ...]) -> dict[str, float | None] | None:
             except ValueError:
                 raise click.BadParameter(f"threshold of {key!r} must be a number: {item!r}",
                                          param_hint="--indicator") from None
-    from scheduler.alerts.filters import unknown_indicator_keys
+    from alerting.filters import unknown_indicator_keys
 
     unknown = unknown_indicator_keys(out)
     if unknown:
@@ -66,7 +66,7 @@ def _indicators(values: tuple[str, ...]) -> dict[str, float | None] | None:
 
 
 def _digest(spec: str | None, tz: str) -> tuple[str, dict[str, str]] | None:
-    from scheduler.alerts.schedule import parse_digest_option
+    from alerting.schedule import parse_digest_option
 
     if spec is None:
         return None
@@ -124,7 +124,7 @@ def _filters_from(opts: dict[str, Any]) -> dict[str, Any]:
 @user_errors
 def subscribe(ctx: Ctx, urls: tuple[str, ...], **opts: Any) -> None:
     """订阅通知：URLS 是一个或多个 apprise 地址（json://、mailto://、dingtalk://、wecombot://…）。"""
-    from scheduler.alerts.filters import SubscriptionFilter
+    from alerting.filters import SubscriptionFilter
 
     _check_urls(urls)
     filters = SubscriptionFilter.from_dict(_filters_from(opts)).to_dict()
@@ -136,7 +136,7 @@ def subscribe(ctx: Ctx, urls: tuple[str, ...], **opts: Any) -> None:
 
 
 def _describe(mode: str, digest: dict[str, Any] | None) -> str:
-    from scheduler.alerts.schedule import describe_delivery
+    from alerting.schedule import describe_delivery
 
     return describe_delivery(mode, digest)
 
@@ -160,7 +160,7 @@ def _filter_text(filters: dict[str, Any]) -> str:
 
 
 def _row(sub: Any) -> dict[str, Any]:
-    from scheduler.alerts.channels import mask_url
+    from alerting.urls import mask_url
 
     return {"id": sub.id, "name": sub.name, "targets": [mask_url(u) for u in sub.urls], "filters": sub.filters,
             "mode": sub.mode, "digest": sub.digest or None, "delivery": _describe(sub.mode, sub.digest),
@@ -206,7 +206,7 @@ _CLEAR_KEYS = {"sites": ["sites"], "events": ["events"], "region": ["region_pref
 @user_errors
 def edit(ctx: Ctx, sub_id: int, urls: tuple[str, ...], immediate: bool, clear: tuple[str, ...], **opts: Any) -> None:
     """修改订阅：给出的选项替换原值，--clear 去掉条件，未提及的保持不变。"""
-    from scheduler.alerts.filters import SubscriptionFilter
+    from alerting.filters import SubscriptionFilter
 
     if immediate and opts["digest_spec"]:
         raise click.UsageError("--immediate and --digest exclude each other")
@@ -244,7 +244,7 @@ def edit(ctx: Ctx, sub_id: int, urls: tuple[str, ...], immediate: bool, clear: t
 @user_errors
 def load(ctx: Ctx, file: Path, check: bool) -> None:
     """从 YAML 文件载入订阅（按 name 更新；文件中删去的订阅被停用）。地址中的 ${VAR} 取自环境变量。"""
-    from scheduler.alerts.filters import load_subscriptions_yaml
+    from alerting.filters import load_subscriptions_yaml
     from storage.subscriptions import sync_declared_subscriptions
 
     with ctx.tx() as s:
@@ -280,7 +280,8 @@ def notify() -> None:
 @user_errors
 def notify_test(ctx: Ctx, sub_id: int) -> None:
     """立即向订阅的每个地址发送一条测试消息，报告成功或对方返回的错误。"""
-    from scheduler.alerts.channels import mask_url, send_test
+    from alerting.urls import mask_url
+    from scheduler.alerts.channels import send_test
 
     with ctx.tx() as s:
         urls = list(get_subscription(s, sub_id).urls)
@@ -301,7 +302,7 @@ def notify_test(ctx: Ctx, sub_id: int) -> None:
 @user_errors
 def notify_log(ctx: Ctx, failed: bool, limit: int, as_json: bool) -> None:
     """通知发件箱：发送了什么、发给谁、何时、尝试次数、最后错误。"""
-    from scheduler.alerts.channels import mask_url
+    from alerting.urls import mask_url
     from storage.outbox import outbox_log
 
     with ctx.tx() as s:

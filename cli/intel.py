@@ -85,7 +85,7 @@ def indicators(ctx: Ctx, site_id: str | None, agency: str | None, key: str | Non
         print_table([[d.key, d.label, "、".join(u or "（比值）" for u in d.units)] for d in list_indicators()],
                     ["键", "名称", "单位"])
         return
-    from storage.intel import indicator_rows
+    from storage.reports import indicator_rows
 
     with ctx.tx() as s:
         check_filters(s, site_id=site_id, year=year, key=key)
@@ -168,7 +168,7 @@ def reparse(ctx: Ctx, report_id: int | None, everything: bool) -> None:
     """用当前解析器重新解析已保存的原始页面（含附件），更新报告、指标；只对真实变化产生事件。"""
     if report_id is None and not everything:
         raise click.UsageError("give a REPORT_ID or --all")
-    from storage.reparse import reparse as run_reparse
+    from monitor.reparse import reparse as run_reparse
 
     with ctx.tx() as s:
         counts = run_reparse(s, report_id=report_id, everything=everything)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
+from alerting.revisions import unified_diff
 from cli.context import Ctx, echo_clean, pass_ctx, print_json, print_table, user_errors
 from cli.filters import check_filters
 from parsers.clock import beijing_date, format_beijing
-from scheduler.changes import unified_diff
 from storage.reports import get_report, list_reports, report_indicators, report_versions
 
 

@@ -9,12 +9,11 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from parsers import content_hash, parse_page
-from parsers.combine import with_attachment_body
+from monitor.ingest import FetchedPage, ingest_page, parse_fetched
+from parsers import content_hash
 from storage.crawl_decisions import replace_decisions
 from storage.crawl_state import save_pages
 from storage.database import Database
-from storage.ingest import FetchedPage, ingest_page
 from storage.models import utcnow
 from storage.sites import get_site, touch_document
 
@@ -96,14 +95,10 @@ class StoragePipeline:
             url=item["url"], body=item["body"], status=item["status"], content_type=item["content_type"],
             etag=item["etag"], last_modified=item["last_modified"],
             attachment_url=attachment.get("url"), attachment_body=attachment.get("body"),
+            attachment_content_type=attachment.get("content_type", ""),
         )
         site_spec = spider.site
-        parsed = item.get("parsed") or parse_page(page.url, page.body, {"content-type": page.content_type},
-                                                  site_name=site_spec["name"], region=site_spec["region"])
-        if attachment:
-            parsed = with_attachment_body(parsed, attachment["url"], attachment["body"],
-                                          {"content-type": attachment["content_type"]}, site_name=site_spec["name"],
-                                          region=site_spec["region"])
+        parsed = parse_fetched(page, site_spec["name"], site_spec["region"], parsed=item.get("parsed"))
         known = item["url"] in spider.known
         if "parse_error" in parsed.flags:  # the page broke a parser: its error, counted, never the crawl's
             self.stats.inc_value("fzwatch/errors")

@@ -92,12 +92,13 @@ def crawl_sites(
         settings.set(key, value)
     db = Database(settings.get("FZWATCH_DB"))
     run_ids = dict(run_ids or {})
+    stale_after = timedelta(seconds=settings.getfloat("FZWATCH_CRAWL_TIMEOUT"))
     skipped = []
     with db.transaction() as session:
         for site_id in site_ids:
             if site_id in run_ids:
                 continue
-            if running_elsewhere(session, site_id, timedelta(hours=2)):
+            if running_elsewhere(session, site_id, stale_after):
                 skipped.append(CrawlSummary(site_id=site_id, run_id=0, status="skipped"))
                 continue
             run_ids[site_id] = start_run(session, site_id, trigger).id

@@ -83,6 +83,10 @@ FZWATCH_DEAD_REVISIT_DAYS = 30.0
 FZWATCH_RETRY_AFTER_MAX = 120.0
 # FZWATCH_RETRY_AFTER_TIMES: how often one request is retried after a 429/503 with Retry-After.
 FZWATCH_RETRY_AFTER_TIMES = 2
+# FZWATCH_CRAWL_TIMEOUT: seconds one crawl may run (the daemon's --crawl-timeout; its runner passes it on).
+# The one staleness rule for crawl runs: a 'running' run whose process died, or that started longer ago
+# than this, is abandoned (storage.sites.running_elsewhere / abandon_stale_runs).
+FZWATCH_CRAWL_TIMEOUT = float(os.environ.get("FZWATCH_CRAWL_TIMEOUT", "3600"))
 # FZWATCH_CRAWL_DELAY_MAX: longest robots.txt Crawl-delay (seconds) honoured; a larger one is capped here.
 FZWATCH_CRAWL_DELAY_MAX = 60.0
 # FZWATCH_ESCALATION_DAYS: after an escalation found nothing, it runs again only after this many days

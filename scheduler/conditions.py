@@ -15,8 +15,8 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+from monitor.intel import overdue_due, raise_overdue
 from storage.database import Database
-from storage.intel import overdue_due, raise_overdue
 
 logger = logging.getLogger(__name__)
 

@@ -24,6 +24,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from alerting.filters import SubscriptionConfigError
 from scheduler.conditions import INTERVAL_HOURS, check_conditions
 from scheduler.conditions import JOB_ID as CONDITIONS_JOB
 from scheduler.delivery import Deliverer, recover
@@ -42,6 +43,7 @@ from storage.sites import (
     take_recrawl_requests,
     unfinished_sites,
 )
+from storage.subscriptions import file_stamp, sync_subscriptions_file
 
 logger = logging.getLogger(__name__)
 
@@ -314,8 +316,6 @@ class Daemon:
 
     def sync_subscriptions(self, strict: bool = False) -> None:
         """Load the subscriptions file when it changed; a broken file keeps the previous subscriptions."""
-        from scheduler.alerts.filters import SubscriptionConfigError
-        from storage.subscriptions import file_stamp, sync_subscriptions_file
 
         path = self.config.subscriptions_file or ""
         stamp = file_stamp(path)
@@ -349,4 +349,4 @@ class Daemon:
 
     def housekeeping(self) -> None:
         with self.db.transaction() as session:
-            abandon_stale_runs(session, timedelta(seconds=self.config.crawl_timeout_seconds * 2))
+            abandon_stale_runs(session, timedelta(seconds=self.config.crawl_timeout_seconds))

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduler.alerts.channels import body_format_for, mask_url, max_body_for, send, split_message
-from scheduler.alerts.messages import Message, render_digest, render_event
+from alerting.messages import Message, render_digest, render_event
+from alerting.urls import mask_url
+from scheduler.alerts.channels import body_format_for, max_body_for, send, split_message
 from storage.database import Database
 from storage.models import utcnow
 from storage.outbox import (

@@ -57,7 +57,7 @@ class LocalProcessRunner:
         cmd = [sys.executable, "-m", "crawler.run", site_id, "--run-id", str(run_id), "--trigger", trigger]
         # The URL travels in the environment, not argv, so its password never shows in `ps`.
         env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "FZWATCH_DB": self.db.url_with_password,
-               "FZWATCH_PARENT_PID": str(os.getpid())}
+               "FZWATCH_PARENT_PID": str(os.getpid()), "FZWATCH_CRAWL_TIMEOUT": str(self.timeout)}
         proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, start_new_session=True)
         self._children[proc.pid] = proc

@@ -9,17 +9,31 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alerting.filters import SubscriptionFilter, matches
+from alerting.schedule import next_delivery_time
+from parsers.timeliness import deadline_for
 from storage.models import Event, OutboxItem, Report, Site, Subscription, utcnow
 
 logger = logging.getLogger(__name__)
 
 
+def baseline_quiet(site: Site) -> bool:
+    """The one baseline rule: a site's first crawl records what exists, old reports are not news
+    (unless the site says ``notify_existing``). Events are still recorded, just not delivered."""
+    return not site.baseline_done and not site.options.get("notify_existing", False)
+
+
 def site_deadline(site: Site, year: int) -> date:
     """The site's publication deadline for a report on `year` (registry: publisher_kind, deadlines)."""
-    from parsers.timeliness import deadline_for
 
     overrides = {k: tuple(v) for k, v in (site.options.get("deadlines") or {}).items()}
     return deadline_for(year, site.options.get("publisher_kind", "government"), overrides)  # type: ignore[arg-type]
+
+
+def latest_due_year(site: Site, today: date) -> int:
+    """The latest report year whose publication deadline has passed on ``today``."""
+    year = today.year - 1
+    return year if site_deadline(site, year) < today else year - 1
 
 
 def report_payload(site: Site, report: Report) -> dict[str, Any]:
@@ -98,9 +112,6 @@ def active_subscriptions(session: Session) -> list[Subscription]:
 def fan_out(
     session: Session, event: Event, report_text: str | None = None, subscriptions: list[Subscription] | None = None
 ) -> int:
-    from scheduler.alerts.filters import SubscriptionFilter, matches
-    from scheduler.alerts.schedule import next_delivery_time
-
     queued = 0
     now = utcnow()
     for sub in subscriptions if subscriptions is not None else active_subscriptions(session):

@@ -175,6 +175,8 @@ class Version(Base):
     attachment_url: Mapped[str | None] = mapped_column(String(2000))
     attachment_zlib: Mapped[bytes | None] = mapped_column(LargeBinary)
     attachment_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The attachment's Content-Type: `fzwatch reparse` passes it to the parsers exactly as the crawl did.
+    attachment_content_type: Mapped[str | None] = mapped_column(String(100))
 
     document: Mapped[Document] = relationship(back_populates="versions")
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, not_, or_, select, update
 from sqlalchemy.orm import Session
 
+from alerting.schedule import next_delivery_time
 from storage.models import Event, OutboxItem, Subscription, utcnow
 from storage.owners import owner_dead, owner_token
 
@@ -169,7 +170,6 @@ def retry_delay(attempts: int, base_delay: float) -> float:
 
 def _origin(item: OutboxItem, sub: Subscription | None) -> datetime:
     """When the row was first due: the horizon counts from there (a weekly digest waits for its slot)."""
-    from scheduler.alerts.schedule import next_delivery_time
 
     if sub is None or sub.mode != "digest":
         return item.created_at
@@ -240,7 +240,6 @@ def pending_count(session: Session) -> int:
 
 def reschedule_pending(session: Session, sub: Subscription, now: datetime | None = None) -> int:
     """After a subscription's delivery mode changed: its not-yet-tried rows follow the new schedule."""
-    from scheduler.alerts.schedule import next_delivery_time
 
     due = next_delivery_time(sub.mode, sub.digest, now or utcnow())
     result = session.execute(

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from parsers.indicators import label_of
 from storage.errors import UnknownReport
 from storage.models import Document, IndicatorValue, Report, Version
 
@@ -77,3 +78,36 @@ def indicator_series(session: Session, key: str) -> list[dict[str, Any]]:
     return [{"site": site, "agency": agency, "year": year, "value": iv.value, "unit": iv.unit, "scope": iv.scope,
              "period": iv.period, "approx": iv.approx, "ambiguous": iv.ambiguous, "text": iv.text}
             for site, agency, year, iv in session.execute(stmt)]
+
+
+def indicator_rows(
+    session: Session, site_id: str | None = None, agency: str | None = None, key: str | None = None,
+    year: int | None = None, mentions: bool = False,
+) -> list[dict[str, Any]]:
+    """Headline indicators of each report's latest version (every mention with ``mentions``), newest
+    year first. ``value`` is an exact :class:`~decimal.Decimal`."""
+    stmt = (
+        select(IndicatorValue, Report)
+        .join(Report, Report.id == IndicatorValue.report_id)
+        .where(IndicatorValue.version_id == Report.latest_version_id)
+        .order_by(Report.year.desc(), Report.site_id, Report.id, IndicatorValue.id)
+    )
+    if not mentions:
+        stmt = stmt.where(IndicatorValue.headline.is_(True))
+    if site_id:
+        stmt = stmt.where(Report.site_id == site_id)
+    if agency:
+        stmt = stmt.where(Report.agency.contains(agency))
+    if key:
+        stmt = stmt.where(IndicatorValue.key == key)
+    if year is not None:
+        stmt = stmt.where(Report.year == year)
+    return [
+        {
+            "report_id": r.id, "site": r.site_id, "agency": r.agency, "region": r.region, "year": r.year,
+            "key": v.key, "label": label_of(v.key), "value": v.value, "unit": v.unit, "scope": v.scope,
+            "period": v.period, "approx": v.approx, "headline": v.headline, "ambiguous": v.ambiguous,
+            "role": v.role, "text": v.text,
+        }
+        for v, r in session.execute(stmt)
+    ]

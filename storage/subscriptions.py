@@ -8,8 +8,10 @@ from sqlalchemy import JSON, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from alerting.filters import load_subscriptions_yaml
 from storage.errors import UnknownSubscription
 from storage.models import Subscription
+from storage.outbox import reschedule_pending
 from storage.secrets import is_sealed
 
 
@@ -52,7 +54,6 @@ def update_subscription(session: Session, sub: Subscription, **changes: Any) -> 
     """Set the given fields (urls, filters, mode, digest, name); pending rows follow a new schedule.
 
     Returns whether anything changed."""
-    from storage.outbox import reschedule_pending
 
     changed = {k: v for k, v in changes.items() if getattr(sub, k) != v}
     for key, value in changed.items():
@@ -97,7 +98,6 @@ def file_stamp(path: str) -> tuple[float, int] | None:
 
 def sync_subscriptions_file(session: Session, path: str) -> tuple[int, int]:
     """Validate the YAML file (every problem raised at once) and make the stored copy match it."""
-    from scheduler.alerts.filters import load_subscriptions_yaml
 
     return sync_declared_subscriptions(session, load_subscriptions_yaml(path))
 

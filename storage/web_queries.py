@@ -20,9 +20,8 @@ from sqlalchemy import Select, and_, exists, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from storage.coverage import coverage
-from storage.events import site_deadline
+from storage.events import latest_due_year, site_deadline
 from storage.health import SUSPECT_VERDICTS, display_state
-from storage.intel import latest_due_year
 from storage.models import (
     CrawlRun,
     Document,

@@ -6,16 +6,14 @@ import random
 
 import pytest
 
+from alerting.messages import Message, render_digest
+from alerting.urls import is_valid_url, mask_url, scrub
 from scheduler.alerts.channels import (
     _dingtalk_markdown_broken,
     body_format_for,
-    is_valid_url,
-    mask_url,
     max_body_for,
-    scrub,
     split_message,
 )
-from scheduler.alerts.messages import Message, render_digest
 from tests.test_alerts_messages import SAMPLES
 
 

@@ -20,8 +20,8 @@ from apprise.plugins.feishu import NotifyFeishu
 from apprise.plugins.lark import NotifyLark
 from apprise.plugins.wecombot import NotifyWeComBot
 
+from alerting.messages import Message, render_digest, render_event
 from scheduler.alerts.channels import body_format_for, send, send_test, split_message
-from scheduler.alerts.messages import Message, render_digest, render_event
 from tests.receivers import HttpReceiver, SmtpReceiver
 from tests.test_alerts_messages import INDICATOR, REPORT, SAMPLES
 

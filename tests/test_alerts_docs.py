@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.alerts.filters import parse_subscriptions
-from scheduler.alerts.messages import EVENT_KINDS, render_digest, render_event
+from alerting.filters import parse_subscriptions
+from alerting.messages import EVENT_KINDS, render_digest, render_event
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "alerts.md"
 TEXT = DOC.read_text(encoding="utf-8")

@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.alerts.filters import (
+from alerting.filters import (
     SubscriptionConfigError,
     SubscriptionFilter,
     load_subscriptions_yaml,
     matches,
     next_digest_time,
 )
-from scheduler.alerts.schedule import next_delivery_time
+from alerting.schedule import next_delivery_time
 from tests.test_alerts_messages import FAILING, INDICATOR, OVERDUE, REPORT
 
 SH = ZoneInfo("Asia/Shanghai")

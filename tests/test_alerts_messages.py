@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from scheduler.alerts.messages import EVENT_KINDS, event_kinds, render_digest, render_event, summarize_event
+from alerting.messages import EVENT_KINDS, event_kinds, render_digest, render_event, summarize_event
 
 REPORT = {
     "site_id": "dl-sfj",
@@ -225,7 +225,7 @@ def test_payloads_are_json_round_trippable() -> None:
 
 
 def test_untrusted_titles_are_one_line_and_escaped_per_format() -> None:
-    from scheduler.alerts.messages import render_event
+    from alerting.messages import render_event
 
     payload = {"title": "某县报告**粗体**<script>x</script>\r\nBcc: evil@example.org\x1b[31m", "site_id": "s",
                "url": "http://www.a.gov.cn/x.html", "year": 2023}

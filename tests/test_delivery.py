@@ -16,7 +16,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from scheduler.alerts.schedule import next_digest_time, parse_digest_option
+from alerting.schedule import next_digest_time, parse_digest_option
 from scheduler.delivery import Deliverer, deliver_due, delivery_key
 from storage.database import Database
 from storage.events import emit_event

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from scheduler.alerts.schedule import next_digest_time, parse_digest_option
+from alerting.schedule import next_digest_time, parse_digest_option
 from scheduler.delivery import deliver_due, drain
 from storage.database import Database
 from storage.models import OutboxItem, utcnow

@@ -14,14 +14,14 @@ from click.testing import CliRunner
 from sqlalchemy import select, update
 
 from cli.main import cli
+from monitor.ingest import FetchedPage, ingest_page
+from monitor.intel import check_overdue
+from monitor.reparse import reparse
 from parsers import content_hash, parse_page
 from storage.coverage import coverage
 from storage.database import Database
 from storage.events import emit_event
-from storage.ingest import FetchedPage, ingest_page
-from storage.intel import check_overdue
 from storage.models import Document, Event, OutboxItem, Report, Site
-from storage.reparse import reparse
 from storage.sites import get_site, upsert_site
 from storage.subscriptions import add_subscription
 from tests.fixtures.parsers.build_pub import page, report_body

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import JSON, select, text, type_coerce
 
-from scheduler.alerts.channels import scrub
+from alerting.urls import scrub
 from storage.database import Database
 from storage.models import Subscription
 from storage.secrets import KEY_FILE_ENV

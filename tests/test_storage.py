@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from monitor.ingest import FetchedPage, ingest_page
 from parsers.normalize import content_hash
 from parsers.types import ParsedPage
 from storage.database import Database
-from storage.ingest import FetchedPage, ingest_page
 from storage.models import Document, Event, OutboxItem, Report, Version, utcnow
 from storage.outbox import claim_due, mark_failed_attempt, mark_sent, recover_in_flight
 from storage.reports import list_reports, raw_bytes, report_versions

@@ -23,8 +23,9 @@ import pytest
 from markupsafe import escape
 from openpyxl import load_workbook
 
+from monitor.intel import check_overdue
 from storage.database import Database
-from storage.intel import check_overdue, latest_due_year
+from storage.events import latest_due_year
 from storage.models import RecrawlRequest, Site
 from storage.subscriptions import add_subscription
 from tests.conftest import REPO

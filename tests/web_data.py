@@ -11,9 +11,9 @@ from dataclasses import replace
 from flask import Flask
 from waitress.server import create_server
 
+from monitor.ingest import FetchedPage, ingest_page
 from parsers import content_hash, parse_page
 from storage.database import Database
-from storage.ingest import FetchedPage, ingest_page
 from storage.sites import get_site, upsert_site
 from tests.portals.server import SITES_DIR
 

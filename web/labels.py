@@ -6,10 +6,10 @@ from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from alerting.messages import EVENT_KINDS
 from parsers.clock import format_beijing
 from parsers.indicators import label_of, list_indicators
 from parsers.sections import MANDATED
-from scheduler.alerts import EVENT_KINDS
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 

@@ -9,9 +9,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from scheduler.alerts import EVENT_KINDS, SubscriptionFilter, is_valid_url, mask_url, send_test
-from scheduler.alerts.filters import unknown_indicator_keys
-from scheduler.alerts.schedule import describe_delivery, parse_digest_option
+from alerting.filters import SubscriptionFilter, unknown_indicator_keys
+from alerting.messages import EVENT_KINDS
+from alerting.schedule import describe_delivery, parse_digest_option
+from alerting.urls import is_valid_url, mask_url
+from scheduler.alerts.channels import send_test
 from scheduler.registry import RegistryError, parse_registry, validate_site
 from storage.errors import StorageError, UnknownReport
 from storage.reports import get_report, report_indicators, report_versions

@@ -11,40 +11,15 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
+from parsers.decode import decode_body
+
 logger = logging.getLogger(__name__)
 
 
 def _decode(body: bytes, headers: Mapping[str, str] | None) -> str:
-    """Decode with ``parsers.decode.decode_html`` when present, else a private fallback."""
-    try:
-        from parsers import decode
-    except ImportError:  # pragma: no cover - depends on the other module existing
-        return _fallback_decode(body, headers)
-    function = getattr(decode, "decode_html", None) or getattr(decode, "decode_body", None)
-    if function is None:  # pragma: no cover
-        return _fallback_decode(body, headers)
+    """The one charset rule of fzwatch (``parsers.decode``), on headers reduced to text."""
     plain = {k: v for k, v in (headers or {}).items() if isinstance(k, str) and isinstance(v, str)}
-    return str(function(body, plain))
-
-
-def _fallback_decode(body: bytes, headers: Mapping[str, str] | None) -> str:
-    """Header charset → meta charset → utf-8 → GB18030."""
-    candidates = []
-    content_type = _header(headers, "content-type") or ""
-    match = re.search(r"charset\s*=\s*[\"']?([\w-]+)", content_type, re.IGNORECASE)
-    if match:
-        candidates.append(match.group(1))
-    meta = re.search(rb"<meta[^>]+charset\s*=\s*[\"']?([\w-]+)", body[:4096], re.IGNORECASE)
-    if meta:
-        candidates.append(meta.group(1).decode("ascii", "replace"))
-    candidates.append("utf-8")
-    for name in candidates:
-        name = "gb18030" if name.lower() in ("gb2312", "gbk", "gb_2312-80") else name
-        try:
-            return body.decode(name)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return body.decode("gb18030", errors="replace")
+    return decode_body(body, plain)
 
 
 def _header(headers: Mapping[Any, Any] | None, name: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
+from parsers.classify import classify_title
 from parsers.listing.links import _is_attachment
 from parsers.listing.types import Link
 from parsers.listing.urls import _site_key
@@ -104,19 +105,6 @@ def _has_token(tokens: set[str], token: str) -> bool:
     return any(part == token or re.fullmatch(rf"{token}(_?\w{{0,4}}\d*)", part) for part in tokens)
 
 
-_REPORT_RE = re.compile(
-    r"法治政府建设.{0,8}(年度报告|情况报告|情况的报告|工作报告|工作的报告|工作情况报告|工作情况的报告|工作总结的报告)"
-)
-_NEAR_MISS_RE = re.compile(r"解读|上半年|五年|自查|通知|要点|方案|纲要|规划|政府信息公开|网站工作|述职|述法")
-
-
 def _is_report_title(text: str) -> bool:
-    """``parsers.classify.classify_title`` when available, else the domain regex (fallback)."""
-    if not text:
-        return False
-    try:
-        from parsers.classify import classify_title
-    except ImportError:
-        compact = re.sub(r"\s+", "", text)
-        return bool(_REPORT_RE.search(compact)) and not _NEAR_MISS_RE.search(compact)
-    return bool(classify_title(text).is_report)
+    """The one report classifier (``parsers.classify``)."""
+    return bool(text) and classify_title(text).is_report

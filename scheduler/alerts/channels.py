@@ -10,18 +10,18 @@ never as exceptions.
 
 from __future__ import annotations
 
-import base64
 import logging
 import re
 import threading
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import apprise
 from apprise import NotifyFormat
 
-from scheduler.alerts.messages import BodyFormat, Message, render_event
+from alerting.messages import BodyFormat, Message, render_event
+from alerting.urls import instantiate, mask_url, scrub, split_scheme
 
 logger = logging.getLogger(__name__)
 # apprise's own log lines can name a target in full; our scrubbed SendResult errors replace them
@@ -82,103 +82,17 @@ class SendResult:
 # URL masking
 
 
-_HOSTNAME = re.compile(r"^(localhost|\[[0-9a-f:.]+\]|[a-z0-9-]+(\.[a-z0-9-]+)+)$", re.IGNORECASE)
-
-
-def _split_scheme(url: str) -> tuple[str, str] | None:
-    if not isinstance(url, str) or "://" not in url:
-        return None
-    scheme, rest = url.split("://", 1)
-    if not re.fullmatch(r"[a-zA-Z][a-zA-Z0-9+.-]*", scheme):
-        return None
-    return scheme.lower(), rest
-
-
-def _netloc(rest: str) -> tuple[str, str]:
-    """(userinfo, host[:port]) of the part after ``scheme://``; userinfo may hold a password."""
-    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
-    userinfo, _, hostport = authority.rpartition("@")
-    return userinfo, hostport
-
-
-def mask_url(url: str) -> str:
-    """``scheme://host[:port]`` only; a host that is really a token becomes ``***``.
-
-    >>> mask_url("mailto://user:pass@smtp.qq.com?to=a@qq.com")
-    'mailto://smtp.qq.com'
-    >>> mask_url("dingtalk://abcdef0123/13800000000")
-    'dingtalk://***'
-    """
-    parts = _split_scheme(url)
-    if parts is None:
-        return "<无效地址>"
-    scheme, rest = parts
-    _userinfo, hostport = _netloc(rest)
-    host, _, port = hostport.rpartition(":") if re.search(r":\d+$", hostport) else (hostport, "", "")
-    if not _HOSTNAME.match(host):
-        return f"{scheme}://***"
-    return f"{scheme}://{host}" + (f":{port}" if port else "")
-
-
-def _url_secrets(url: str) -> set[str]:
-    """Every fragment of ``url`` that could be a secret, raw and percent-decoded."""
-    parts = _split_scheme(url)
-    if parts is None:
-        return {url} if isinstance(url, str) and url else set()
-    _scheme, rest = parts
-    userinfo, hostport = _netloc(rest)
-    found = {url, rest, userinfo, *userinfo.split(":")}
-    if not mask_url(url).endswith(hostport):
-        found |= {hostport, *hostport.split(":")}
-    split = urlsplit("x://" + rest.replace("#", "%23"))
-    found |= set(split.path.split("/"))
-    for key, value in parse_qsl(split.query, keep_blank_values=False):
-        if key.lower() not in {"format", "overflow", "mode", "method", "verify", "rto", "cto"}:
-            found.add(value)
-    found |= {unquote(x) for x in found}
-    # A target may echo what it was sent: percent-encoded again, or as a Basic auth header
-    # (base64 of "user:password").
-    found |= {quote(x, safe="") for x in found}
-    for pair in {userinfo, unquote(userinfo)}:
-        if ":" in pair:
-            found.add(base64.b64encode(pair.encode("utf-8")).decode("ascii"))
-    return {x for x in found if len(x) >= 3}
-
-
-_SECRET_PARAMS = re.compile(r"((?:access_token|token|key|secret|sign|password|pass)=)[^&\s'\"]+", re.IGNORECASE)
-
-
-def scrub(text: str, url: str) -> str:
-    """Replace every secret fragment of ``url`` in ``text`` with ``***`` (longest first)."""
-    for secret in sorted(_url_secrets(url), key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return _SECRET_PARAMS.sub(r"\1***", text)
-
-
 # ---------------------------------------------------------------------------------------------
 # what a channel takes
 
 
-def _instantiate(url: str) -> Any | None:
-    """The apprise plugin for ``url`` (no network I/O), or None when apprise rejects it."""
-    try:
-        return apprise.Apprise.instantiate(url, suppress_exceptions=True)
-    except Exception:  # noqa: BLE001 - a malformed URL must never raise
-        return None
-
-
-def is_valid_url(url: str) -> bool:
-    """Whether apprise can build a notifier from ``url`` (no network I/O)."""
-    return _instantiate(url) is not None
-
-
 def _scheme_of(url: str) -> str:
-    parts = _split_scheme(url)
+    parts = split_scheme(url)
     return parts[0] if parts else ""
 
 
 def _explicit_format(url: str) -> str | None:
-    parts = _split_scheme(url)
+    parts = split_scheme(url)
     query = urlsplit("x://" + parts[1]).query if parts else ""
     values = [v.lower() for k, v in parse_qsl(query) if k.lower() == "format"]
     return values[-1] if values else None
@@ -200,7 +114,7 @@ def body_format_for(url: str) -> BodyFormat:
         return "text"
     if scheme in _SCHEME_FORMAT:
         return _SCHEME_FORMAT[scheme]
-    plugin = _instantiate(url)
+    plugin = instantiate(url)
     if plugin is None:
         return "text"
     return "markdown" if plugin.notify_format in (NotifyFormat.MARKDOWN, NotifyFormat.HTML) else "text"
@@ -209,7 +123,7 @@ def body_format_for(url: str) -> BodyFormat:
 def max_body_for(url: str) -> int:
     """Largest title + body (UTF-8 bytes) one message to ``url`` may have."""
     limit = _MAX_BODY_BYTES.get(_scheme_of(url), DEFAULT_MAX_BODY)
-    plugin = _instantiate(url)
+    plugin = instantiate(url)
     plugin_max = getattr(plugin, "body_maxlen", 0) if plugin is not None else 0
     if isinstance(plugin_max, int) and plugin_max > 0:
         limit = min(limit, plugin_max)  # apprise counts characters: as bytes it is conservative
@@ -325,7 +239,7 @@ def _failure(url: str, reason: str) -> SendResult:
 
 def _prepare(url: str, timeout: float) -> tuple[Any | None, str]:
     with _capture() as log:
-        plugin = _instantiate(url)
+        plugin = instantiate(url)
     if plugin is None:
         reason = "; ".join(_own_warnings(log.getvalue(), threading.get_ident()))
         return None, "无效或不支持的通知地址 (invalid or unsupported apprise URL)" + (f": {reason}" if reason else "")

@@ -17,33 +17,26 @@ from __future__ import annotations
 
 import json
 import logging
-import zlib
 from collections import Counter
 from collections.abc import Iterable
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from parsers import content_hash, parse_page
-from parsers.combine import with_attachment_body
+from monitor.ingest import apply_parsed, indicator_fields, parse_fetched, store_indicators, stored_page
+from parsers import content_hash
 from parsers.indicators import mark_headlines
 from parsers.types import ParsedPage
-from storage.events import emit_event, report_payload
-from storage.ingest import apply_parsed, indicator_fields, store_indicators
+from storage.errors import UnknownReport
+from storage.events import baseline_quiet, emit_event, report_payload
 from storage.models import Document, IndicatorValue, Report, Site, Version
 
 logger = logging.getLogger(__name__)
 
 
 def parse_stored(version: Version, site: Site, url: str) -> ParsedPage:
-    """The parse of a stored version, exactly as the crawler pipeline would do it now."""
-    headers = {"content-type": version.content_type} if version.content_type else None
-    parsed = parse_page(url, zlib.decompress(version.raw_zlib), headers, site_name=site.name, region=site.region)
-    if version.attachment_zlib and version.attachment_url:
-        attachment = zlib.decompress(version.attachment_zlib)
-        parsed = with_attachment_body(parsed, version.attachment_url, attachment, None, site_name=site.name,
-                                      region=site.region)
-    return parsed
+    """The parse of a stored version, through the crawler pipeline's own :func:`parse_fetched`."""
+    return parse_fetched(stored_page(version, url), site.name, site.region)
 
 
 def _indicator_rows(values: Iterable[IndicatorValue]) -> list[dict[str, object]]:
@@ -70,7 +63,7 @@ def _silent_version(session: Session, doc: Document, latest: Version, parsed: Pa
         content_type=latest.content_type, raw_zlib=latest.raw_zlib, raw_sha256=latest.raw_sha256,
         parsed={**parsed.to_dict(), "reparsed_from_version": latest.id},
         attachment_url=latest.attachment_url, attachment_zlib=latest.attachment_zlib,
-        attachment_sha256=latest.attachment_sha256,
+        attachment_sha256=latest.attachment_sha256, attachment_content_type=latest.attachment_content_type,
     )
     session.add(version)
     session.flush()
@@ -115,9 +108,8 @@ def reparse_document(session: Session, doc: Document) -> str:
     session.flush()
     changed |= _replace_indicators(session, report, version, parsed) or before != _report_state(report)
     if is_new:
-        quiet = not site.baseline_done and not site.options.get("notify_existing", False)
         emit_event(session, "new_report", site, {**report_payload(site, report), "reparse": True},
-                   report_id=report.id, deliver=not quiet)
+                   report_id=report.id, deliver=not baseline_quiet(site))
         return "new_report"
     return "updated" if changed and outcome == "unchanged" else outcome
 
@@ -132,7 +124,6 @@ def reparse(session: Session, report_id: int | None = None, everything: bool = F
     if report_id is not None:
         report = session.get(Report, report_id)
         if report is None:
-            from storage.errors import UnknownReport
 
             raise UnknownReport(f"unknown report {report_id} (see `fzwatch reports`)")
         docs = [session.get(Document, report.document_id)]

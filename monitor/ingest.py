@@ -12,10 +12,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alerting.revisions import summarize_revision
+from monitor.intel import on_report_stored
+from parsers import parse_page
+from parsers.combine import with_attachment_body
 from parsers.indicators import mark_headlines
+from parsers.timeliness import is_on_time
 from parsers.types import Indicator, ParsedPage
-from storage.events import emit_event, report_payload, site_deadline
-from storage.intel import on_report_stored
+from storage.events import baseline_quiet, emit_event, report_payload, site_deadline
 from storage.models import Document, IndicatorValue, Report, Site, Version, utcnow
 from storage.publishers import report_publisher
 
@@ -35,6 +39,7 @@ class FetchedPage:
     fetched_at: datetime = field(default_factory=utcnow)
     attachment_url: str | None = None
     attachment_body: bytes | None = None
+    attachment_content_type: str = ""
 
 
 @dataclass
@@ -43,6 +48,31 @@ class IngestResult:
     version_created: bool = False
     report_id: int | None = None
     events: list[str] = field(default_factory=list)
+
+
+def parse_fetched(page: FetchedPage, site_name: str, region: str, parsed: ParsedPage | None = None) -> ParsedPage:
+    """What a fetched page means: the page's parse (``parsed`` when the spider already has it), with the
+    attachment's body when the page only points to it. The crawler pipeline and `fzwatch reparse` both
+    call this, so a stored page reads the same as when it was crawled."""
+    if parsed is None:
+        parsed = parse_page(page.url, page.body, {"content-type": page.content_type}, site_name=site_name,
+                            region=region)
+    if page.attachment_url and page.attachment_body is not None:
+        parsed = with_attachment_body(parsed, page.attachment_url, page.attachment_body,
+                                      {"content-type": page.attachment_content_type}, site_name=site_name,
+                                      region=region)
+    return parsed
+
+
+def stored_page(version: Version, url: str) -> FetchedPage:
+    """A stored version as the crawler fetched it (raw bytes and headers), for `fzwatch reparse`."""
+    attachment = zlib.decompress(version.attachment_zlib) if version.attachment_zlib else None
+    return FetchedPage(
+        url=url, body=zlib.decompress(version.raw_zlib), content_type=version.content_type or "",
+        etag=version.etag, last_modified=version.last_modified, fetched_at=version.fetched_at,
+        attachment_url=version.attachment_url if attachment is not None else None, attachment_body=attachment,
+        attachment_content_type=version.attachment_content_type or "",
+    )
 
 
 def ingest_page(session: Session, site: Site, page: FetchedPage, parsed: ParsedPage, content_hash: str) -> IngestResult:
@@ -114,6 +144,7 @@ def _add_version(
         attachment_url=page.attachment_url,
         attachment_zlib=zlib.compress(page.attachment_body, 6) if page.attachment_body else None,
         attachment_sha256=sha256(page.attachment_body).hexdigest() if page.attachment_body else None,
+        attachment_content_type=page.attachment_content_type or None if page.attachment_body else None,
     )
     session.add(version)
     session.flush()
@@ -135,7 +166,6 @@ def _upsert_report(
 
 def apply_parsed(report: Report, site: Site, parsed: ParsedPage, version: Version) -> None:
     """Copy a parse result onto the report row (also used by `fzwatch reparse`)."""
-    from parsers.timeliness import is_on_time
 
     report.title = parsed.title
     report.agency = report_publisher(site, parsed.agency)  # canonical: one publisher, one series
@@ -171,12 +201,9 @@ def _report_events(
 ) -> list[str]:
     payload: dict[str, Any] = report_payload(site, report)
     if is_new:
-        # The first crawl of a site records a baseline: old reports are not news.
-        quiet = not site.baseline_done and not site.options.get("notify_existing", False)
-        emit_event(session, "new_report", site, payload, report_id=report.id, deliver=not quiet)
+        emit_event(session, "new_report", site, payload, report_id=report.id, deliver=not baseline_quiet(site))
         return ["new_report"]
     assert previous is not None
-    from scheduler.changes import summarize_revision
 
     payload.update(
         revised_at=version.fetched_at.isoformat(),

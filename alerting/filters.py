@@ -24,10 +24,12 @@ from typing import Any
 
 import yaml
 
+from alerting.messages import EVENT_KINDS
+from alerting.schedule import digest_spec_errors, next_digest_time, normalize_digest
+from alerting.urls import is_valid_url, mask_url
 from config.subscriptions import subscription_document_problems
 from config.yamlsrc import load_yaml
-from scheduler.alerts.messages import EVENT_KINDS
-from scheduler.alerts.schedule import digest_spec_errors, next_digest_time, normalize_digest
+from parsers.indicators import list_indicators
 
 logger = logging.getLogger(__name__)
 
@@ -184,8 +186,6 @@ def _str_list(value: Any, key: str, where: str, errors: list[str]) -> list[str] 
 
 
 def _urls(spec: Mapping[str, Any], where: str, errors: list[str]) -> list[str]:
-    from scheduler.alerts.channels import is_valid_url, mask_url
-
     raw = _str_list(spec.get("urls"), "urls", where, errors) or []
     if spec.get("url") is not None:
         raw += _str_list(spec.get("url"), "url", where, errors) or []
@@ -202,10 +202,6 @@ def _urls(spec: Mapping[str, Any], where: str, errors: list[str]) -> list[str]:
 
 def unknown_indicator_keys(keys: Any) -> list[str]:
     """Keys not in the indicator registry (``fzwatch indicators --list-keys``): a typo would never fire."""
-    try:
-        from parsers.indicators import list_indicators
-    except ImportError:  # pragma: no cover - the registry ships with fzwatch
-        return []
     known = {d.key for d in list_indicators()}
     return [str(k) for k in keys if str(k) not in known]
 

@@ -32,7 +32,14 @@ from sqlalchemy.orm import Session
 from parsers.clock import beijing_date
 from parsers.indicators import change_rule, label_of
 from parsers.numbers import json_number
-from storage.events import active_subscriptions, emit_event, emit_many, report_payload, site_deadline
+from storage.events import (
+    active_subscriptions,
+    baseline_quiet,
+    emit_event,
+    emit_many,
+    latest_due_year,
+    report_payload,
+)
 from storage.models import Event, IndicatorValue, Report, Site, Version, utcnow
 from storage.publishers import (
     ReportIndex,
@@ -72,11 +79,6 @@ def comparable_values(session: Session, version_id: int | None) -> dict[Group, I
         .order_by(IndicatorValue.id)
     )
     return {comparable_group(row): row for row in rows if not row.ambiguous}
-
-
-def _quiet(site: Site) -> bool:
-    """The first crawl of a site records a baseline: what it finds is not news."""
-    return not site.baseline_done and not site.options.get("notify_existing", False)
 
 
 def _digest(*parts: Any) -> str:
@@ -179,7 +181,7 @@ def emit_indicator_changes(
       (against the previous year it is already said by the revision event). Values the revision did
       not touch say nothing, even if their year-over-year change was never said (baseline).
     """
-    if _quiet(site):
+    if baseline_quiet(site):
         return []
     first = previous is None if is_new is None else is_new
     said = 0
@@ -197,12 +199,6 @@ def emit_indicator_changes(
 
 
 # ---------------------------------------------------------------- publishers, deadlines, overdue
-
-
-def latest_due_year(site: Site, today: date) -> int:
-    """The latest report year whose publication deadline has passed on ``today``."""
-    year = today.year - 1
-    return year if site_deadline(site, year) < today else year - 1
 
 
 @dataclass(frozen=True)
@@ -308,7 +304,7 @@ def emit_published_late(session: Session, site: Site, report: Report) -> list[st
     payload = {**report_payload(site, report), "overdue_alerted": said,
                "on_time_first_seen": report.on_time_first_seen}
     event = emit_event(session, "report_published_late", site, payload, report_id=report.id,
-                       deliver=not _quiet(site), dedup_key=f"late:{report.id}")
+                       deliver=not baseline_quiet(site), dedup_key=f"late:{report.id}")
     return ["report_published_late"] if event is not None else []
 
 
@@ -318,39 +314,3 @@ def on_report_stored(
     """Ingest hook: the intelligence events of one stored report version."""
     kinds = emit_published_late(session, site, report) if is_new else []
     return kinds + emit_indicator_changes(session, site, report, version, previous, is_new)
-
-
-# ---------------------------------------------------------------- read side
-
-
-def indicator_rows(
-    session: Session, site_id: str | None = None, agency: str | None = None, key: str | None = None,
-    year: int | None = None, mentions: bool = False,
-) -> list[dict[str, Any]]:
-    """Headline indicators of each report's latest version (every mention with ``mentions``), newest
-    year first. ``value`` is an exact :class:`~decimal.Decimal`."""
-    stmt = (
-        select(IndicatorValue, Report)
-        .join(Report, Report.id == IndicatorValue.report_id)
-        .where(IndicatorValue.version_id == Report.latest_version_id)
-        .order_by(Report.year.desc(), Report.site_id, Report.id, IndicatorValue.id)
-    )
-    if not mentions:
-        stmt = stmt.where(IndicatorValue.headline.is_(True))
-    if site_id:
-        stmt = stmt.where(Report.site_id == site_id)
-    if agency:
-        stmt = stmt.where(Report.agency.contains(agency))
-    if key:
-        stmt = stmt.where(IndicatorValue.key == key)
-    if year is not None:
-        stmt = stmt.where(Report.year == year)
-    return [
-        {
-            "report_id": r.id, "site": r.site_id, "agency": r.agency, "region": r.region, "year": r.year,
-            "key": v.key, "label": label_of(v.key), "value": v.value, "unit": v.unit, "scope": v.scope,
-            "period": v.period, "approx": v.approx, "headline": v.headline, "ambiguous": v.ambiguous,
-            "role": v.role, "text": v.text,
-        }
-        for v, r in session.execute(stmt)
-    ]
