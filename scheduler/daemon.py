@@ -24,10 +24,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from scheduler.celery_runner import CeleryRunner
 from scheduler.conditions import INTERVAL_HOURS, check_conditions
 from scheduler.conditions import JOB_ID as CONDITIONS_JOB
 from scheduler.delivery import Deliverer, recover
-from scheduler.celery_runner import CeleryRunner
 from scheduler.runner import CrawlRunner, LocalProcessRunner
 from storage import leases
 from storage.database import Database
