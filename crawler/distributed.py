@@ -31,7 +31,7 @@ from storage import leases
 from storage.database import Database
 from storage.models import CrawlRun
 from storage.owners import owner_dead, owner_token
-from storage.sites import finish_run, set_run_owner
+from storage.sites import finish_run, set_run_owner, start_run
 
 logger = logging.getLogger(__name__)
 
@@ -76,21 +76,33 @@ def crawl_site(self: Any, run_id: int, site_id: str, trigger: str) -> str:
 
 
 def _crawl(task: Any, db: Database, run_id: int, site_id: str, trigger: str) -> str:
-    with db.transaction() as session:
-        run = session.get(CrawlRun, run_id)
-        status = run.status if run is not None else "gone"
-    if status != "running":  # a redelivery of a crawl that did end (or was closed): nothing to do
-        logger.info("run %s of %s is %s already; not crawled again", run_id, site_id, status)
-        return status
     me = owner_token()
     if not _take_site(db, site_id, me):
         logger.info("site %s is being crawled by another worker; retrying later", site_id)
         raise task.retry(countdown=min(5.0, SITE_LEASE_SECONDS / 4))
     try:
+        run_id = _run_to_crawl(db, run_id, site_id, trigger)
+        if not run_id:
+            return "done"
+        logger.info("crawling %s (run %s) on worker %s", site_id, run_id, task.request.hostname)
         return _run_child(db, run_id, site_id, trigger, me)
     finally:
         with db.transaction() as session:
             leases.release(session, _lease_name(site_id), me)
+
+
+def _run_to_crawl(db: Database, run_id: int, site_id: str, trigger: str) -> int:
+    """The run to crawl now, 0 for none. A redelivered message whose crawl was cut (its worker died, the
+    crawl was stopped) gets a new run; one whose crawl ended is done."""
+    with db.transaction() as session:
+        run = session.get(CrawlRun, run_id)
+        if run is not None and run.status == "running":
+            return run_id
+        if run is not None and run.status in ("interrupted", "abandoned"):
+            logger.info("run %s of %s was %s; crawling the site again", run_id, site_id, run.status)
+            return start_run(session, site_id, trigger).id
+    logger.info("run %s of %s ended already; not crawled again", run_id, site_id)
+    return 0
 
 
 def _lease_name(site_id: str) -> str:
@@ -112,11 +124,21 @@ def _run_child(db: Database, run_id: int, site_id: str, trigger: str, me: str) -
            "FZWATCH_PARENT_PID": str(os.getpid())}
     proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
+    child = owner_token(proc.pid)
     with db.transaction() as session:
         set_run_owner(session, run_id, proc.pid)
+        # The lease becomes the crawl process's: while it lives (even if this worker died), nobody else crawls.
+        leases.transfer(session, _lease_name(site_id), me, child)
+    try:
+        return _wait(db, proc, run_id, site_id, child)
+    finally:
+        with db.transaction() as session:
+            leases.release(session, _lease_name(site_id), child)
+
+
+def _wait(db: Database, proc: subprocess.Popen[str], run_id: int, site_id: str, child: str) -> str:
     deadline = time.monotonic() + CRAWL_TIMEOUT_SECONDS
     renew = max(SITE_LEASE_SECONDS / 3, 0.5)
-    err = ""
     while True:
         try:
             _, err = proc.communicate(timeout=renew)
@@ -125,10 +147,9 @@ def _run_child(db: Database, run_id: int, site_id: str, trigger: str, me: str) -
             if time.monotonic() > deadline:
                 _kill(proc)
                 proc.communicate()
-                _close(db, run_id, "failed", f"crawl abandoned after {CRAWL_TIMEOUT_SECONDS:.0f}s timeout")
-                return "timeout"
+                return _close(db, run_id, "failed", f"crawl abandoned after {CRAWL_TIMEOUT_SECONDS:.0f}s timeout")
             with db.transaction() as session:
-                leases.acquire(session, _lease_name(site_id), me, timedelta(seconds=SITE_LEASE_SECONDS))
+                leases.acquire(session, _lease_name(site_id), child, timedelta(seconds=SITE_LEASE_SECONDS))
     tail = (err.strip().splitlines() or ["no output"])[-1][:500]
     if proc.returncode < 0:
         tail = f"crawl process ended by signal {-proc.returncode}"
