@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import click
@@ -24,6 +25,10 @@ def worker(ctx: Ctx, concurrency: int, hostname: str | None) -> None:
     # Imported here, not at the top: Celery costs every other command ~0.3 s at start.
     from crawler.distributed import QUEUE, make_app
 
+    # The worker's log says which site it crawls (operators follow a site across hosts with it).
+    logging.getLogger().setLevel(logging.INFO)
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.INFO)
     app = make_app(broker)
     click.echo(f"抓取工作进程启动：并发 {concurrency}，队列 {QUEUE}，数据库 {ctx.db.url}", err=True)
     argv = ["worker", "--concurrency", str(concurrency), "--queues", QUEUE, "--loglevel", "INFO",

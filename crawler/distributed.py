@@ -44,15 +44,15 @@ CRAWL_TIMEOUT_SECONDS = float(os.environ.get("FZWATCH_CRAWL_TIMEOUT", "3600"))
 TASK_NAME = "fzwatch.crawl_site"
 
 
-def make_app(broker: str | None = None) -> Celery:
+def make_app(broker: str | None = None, queue: str = QUEUE) -> Celery:
     app = Celery("fzwatch", broker=broker or os.environ.get("FZWATCH_BROKER", "amqp://guest:guest@127.0.0.1:5672//"))
     app.conf.update(
         task_acks_late=True,  # ack after the crawl: a dead worker's message is redelivered
         task_reject_on_worker_lost=True,  # a killed pool child requeues its message instead of acking it
         worker_prefetch_multiplier=1,  # a busy worker holds no second message another worker could run
         task_ignore_result=True,  # outcomes are in crawl_runs; no result backend to run
-        task_default_queue=QUEUE,
-        task_queues=[Queue(QUEUE, routing_key=QUEUE, queue_arguments={"x-max-priority": 10})],
+        task_default_queue=queue,
+        task_queues=[Queue(queue, routing_key=queue, queue_arguments={"x-max-priority": 10})],
         task_default_priority=SCHEDULE_PRIORITY,
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
@@ -85,7 +85,9 @@ def _crawl(task: Any, db: Database, run_id: int, site_id: str, trigger: str) -> 
         if not run_id:
             return "done"
         logger.info("crawling %s (run %s) on worker %s", site_id, run_id, task.request.hostname)
-        return _run_child(db, run_id, site_id, trigger, me)
+        status = _run_child(db, run_id, site_id, trigger, me)
+        logger.info("crawl of %s (run %s) ended: %s", site_id, run_id, status)
+        return status
     finally:
         with db.transaction() as session:
             leases.release(session, _lease_name(site_id), me)

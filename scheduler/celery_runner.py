@@ -25,9 +25,11 @@ QUEUED_OWNER = "queued"  # not a host:pid token: owner_dead() never calls it dea
 
 
 class CeleryRunner:
-    def __init__(self, db: Database, broker: str, timeout_seconds: float = 3600, poll_seconds: float = 1.0) -> None:
+    def __init__(self, db: Database, broker: str, timeout_seconds: float = 3600, poll_seconds: float = 1.0,
+                 queue: str = QUEUE) -> None:
         self.db = db
-        self.app = make_app(broker)
+        self.queue = queue
+        self.app = make_app(broker, queue)
         self.timeout = timeout_seconds
         self.poll = poll_seconds
         self._stop = threading.Event()
@@ -59,7 +61,7 @@ class CeleryRunner:
             run.owner = QUEUED_OWNER
             run_id = run.id
         priority = RECRAWL_PRIORITY if trigger == "recrawl" else SCHEDULE_PRIORITY
-        self.app.send_task(TASK_NAME, args=[run_id, site_id, trigger], queue=QUEUE, priority=priority)
+        self.app.send_task(TASK_NAME, args=[run_id, site_id, trigger], queue=self.queue, priority=priority)
         logger.info("site %s sent to the workers as run %s (%s)", site_id, run_id, trigger)
         return run_id
 
