@@ -17,7 +17,7 @@ from scrapy.http import Request
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import reactor
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, DeferredLock
 from twisted.internet.task import deferLater
 from twisted.internet.threads import deferToThread
 
@@ -34,6 +34,7 @@ class HostPolitenessMiddleware:
         self.default_delay = crawler.settings.getfloat("DOWNLOAD_DELAY")
         self.enabled = crawler.settings.getbool("FZWATCH_HOST_POLITENESS", True)
         self.db: Database | None = None
+        self.locks: dict[str, DeferredLock] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> HostPolitenessMiddleware:
@@ -41,12 +42,26 @@ class HostPolitenessMiddleware:
 
     async def process_request(self, request: Request) -> None:
         host = urlparse_cached(request).hostname or ""
-        # One reactor turn first: a site's first request is released by RobotsTxtMiddleware *before* it sends
-        # the robots_parsed signal that gives CrawlDelayThrottle the host's Crawl-delay.
-        await maybe_deferred_to_future(deferLater(reactor, 0, lambda: None))
         delay = self._delay(request, host)
         if not self.enabled or delay <= 0 or not host:
             return  # nothing to share
+        # One request per host at a time from this process goes reserve -> wait -> send: a reservation is
+        # taken only when this process's slot for the host is idle, so the request leaves at its moment and
+        # not late (behind a response still downloading), which would land it in another process's moment.
+        lock = self.locks.setdefault(host, DeferredLock())
+        await maybe_deferred_to_future(lock.acquire())
+        try:
+            await self._slot_idle(request, host)
+            await self._wait_for_turn(host, self._delay(request, host))
+            self._spacing_done(request, host)
+        finally:
+            lock.release()
+
+    async def _slot_idle(self, request: Request, host: str) -> None:
+        while (slot := self._slot(request, host)) is not None and slot.active:
+            await maybe_deferred_to_future(deferLater(reactor, 0.02, lambda: None))
+
+    async def _wait_for_turn(self, host: str, delay: float) -> None:
         try:
             # In a thread: a busy database must not stall the reactor (and every other site's requests).
             when = await maybe_deferred_to_future(deferToThread(self._reserve, host, delay))
@@ -56,22 +71,23 @@ class HostPolitenessMiddleware:
         wait = when - time.time()
         if wait > 0:
             await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
-        self._spacing_done(request, host)
+
+    def _slot(self, request: Request, host: str) -> Any:
+        engine = self.crawler.engine
+        return engine.downloader.slots.get(request.meta.get("download_slot") or host) if engine else None
 
     def _spacing_done(self, request: Request, host: str) -> None:
         """The shared reservation already spaced this request from every process's previous one; the
         downloader slot must not hold it back again, or it would go out late, into the next reservation."""
-        engine = self.crawler.engine
-        slot = engine.downloader.slots.get(request.meta.get("download_slot") or host) if engine else None
+        slot = self._slot(request, host)
         if slot is not None:
             slot.lastseen = 0.0
 
     def _delay(self, request: Request, host: str) -> float:
         """The host's delay: its downloader slot's, or the robots.txt floor when the slot is not made yet
         (a site's first request after robots.txt)."""
-        engine = self.crawler.engine
         key = request.meta.get("download_slot") or host
-        slot = engine.downloader.slots.get(key) if engine is not None else None
+        slot = self._slot(request, host)
         floor = self._floors().get(key) or self._robots_delay(request)
         return max(self.default_delay, floor, slot.delay if slot is not None else 0.0)
 

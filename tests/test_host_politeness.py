@@ -16,7 +16,7 @@ from tests.crawl_helpers import register_site, run_crawl
 from tests.portals.server import PortalServer
 
 DELAY = 0.6
-MARGIN = 0.15  # timestamps are taken when the server starts answering, not when the client sent
+MARGIN = 0.15  # server-side timestamps; a crawl's first requests can leave ~0.1 s after their moment
 
 
 def crawl_two_sites_at_once(db_url: str, **env: str) -> list[float]:
