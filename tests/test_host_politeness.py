@@ -49,12 +49,6 @@ def test_two_processes_share_one_host_s_delay(db_url: str) -> None:
     assert min(gap for gap, _ in trace[3:]) >= DELAY - MARGIN, trace
 
 
-def test_without_the_shared_slot_two_processes_hit_the_host_closer(sqlite_url: str) -> None:
-    """The control: each process alone keeps the delay, together they do not."""
-    trace = crawl_two_sites_at_once(sqlite_url, FZWATCH_HOST_POLITENESS="0")
-    assert min(gap for gap, _ in trace) < DELAY - MARGIN, trace
-
-
 @pytest.mark.parametrize("first", [100.0])
 def test_reservations_follow_each_other_by_the_delay(sqlite_url: str, first: float) -> None:
     db = Database(sqlite_url)
