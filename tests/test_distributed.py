@@ -174,7 +174,7 @@ def test_crawls_spread_over_workers_and_a_killed_worker_s_site_completes_elsewhe
     cluster = Cluster(db_url, queue, tmp_path)
     monkeypatch.setenv("FZWATCH_SECRET_KEY", cluster.env["FZWATCH_SECRET_KEY"])
     gate = threading.Event()
-    servers = [PortalServer("nextpage") for _ in range(4)]
+    servers = [PortalServer("nextpage") for _ in range(3)]
     try:
         for i, server in enumerate(servers):
             server.__enter__()
@@ -187,13 +187,14 @@ def test_crawls_spread_over_workers_and_a_killed_worker_s_site_completes_elsewhe
         runner = CeleryRunner(db, BROKER, timeout_seconds=300, queue=queue)
         outcomes: dict[str, str] = {}
         threads = [threading.Thread(target=lambda sid=f"s{i}": outcomes.__setitem__(sid, runner.run(sid, "schedule")
-                                                                                   .status)) for i in range(4)]
+                                                                                   .status)) for i in range(3)]
         for t in threads:
             t.start()
         # s0 hangs on its list page; find the worker crawling it and kill that "host".
-        assert wait_for(lambda: any("crawling s0" in cluster.log(f"w{n}") for n in range(3)), 60)
+        # Generous waits: on a loaded 2-core machine one crawl of the fixture portal can take 40 s.
+        assert wait_for(lambda: any("crawling s0" in cluster.log(f"w{n}") for n in range(3)), 180)
         victim = next(f"w{n}" for n in range(3) if "crawling s0" in cluster.log(f"w{n}"))
-        assert wait_for(lambda: len(outcomes) == 3, 120), "the other sites finish meanwhile"
+        assert wait_for(lambda: len(outcomes) == 2, 180), "the other sites finish meanwhile"
         cluster.kill(victim, db)
         gate.set()
         for t in threads:
@@ -201,9 +202,9 @@ def test_crawls_spread_over_workers_and_a_killed_worker_s_site_completes_elsewhe
         crawled_on = {n for n in range(3) if "crawling s" in cluster.log(f"w{n}")}
         assert len(crawled_on) >= 2, "crawls are spread over the workers"
         others = [f"w{n}" for n in range(3) if f"w{n}" != victim]
-        assert wait_for(lambda: any("crawling s0" in cluster.log(w) for w in others), 60), \
+        assert wait_for(lambda: any("crawling s0" in cluster.log(w) for w in others), 120), \
             "the killed worker's site is taken by another worker"
-        assert wait_for(lambda: "running" not in statuses(db), 120)
+        assert wait_for(lambda: "running" not in statuses(db), 180)
         with db.transaction() as s:
             s0 = list(s.scalars(select(CrawlRun.status).where(CrawlRun.site_id == "s0")))
         assert "ok" in s0, f"s0 completes on another worker: {s0}"
