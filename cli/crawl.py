@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
@@ -93,14 +94,15 @@ def recrawl(ctx: Ctx, site_id: str) -> None:
 
 
 @click.command("daemon")
-@click.option("--workers", default=2, show_default=True, help="同时运行的抓取数")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="同时运行的抓取数（默认 2；设置 FZWATCH_BROKER 时为同时派发给工作进程的抓取数，默认 64）")
 @click.option("--crawl-timeout", default=3600.0, show_default=True, help="单次抓取超时（秒）")
 @click.option("--sync-seconds", default=30.0, show_default=True, help="多久检查一次新增/删除的站点（秒）")
 @click.option("--subscriptions", "subscriptions_file", type=click.Path(exists=True, dir_okay=False),
               envvar="FZWATCH_SUBSCRIPTIONS", help="YAML 订阅文件：启动时载入，文件改动后随站点同步重新载入")
 @pass_ctx
 @user_errors
-def daemon(ctx: Ctx, workers: int, crawl_timeout: float, sync_seconds: float, subscriptions_file: str | None) -> None:
+def daemon(ctx: Ctx, workers: int | None, crawl_timeout: float, sync_seconds: float, subscriptions_file: str | None) -> None:
     """长期运行：按各站点的计划抓取，处理手动重抓请求，投递通知。SIGTERM/SIGINT 平稳退出。"""
     import logging
 
@@ -116,6 +118,8 @@ def daemon(ctx: Ctx, workers: int, crawl_timeout: float, sync_seconds: float, su
     with ctx.tx() as s:
         n = len(list_sites(s, enabled_only=True))
     click.echo(f"守护进程启动：{n} 个站点，数据库 {ctx.db.url}", err=True)
+    if workers is None:  # with a broker a daemon thread only waits for a worker's result: many are cheap
+        workers = 64 if os.environ.get("FZWATCH_BROKER") else 2
     Daemon(ctx.db, DaemonConfig(crawl_workers=workers, crawl_timeout_seconds=crawl_timeout,
                                  sync_seconds=sync_seconds, subscriptions_file=subscriptions_file)).run_forever()
 

@@ -9,7 +9,7 @@ import sys
 import click
 from sqlalchemy.exc import OperationalError
 
-from cli import alerts, crawl, db, explain, extract, intel, reports, sites, web
+from cli import alerts, crawl, db, explain, extract, intel, reports, sites, web, worker
 from cli.context import Ctx
 from config.errors import ConfigError
 from config.settings import check_environment
@@ -34,7 +34,7 @@ def cli(ctx: click.Context, db: str | None, verbose: bool) -> None:
     ctx.obj.verbose = verbose
 
 
-for module in (db, sites, crawl, reports, extract, explain, intel, alerts, web):
+for module in (db, sites, crawl, reports, extract, explain, intel, alerts, web, worker):
     module.register(cli)
 
 

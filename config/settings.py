@@ -60,6 +60,11 @@ class FzwatchSettings(BaseSettings):
     WEB_HOSTS: str = ""
     RUN_RETENTION_DAYS: int = Field(default=90, ge=1)
     OUTBOX_RETENTION_DAYS: int = Field(default=30, ge=1)
+    CRAWL_TIMEOUT: float = Field(default=3600, gt=0)
+    BROKER: str | None = None  # Celery broker URL: the daemon then crawls through `fzwatch worker`s
+    QUEUE: str = "fzwatch.crawl"
+    SITE_LEASE_SECONDS: float = Field(default=60, gt=0)
+    HOST_POLITENESS: Literal["", "0", "1", "true", "false", "yes", "no"] = ""
 
 
 def _season_problem(value: str) -> str | None:

@@ -49,11 +49,15 @@ ITEM_PIPELINES = {"crawler.pipelines.StoragePipeline": 300}
 # chain is cut (640); the network policy (50) sees every request first; Retry-After (560) is honoured before Scrapy's plain retries.
 DOWNLOADER_MIDDLEWARES = {
     "crawler.netguard.NetworkPolicyMiddleware": 50,  # first on every request, every redirect hop
+    # After robots (100): a disallowed request takes no slot. One shared per-host slot across processes.
+    "crawler.host_politeness.HostPolitenessMiddleware": 120,
     "crawler.middlewares.CookieRedirectMiddleware": 650,
     "crawler.middlewares.RedirectLoopMiddleware": 640,
     "crawler.middlewares.RetryAfterMiddleware": 560,
 }
 
+# FZWATCH_HOST_POLITENESS=0 turns off the per-host slot shared across processes (crawler/host_politeness.py).
+FZWATCH_HOST_POLITENESS = os.environ.get("FZWATCH_HOST_POLITENESS", "1") != "0"
 # FZWATCH_DB: SQLAlchemy URL of the store (default: SQLite file in FZWATCH_DATA, see storage.database).
 FZWATCH_DB = os.environ.get("FZWATCH_DB")
 # FZWATCH_PAGE_BUDGET: most pages one crawl of one site may fetch (a site's `options.page_budget` overrides).

@@ -25,6 +25,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from alerting.filters import SubscriptionConfigError
+from scheduler.celery_runner import CeleryRunner
 from scheduler.conditions import INTERVAL_HOURS, check_conditions
 from scheduler.conditions import JOB_ID as CONDITIONS_JOB
 from scheduler.delivery import Deliverer, recover
@@ -77,11 +78,19 @@ def site_trigger(site: Any, tz: str) -> IntervalTrigger | CronTrigger:
     return IntervalTrigger(seconds=interval, jitter=min(interval // 10, 600), timezone=tz)
 
 
+def default_runner(db: Database, timeout_seconds: float) -> CrawlRunner:
+    """Celery workers when a broker is configured (FZWATCH_BROKER), child processes on this machine otherwise."""
+    broker = os.environ.get("FZWATCH_BROKER")
+    if broker:
+        return CeleryRunner(db, broker, timeout_seconds)
+    return LocalProcessRunner(db, timeout_seconds)
+
+
 class Daemon:
     def __init__(self, db: Database, config: DaemonConfig | None = None, runner: CrawlRunner | None = None) -> None:
         self.db = db
         self.config = config or DaemonConfig()
-        self.runner = runner or LocalProcessRunner(db, self.config.crawl_timeout_seconds)
+        self.runner = runner or default_runner(db, self.config.crawl_timeout_seconds)
         self.scheduler = BackgroundScheduler(
             executors={"crawl": ThreadPoolExecutor(self.config.crawl_workers), "default": ThreadPoolExecutor(4)},
             job_defaults={"coalesce": True, "max_instances": 1},

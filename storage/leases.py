@@ -46,3 +46,10 @@ def holder(session: Session, name: str, now: datetime | None = None) -> Lease | 
     if lease is None or lease.expires_at < (now or utcnow()):
         return None
     return lease
+
+
+def transfer(session: Session, name: str, owner: str, new_owner: str) -> bool:
+    """Hand a held lease to another owner (a worker to the crawl process it started), in one UPDATE."""
+    return bool(session.execute(
+        update(Lease).where(Lease.name == name, Lease.owner == owner).values(owner=new_owner)
+    ).rowcount)

@@ -297,6 +297,16 @@ class Lease(Base):
     acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class HostSlot(Base):
+    """Per-host politeness shared by every crawl process and worker: when the host may next be asked.
+    Seconds since the epoch (a float), so the reservation is the same arithmetic on SQLite and PostgreSQL."""
+
+    __tablename__ = "host_slots"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float, default=0.0)
+
+
 class Subscription(Base):
     __tablename__ = "subscriptions"
 
