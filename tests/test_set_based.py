@@ -10,13 +10,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from storage.intel import latest_due_year, overdue_due, overdue_key
 
+from monitor.intel import overdue_due, overdue_key
 from scheduler import conditions
 from scheduler.conditions import check_conditions
 from storage.coverage import _coverage_row, coverage
 from storage.database import Database
-from storage.events import site_deadline
+from storage.events import latest_due_year, site_deadline
 from storage.models import Document, Event, Report, Site
 from storage.publishers import expected_publishers, own_publisher, publisher_deadline
 from storage.web_queries import overdue_publishers
