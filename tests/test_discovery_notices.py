@@ -15,7 +15,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from parsers.listing import PRIORITY_DETAIL, PRIORITY_NEWS_CHANNEL, PRIORITY_REPORT, Link, link_priority
+from parsers.listing import (
+    PRIORITY_DETAIL,
+    PRIORITY_NEWS_CHANNEL,
+    PRIORITY_REPORT,
+    Link,
+    link_priority,
+    read_listing,
+)
 from storage.database import Database
 from storage.reports import list_reports
 from tests.crawl_helpers import register_site, run_crawl
@@ -93,3 +100,17 @@ def test_report_among_dozens_of_notices_is_found_and_notices_are_not_fetched(
     assert stored == {REPORT_PATH}
     assert server.count(f"/nf/tzgg/index_{PAGES - 1}.html") == 1
     assert sum(server.count(path) for path in notices) == 0, "notices whose titles name no report are not opened"
+
+
+def test_select_jumper_through_a_shifted_page_function() -> None:
+    """TRS numbering in a jumper's page function: page 1 is index.html, page n is index_{n-1}.html
+    (domain.md, TRS WCM); a GBK list page without a header charset, as old portals serve it."""
+    html = ("<html><head><title>法治政府建设年度报告</title></head><body><ul>"
+            + "".join(f"<li><a href='./2024{m:02d}/t2024{m:02d}01_{m}.html'>第{m}条</a><span>2024-{m:02d}-01</span></li>"
+                      for m in range(1, 11))
+            + "</ul><div class='page'>共4页 <script>function goPage(n){n=parseInt(n,10);window.location.href="
+              "(n<=1?'index.html':'index_'+(n-1)+'.html');}</script>转到<select onchange=\"goPage(this.value)\">"
+            + "".join(f"<option value='{n}'>{n}</option>" for n in range(1, 5))
+            + "</select>页</div></body></html>").encode("gbk")
+    listing = read_listing("http://127.0.0.1:8000/zwgk/fzzfjsndbg/index.html", html)
+    assert listing.pagination == [f"http://127.0.0.1:8000/zwgk/fzzfjsndbg/index_{k}.html" for k in (1, 2, 3)]
