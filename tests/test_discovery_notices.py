@@ -114,3 +114,25 @@ def test_select_jumper_through_a_shifted_page_function() -> None:
             + "</select>页</div></body></html>").encode("gbk")
     listing = read_listing("http://127.0.0.1:8000/zwgk/fzzfjsndbg/index.html", html)
     assert listing.pagination == [f"http://127.0.0.1:8000/zwgk/fzzfjsndbg/index_{k}.html" for k in (1, 2, 3)]
+
+
+def rows_page(pager: str) -> bytes:
+    rows = "".join(f"<tr><td><a href='./2024{m:02d}/t2024{m:02d}01_{m}.html'>第{m}条公开信息</a></td>"
+                   f"<td>2024年{m:02d}月01日</td></tr>" for m in range(1, 11))
+    return f"<html><head><meta charset='utf-8'><title>公开目录</title></head><body><table>{rows}</table>{pager}</body></html>".encode()
+
+
+def test_pager_built_by_a_script_from_a_settings_object() -> None:
+    pager = ("<div id='pager'></div><script>var cfg = {\"total\": 4, \"current\": 0, \"prefix\": \"index\", \"ext\": \"html\"};"
+             "var pageCount=cfg.total,pageIndex=cfg.current;(function(){var h='';for(var k=0;k<pageCount;k++){"
+             "var u=k==0?'index.html':'index_'+k+'.html';h+='<a href=\"'+u+'\">'+(k+1)+'</a> ';}"
+             "document.getElementById('pager').innerHTML=h;})();</script>")
+    listing = read_listing("http://127.0.0.1:8000/zwgk/gkml/index.html", rows_page(pager))
+    assert listing.pagination == [f"http://127.0.0.1:8000/zwgk/gkml/index_{k}.html" for k in (1, 2, 3)]
+
+
+def test_page_function_that_numbers_only_pages_past_the_first() -> None:
+    pager = ("<div class='page'><script>function turnPage(n){window.location.href='index.html'+(n>1?'?page='+n:'');}"
+             "</script>第1页/共3页 <a href=\"javascript:turnPage(2)\">下一页</a> <a href=\"javascript:turnPage(3)\">末页</a></div>")
+    listing = read_listing("http://127.0.0.1:8000/zwgk/qtfdgkxx/index.html", rows_page(pager))
+    assert listing.pagination == [f"http://127.0.0.1:8000/zwgk/qtfdgkxx/index.html?page={k}" for k in (2, 3)]

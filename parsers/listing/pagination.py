@@ -18,6 +18,7 @@ yielding new rows although no link names it.
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from dataclasses import dataclass
@@ -275,12 +276,21 @@ _PAGE_FUNCTION = re.compile(
     r"""location(?:\.href)?\s*=\s*(?:\(?[^;'"]{0,40}\?\s*["'][^"']*["']\s*:\s*)?"""
     r"""["']([^"']*)["']\s*\+\s*\(?\s*\2\s*(?:-\s*(\d))?\s*\)?\s*(?:\+\s*["']([^"']*)["'])?"""
 )
+# `location.href = 'index.html' + (n > 1 ? '?page=' + n : '')`: the number only past the first page.
+_PAGE_FUNCTION_PAST_FIRST = re.compile(
+    r"""function\s+([\w$]+)\s*\(\s*([\w$]+)[^)]*\)\s*\{[^{}]{0,400}?"""
+    r"""location(?:\.href)?\s*=\s*["']([^"']*)["']\s*\+\s*\(\s*\2\s*>\s*1\s*\?\s*["']([^"']*)["']\s*\+\s*\2\s*"""
+    r"""(?:\+\s*["']([^"']*)["']\s*)?:\s*["']["']\s*\)"""
+)
 Template = tuple[str, str, int]  # URL before the number, URL after it, shift subtracted from the number
 
 
 def _page_functions(text: str) -> dict[str, Template]:
     """Page functions of the page's scripts: name -> (URL before the number, URL after it, shift)."""
-    return {m.group(1): (m.group(3), m.group(5) or "", int(m.group(4) or 0)) for m in _PAGE_FUNCTION.finditer(text)}
+    functions = {m.group(1): (m.group(3), m.group(5) or "", int(m.group(4) or 0)) for m in _PAGE_FUNCTION.finditer(text)}
+    for m in _PAGE_FUNCTION_PAST_FIRST.finditer(text):
+        functions[m.group(1)] = (m.group(3) + m.group(4), m.group(5) or "", 0)
+    return functions
 
 
 def _fill(template: Template, number: str) -> str | None:
@@ -319,9 +329,32 @@ _COUNT_VARS = ("countPage", "pageCount", "totalPage", "totalPages", "pagecount",
 _CURRENT_VARS = ("currentPage", "curPage", "nowPage", "current_page")
 
 
+# A pager's settings as a JSON object, read by name: `var cfg = {"total": 5, …}; var pageCount = cfg.total`.
+_OBJECT_VAR_RE = re.compile(r"\b(?:var|let|const)\s+(\w+)\s*=\s*(\{[^{}]{0,400}\})")
+_MEMBER_VAR_RE = re.compile(r"(?:\b(?:var|let|const)\s+|,\s*)(\w+)\s*=\s*(\w+)\.(\w+)\s*[,;]")
+
+
+def _script_variables(text: str) -> dict[str, str]:
+    """Scalar variables of the page's scripts, including those read from a JSON settings object."""
+    variables = {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _VAR_RE.finditer(text)}
+    objects: dict[str, dict[str, Any]] = {}
+    for m in _OBJECT_VAR_RE.finditer(text):
+        try:
+            value = json.loads(m.group(2))
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            objects[m.group(1)] = value
+    for m in _MEMBER_VAR_RE.finditer(text):
+        value = objects.get(m.group(2), {}).get(m.group(3))
+        if isinstance(value, int | str) and not isinstance(value, bool):
+            variables.setdefault(m.group(1), str(value))
+    return variables
+
+
 def _script_pages(text: str, current: str) -> list[str]:
     """TRS WCM: ``createPageHTML(…)`` / ``var countPage = N`` → ``index_N`` pages; no link needed."""
-    variables = {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _VAR_RE.finditer(text)}
+    variables = _script_variables(text)
     for match in _CALL_RE.finditer(text):
         args = [_resolve(arg, variables) for arg in match.group(2).split(",")]
         spec = _call_spec(args, current)
