@@ -20,6 +20,7 @@ from parsers.listing import (
     PRIORITY_NEWS_CHANNEL,
     PRIORITY_REPORT,
     Link,
+    jpage_refused,
     link_priority,
     read_listing,
 )
@@ -136,3 +137,13 @@ def test_page_function_that_numbers_only_pages_past_the_first() -> None:
              "</script>第1页/共3页 <a href=\"javascript:turnPage(2)\">下一页</a> <a href=\"javascript:turnPage(3)\">末页</a></div>")
     listing = read_listing("http://127.0.0.1:8000/zwgk/qtfdgkxx/index.html", rows_page(pager))
     assert listing.pagination == [f"http://127.0.0.1:8000/zwgk/qtfdgkxx/index.html?page={k}" for k in (2, 3)]
+
+
+def test_dataproxy_get_answered_by_an_empty_record_set_is_asked_again_by_post() -> None:
+    """Hanweb dataproxy "GET or POST" (domain.md): a POST-only column answers a GET with an empty
+    <recordset> and no record count; a real group past the end of the column still gives its count."""
+    refused = b'<?xml version="1.0" encoding="utf-8"?><datastore><recordset></recordset></datastore>'
+    past_end = (b'<?xml version="1.0" encoding="utf-8"?><datastore><nextgroup><![CDATA[]]></nextgroup><recordset>'
+                b"</recordset><totalrecord>160</totalrecord><totalpage>11</totalpage></datastore>")
+    assert jpage_refused(200, refused)
+    assert not jpage_refused(200, past_end)
