@@ -155,7 +155,9 @@ def jpage_as_post(api: ApiRequest) -> ApiRequest:
 
 
 def jpage_refused(status: int, body: bytes) -> bool:
-    """A dataproxy answer that refuses the GET form: 405, or a 200 without any record set."""
+    """A dataproxy answer that refuses the GET form: 405, or a 200 without any record — no record set, or an
+    empty one that does not even say how many records the column holds (a real page past the end does)."""
     if status == 405:
         return True
-    return status == 200 and b"<recordset" not in body.lower() and b"<record>" not in body.lower()
+    lower = body.lower()
+    return status == 200 and b"<record>" not in lower and b"<totalrecord" not in lower

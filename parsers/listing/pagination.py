@@ -18,6 +18,7 @@ yielding new rows although no link names it.
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from dataclasses import dataclass
@@ -243,7 +244,7 @@ _JUMP_TEMPLATE = re.compile(
 )
 
 
-def _select_pages(doc: Any, page_base: str, current: str, functions: dict[str, tuple[str, str]]) -> list[str]:
+def _select_pages(doc: Any, page_base: str, current: str, functions: dict[str, Template]) -> list[str]:
     """Pages offered by a ``<select onchange=…>`` jumper: URL values, or numbers put into a URL (by the
     ``onchange`` itself or by a page function it calls)."""
     if doc is None:
@@ -252,13 +253,13 @@ def _select_pages(doc: Any, page_base: str, current: str, functions: dict[str, t
     for select in doc.xpath("//select[@onchange]"):
         onchange = select.get("onchange") or ""
         match = _JUMP_TEMPLATE.search(onchange)
-        template = (match.group(1), match.group(2) or "") if match else _called_function(onchange, functions)
+        template = (match.group(1), match.group(2) or "", 0) if match else _called_function(onchange, functions)
         if template is None and "location" not in onchange and "href" not in onchange:
             continue
         for value in select.xpath("./option/@value"):
             value = value.strip()
             if template and value.isdigit():
-                value = f"{template[0]}{value}{template[1]}"
+                value = _fill(template, value) or ""
             url = _absolute(value, page_base)
             if url and _site_key(url) == _site_key(current) and (page_slot(url) or url == current):
                 pages.append(url)
@@ -268,23 +269,43 @@ def _select_pages(doc: Any, page_base: str, current: str, functions: dict[str, t
 # --------------------------------------------------------------------------- pagers driven by a script
 
 # `function goPage(p) { … location.href = "?page=" + p + "&x=1"; }` (JSP portals, some TRS templates)
+# TRS numbering is often written `(n<=1 ? 'index.html' : 'index_' + (n-1) + '.html')`: a first-page branch
+# and a shift between the number shown and the number in the URL (page 2 is index_1.html).
 _PAGE_FUNCTION = re.compile(
     r"""function\s+([\w$]+)\s*\(\s*([\w$]+)[^)]*\)\s*\{[^{}]{0,400}?"""
-    r"""location(?:\.href)?\s*=\s*["']([^"']*)["']\s*\+\s*\(?\s*\2\s*\)?\s*(?:\+\s*["']([^"']*)["'])?"""
+    r"""location(?:\.href)?\s*=\s*(?:\(?[^;'"]{0,40}\?\s*["'][^"']*["']\s*:\s*)?"""
+    r"""["']([^"']*)["']\s*\+\s*\(?\s*\2\s*(?:-\s*(\d))?\s*\)?\s*(?:\+\s*["']([^"']*)["'])?"""
 )
+# `location.href = 'index.html' + (n > 1 ? '?page=' + n : '')`: the number only past the first page.
+_PAGE_FUNCTION_PAST_FIRST = re.compile(
+    r"""function\s+([\w$]+)\s*\(\s*([\w$]+)[^)]*\)\s*\{[^{}]{0,400}?"""
+    r"""location(?:\.href)?\s*=\s*["']([^"']*)["']\s*\+\s*\(\s*\2\s*>\s*1\s*\?\s*["']([^"']*)["']\s*\+\s*\2\s*"""
+    r"""(?:\+\s*["']([^"']*)["']\s*)?:\s*["']["']\s*\)"""
+)
+Template = tuple[str, str, int]  # URL before the number, URL after it, shift subtracted from the number
 
 
-def _page_functions(text: str) -> dict[str, tuple[str, str]]:
-    """Page functions of the page's scripts: name -> (URL before the number, URL after it)."""
-    return {m.group(1): (m.group(3), m.group(4) or "") for m in _PAGE_FUNCTION.finditer(text)}
+def _page_functions(text: str) -> dict[str, Template]:
+    """Page functions of the page's scripts: name -> (URL before the number, URL after it, shift)."""
+    functions = {m.group(1): (m.group(3), m.group(5) or "", int(m.group(4) or 0)) for m in _PAGE_FUNCTION.finditer(text)}
+    for m in _PAGE_FUNCTION_PAST_FIRST.finditer(text):
+        functions[m.group(1)] = (m.group(3) + m.group(4), m.group(5) or "", 0)
+    return functions
 
 
-def _called_function(script: str, functions: dict[str, tuple[str, str]]) -> tuple[str, str] | None:
+def _fill(template: Template, number: str) -> str | None:
+    """The URL of page ``number``; None for a page before the shifted series (the first page's own URL)."""
+    before, after, shift = template
+    value = int(number) - shift
+    return f"{before}{value}{after}" if value >= 1 or not shift else None
+
+
+def _called_function(script: str, functions: dict[str, Template]) -> Template | None:
     match = re.search(r"([\w$]+)\s*\(", script)
     return functions.get(match.group(1)) if match else None
 
 
-def _scripted_pager(doc: Any, functions: dict[str, tuple[str, str]], page_base: str, current: str) -> list[Link]:
+def _scripted_pager(doc: Any, functions: dict[str, Template], page_base: str, current: str) -> list[Link]:
     """Pager anchors that call a page function: ``<a href="javascript:goPage(3)">3</a>``/``下一页``."""
     if doc is None or not functions:
         return []
@@ -293,8 +314,8 @@ def _scripted_pager(doc: Any, functions: dict[str, tuple[str, str]], page_base: 
         script = f"{anchor.get('href') or ''} {anchor.get('onclick') or ''}"
         call = re.search(r"([\w$]+)\s*\(\s*['\"]?(\d{1,4})['\"]?\s*\)", script)
         if call and call.group(1) in functions:
-            before, after = functions[call.group(1)]
-            url = _absolute(f"{before}{call.group(2)}{after}", page_base)
+            filled = _fill(functions[call.group(1)], call.group(2))
+            url = _absolute(filled, page_base) if filled else None
             if url:
                 links.append(Link(url=url, text=_squash(anchor.text_content()), source=current))
     return links
@@ -308,9 +329,32 @@ _COUNT_VARS = ("countPage", "pageCount", "totalPage", "totalPages", "pagecount",
 _CURRENT_VARS = ("currentPage", "curPage", "nowPage", "current_page")
 
 
+# A pager's settings as a JSON object, read by name: `var cfg = {"total": 5, …}; var pageCount = cfg.total`.
+_OBJECT_VAR_RE = re.compile(r"\b(?:var|let|const)\s+(\w+)\s*=\s*(\{[^{}]{0,400}\})")
+_MEMBER_VAR_RE = re.compile(r"(?:\b(?:var|let|const)\s+|,\s*)(\w+)\s*=\s*(\w+)\.(\w+)\s*[,;]")
+
+
+def _script_variables(text: str) -> dict[str, str]:
+    """Scalar variables of the page's scripts, including those read from a JSON settings object."""
+    variables = {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _VAR_RE.finditer(text)}
+    objects: dict[str, dict[str, Any]] = {}
+    for m in _OBJECT_VAR_RE.finditer(text):
+        try:
+            value = json.loads(m.group(2))
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            objects[m.group(1)] = value
+    for m in _MEMBER_VAR_RE.finditer(text):
+        value = objects.get(m.group(2), {}).get(m.group(3))
+        if isinstance(value, int | str) and not isinstance(value, bool):
+            variables.setdefault(m.group(1), str(value))
+    return variables
+
+
 def _script_pages(text: str, current: str) -> list[str]:
     """TRS WCM: ``createPageHTML(…)`` / ``var countPage = N`` → ``index_N`` pages; no link needed."""
-    variables = {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _VAR_RE.finditer(text)}
+    variables = _script_variables(text)
     for match in _CALL_RE.finditer(text):
         args = [_resolve(arg, variables) for arg in match.group(2).split(",")]
         spec = _call_spec(args, current)
