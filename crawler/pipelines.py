@@ -100,7 +100,7 @@ class StoragePipeline:
         site_spec = spider.site
         parsed = item.get("parsed") or parse_page(page.url, page.body, {"content-type": page.content_type},
                                                   site_name=site_spec["name"], region=site_spec["region"])
-        if attachment:
+        if attachment and not attachment.get("combined"):  # combined in the spider's parse pool already
             parsed = with_attachment_body(parsed, attachment["url"], attachment["body"],
                                           {"content-type": attachment["content_type"]}, site_name=site_spec["name"],
                                           region=site_spec["region"])

@@ -23,6 +23,7 @@ from scrapy.utils.project import get_project_settings
 
 from crawler.logformatter import install_one_line_filter
 from crawler.outcomes import describe
+from crawler.parsepool import close_shared_pool
 from crawler.render import js_render_settings
 from storage.database import Database
 from storage.models import Site
@@ -119,6 +120,7 @@ def crawl_sites(
         crawlers[site_id] = crawler
         process.crawl(crawler, site=site_id, db=settings.get("FZWATCH_DB"), run_id=str(run_ids[site_id]))
     process.start()
+    close_shared_pool()
     summaries = []
     with db.transaction() as session:
         for site_id, crawler in crawlers.items():
