@@ -186,7 +186,7 @@ class CrawlWorker:
             reactor.stop()
 
 
-def main() -> int:
+def main() -> None:
     worker = CrawlWorker()
     configure_logging(worker.settings)
     install_one_line_filter()
@@ -199,8 +199,11 @@ def main() -> int:
     reactor.run(installSignalHandlers=False)
     close_shared_pool()
     worker.db.dispose()
-    return 0
+    sys.stdout.flush()
+    # Every run is closed and reported: exit now. An interpreter exit can wait on threads left by libraries
+    # (seen: an orphaned worker alive minutes after its crawls ended), and the runner counts on our EOF.
+    os._exit(0)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
