@@ -96,13 +96,21 @@ def recrawl(ctx: Ctx, site_id: str) -> None:
 @click.command("daemon")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="同时运行的抓取数（默认 2；设置 FZWATCH_BROKER 时为同时派发给工作进程的抓取数，默认 64）")
+@click.option("--runner", type=click.Choice(["pool", "local"]), default="pool", show_default=True,
+              envvar="FZWATCH_RUNNER",
+              help="pool：常驻抓取进程，每个同时抓取多个站点；local：每次抓取一个新进程")
+@click.option("--worker-processes", default=2, show_default=True, envvar="FZWATCH_WORKER_PROCESSES",
+              help="常驻抓取进程数（--runner pool）")
+@click.option("--sites-per-worker", default=8, show_default=True, envvar="FZWATCH_SITES_PER_WORKER",
+              help="每个常驻抓取进程同时抓取的站点数")
 @click.option("--crawl-timeout", default=3600.0, show_default=True, help="单次抓取超时（秒）")
 @click.option("--sync-seconds", default=30.0, show_default=True, help="多久检查一次新增/删除的站点（秒）")
 @click.option("--subscriptions", "subscriptions_file", type=click.Path(exists=True, dir_okay=False),
               envvar="FZWATCH_SUBSCRIPTIONS", help="YAML 订阅文件：启动时载入，文件改动后随站点同步重新载入")
 @pass_ctx
 @user_errors
-def daemon(ctx: Ctx, workers: int | None, crawl_timeout: float, sync_seconds: float, subscriptions_file: str | None) -> None:
+def daemon(ctx: Ctx, workers: int | None, runner: str, worker_processes: int, sites_per_worker: int,
+           crawl_timeout: float, sync_seconds: float, subscriptions_file: str | None) -> None:
     """长期运行：按各站点的计划抓取，处理手动重抓请求，投递通知。SIGTERM/SIGINT 平稳退出。"""
     import logging
 
@@ -120,8 +128,11 @@ def daemon(ctx: Ctx, workers: int | None, crawl_timeout: float, sync_seconds: fl
     click.echo(f"守护进程启动：{n} 个站点，数据库 {ctx.db.url}", err=True)
     if workers is None:  # with a broker a daemon thread only waits for a worker's result: many are cheap
         workers = 64 if os.environ.get("FZWATCH_BROKER") else 2
+    if worker_processes < 1 or sites_per_worker < 1:
+        raise click.UsageError("--worker-processes 和 --sites-per-worker 必须至少为 1")
     Daemon(ctx.db, DaemonConfig(crawl_workers=workers, crawl_timeout_seconds=crawl_timeout,
-                                 sync_seconds=sync_seconds, subscriptions_file=subscriptions_file)).run_forever()
+                                 sync_seconds=sync_seconds, subscriptions_file=subscriptions_file, runner=runner,
+                                 worker_processes=worker_processes, sites_per_worker=sites_per_worker)).run_forever()
 
 
 def register(cli: click.Group) -> None:

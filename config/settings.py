@@ -30,7 +30,7 @@ SCRAPY_ONLY = frozenset({
 # Read by the test suite and bench only (tests/, bench/), never by fzwatch itself.
 TEST_ONLY = frozenset({
     "FZWATCH_TEST_PG", "FZWATCH_REQUIRE_PG", "FZWATCH_FUZZ_EXAMPLES", "FZWATCH_GEN_PORTALS",
-    "FZWATCH_KILL_ROUNDS", "FZWATCH_KILL_SEED", "FZWATCH_REALPAGES",
+    "FZWATCH_KILL_ROUNDS", "FZWATCH_KILL_SEED", "FZWATCH_REALPAGES", "FZWATCH_TEST_SLOW_PARSE_MARKER",
 })
 
 
@@ -65,6 +65,14 @@ class FzwatchSettings(BaseSettings):
     QUEUE: str = "fzwatch.crawl"
     SITE_LEASE_SECONDS: float = Field(default=60, gt=0)
     HOST_POLITENESS: Literal["", "0", "1", "true", "false", "yes", "no"] = ""
+    RUNNER: Literal["pool", "local"] = "pool"
+    WORKER_PROCESSES: int = Field(default=2, ge=1)
+    SITES_PER_WORKER: int = Field(default=8, ge=1)
+    WORKER_MAX_CRAWLS: int = Field(default=500, ge=1)
+    WORKER_MAX_RSS_MB: float = Field(default=800, gt=0)
+    PARSE_TIMEOUT: float = Field(default=60, gt=0)
+    PARSE_MEMORY_MB: int = Field(default=1024, ge=64)
+    PARSE_WORKERS: int = Field(default=1, ge=0)
 
 
 def _season_problem(value: str) -> str | None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -369,20 +369,25 @@ class Escalator:
         return Request(url, callback=self.parse_bfs, errback=self.spider.on_error, dont_filter=True,
                        priority=-10 * depth, meta=meta)
 
-    def parse_bfs(self, response: Response) -> Iterator[Any]:
+    async def parse_bfs(self, response: Response) -> AsyncIterator[Any]:
         """Any in-site page: a report (by its link text or its classification) goes to the pipeline; its
         links are followed breadth-first to FZWATCH_ESCALATION_BFS_DEPTH."""
         if not self.spider._usable(response):
             return
         meta, url = response.meta, canonical_url(response.url)
         if meta["depth"] > 0 and url not in self.spider.visits.seen:
-            item = self.spider._page_item(response, url)
+            item = await self.spider._page_item(response, url)  # parsed in the parse pool
             if item["parsed"].is_report or self.spider._is_candidate(meta.get("anchor") or ""):
                 self.spider.visits.claim(url)
-                yield from self.spider._detail_outputs(response, item)
+                for out in self.spider._detail_outputs(response, item):
+                    yield out
                 return
         if meta["depth"] >= self.bfs_depth or "html" not in response_headers(response).get("content-type", "html"):
             return
+        for out in self._bfs_links(response, meta):
+            yield out
+
+    def _bfs_links(self, response: Response, meta: Any) -> Iterator[Any]:
         listing = read_listing(response.url, response.body, response_headers(response))
         for link in listing.links:
             priority = link_priority(link)

@@ -98,7 +98,8 @@ class StoragePipeline:
             attachment_content_type=attachment.get("content_type", ""),
         )
         site_spec = spider.site
-        parsed = parse_fetched(page, site_spec["name"], site_spec["region"], parsed=item.get("parsed"))
+        parsed = parse_fetched(page, site_spec["name"], site_spec["region"], parsed=item.get("parsed"),
+                              attachment_combined=bool(attachment.get("combined")))
         known = item["url"] in spider.known
         if "parse_error" in parsed.flags:  # the page broke a parser: its error, counted, never the crawl's
             self.stats.inc_value("fzwatch/errors")

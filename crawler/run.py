@@ -23,6 +23,7 @@ from scrapy.utils.project import get_project_settings
 
 from crawler.logformatter import install_one_line_filter
 from crawler.outcomes import describe
+from crawler.parsepool import close_shared_pool
 from crawler.render import js_render_settings
 from storage.database import Database
 from storage.models import Site
@@ -51,6 +52,9 @@ class CrawlSummary:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
+# The close reason of a crawl cut at its timeout by crawler/worker.py.
+TIMEOUT_REASON = "fzwatch_timeout"
+
 ProgressFn = Callable[[str, int, int], None]  # (site id, pages fetched, reports seen)
 
 
@@ -58,6 +62,8 @@ def crawl_status(stats: dict[str, Any]) -> str:
     """A crawl whose start pages were all blocked or unreachable is not 'ok': it proves nothing."""
     if stats.get("finish_reason") == "shutdown":
         return "interrupted"  # stopped by a signal: proves nothing either way, crawled again soon
+    if stats.get("finish_reason") == TIMEOUT_REASON:
+        return "failed"  # cut by crawler/worker.py after the crawl timeout: the site hangs or is too big
     starts = stats.get("fzwatch/start_pages", 1)
     if stats.get("fzwatch/start_blocked", 0) >= starts:
         return "blocked"
@@ -120,18 +126,24 @@ def crawl_sites(
         crawlers[site_id] = crawler
         process.crawl(crawler, site=site_id, db=settings.get("FZWATCH_DB"), run_id=str(run_ids[site_id]))
     process.start()
+    close_shared_pool()
     summaries = []
     with db.transaction() as session:
         for site_id, crawler in crawlers.items():
-            summary = summarize(site_id, run_ids[site_id], crawler.stats.get_stats() or {}, _escalation(crawler))
-            error = _error_text(summary)
-            finish_run(session, run_ids[site_id], summary.status, asdict(summary) | {"stats": summary.stats}, error)
-            site = session.get(Site, site_id)
-            if site is not None and summary.status == "ok":
-                summary.verdict, summary.verdict_reason = site.verdict, site.verdict_reason
-            summaries.append(summary)
+            summaries.append(finish_crawl(session, site_id, run_ids[site_id], crawler))
     db.dispose()
     return skipped + summaries
+
+
+def finish_crawl(session: Any, site_id: str, run_id: int, crawler: Any) -> CrawlSummary:
+    """Close the run of one finished Scrapy crawler (crawl_sites, crawler/worker.py)."""
+    summary = summarize(site_id, run_id, crawler.stats.get_stats() or {}, _escalation(crawler))
+    error = _error_text(summary)
+    finish_run(session, run_id, summary.status, asdict(summary) | {"stats": summary.stats}, error)
+    site = session.get(Site, site_id)
+    if site is not None and summary.status == "ok":
+        summary.verdict, summary.verdict_reason = site.verdict, site.verdict_reason
+    return summary
 
 
 def _escalation(crawler: Any) -> dict[str, Any]:
@@ -157,6 +169,9 @@ def _watch_progress(crawler: Any, site_id: str, progress: ProgressFn | None) -> 
 
 
 def _error_text(summary: CrawlSummary) -> str | None:
+    if summary.stats.get("finish_reason") == TIMEOUT_REASON:
+        return f"crawl cut after its {summary.stats.get('fzwatch/timeout_seconds', 0):.0f}s timeout " \
+               f"({summary.pages} pages fetched)"
     if summary.status == "blocked":
         kinds = [k.rsplit("/", 1)[-1] for k in summary.stats if k.startswith("fzwatch/blocked/")]
         return "blocked by an anti-bot challenge (" + ", ".join(kinds or ["unknown"]) + ")"

@@ -50,14 +50,17 @@ class IngestResult:
     events: list[str] = field(default_factory=list)
 
 
-def parse_fetched(page: FetchedPage, site_name: str, region: str, parsed: ParsedPage | None = None) -> ParsedPage:
+def parse_fetched(
+    page: FetchedPage, site_name: str, region: str, parsed: ParsedPage | None = None, attachment_combined: bool = False
+) -> ParsedPage:
     """What a fetched page means: the page's parse (``parsed`` when the spider already has it), with the
-    attachment's body when the page only points to it. The crawler pipeline and `fzwatch reparse` both
-    call this, so a stored page reads the same as when it was crawled."""
+    attachment's body when the page only points to it (unless ``attachment_combined``: the spider's parse pool
+    already did). The crawler pipeline and `fzwatch reparse` both call this, so a stored page reads the same
+    as when it was crawled."""
     if parsed is None:
         parsed = parse_page(page.url, page.body, {"content-type": page.content_type}, site_name=site_name,
                             region=region)
-    if page.attachment_url and page.attachment_body is not None:
+    if page.attachment_url and page.attachment_body is not None and not attachment_combined:
         parsed = with_attachment_body(parsed, page.attachment_url, page.attachment_body,
                                       {"content-type": page.attachment_content_type}, site_name=site_name,
                                       region=region)

@@ -30,7 +30,7 @@ from scheduler.conditions import INTERVAL_HOURS, check_conditions
 from scheduler.conditions import JOB_ID as CONDITIONS_JOB
 from scheduler.delivery import Deliverer, recover
 from scheduler.registry import stored_site_problem
-from scheduler.runner import CrawlRunner, LocalProcessRunner
+from scheduler.runner import CrawlRunner, LocalProcessRunner, WorkerPoolRunner
 from storage import leases
 from storage.database import Database
 from storage.models import Site
@@ -51,7 +51,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class DaemonConfig:
-    crawl_workers: int = 2  # crawls running at once (each in its own process)
+    crawl_workers: int = 2  # crawls running at once with the local runner (each in its own process)
     sync_seconds: float = 30  # sites added/removed are picked up within this
     recrawl_poll_seconds: float = 2  # manual recrawl requests are picked up within this
     deliver_seconds: float = 2  # outbox polling
@@ -68,6 +68,14 @@ class DaemonConfig:
     # outbox rows. Versions and raw pages are the product and are never pruned.
     run_retention_days: int = int(os.environ.get("FZWATCH_RUN_RETENTION_DAYS", "90"))
     outbox_retention_days: int = int(os.environ.get("FZWATCH_OUTBOX_RETENTION_DAYS", "30"))
+    # "pool": long-lived crawl worker processes running many sites each (scheduler/runner.py WorkerPoolRunner);
+    # "local": one child process per crawl (LocalProcessRunner), crawl_workers at once.
+    runner: str = os.environ.get("FZWATCH_RUNNER", "pool")
+    worker_processes: int = int(os.environ.get("FZWATCH_WORKER_PROCESSES", "2"))
+    sites_per_worker: int = int(os.environ.get("FZWATCH_SITES_PER_WORKER", "8"))
+    # A worker is recycled after this many crawls or once it holds more than this much memory.
+    worker_max_crawls: int = int(os.environ.get("FZWATCH_WORKER_MAX_CRAWLS", "500"))
+    worker_max_rss_mb: float = float(os.environ.get("FZWATCH_WORKER_MAX_RSS_MB", "800"))
 
 
 def site_trigger(site: Any, tz: str) -> IntervalTrigger | CronTrigger:
@@ -78,21 +86,27 @@ def site_trigger(site: Any, tz: str) -> IntervalTrigger | CronTrigger:
     return IntervalTrigger(seconds=interval, jitter=min(interval // 10, 600), timezone=tz)
 
 
-def default_runner(db: Database, timeout_seconds: float) -> CrawlRunner:
-    """Celery workers when a broker is configured (FZWATCH_BROKER), child processes on this machine otherwise."""
+def default_runner(db: Database, config: DaemonConfig) -> CrawlRunner:
+    """Celery workers when a broker is configured (FZWATCH_BROKER); else long-lived crawl worker processes on
+    this machine ("pool"), or one child process per crawl ("local")."""
     broker = os.environ.get("FZWATCH_BROKER")
     if broker:
-        return CeleryRunner(db, broker, timeout_seconds)
-    return LocalProcessRunner(db, timeout_seconds)
+        return CeleryRunner(db, broker, config.crawl_timeout_seconds)
+    if config.runner == "local":
+        return LocalProcessRunner(db, config.crawl_timeout_seconds)
+    return WorkerPoolRunner(db, config.crawl_timeout_seconds, config.worker_processes, config.sites_per_worker,
+                            config.worker_max_crawls, config.worker_max_rss_mb)
 
 
 class Daemon:
     def __init__(self, db: Database, config: DaemonConfig | None = None, runner: CrawlRunner | None = None) -> None:
         self.db = db
         self.config = config or DaemonConfig()
-        self.runner = runner or default_runner(db, self.config.crawl_timeout_seconds)
+        self.runner = runner or default_runner(db, self.config)
+        # One crawl thread per crawl the runner runs at once (a pool runner: worker processes x sites each).
+        crawl_threads = max(self.config.crawl_workers, getattr(self.runner, "capacity", 0))
         self.scheduler = BackgroundScheduler(
-            executors={"crawl": ThreadPoolExecutor(self.config.crawl_workers), "default": ThreadPoolExecutor(4)},
+            executors={"crawl": ThreadPoolExecutor(crawl_threads), "default": ThreadPoolExecutor(4)},
             job_defaults={"coalesce": True, "max_instances": 1},
             timezone=self.config.timezone,
         )

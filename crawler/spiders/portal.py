@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -24,11 +24,11 @@ from crawler.escalation import Escalator
 from crawler.guards import TrapGuards, looks_binary
 from crawler.netpolicy import in_origins, site_origins
 from crawler.outcomes import failure_kind
+from crawler.parsepool import OVER_BUDGET, shared_pool
 from crawler.revisit import LIST_KINDS, RevisitPolicy
 from crawler.series import ListSeries
 from crawler.shells import ShellPages
 from crawler.visits import NOT_FOUND_STATUSES, Visits, response_headers
-from parsers import parse_page
 from parsers.classify import may_be_report
 from parsers.combine import needs_attachment
 from parsers.listing import (
@@ -123,6 +123,7 @@ class PortalSpider(ShellPages, scrapy.Spider):
         # A registry search URL may be relative to the (first) start URL; `{q}` stays a placeholder.
         declared = options.get("search_url")
         self.search_template = urljoin(self.site["start_urls"][0], declared) if declared else None
+        self.parse_pool = shared_pool(settings)  # parse_page off the reactor thread, with a budget per page
         self.can_render = settings.getbool("FZWATCH_JS_RENDER")  # Chromium is at hand (crawler.render)
         self.render_js = options.get("render") == "js" and self.can_render
         self.shell_scripts = settings.getint("FZWATCH_SHELL_SCRIPTS", 4)
@@ -570,16 +571,24 @@ class PortalSpider(ShellPages, scrapy.Spider):
 
     # -- detail pages and attachments ---------------------------------------------------------------
 
-    def parse_detail(self, response: Response) -> Iterator[Any]:
+    async def parse_detail(self, response: Response) -> AsyncIterator[Any]:
+        """Async: the page is parsed in the parse pool (crawler/parsepool.py) while the reactor serves the
+        other pages and sites."""
         url = canonical_url(response.url)
         if response.status == 304:
-            yield from self._not_modified(response, url)
+            for out in self._not_modified(response, url):
+                yield out
             return
         if not self._usable(response):
-            yield from self._record_unusable(response)
+            for out in self._record_unusable(response):
+                yield out
             return
         self.crawler.stats.inc_value("fzwatch/detail_pages")
-        item = self._page_item(response, url)
+        item = await self._page_item(response, url)
+        for out in self._after_parse(response, url, item):
+            yield out
+
+    def _after_parse(self, response: Response, url: str, item: dict[str, Any]) -> Iterator[Any]:
         parsed = item["parsed"]
         if parsed.page_kind in LIST_PAGE_KINDS:
             yield from self._detail_was_list(response, parsed.page_kind, parsed.page_kind_reasons)
@@ -641,24 +650,35 @@ class PortalSpider(ShellPages, scrapy.Spider):
             remembered = (self.visits.pages.get(url) or {}).get("kind")
             yield self.visits.visit_item(response, kind=remembered if remembered in LIST_KINDS else "detail")
 
-    def _page_item(self, response: Response, url: str) -> dict[str, Any]:
+    async def _page_item(self, response: Response, url: str) -> dict[str, Any]:
         headers = response_headers(response)
+        parsed = await self.parse_pool.parse(response.url, response.body, headers, site_name=self.site["name"],
+                                             region=self.site["region"], status=response.status)
+        if OVER_BUDGET in parsed.flags:
+            self.crawler.stats.inc_value("fzwatch/parse_over_budget")
         return {
             "kind": "page", "site_id": self.site_id, "url": url, "body": response.body,
             "status": response.status, "content_type": headers.get("content-type", ""),
             "etag": headers.get("etag"), "last_modified": headers.get("last-modified"), "attachment": None,
             "source": response.meta.get("source"), "root": response.meta.get("root"),
             "visit": self.visits.visit(response, kind="detail"),
-            "parsed": parse_page(response.url, response.body, headers, site_name=self.site["name"],
-                                 region=self.site["region"], status=response.status),
+            "parsed": parsed,
         }
 
-    def parse_attachment(self, response: Response) -> Iterator[Any]:
+    async def parse_attachment(self, response: Response) -> AsyncIterator[Any]:
         item = response.meta["item"]
         if response.status < 400:
             self.crawler.stats.inc_value("fzwatch/attachments")
+            content_type = response_headers(response).get("content-type", "")
             item["attachment"] = {"url": canonical_url(response.url), "body": response.body,
-                                  "content_type": response_headers(response).get("content-type", "")}
+                                  "content_type": content_type}
+            # The document is read in the parse pool too; the pipeline stores the combined page as is.
+            item["parsed"] = await self.parse_pool.combine(
+                item["parsed"], item["attachment"]["url"], response.body, {"content-type": content_type},
+                site_name=self.site["name"], region=self.site["region"])
+            item["attachment"]["combined"] = True
+            if OVER_BUDGET in item["parsed"].flags:
+                self.crawler.stats.inc_value("fzwatch/parse_over_budget")
         yield item
 
     def on_attachment_error(self, failure: Any) -> Iterator[Any]:

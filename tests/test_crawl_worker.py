@@ -1,0 +1,149 @@
+"""Many sites per crawl process (issue 14) and parsing off the reactor with a budget (issue 12), as the daemon
+runs them: WorkerPoolRunner feeding real `python -m crawler.worker` processes crawling fixture portals on
+127.0.0.1 into a real SQLite database."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+
+import pytest
+from sqlalchemy import select
+
+from crawler.parsepool import TEST_SLOW_MARKER_ENV
+from scheduler.runner import RunOutcome, WorkerPoolRunner
+from storage.database import Database
+from storage.models import CrawlRun
+from storage.reports import list_reports
+from tests.crawl_helpers import crawl_env, register_site
+from tests.portals.server import SITES_DIR, PortalServer
+
+MARKER = "fzwatch-test-slow-parse-7f3a"
+SITES = ("trs", "nextpage", "hanweb", "dedecms", "gkmlpt")
+EXPECTED = {s: json.loads((SITES_DIR / s / "expected.json").read_text(encoding="utf-8")) for s in SITES}
+
+
+@pytest.fixture
+def worker_env(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The environment crawl workers inherit (as tests/crawl_helpers.crawl_env gives crawl processes)."""
+    for key, value in crawl_env(sqlite_url).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv(TEST_SLOW_MARKER_ENV, MARKER)
+    return sqlite_url
+
+
+@pytest.fixture
+def servers() -> Iterator[dict[str, PortalServer]]:
+    with ExitStack() as stack:
+        yield {site: stack.enter_context(PortalServer(site)) for site in SITES}
+
+
+def run_all(runner: WorkerPoolRunner, site_ids: list[str]) -> dict[str, RunOutcome]:
+    """Ask for the crawls at once, as the daemon's crawl threads do."""
+    outcomes: dict[str, RunOutcome] = {}
+    threads = [threading.Thread(target=lambda s=s: outcomes.__setitem__(s, runner.run(s, "manual")))
+               for s in site_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(200)
+    return outcomes
+
+
+def stored_urls(db: Database, site_id: str) -> set[str]:
+    with db.transaction() as s:
+        return {r["url"] for r in list_reports(s, site_id=site_id)}
+
+
+def expected_urls(server: PortalServer, site: str) -> set[str]:
+    return {server.url(r["url"]) for r in EXPECTED[site]["reports"]}
+
+
+def test_a_batch_of_sites_is_crawled_by_one_worker_process(worker_env: str,
+                                                             servers: dict[str, PortalServer]) -> None:
+    for site, server in servers.items():
+        register_site(worker_env, site, EXPECTED[site]["site_name"], server.url(EXPECTED[site]["home"]))
+    db = Database(worker_env)
+    runner = WorkerPoolRunner(db, timeout_seconds=240, workers=1, sites_per_worker=len(SITES))
+    try:
+        outcomes = run_all(runner, list(SITES))
+    finally:
+        runner.stop()
+    assert {s: o.status for s, o in outcomes.items()} == dict.fromkeys(SITES, "ok")
+    assert len({o.summary["pid"] for o in outcomes.values()}) == 1, "one process served the whole batch"
+    # Every fixture report is stored (one republished on two portals is kept once, under the first crawl's site).
+    stored = set().union(*(stored_urls(db, site) for site in SITES))
+    missing = set().union(*(expected_urls(server, site) for site, server in servers.items())) - stored
+    assert len(missing) <= 1 and all("t20230315_118823" in url for url in missing), missing
+    db.dispose()
+
+
+def test_a_page_over_its_parse_budget_is_that_pages_error_and_the_batch_goes_on(
+        worker_env: str, servers: dict[str, PortalServer], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ten seconds: a real page never takes that long, even on a busy 2-core machine; the marked one never ends.
+    monkeypatch.setenv("FZWATCH_PARSE_TIMEOUT", "10")
+    slow_server, fine_server = servers["trs"], servers["nextpage"]
+    slow_page = EXPECTED["trs"]["reports"][0]["url"]
+    slow_server.mutate(slow_page, lambda html: html.replace("</body>", f"<p>{MARKER}</p></body>"))
+    register_site(worker_env, "slow", EXPECTED["trs"]["site_name"], slow_server.url(EXPECTED["trs"]["home"]))
+    register_site(worker_env, "fine", EXPECTED["nextpage"]["site_name"],
+                  fine_server.url(EXPECTED["nextpage"]["home"]))
+    db = Database(worker_env)
+    runner = WorkerPoolRunner(db, timeout_seconds=240, workers=1, sites_per_worker=2)
+    try:
+        outcomes = run_all(runner, ["slow", "fine"])
+    finally:
+        runner.stop()
+    assert outcomes["fine"].status == "ok"
+    assert expected_urls(fine_server, "nextpage") <= stored_urls(db, "fine")
+    # The adversarial page is that page's parse error, counted and said, and the site's other reports are stored.
+    slow = outcomes["slow"].summary
+    assert slow["errors"] >= 1
+    with db.transaction() as s:
+        run = s.get(CrawlRun, outcomes["slow"].run_id)
+        assert run is not None
+        assert run.stats["stats"].get("fzwatch/parse_over_budget") == 1
+        assert run.stats["stats"].get("fzwatch/parse_errors") == 1
+    stored = stored_urls(db, "slow")
+    assert slow_server.url(slow_page) not in stored
+    assert expected_urls(slow_server, "trs") - {slow_server.url(slow_page)} <= stored
+    db.dispose()
+
+
+def test_a_worker_killed_mid_batch_has_its_runs_recorded_and_is_replaced(
+        worker_env: str, servers: dict[str, PortalServer], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FZWATCH_PARSE_TIMEOUT", "600")  # the marked page holds its crawl until the kill
+    server = servers["trs"]
+    server.mutate(EXPECTED["trs"]["reports"][0]["url"], lambda html: html.replace("</body>", f"{MARKER}</body>"))
+    for site in ("hung-a", "hung-b"):
+        register_site(worker_env, site, EXPECTED["trs"]["site_name"], server.url(EXPECTED["trs"]["home"]))
+    register_site(worker_env, "after", EXPECTED["hanweb"]["site_name"],
+                  servers["hanweb"].url(EXPECTED["hanweb"]["home"]))
+    db = Database(worker_env)
+    runner = WorkerPoolRunner(db, timeout_seconds=240, workers=1, sites_per_worker=4)
+    try:
+        outcomes: dict[str, RunOutcome] = {}
+        batch = threading.Thread(target=lambda: outcomes.update(run_all(runner, ["hung-a", "hung-b"])))
+        batch.start()
+        deadline = time.monotonic() + 60
+        while server.count(EXPECTED["trs"]["reports"][0]["url"]) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)  # both crawls reached the page whose parse never ends
+        [pid] = runner.worker_pids()
+        os.kill(pid, signal.SIGKILL)
+        batch.join(60)
+        assert {o.status for o in outcomes.values()} == {"failed"}
+        with db.transaction() as s:
+            runs = list(s.scalars(select(CrawlRun).where(CrawlRun.site_id.in_(["hung-a", "hung-b"]))))
+        assert [r.status for r in runs] == ["failed", "failed"]
+        assert all("signal 9" in (r.error or "") for r in runs), [r.error for r in runs]
+        after = runner.run("after", "manual")
+    finally:
+        runner.stop()
+    assert after.status == "ok"
+    assert after.summary["pid"] != pid, "a new worker took the next crawl"
+    db.dispose()
