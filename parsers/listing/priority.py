@@ -41,6 +41,7 @@ _DETAIL_RES = (
     re.compile(r"/content/post_\d+\.html$"),
     re.compile(r"/content_\d+\.s?html?$"),
     re.compile(r"/\d{8}/\d+\.html$"),
+    re.compile(r"/info/\d+/\d+\.s?html?$"),  # VSB 博达 (domain.md §3): else /xwzx/info/… reads as a news channel
 )
 _SKIP_URL_RE = re.compile(
     r"login|logout|register|passport|/print|print\.|printpage|/rss|rss\.|\.rss|feed|/sso/|"
