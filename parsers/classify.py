@@ -102,6 +102,11 @@ NEGATIVES: tuple[Rule, ...] = (
     ),
 )
 
+# A near-miss word that is part of the publisher's name (自然资源和规划局, 规划和自然资源局, 行政复议局,
+# 考核办, 评估中心) says nothing about the document: the word is followed by an organ's suffix,
+# directly or after "和" and a short second field. A 范文 placeholder ("XX局") is never a name.
+_ORGAN_AFTER = re.compile(r"(?:和[\u4e00-\u9fff]{2,4}?)?(?:分局|局|委员会|委|厅|办公室|办|中心|院|署)")
+
 BOOSTS: tuple[Rule, ...] = (
     Rule("has_year", "boost", re.compile(r"(19|20)\d{2}年度?"), "A report year in the title.", 0.1, "标题含年度"),
     Rule("formal_form", "boost", re.compile(r"关于|年度报告|情况的?报告"), "Formal report wording.", 0.05,
@@ -134,6 +139,13 @@ _SECTION_NAMES = {"measures": "举措和成效", "shortcomings": "存在的不�
 _SECTION_HINTS = re.compile(r"举措|成效|不足|存在的?问题|第一责任人|主要负责人|安排|打算|思路")
 
 
+def _near_misses(norm_title: str) -> list[Rule]:
+    """The negative rules that hit the title outside the publisher's name."""
+    return [r for r in NEGATIVES
+            if any(r.name == "template" or not _ORGAN_AFTER.match(norm_title, m.end())
+                   for m in r.pattern.finditer(norm_title))]
+
+
 def list_rules() -> list[Rule]:
     """All rules in evaluation order (for the CLI)."""
     return [POSITIVE, *NEGATIVES, *BOOSTS, SUBJECT_TITLE, *BODY_RULES]
@@ -150,7 +162,7 @@ def classify_title(title: str, text: str = "") -> Classification:
             return classify_body(norm, text)
         return Classification(False, 0.05, ["标题无“法治政府建设…报告”"])
     reasons = [f"标题符合报告格式：{hit.group(0)}"]
-    negatives = [r for r in NEGATIVES if r.pattern.search(norm)]
+    negatives = _near_misses(norm)
     if text and [r.name for r in negatives] == ["notice"] and _is_letter(norm):
         return classify_body(norm, text)  # 报送…报告的函: the letter carries the report
     if negatives:
@@ -179,7 +191,7 @@ def may_be_report(title: str) -> bool:
     norm = normalize_title(title)
     if not SUBJECT_TITLE.pattern.search(norm):
         return False
-    return not any(r.pattern.search(norm) and not (r.name == "notice" and _is_letter(norm)) for r in NEGATIVES)
+    return not any(not (r.name == "notice" and _is_letter(norm)) for r in _near_misses(norm))
 
 
 def _is_letter(norm_title: str) -> bool:
@@ -197,8 +209,7 @@ def classify_body(norm_title: str, text: str) -> Classification:
     if not SUBJECT_TITLE.pattern.search(norm_title):
         return Classification(False, 0.05, ["标题无“法治政府建设…报告”"])
     reasons = [SUBJECT_TITLE.label]
-    negatives = [r for r in NEGATIVES if r.pattern.search(norm_title)
-                 and not (r.name == "notice" and _is_letter(norm_title))]
+    negatives = [r for r in _near_misses(norm_title) if not (r.name == "notice" and _is_letter(norm_title))]
     if negatives:
         return Classification(False, 0.1, reasons + [f"近似非报告：{r.label}" for r in negatives])
     opening = _WS_RE.sub("", text[:600])

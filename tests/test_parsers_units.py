@@ -133,6 +133,28 @@ def test_classifier_rules_listed_and_traditional() -> None:
     assert classify_title("首页").confidence == 0.0
 
 
+@pytest.mark.parametrize(
+    ("title", "is_report"),
+    [
+        # domain.md §2: departments publish too; a near-miss word inside the publisher's own name
+        # (自然资源和规划局, 规划和自然资源局, 行政复议局, 督查室…) says nothing about the document.
+        ("瑞安市自然资源和规划局2020年度法治政府建设情况报告", True),
+        ("鹿城區自然資源和規劃局關於2023年度法治政府建設情況的報告", True),
+        ("岳阳县规划和自然资源局2023年 法治政府建设年度报告", True),
+        ("罗源县自然资源和规划局关于2024年度法治政府建设工作的报告", True),
+        # ...while the same words about the document itself still reject it
+        ("瑞安市自然资源和规划局2024年法治政府建设工作要点", False),
+        ("瑞安市规划局关于印发法治政府建设实施方案的通知", False),
+        ("瑞安市法治政府建设规划（2021—2025年）执行情况报告", False),
+        ("一图读懂岳阳县司法局2023年度法治政府建设情况报告", False),
+        ("瑞安市自然资源和规划局2023年上半年法治政府建设工作情况报告", False),
+        ("XX局2023年法治政府建设年度报告", False),
+    ],
+)
+def test_near_miss_words_in_the_publishers_name(title: str, is_report: bool) -> None:
+    assert classify_title(title).is_report is is_report
+
+
 def test_sections_inline_without_line_breaks() -> None:
     text = ("2023年，本局推进工作。 一、2023年工作总结 做了事。 二、存在的不足和原因 有问题。 "
             "三、主要负责人履行推进法治建设第一责任人职责情况 履职。 四、2024年工作打算 统一、规范。")

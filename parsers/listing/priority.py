@@ -42,6 +42,7 @@ _DETAIL_RES = (
     re.compile(r"/content/post_\d+\.html$"),
     re.compile(r"/content_\d+\.s?html?$"),
     re.compile(r"/\d{8}/\d+\.html$"),
+    re.compile(r"/info/\d+/\d+\.s?html?$"),  # VSB 博达 (domain.md §3): else /xwzx/info/… reads as a news channel
 )
 # An article named by its id inside a channel's folder (/tzgg/202501/52435.shtml, /info/1021/58659.htm,
 # /detail/73145.html, /20230305/<md5>.html, content.jsp?id=45863): its path still carries the channel's

@@ -127,7 +127,7 @@ class Builder:
             self._write_attachment_report(chan, item, path, ident)
             return
         if item.kind == "report":
-            paragraphs = texts.report_paragraphs(self.rng, self.agency, item.year)
+            paragraphs = texts.report_paragraphs(self.rng, self.agency, item.year, self.portal.seed)
             self._expect(ExpectedReport(path, item.title, item.year, []), chan, item)
         elif item.kind == "near_miss":
             paragraphs = self._near_miss_text(item)
@@ -144,7 +144,7 @@ class Builder:
             else f"/attachment/{y}{m}/{ident}.{ext}"
         self._articles.add(file)
         item.file = file
-        lines = [item.title, *_wrap(texts.report_paragraphs(self.rng, self.agency, item.year))]
+        lines = [item.title, *_wrap(texts.report_paragraphs(self.rng, self.agency, item.year, self.portal.seed))]
         self.write(file, make_pdf(lines) if ext == "pdf" else make_docx(lines),
                    "application/pdf" if ext == "pdf" else
                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
@@ -407,7 +407,7 @@ class Builder:
         year = rng.randint(2020, 2025)
         draft = f"{hidden}draft/{self.new_id()}.html"
         title = f"【征求意见稿】{self.agency.name}{year}年法治政府建设年度报告"
-        paragraphs = texts.report_paragraphs(rng, self.agency, year)
+        paragraphs = texts.report_paragraphs(rng, self.agency, year, self.portal.seed)
         self.write(draft, article_html(self.chrome, title, f"{year + 1}-01-05", paragraphs, [], rng))
         self.portal.forbidden.append(draft)
         self._draft_link = f' <a href="{draft}">内部办公：{esc(title)}</a>'
