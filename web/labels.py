@@ -30,6 +30,7 @@ COVERAGE_ZH = {
     "unchecked": "未核查",
 }
 
+KIND_ZH = {"government": "政府", "department": "部门", "other": "其他机构（不计入）", "": "未指定"}
 DELIVERY_ZH = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "失败"}
 
 
