@@ -281,7 +281,7 @@ class PortalSpider(ShellPages, scrapy.Spider):
         """A list whose rows come from an XML/JSON endpoint (Hanweb jpage, gkmlpt, declared or guessed JSON)."""
         key = _api_key(api)
         meta = self._meta(depth=depth, api_kind=api.kind, key=key, url=api.url, kind="api", root=root, method=api.method,
-                          form=api.data, report_channel=report_channel)
+                          form=api.data, report_channel=report_channel, detail=api.detail)
         if api.kind == "jpage":  # a dataproxy that refuses GET says 405: asked again by POST (parse_api)
             meta["handle_httpstatus_list"] = [*meta["handle_httpstatus_list"], 405]
         if api.kind == "json_body":  # axios-style: the parameters as a JSON object
@@ -402,8 +402,9 @@ class PortalSpider(ShellPages, scrapy.Spider):
             if index < len(specs):
                 return read_declared_list(response.url, response.body, specs[index], kind=kind)
             kind = "json"  # the registry entry changed since this page was remembered: guess the fields
-        if kind in ("json", "json_body") and response.meta.get("form"):  # a POSTed list pages through its form
-            return read_json_list(response.url, response.body, form=response.meta["form"], kind=kind)
+        if kind in ("json", "json_body"):  # a POSTed list pages through its form; id-only rows need `detail`
+            return read_json_list(response.url, response.body, form=response.meta.get("form"), kind=kind,
+                                  detail=response.meta.get("detail"))
         return API_READERS[kind](response.url, response.body)
 
     @staticmethod
