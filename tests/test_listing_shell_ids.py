@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from parsers.listing import read_json_list, read_script_apis
+from tests.portals.server import PortalServer, Request, Response
+from tests.test_discovery_lists import REPORTS, SHELL, crawl, found, no_browser, server, shell_page
+
+__all__ = ["server"]  # the TRS fixture portal (pytest fixture)
 
 PAGE = "http://x.gov.cn/xwzx/fzzf/index.html"
 CONCAT_BUNDLE = """(function(){
@@ -68,3 +74,27 @@ def test_id_rows_without_a_template_are_not_links() -> None:
 def test_a_bundle_building_no_detail_url_gives_no_template() -> None:
     bundle = "fetch('/api/list?pageNo=' + p + '&pageSize=10'); var img = '/static/img/' + row.id + '.png';"
     assert [a.detail for a in read_script_apis("http://x.gov.cn/app.js", bundle)] == [None]
+
+
+def test_crawl_pages_an_id_only_api_to_the_report_on_its_second_page(
+    server: PortalServer, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shell's bundle links rows as '/zwgk/fzzfjsndbg/202203/t20220329_' + row.id + '.html'; the API
+    answers 20 rows a page, id and title only, and the report is row 23 (page 2)."""
+    no_browser(monkeypatch)
+    target = REPORTS[3]  # /zwgk/fzzfjsndbg/202203/t20220329_109815.html
+    rows = [{"id": 100 + i, "title": f"通知{i}"} for i in range(25)]
+    rows[22] = {"id": 109815, "title": target["title"]}
+
+    def articles(request: Request) -> Response:
+        number, size = int(request.query.get("pageNo", 1)), int(request.query.get("pageSize", 20))
+        body = {"code": 0, "total": len(rows), "data": {"list": rows[(number - 1) * size:number * size]}}
+        return Response(200, json.dumps(body, ensure_ascii=False).encode("utf-8"), {"Content-Type": "application/json"})
+
+    server.add_route("/api/content/list", articles)
+    server.set_page("/static/js/app.5d1e.js", CONCAT_BUNDLE.replace("/xwzx/fzzf/detail/", "/zwgk/fzzfjsndbg/202203/"
+                                                                     "t20220329_"), content_type="application/javascript")
+    server.set_page(SHELL, shell_page(["/static/js/app.5d1e.js"]))
+    crawl(sqlite_url, server, SHELL, max_depth=1)
+    assert found(sqlite_url, server) == {target["url"]}
+    assert server.count("/api/content/list?channelId=31&pageNo=2&pageSize=20") == 1
