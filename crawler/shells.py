@@ -43,11 +43,17 @@ class ShellPages:
     shell_scripts: int  # FZWATCH_SHELL_SCRIPTS
     script_maxsize: int  # FZWATCH_SCRIPT_MAXSIZE
     rendered_apis: dict[str, list[ApiRequest]]  # JSON list APIs rendered pages fetched, by page
+    # Detail-URL templates scripts build from a row's id (`ApiRequest.detail`), by API endpoint (no query),
+    # and the GET list APIs read before their template was known (their id-only rows made no links).
+    detail_templates: dict[str, str]
+    untemplated_apis: set[str]
 
     if TYPE_CHECKING:
         def _in_site(self, url: str) -> bool: ...
         def _budget(self, url: str, is_list: bool = False) -> bool: ...
         def _meta(self, **meta: Any) -> dict[str, Any]: ...
+        def _api_request(self, api: ApiRequest, depth: int, root: str | None,
+                         report_channel: int = 0) -> Request: ...
         def _follow_apis(self, apis: list[ApiRequest], depth: int, changed: bool, source: str | None = None,
                          report_channel: int = 0) -> Iterator[Request]: ...
         def parse_list(self, response: Response) -> Iterator[Any]: ...
@@ -78,6 +84,13 @@ class ShellPages:
         apis = read_script_apis(response.url, response.body, page_url=response.meta["page_url"])
         paged = [api for api in apis if _paged(api)]  # endpoints with a page/size parameter first
         apis = (paged + [api for api in apis if not _paged(api)])[:MAX_SCRIPT_APIS]
+        for api in apis:
+            if api.detail:
+                self.detail_templates.setdefault(endpoint(api.url), api.detail)
+            if api.detail and api.method == "GET" and api.url in self.untemplated_apis:
+                # The rendered page asked this API first, without the template: read it again, once, with it.
+                self.untemplated_apis.discard(api.url)
+                yield self._api_request(api, response.meta["depth"], None)
         yield from self._follow_apis(apis, response.meta["depth"], changed=False, source=response.meta["page_url"])
 
     def on_rendered_response(self, response: Any) -> None:
@@ -104,6 +117,11 @@ class ShellPages:
         listing = read_listing(response.url, response.body, response_headers(response))
         listing.api_requests += self.rendered_apis.pop(response.meta["key"], [])
         return listing
+
+
+def endpoint(url: str) -> str:
+    """An API URL without its query: the requests of one list API share it."""
+    return urlsplit(url)._replace(query="", fragment="").geturl()
 
 
 def _paged(api: ApiRequest) -> bool:

@@ -27,7 +27,7 @@ from crawler.outcomes import failure_kind
 from crawler.parsepool import OVER_BUDGET, shared_pool
 from crawler.revisit import LIST_KINDS, RevisitPolicy
 from crawler.series import ListSeries
-from crawler.shells import ShellPages
+from crawler.shells import ShellPages, endpoint
 from crawler.visits import NOT_FOUND_STATUSES, Visits, response_headers
 from parsers.classify import may_be_report
 from parsers.combine import needs_attachment
@@ -90,6 +90,8 @@ class PortalSpider(ShellPages, scrapy.Spider):
         self.search_done = False
         self.series = ListSeries()  # rows seen per list, lists that said where they end
         self.rendered_apis: dict[str, list[ApiRequest]] = {}  # JSON lists rendered pages fetched, by page
+        self.detail_templates: dict[str, str] = {}
+        self.untemplated_apis: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -281,7 +283,7 @@ class PortalSpider(ShellPages, scrapy.Spider):
         """A list whose rows come from an XML/JSON endpoint (Hanweb jpage, gkmlpt, declared or guessed JSON)."""
         key = _api_key(api)
         meta = self._meta(depth=depth, api_kind=api.kind, key=key, url=api.url, kind="api", root=root, method=api.method,
-                          form=api.data, report_channel=report_channel)
+                          form=api.data, report_channel=report_channel, detail=api.detail)
         if api.kind == "jpage":  # a dataproxy that refuses GET says 405: asked again by POST (parse_api)
             meta["handle_httpstatus_list"] = [*meta["handle_httpstatus_list"], 405]
         if api.kind == "json_body":  # axios-style: the parameters as a JSON object
@@ -402,8 +404,13 @@ class PortalSpider(ShellPages, scrapy.Spider):
             if index < len(specs):
                 return read_declared_list(response.url, response.body, specs[index], kind=kind)
             kind = "json"  # the registry entry changed since this page was remembered: guess the fields
-        if kind in ("json", "json_body") and response.meta.get("form"):  # a POSTed list pages through its form
-            return read_json_list(response.url, response.body, form=response.meta["form"], kind=kind)
+        if kind in ("json", "json_body"):  # a POSTed list pages through its form; id-only rows need `detail`
+            detail = response.meta.get("detail") or self.detail_templates.get(endpoint(response.url))
+            listing = read_json_list(response.url, response.body, form=response.meta.get("form"), kind=kind,
+                                     detail=detail)
+            if detail is None and not listing.links and response.meta.get("method", "GET") == "GET":
+                self.untemplated_apis.add(response.meta["key"])
+            return listing
         return API_READERS[kind](response.url, response.body)
 
     @staticmethod

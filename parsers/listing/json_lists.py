@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from parsers.listing.bodies import _load_json
 from parsers.listing.links import _date_in, _is_attachment, _squash
@@ -25,21 +25,23 @@ _TOTAL_KEYS = ("total", "totalCount", "count", "recordCount", "totalRecord", "to
 
 def read_json_list(
     url: str, body_json: bytes | str | Mapping[str, Any], form: Mapping[str, str] | None = None,
-    kind: str = "json",
+    kind: str = "json", detail: str | None = None,
 ) -> Listing:
     """Read a generic JSON list API: the largest array of objects with a title and a URL.
 
     Field names are guessed (``title``/``url``/``publishTime``…; epoch dates are read as Beijing time);
     ``total`` with the request's page and size parameters (``parsers.listing.params``; in the query, or in
     ``form`` for a POST, whose further pages keep ``kind``) gives the other pages (only when reading the
-    first page).
+    first page). ``detail``: a template such as ``http://x/detail/{id}.html`` (``ApiRequest.detail``) for
+    rows that carry only an id and a title; later pages keep it.
     """
     data = _load_json(body_json)
     base = canonical_url(url)
     listing = Listing(url=base)
-    rows = _json_rows(data)
+    field = _template_field(detail)
+    rows = _json_rows(data, field)
     for row in rows:
-        target = _absolute(str(_first(row, _URL_KEYS) or ""), url)
+        target = _absolute(str(_first(row, _URL_KEYS) or _from_template(detail, field, row)), url)
         if target:
             title = _squash(str(_first(row, _TITLE_KEYS) or ""))
             date = _row_date(_first(row, _DATE_KEYS))
@@ -50,7 +52,23 @@ def read_json_list(
         listing.api_requests = _json_next_forms(url, dict(form), total, len(rows), kind)
     else:
         listing.api_requests = _json_next_pages(url, total, len(rows))
+    for request in listing.api_requests:
+        request.detail = detail
     return listing
+
+
+def _template_field(detail: str | None) -> str | None:
+    match = re.search(r"\{(\w+)\}", detail or "")
+    return match.group(1) if match else None
+
+
+def _from_template(detail: str | None, field: str | None, row: Mapping[str, Any]) -> str:
+    """The row's detail URL built from its id field; "" when there is no template or no such id."""
+    value = row.get(field) if field else None
+    if detail is None or field is None or isinstance(value, bool) or not isinstance(value, int | str) or \
+            not re.fullmatch(r"[\w.-]+", str(value)):
+        return ""
+    return detail.replace("{" + field + "}", quote(str(value)))
 
 
 def _row_date(value: Any) -> str | None:
@@ -71,7 +89,7 @@ def _first(row: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
     return None
 
 
-def _json_rows(data: Any) -> list[Mapping[str, Any]]:
+def _json_rows(data: Any, id_field: str | None = None) -> list[Mapping[str, Any]]:
     best: list[Mapping[str, Any]] = []
     stack = [data]
     while stack:
@@ -80,7 +98,8 @@ def _json_rows(data: Any) -> list[Mapping[str, Any]]:
             stack.extend(node.values())
         elif isinstance(node, list):
             rows = [
-                r for r in node if isinstance(r, Mapping) and _first(r, _URL_KEYS) and _first(r, _TITLE_KEYS)
+                r for r in node if isinstance(r, Mapping) and _first(r, _TITLE_KEYS)
+                and (_first(r, _URL_KEYS) or (id_field and r.get(id_field) not in (None, "")))
             ]
             if len(rows) > len(best):
                 best = rows

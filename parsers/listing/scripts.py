@@ -10,6 +10,10 @@ whose value is a variable becomes 1, a size becomes ``DEFAULT_PAGE_SIZE``, any o
 is dropped. Only endpoints with a page or size parameter, or a list-like path, are kept: a detail
 endpoint (``"/api/article/" + id``) is not a list.
 
+Rows of some APIs carry only an id and a title; the script then builds the href from the id
+(``'/xwzx/detail/' + row.id + '.html'``, ``/x/${item.id}.shtml``). That detail-URL template travels
+with the API request (``ApiRequest.detail``) so that ``read_json_list`` can turn such rows into links.
+
 Hand-written scanning rather than a JavaScript parser: bundles are minified and often not valid for one
 parser version, while these call shapes are few and regular.
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -41,6 +46,14 @@ _LITERAL_RE = re.compile(r"""\s*(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'|`
 _BASE_URL_RE = re.compile(r"""\bbaseURL\s*:\s*["']([^"'\s]+)["']""")
 _STATIC = re.compile(r"\.(?:js|css|png|jpe?g|gif|svg|ico|woff2?|ttf|vue|html?|map|mp4|mp3)$", re.IGNORECASE)
 _LIST_PATH = re.compile(r"list|page|articles|news|query|search|infos|contents|docs", re.IGNORECASE)
+# A detail href built from a row's id field: 'prefix' + row.id (+ 'suffix'), or `prefix${row.id}suffix`.
+_ID_FIELD = r"""[\w$]+(?:\.|\[["'])(id|\w*(?:Id|_id|ID))(?:["']\])?"""
+_CONCAT_ID_RE = re.compile(
+    r"""(["'])((?:[^"'\\\n]|\\.)*)\1\s*\+\s*""" + _ID_FIELD + r"""\s*(?:\+\s*(["'])((?:[^"'\\\n]|\\.)*)\4)?"""
+)
+_TEMPLATE_ID_RE = re.compile(r"""([^`{}]*)\$\{\s*""" + _ID_FIELD + r"""\s*\}([^`$]*)""")
+_URL_STOP = re.compile(r"""[\s"'<>()`]""")
+_DETAIL_SUFFIX = re.compile(r"(?:\.(?:s?html?|jhtml|jsp|aspx?|php|do))?(?:[?#&][^\s]*)?", re.IGNORECASE)
 _CONFIG_KEYS = {
     "headers", "timeout", "responsetype", "withcredentials", "success", "error", "complete", "datatype",
     "type", "method", "url", "async", "cache", "contenttype", "beforesend", "jsonp", "params", "data", "body",
@@ -59,6 +72,7 @@ def read_script_apis(script_url: str, body: bytes | str, page_url: str | None = 
     constants = {m.group(1): m.group(3) for m in _CONST_RE.finditer(text) if "${" not in m.group(3)}
     api_base = _BASE_URL_RE.search(text)
     found: dict[tuple[str, str, str], ApiRequest] = {}
+    where: dict[tuple[str, str, str], int] = {}
     read: set[str] = set()  # call sites already read, by their text: a bundle repeats itself
     for match in _CALL_RE.finditer(text):
         site = text[match.start():match.end() + 120]
@@ -69,8 +83,51 @@ def read_script_apis(script_url: str, body: bytes | str, page_url: str | None = 
             break
         api = _api_at(text, match, constants, page_url or script_url, api_base.group(1) if api_base else "")
         if api is not None:
-            found.setdefault((api.method, api.url, urlencode(sorted((api.data or {}).items()))), api)
-    return list(found.values())
+            key = (api.method, api.url, urlencode(sorted((api.data or {}).items())))
+            found.setdefault(key, api)
+            where.setdefault(key, match.start())
+    templates = _detail_templates(text, page_url or script_url)
+    if not templates:
+        return list(found.values())
+    return [replace(api, detail=_nearest(templates, where[key])) for key, api in found.items()]
+
+
+def _detail_templates(text: str, base: str) -> list[tuple[int, str]]:
+    """(position, absolute template) of each detail href the script builds from a row's id."""
+    out = []
+    for match in _CONCAT_ID_RE.finditer(text):
+        template = _template(match.group(2), match.group(3), match.group(5) or "", base)
+        if template:
+            out.append((match.start(), template))
+    for literal in re.finditer(r"`[^`]{0,2000}`", text):
+        for match in _TEMPLATE_ID_RE.finditer(literal.group(0)[1:-1]):
+            template = _template(match.group(1), match.group(2), match.group(3), base)
+            if template:
+                out.append((literal.start(), template))
+    return out
+
+
+def _template(before: str, field: str, after: str, base: str) -> str | None:
+    """``http://x/detail/{id}.html`` from the literal text around the id, or None when that text is not
+    a page URL (an image path, an API call, a CSS class)."""
+    prefix = _URL_STOP.split(before)[-1]
+    prefix = prefix.split("href=")[-1]
+    suffix = _URL_STOP.split(after)[0]
+    if "/" not in prefix or _HOLE in prefix or "${" in prefix or not _DETAIL_SUFFIX.fullmatch(suffix):
+        return None
+    if not suffix and not prefix.endswith(("/", "=")):
+        return None
+    absolute = urljoin(base, prefix)
+    if urlsplit(absolute).scheme not in ("http", "https") or _STATIC.search(urlsplit(absolute).path):
+        return None
+    return absolute + "{" + field + "}" + suffix
+
+
+def _nearest(templates: list[tuple[int, str]], position: int) -> str:
+    """One template for the whole script, else the one written nearest the API call."""
+    if len({t for _, t in templates}) == 1:
+        return templates[0][1]
+    return min(templates, key=lambda pair: abs(pair[0] - position))[1]
 
 
 def _api_at(

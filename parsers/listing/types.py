@@ -25,6 +25,9 @@ class ApiRequest:
     kind: str
     method: str = "GET"
     data: dict[str, str] | None = None  # POST body: a form, or a JSON object for "json_body"
+    # Detail-URL template for rows that carry only an id (``http://x/detail/{id}.html``; the braces name
+    # the row's field), read from the script that calls the API (``read_script_apis``).
+    detail: str | None = None
 
 
 @dataclass
