@@ -110,9 +110,9 @@ def _detail_templates(text: str, base: str) -> list[tuple[int, str]]:
 def _template(before: str, field: str, after: str, base: str) -> str | None:
     """``http://x/detail/{id}.html`` from the literal text around the id, or None when that text is not
     a page URL (an image path, an API call, a CSS class)."""
-    prefix = _URL_STOP.split(before)[-1]
+    prefix: str = _URL_STOP.split(before)[-1]
     prefix = prefix.split("href=")[-1]
-    suffix = _URL_STOP.split(after)[0]
+    suffix: str = _URL_STOP.split(after)[0]
     if "/" not in prefix or _HOLE in prefix or "${" in prefix or not _DETAIL_SUFFIX.fullmatch(suffix):
         return None
     if not suffix and not prefix.endswith(("/", "=")):
