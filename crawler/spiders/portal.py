@@ -22,6 +22,7 @@ from scrapy.http import JsonRequest, Request, Response
 from crawler.decisions import Decisions
 from crawler.escalation import Escalator
 from crawler.guards import TrapGuards, looks_binary
+from crawler.items import Attachment, NotModifiedItem, PageItem
 from crawler.netpolicy import in_origins, site_origins
 from crawler.outcomes import failure_kind
 from crawler.parsepool import OVER_BUDGET, shared_pool
@@ -588,8 +589,8 @@ class PortalSpider(ShellPages, scrapy.Spider):
         for out in self._after_parse(response, url, item):
             yield out
 
-    def _after_parse(self, response: Response, url: str, item: dict[str, Any]) -> Iterator[Any]:
-        parsed = item["parsed"]
+    def _after_parse(self, response: Response, url: str, item: PageItem) -> Iterator[Any]:
+        parsed = item.parsed
         if parsed.page_kind in LIST_PAGE_KINDS:
             yield from self._detail_was_list(response, parsed.page_kind, parsed.page_kind_reasons)
             return
@@ -599,10 +600,10 @@ class PortalSpider(ShellPages, scrapy.Spider):
             yield from self._one_more_hop(response)
         yield from self._detail_outputs(response, item)
 
-    def _detail_outputs(self, response: Response, item: dict[str, Any]) -> Iterator[Any]:
+    def _detail_outputs(self, response: Response, item: PageItem) -> Iterator[Any]:
         """The page item, or first its attachment when the page only points to it."""
-        url = item["url"]
-        attachment = item["parsed"].attachments[0] if needs_attachment(item["parsed"]) else None
+        url = item.url
+        attachment = item.parsed.attachments[0] if needs_attachment(item.parsed) else None
         if attachment and self._in_site(attachment) and self.visits.claim(attachment) and self._budget(attachment):
             # The page only points to its attachment (详见附件): fetch it (robots.txt applies) for the body.
             self.decisions.note(attachment, "fetched", "attachment", depth=response.meta.get("depth"), source=url)
@@ -640,44 +641,43 @@ class PortalSpider(ShellPages, scrapy.Spider):
                                        source=key):
                 yield self._detail_request(link.url, link.text, source=key, depth=depth + 1, hop=True)
 
-    def _not_modified(self, response: Response, url: str) -> Iterator[dict[str, Any]]:
+    def _not_modified(self, response: Response, url: str) -> Iterator[Any]:
         self.decisions.outcome(url, "not_modified")
         if url in self.known:
             self.crawler.stats.inc_value("fzwatch/not_modified")
-            yield {"kind": "not_modified", "site_id": self.site_id, "url": url}
+            yield NotModifiedItem(site_id=self.site_id, url=url)
         else:
             # A remembered list reached through a report-like link stays a list (its rows were read before).
             remembered = (self.visits.pages.get(url) or {}).get("kind")
             yield self.visits.visit_item(response, kind=remembered if remembered in LIST_KINDS else "detail")
 
-    async def _page_item(self, response: Response, url: str) -> dict[str, Any]:
+    async def _page_item(self, response: Response, url: str) -> PageItem:
         headers = response_headers(response)
         parsed = await self.parse_pool.parse(response.url, response.body, headers, site_name=self.site["name"],
                                              region=self.site["region"], status=response.status)
         if OVER_BUDGET in parsed.flags:
             self.crawler.stats.inc_value("fzwatch/parse_over_budget")
-        return {
-            "kind": "page", "site_id": self.site_id, "url": url, "body": response.body,
-            "status": response.status, "content_type": headers.get("content-type", ""),
-            "etag": headers.get("etag"), "last_modified": headers.get("last-modified"), "attachment": None,
-            "source": response.meta.get("source"), "root": response.meta.get("root"),
-            "visit": self.visits.visit(response, kind="detail"),
-            "parsed": parsed,
-        }
+        return PageItem(
+            site_id=self.site_id, site_name=self.site["name"], region=self.site["region"], url=url,
+            body=response.body, status=response.status, content_type=headers.get("content-type", ""),
+            etag=headers.get("etag"), last_modified=headers.get("last-modified"),
+            source=response.meta.get("source"), root=response.meta.get("root"),
+            visit=self.visits.visit(response, kind="detail"), parsed=parsed,
+        )
 
     async def parse_attachment(self, response: Response) -> AsyncIterator[Any]:
-        item = response.meta["item"]
+        item: PageItem = response.meta["item"]
         if response.status < 400:
             self.crawler.stats.inc_value("fzwatch/attachments")
             content_type = response_headers(response).get("content-type", "")
-            item["attachment"] = {"url": canonical_url(response.url), "body": response.body,
-                                  "content_type": content_type}
+            item.attachment = Attachment(url=canonical_url(response.url), body=response.body,
+                                         content_type=content_type)
             # The document is read in the parse pool too; the pipeline stores the combined page as is.
-            item["parsed"] = await self.parse_pool.combine(
-                item["parsed"], item["attachment"]["url"], response.body, {"content-type": content_type},
+            item.parsed = await self.parse_pool.combine(
+                item.parsed, item.attachment.url, response.body, {"content-type": content_type},
                 site_name=self.site["name"], region=self.site["region"])
-            item["attachment"]["combined"] = True
-            if OVER_BUDGET in item["parsed"].flags:
+            item.attachment.combined = True
+            if OVER_BUDGET in item.parsed.flags:
                 self.crawler.stats.inc_value("fzwatch/parse_over_budget")
         yield item
 
