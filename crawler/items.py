@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from scrapy.exceptions import DropItem
+
 from parsers.types import ParsedPage
 
 
@@ -60,11 +62,21 @@ class PageItem:
 
 @dataclass
 class StoredPage:
-    """What the pipeline passes on for a stored page."""
+    """What the pipeline passes on for a stored page, with its final verdict (after an attachment body)."""
 
     url: str
     report_id: int | None
     events: list[str]
+    outcome: str = "report"  # or "not_report": a known page that stopped being a report is stored too
+    note: str = ""
+
+
+class NotAReport(DropItem):
+    """A candidate page the pipeline dropped: not a report. Carries the verdict for the crawl decisions."""
+
+    def __init__(self, message: str, url: str, note: str) -> None:
+        super().__init__(message)
+        self.url, self.note = url, note
 
 
 CrawlItem = CrawlPageItem | NotModifiedItem | PageItem

@@ -12,10 +12,9 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from crawler.items import CrawlItem, CrawlPageItem, NotModifiedItem, PageItem, StoredPage
+from crawler.items import CrawlItem, CrawlPageItem, NotAReport, NotModifiedItem, PageItem, StoredPage
 from monitor.ingest import FetchedPage, ingest_page, parse_fetched
 from parsers import content_hash
-from storage.crawl_decisions import replace_decisions
 from storage.crawl_state import save_pages
 from storage.database import Database
 from storage.models import utcnow
@@ -65,13 +64,6 @@ class StoragePipeline:
             self.stats.set_value("fzwatch/crawl_pages_saved", saved)
         elif self.page_updates:
             logger.info("crawl ended (%s): crawl-page state not saved", reason)
-        decisions = getattr(spider, "decisions", None)
-        if decisions is not None and reason == "finished":
-            # What this crawl decided per URL replaces the last crawl's (`fzwatch explain`).
-            with self.db.transaction() as session:
-                saved = replace_decisions(session, spider.site_id, decisions.rows(), getattr(spider, "run_id", None),
-                                          cap=decisions.cap)
-            self.stats.set_value("fzwatch/decisions_saved", saved)
         self.db.dispose()
 
     def process_item(self, item: CrawlItem) -> CrawlItem | StoredPage:
@@ -118,20 +110,20 @@ class StoragePipeline:
             if item.visit:
                 self.page_updates.append(item.visit)
             self.stats.inc_value("fzwatch/candidates_rejected")
-            self._outcome(item.url, "not_report", parsed.reasons)
-            raise DropItem(f"not a report: {parsed.title!r} ({'; '.join(parsed.reasons[:2])})")
+            raise NotAReport(f"not a report: {parsed.title!r} ({'; '.join(parsed.reasons[:2])})", item.url,
+                             _note(parsed.reasons))
         with self.db.transaction() as session:
             site = get_site(session, item.site_id)
             result = ingest_page(session, site, page, parsed, content_hash(parsed.text))
         self._count(result.version_created, result.events, parsed.is_report)
-        self._outcome(item.url, "report" if parsed.is_report else "not_report", parsed.reasons)
         if "attachment_without_text" in parsed.flags:  # a scanned PDF: stored and flagged, not dropped
             self.stats.inc_value("fzwatch/attachments_without_text")
         if parsed.is_report and result.report_id is not None:
             self._mark_productive(item)
         elif item.visit and not known:  # a republication or a page that stopped being a report
             self.page_updates.append(item.visit)
-        return StoredPage(url=page.url, report_id=result.report_id, events=result.events)
+        return StoredPage(url=page.url, report_id=result.report_id, events=result.events,
+                          outcome="report" if parsed.is_report else "not_report", note=_note(parsed.reasons))
 
     def _known(self, site_id: str) -> set[str]:
         """The site's stored document URLs, read once, before this crawl stores its first page."""
@@ -140,12 +132,6 @@ class StoragePipeline:
             with self.db.transaction() as session:
                 self.known = set(known_documents(session, site_id))
         return self.known
-
-    def _outcome(self, url: str, outcome: str, reasons: list[str]) -> None:
-        """The final verdict (after an attachment body) for the crawl decisions."""
-        decisions = getattr(self.crawler.spider, "decisions", None)
-        if decisions is not None:
-            decisions.outcome(url, outcome, "；".join(reasons[:3]))
 
     def _count(self, version_created: bool, events: list[str], is_report: bool) -> None:
         if version_created:
@@ -163,6 +149,11 @@ class StoragePipeline:
 
 
 VALIDATORS = ("etag", "last_modified", "body_sha256", "next_visit_at", "last_fetched")
+
+
+def _note(reasons: list[str]) -> str:
+    """The verdict's reasons as the crawl decisions keep them (`fzwatch explain`)."""
+    return "；".join(reasons[:3])
 
 
 def _without_validators(update: dict[str, Any]) -> dict[str, Any]:

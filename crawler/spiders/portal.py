@@ -22,13 +22,14 @@ from scrapy.http import JsonRequest, Request, Response
 from crawler.decisions import Decisions
 from crawler.escalation import Escalator
 from crawler.guards import TrapGuards, looks_binary
-from crawler.items import Attachment, NotModifiedItem, PageItem
+from crawler.items import Attachment, CrawlPageItem, NotAReport, NotModifiedItem, PageItem, StoredPage
 from crawler.netpolicy import in_origins, site_origins
 from crawler.outcomes import failure_kind
 from crawler.parsepool import OVER_BUDGET, shared_pool
 from crawler.revisit import LIST_KINDS, RevisitPolicy
 from crawler.series import ListSeries
 from crawler.shells import ShellPages
+from crawler.site_state import load_site_state, save_decisions
 from crawler.visits import NOT_FOUND_STATUSES, Visits, response_headers
 from parsers.classify import may_be_report
 from parsers.combine import needs_attachment
@@ -95,14 +96,14 @@ class PortalSpider(ShellPages, scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):  # type: ignore[no-untyped-def]
         spider = super().from_crawler(crawler, *args, **kwargs)
-        from crawler.site_state import load_site_state
-
         spider.db_url = spider.db_url or crawler.settings.get("FZWATCH_DB")
         state = load_site_state(spider.db_url, spider.site_id)
         spider.site, spider.known = state.spec, state.known
         spider.configure(crawler.settings, state.pages)
         spider.escalation = Escalator(spider, crawler, state.escalation)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.on_stored, signal=signals.item_scraped)
+        crawler.signals.connect(spider.on_dropped, signal=signals.item_dropped)
         return spider
 
     def configure(self, settings: Any, pages: dict[str, dict[str, Any]] | None = None) -> None:
@@ -546,6 +547,22 @@ class PortalSpider(ShellPages, scrapy.Spider):
         if self.search_template is None and response.meta.get("depth", 9) <= 1:
             self.search_template = find_site_search(response.url, response.body, response_headers(response))
 
+    # -- the pipeline's verdicts and the crawl decisions ----------------------------------------------
+
+    def on_stored(self, item: Any) -> None:
+        """The pipeline's final verdict (after an attachment body) for the crawl decisions."""
+        if isinstance(item, StoredPage):
+            self.decisions.outcome(item.url, item.outcome, item.note)
+
+    def on_dropped(self, item: Any, exception: BaseException) -> None:
+        if isinstance(exception, NotAReport):
+            self.decisions.outcome(exception.url, "not_report", exception.note)
+
+    def closed(self, reason: str) -> None:
+        if reason == "finished":
+            saved = save_decisions(self.db_url, self.site_id, self.decisions.rows(), self.run_id, self.decisions.cap)
+            self.crawler.stats.set_value("fzwatch/decisions_saved", saved)
+
     # -- site search fallback ----------------------------------------------------------------------
 
     def on_idle(self) -> None:
@@ -698,7 +715,7 @@ class PortalSpider(ShellPages, scrapy.Spider):
             return False
         return True
 
-    def _record_unusable(self, response: Response) -> Iterator[dict[str, Any]]:
+    def _record_unusable(self, response: Response) -> Iterator[CrawlPageItem]:
         """Count an answer not worth reading; remember what it tells (`Visits.record_unusable`)."""
         if response.status == 304:
             self.crawler.stats.inc_value("fzwatch/lists_not_modified")
@@ -727,7 +744,7 @@ class PortalSpider(ShellPages, scrapy.Spider):
             self.crawler.stats.set_value("fzwatch/start_error", f"http_{response.status}")
         return True
 
-    def on_error(self, failure: Any) -> Iterator[dict[str, Any]]:
+    def on_error(self, failure: Any) -> Iterator[CrawlPageItem]:
         request = failure.request
         if request.meta.get("is_start"):
             self.crawler.stats.inc_value("fzwatch/start_failed")
