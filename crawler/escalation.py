@@ -35,6 +35,7 @@ from scrapy import signals
 from scrapy.http import Request, Response
 
 from crawler.guards import TrapGuards
+from crawler.items import StoredPage
 from crawler.visits import NOT_FOUND_STATUSES, response_headers
 from parsers.listing import (
     PRIORITY_DETAIL,
@@ -226,10 +227,10 @@ class Escalator:
     def _on_item(self, item: Any, response: Any, spider: Any) -> None:
         """A stored page: a report (a republication of a known one has no report id) counts for the
         running tier once."""
-        report_id = item.get("report_id") if isinstance(item, dict) else None
+        report_id = item.report_id if isinstance(item, StoredPage) else None
         if report_id is None:
             return
-        self.observer.on_report(item["url"])
+        self.observer.on_report(item.url)
         if self.current is not None and report_id not in self.report_ids:
             self.current.reports += 1
         self.report_ids.add(report_id)
@@ -377,7 +378,7 @@ class Escalator:
         meta, url = response.meta, canonical_url(response.url)
         if meta["depth"] > 0 and url not in self.spider.visits.seen:
             item = await self.spider._page_item(response, url)  # parsed in the parse pool
-            if item["parsed"].is_report or self.spider._is_candidate(meta.get("anchor") or ""):
+            if item.parsed.is_report or self.spider._is_candidate(meta.get("anchor") or ""):
                 self.spider.visits.claim(url)
                 for out in self.spider._detail_outputs(response, item):
                     yield out

@@ -19,7 +19,7 @@ class QuietItemsLogFormatter(logformatter.LogFormatter):
                 "args": {"url": getattr(response, "url", ""), "reason": exception}}
 
     def item_error(self, item: Any, exception: BaseException, response: Any, spider: Any) -> logformatter.LogFormatterResult:
-        url = item.get("url", "") if isinstance(item, dict) else getattr(item, "url", "")
+        url = getattr(item, "url", "")  # the typed items of crawler/items.py; a crawl-page item has none
         return {"level": logging.ERROR, "msg": "Error processing the item from %(url)s: %(error)s",
                 "args": {"url": url or getattr(response, "url", ""), "error": _one_line(exception)}}
 

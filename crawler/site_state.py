@@ -1,10 +1,12 @@
-"""What a spider needs to know about its site before it starts, read through storage/."""
+"""What a spider needs to know about its site before it starts, read through storage/; and what it decided
+per URL, written back when it finishes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from storage.crawl_decisions import replace_decisions
 from storage.crawl_state import load_pages
 from storage.database import Database
 from storage.sites import get_site, known_documents
@@ -28,5 +30,15 @@ def load_site_state(db_url: str | None, site_id: str) -> SiteState:
             escalation = {"escalated_at": site.escalated_at, "key": site.escalation_key,
                           "report_channels": list(site.report_channels or [])}
             return SiteState(spec, known_documents(session, site_id), load_pages(session, site_id), escalation)
+    finally:
+        db.dispose()
+
+
+def save_decisions(db_url: str | None, site_id: str, rows: list[dict[str, Any]], run_id: int | None, cap: int) -> int:
+    """What this crawl decided per URL replaces the last crawl's (`fzwatch explain`)."""
+    db = Database(db_url)
+    try:
+        with db.transaction() as session:
+            return replace_decisions(session, site_id, rows, run_id, cap=cap)
     finally:
         db.dispose()

@@ -15,6 +15,7 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.guards import looks_binary
+from crawler.items import CrawlPageItem
 from crawler.revisit import LIST_KINDS, RevisitPolicy, is_due
 from parsers.listing import canonical_url
 
@@ -97,10 +98,10 @@ class Visits:
                                                        self.now, self.start_keys)
         return page
 
-    def visit_item(self, response: Response, kind: str, changed: bool = False) -> dict[str, Any]:
-        return {"kind": "crawl_page", "site_id": self.site_id, "page": self.visit(response, kind, changed)}
+    def visit_item(self, response: Response, kind: str, changed: bool = False) -> CrawlPageItem:
+        return CrawlPageItem(site_id=self.site_id, page=self.visit(response, kind, changed))
 
-    def record_list(self, response: Response) -> dict[str, Any]:
+    def record_list(self, response: Response) -> CrawlPageItem:
         """Remember a list page; note whether its body changed since the last crawl (then its pagination
         is fetched again: the rows shifted)."""
         key = response.meta["key"]
@@ -110,7 +111,7 @@ class Visits:
             self.changed.add(key)
         return self.visit_item(response, response.meta["kind"], changed=changed)
 
-    def record_unusable(self, response: Response) -> dict[str, Any] | None:
+    def record_unusable(self, response: Response) -> CrawlPageItem | None:
         """304: the list is as it was (its links are remembered separately). Gone or binary: a dead page,
         revisited slowly. Blocked: nothing is recorded (a challenge proves nothing about the page)."""
         if response.status == 304:
@@ -119,11 +120,11 @@ class Visits:
             return self.visit_item(response, "dead")
         return None
 
-    def record_cut(self, key: str, url: str) -> dict[str, Any]:
+    def record_cut(self, key: str, url: str) -> CrawlPageItem:
         """A page cut for its size (a 5 MB trap): dead, so the next crawls do not ask again."""
         due = self.policy.next_visit({"key": key, "kind": "dead"}, self.now, self.start_keys)
         page = {"key": key, "url": url, "kind": "dead", "last_fetched": self.now, "next_visit_at": due}
-        return {"kind": "crawl_page", "site_id": self.site_id, "page": page}
+        return CrawlPageItem(site_id=self.site_id, page=page)
 
 
 def is_dead(response: Response) -> bool:

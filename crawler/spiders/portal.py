@@ -22,12 +22,14 @@ from scrapy.http import JsonRequest, Request, Response
 from crawler.decisions import Decisions
 from crawler.escalation import Escalator
 from crawler.guards import TrapGuards, looks_binary
+from crawler.items import Attachment, CrawlPageItem, NotAReport, NotModifiedItem, PageItem, StoredPage
 from crawler.netpolicy import in_origins, site_origins
 from crawler.outcomes import failure_kind
 from crawler.parsepool import OVER_BUDGET, shared_pool
 from crawler.revisit import LIST_KINDS, RevisitPolicy
 from crawler.series import ListSeries
 from crawler.shells import ShellPages, endpoint
+from crawler.site_state import load_site_state, save_decisions
 from crawler.visits import NOT_FOUND_STATUSES, Visits, response_headers
 from parsers.classify import may_be_report
 from parsers.combine import needs_attachment
@@ -96,14 +98,14 @@ class PortalSpider(ShellPages, scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):  # type: ignore[no-untyped-def]
         spider = super().from_crawler(crawler, *args, **kwargs)
-        from crawler.site_state import load_site_state
-
         spider.db_url = spider.db_url or crawler.settings.get("FZWATCH_DB")
         state = load_site_state(spider.db_url, spider.site_id)
         spider.site, spider.known = state.spec, state.known
         spider.configure(crawler.settings, state.pages)
         spider.escalation = Escalator(spider, crawler, state.escalation)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.on_stored, signal=signals.item_scraped)
+        crawler.signals.connect(spider.on_dropped, signal=signals.item_dropped)
         return spider
 
     def configure(self, settings: Any, pages: dict[str, dict[str, Any]] | None = None) -> None:
@@ -552,6 +554,22 @@ class PortalSpider(ShellPages, scrapy.Spider):
         if self.search_template is None and response.meta.get("depth", 9) <= 1:
             self.search_template = find_site_search(response.url, response.body, response_headers(response))
 
+    # -- the pipeline's verdicts and the crawl decisions ----------------------------------------------
+
+    def on_stored(self, item: Any) -> None:
+        """The pipeline's final verdict (after an attachment body) for the crawl decisions."""
+        if isinstance(item, StoredPage):
+            self.decisions.outcome(item.url, item.outcome, item.note)
+
+    def on_dropped(self, item: Any, exception: BaseException) -> None:
+        if isinstance(exception, NotAReport):
+            self.decisions.outcome(exception.url, "not_report", exception.note)
+
+    def closed(self, reason: str) -> None:
+        if reason == "finished":
+            saved = save_decisions(self.db_url, self.site_id, self.decisions.rows(), self.run_id, self.decisions.cap)
+            self.crawler.stats.set_value("fzwatch/decisions_saved", saved)
+
     # -- site search fallback ----------------------------------------------------------------------
 
     def on_idle(self) -> None:
@@ -595,8 +613,8 @@ class PortalSpider(ShellPages, scrapy.Spider):
         for out in self._after_parse(response, url, item):
             yield out
 
-    def _after_parse(self, response: Response, url: str, item: dict[str, Any]) -> Iterator[Any]:
-        parsed = item["parsed"]
+    def _after_parse(self, response: Response, url: str, item: PageItem) -> Iterator[Any]:
+        parsed = item.parsed
         if parsed.page_kind in LIST_PAGE_KINDS:
             yield from self._detail_was_list(response, parsed.page_kind, parsed.page_kind_reasons)
             return
@@ -606,10 +624,10 @@ class PortalSpider(ShellPages, scrapy.Spider):
             yield from self._one_more_hop(response)
         yield from self._detail_outputs(response, item)
 
-    def _detail_outputs(self, response: Response, item: dict[str, Any]) -> Iterator[Any]:
+    def _detail_outputs(self, response: Response, item: PageItem) -> Iterator[Any]:
         """The page item, or first its attachment when the page only points to it."""
-        url = item["url"]
-        attachment = item["parsed"].attachments[0] if needs_attachment(item["parsed"]) else None
+        url = item.url
+        attachment = item.parsed.attachments[0] if needs_attachment(item.parsed) else None
         if attachment and self._in_site(attachment) and self.visits.claim(attachment) and self._budget(attachment):
             # The page only points to its attachment (详见附件): fetch it (robots.txt applies) for the body.
             self.decisions.note(attachment, "fetched", "attachment", depth=response.meta.get("depth"), source=url)
@@ -647,44 +665,43 @@ class PortalSpider(ShellPages, scrapy.Spider):
                                        source=key):
                 yield self._detail_request(link.url, link.text, source=key, depth=depth + 1, hop=True)
 
-    def _not_modified(self, response: Response, url: str) -> Iterator[dict[str, Any]]:
+    def _not_modified(self, response: Response, url: str) -> Iterator[Any]:
         self.decisions.outcome(url, "not_modified")
         if url in self.known:
             self.crawler.stats.inc_value("fzwatch/not_modified")
-            yield {"kind": "not_modified", "site_id": self.site_id, "url": url}
+            yield NotModifiedItem(site_id=self.site_id, url=url)
         else:
             # A remembered list reached through a report-like link stays a list (its rows were read before).
             remembered = (self.visits.pages.get(url) or {}).get("kind")
             yield self.visits.visit_item(response, kind=remembered if remembered in LIST_KINDS else "detail")
 
-    async def _page_item(self, response: Response, url: str) -> dict[str, Any]:
+    async def _page_item(self, response: Response, url: str) -> PageItem:
         headers = response_headers(response)
         parsed = await self.parse_pool.parse(response.url, response.body, headers, site_name=self.site["name"],
                                              region=self.site["region"], status=response.status)
         if OVER_BUDGET in parsed.flags:
             self.crawler.stats.inc_value("fzwatch/parse_over_budget")
-        return {
-            "kind": "page", "site_id": self.site_id, "url": url, "body": response.body,
-            "status": response.status, "content_type": headers.get("content-type", ""),
-            "etag": headers.get("etag"), "last_modified": headers.get("last-modified"), "attachment": None,
-            "source": response.meta.get("source"), "root": response.meta.get("root"),
-            "visit": self.visits.visit(response, kind="detail"),
-            "parsed": parsed,
-        }
+        return PageItem(
+            site_id=self.site_id, site_name=self.site["name"], region=self.site["region"], url=url,
+            body=response.body, status=response.status, content_type=headers.get("content-type", ""),
+            etag=headers.get("etag"), last_modified=headers.get("last-modified"),
+            source=response.meta.get("source"), root=response.meta.get("root"),
+            visit=self.visits.visit(response, kind="detail"), parsed=parsed,
+        )
 
     async def parse_attachment(self, response: Response) -> AsyncIterator[Any]:
-        item = response.meta["item"]
+        item: PageItem = response.meta["item"]
         if response.status < 400:
             self.crawler.stats.inc_value("fzwatch/attachments")
             content_type = response_headers(response).get("content-type", "")
-            item["attachment"] = {"url": canonical_url(response.url), "body": response.body,
-                                  "content_type": content_type}
+            item.attachment = Attachment(url=canonical_url(response.url), body=response.body,
+                                         content_type=content_type)
             # The document is read in the parse pool too; the pipeline stores the combined page as is.
-            item["parsed"] = await self.parse_pool.combine(
-                item["parsed"], item["attachment"]["url"], response.body, {"content-type": content_type},
+            item.parsed = await self.parse_pool.combine(
+                item.parsed, item.attachment.url, response.body, {"content-type": content_type},
                 site_name=self.site["name"], region=self.site["region"])
-            item["attachment"]["combined"] = True
-            if OVER_BUDGET in item["parsed"].flags:
+            item.attachment.combined = True
+            if OVER_BUDGET in item.parsed.flags:
                 self.crawler.stats.inc_value("fzwatch/parse_over_budget")
         yield item
 
@@ -705,7 +722,7 @@ class PortalSpider(ShellPages, scrapy.Spider):
             return False
         return True
 
-    def _record_unusable(self, response: Response) -> Iterator[dict[str, Any]]:
+    def _record_unusable(self, response: Response) -> Iterator[CrawlPageItem]:
         """Count an answer not worth reading; remember what it tells (`Visits.record_unusable`)."""
         if response.status == 304:
             self.crawler.stats.inc_value("fzwatch/lists_not_modified")
@@ -734,7 +751,7 @@ class PortalSpider(ShellPages, scrapy.Spider):
             self.crawler.stats.set_value("fzwatch/start_error", f"http_{response.status}")
         return True
 
-    def on_error(self, failure: Any) -> Iterator[dict[str, Any]]:
+    def on_error(self, failure: Any) -> Iterator[CrawlPageItem]:
         request = failure.request
         if request.meta.get("is_start"):
             self.crawler.stats.inc_value("fzwatch/start_failed")
