@@ -155,8 +155,18 @@ class SubscriptionConfigError(ValueError):
 
 
 _ALLOWED_KEYS = (
-    "name", "url", "urls", "events", "sites", "region_prefix", "agency_contains", "year",
-    "indicators", "keywords", "mode", "digest",
+    "name",
+    "url",
+    "urls",
+    "events",
+    "sites",
+    "region_prefix",
+    "agency_contains",
+    "year",
+    "indicators",
+    "keywords",
+    "mode",
+    "digest",
 )
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -209,8 +219,10 @@ def unknown_indicator_keys(keys: Any) -> list[str]:
 def _check_indicator_keys(keys: Any, where: str, errors: list[str]) -> None:
     unknown = unknown_indicator_keys(keys)
     if unknown:
-        errors.append(f"{where}: 未知指标 {', '.join(unknown)} (unknown indicator keys; see "
-                      "`fzwatch indicators --list-keys`)")
+        errors.append(
+            f"{where}: 未知指标 {', '.join(unknown)} (unknown indicator keys; see "
+            "`fzwatch indicators --list-keys`)"
+        )
 
 
 def _indicators(value: Any, where: str, errors: list[str]) -> dict[str, float | None] | None:
@@ -223,12 +235,16 @@ def _indicators(value: Any, where: str, errors: list[str]) -> dict[str, float | 
         out: dict[str, float | None] = {}
         for key, threshold in value.items():
             if threshold is not None and _number(threshold) is None:
-                errors.append(f"{where}: indicators.{key} 的阈值必须是数字或留空 (threshold must be a number or null)")
+                errors.append(
+                    f"{where}: indicators.{key} 的阈值必须是数字或留空 (threshold must be a number or null)"
+                )
                 continue
             out[str(key)] = None if threshold is None else float(threshold)
         _check_indicator_keys(out, where, errors)
         return out or None
-    errors.append(f"{where}: indicators 必须是指标名列表或 {{指标: 阈值}} 映射 (list of keys or key → threshold map)")
+    errors.append(
+        f"{where}: indicators 必须是指标名列表或 {{指标: 阈值}} 映射 (list of keys or key → threshold map)"
+    )
     return None
 
 
@@ -236,7 +252,9 @@ def _filters(spec: Mapping[str, Any], where: str, errors: list[str]) -> Subscrip
     events = _str_list(spec.get("events"), "events", where, errors)
     for kind in events or []:
         if kind not in EVENT_KINDS:
-            errors.append(f"{where}: 未知事件类型 {kind!r} (unknown event kind; choose from {', '.join(EVENT_KINDS)})")
+            errors.append(
+                f"{where}: 未知事件类型 {kind!r} (unknown event kind; choose from {', '.join(EVENT_KINDS)})"
+            )
     year = spec.get("year")
     if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100):
         errors.append(f"{where}: year 必须是年份整数，如 2024 (must be an integer year), got {year!r}")
@@ -298,8 +316,10 @@ def parse_subscriptions(data: Any, source: str = "<yaml>") -> list[dict[str, Any
     if data is None:
         return []
     if not isinstance(data, Mapping) or not isinstance(data.get("subscriptions", []), list):
-        raise SubscriptionConfigError(f"{source}: 顶层必须是 `subscriptions:` 列表 (top level must be a "
-                                      "mapping with a `subscriptions:` list)")
+        raise SubscriptionConfigError(
+            f"{source}: 顶层必须是 `subscriptions:` 列表 (top level must be a "
+            "mapping with a `subscriptions:` list)"
+        )
     errors: list[str] = []
     extra = [k for k in data if k != "subscriptions"]
     if extra:
@@ -311,8 +331,9 @@ def parse_subscriptions(data: Any, source: str = "<yaml>") -> list[dict[str, Any
     return [r for r in result if r is not None]
 
 
-def load_subscriptions_yaml(path: str | os.PathLike[str],
-                            known_sites: Collection[str] | None = None) -> list[dict[str, Any]]:
+def load_subscriptions_yaml(
+    path: str | os.PathLike[str], known_sites: Collection[str] | None = None
+) -> list[dict[str, Any]]:
     """Read and validate a subscriptions YAML file; raises :class:`SubscriptionConfigError`.
 
     The shape (keys, types, and with ``known_sites`` the site ids) is checked by ``config`` with lines

@@ -236,13 +236,17 @@ def _summary_report(payload: Mapping[str, Any]) -> str:
 @register("new_report", "新报告", _summary_report)
 def render_new_report(payload: Mapping[str, Any]) -> _Rendered:
     """A report seen for the first time: publisher, title, year, publish date, on time or late, link."""
-    return _Rendered(f"【新报告】{_report_name(payload)}", [("fields", _report_fields(payload)), *_link_block(payload)])
+    return _Rendered(
+        f"【新报告】{_report_name(payload)}", [("fields", _report_fields(payload)), *_link_block(payload)]
+    )
 
 
 @register("report_published_late", "逾期公开", _summary_report)
 def render_published_late(payload: Mapping[str, Any]) -> _Rendered:
     """A report first published after its deadline (4月1日 by default)."""
-    return _Rendered(f"【逾期公开】{_report_name(payload)}", [("fields", _report_fields(payload)), *_link_block(payload)])
+    return _Rendered(
+        f"【逾期公开】{_report_name(payload)}", [("fields", _report_fields(payload)), *_link_block(payload)]
+    )
 
 
 def diff_summary(diff: Any) -> str | None:
@@ -339,7 +343,9 @@ def indicator_delta(payload: Mapping[str, Any]) -> str | None:
         return f"{'上升' if delta > 0 else '下降'}{format_number(round(abs(delta), 4))}个百分点"
     verb = "增加" if delta > 0 else "减少"
     text = f"{verb}{format_number(round(abs(delta), 4))}{unit}"
-    return text + (f"（{'+' if delta > 0 else '-'}{format_number(round(abs(delta) / abs(a) * 100, 1))}%）" if a else "")
+    return text + (
+        f"（{'+' if delta > 0 else '-'}{format_number(round(abs(delta) / abs(a) * 100, 1))}%）" if a else ""
+    )
 
 
 def _summary_indicator(payload: Mapping[str, Any]) -> str:
@@ -367,7 +373,11 @@ def render_indicator_changed(payload: Mapping[str, Any]) -> _Rendered:
 
 
 def _summary_overdue(payload: Mapping[str, Any]) -> str:
-    bits = [publisher(payload), format_year(payload.get("year")), "截止 " + (format_date(payload.get("deadline")) or "?")]
+    bits = [
+        publisher(payload),
+        format_year(payload.get("year")),
+        "截止 " + (format_date(payload.get("deadline")) or "?"),
+    ]
     return " ".join(b for b in bits if b)
 
 
@@ -457,7 +467,9 @@ def render_site_suspect(payload: Mapping[str, Any]) -> _Rendered:
 
 
 def _render_unknown(kind: str, payload: Mapping[str, Any]) -> _Rendered:
-    fields = [(str(k), _clip(v)) for k, v in payload.items() if _present(v) and not isinstance(v, Mapping | list)]
+    fields = [
+        (str(k), _clip(v)) for k, v in payload.items() if _present(v) and not isinstance(v, Mapping | list)
+    ]
     return _Rendered(f"【fzwatch 事件】{kind}", [("fields", fields)])
 
 

@@ -28,7 +28,9 @@ def summarize_revision(old_text: str, new_text: str) -> dict[str, Any]:
 
 
 def unified_diff(old_text: str, new_text: str, old_label: str, new_label: str) -> str:
-    lines = difflib.unified_diff(paragraphs(old_text), paragraphs(new_text), old_label, new_label, lineterm="")
+    lines = difflib.unified_diff(
+        paragraphs(old_text), paragraphs(new_text), old_label, new_label, lineterm=""
+    )
     return "\n".join(lines)
 
 

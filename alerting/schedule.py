@@ -24,12 +24,15 @@ def digest_spec_errors(spec: Any) -> list[str]:
         return []
     if not isinstance(spec, Mapping):
         return ["digest 必须是映射 (digest must be a mapping like {every: daily, at: '08:30'})"]
-    errors = [f"digest 中未知的键 {k!r} (unknown digest key; allowed: {', '.join(DEFAULT_DIGEST)})"
-              for k in spec if k not in DEFAULT_DIGEST]
+    errors = [
+        f"digest 中未知的键 {k!r} (unknown digest key; allowed: {', '.join(DEFAULT_DIGEST)})"
+        for k in spec
+        if k not in DEFAULT_DIGEST
+    ]
     if "every" in spec and spec["every"] not in EVERY:
         errors.append(f"digest.every 必须是 daily 或 weekly (must be daily or weekly), got {spec['every']!r}")
     if "at" in spec and not (isinstance(spec["at"], str) and _AT.match(spec["at"])):
-        errors.append(f"digest.at 必须是 \"HH:MM\" 格式 (must be \"HH:MM\", quoted), got {spec['at']!r}")
+        errors.append(f'digest.at 必须是 "HH:MM" 格式 (must be "HH:MM", quoted), got {spec["at"]!r}')
     if "weekday" in spec and str(spec["weekday"]).lower()[:3] not in WEEKDAYS:
         errors.append(f"digest.weekday 必须是 {'/'.join(WEEKDAYS)} 之一, got {spec['weekday']!r}")
     if "tz" in spec:
@@ -77,7 +80,9 @@ def next_delivery_time(mode: str, digest: Mapping[str, Any] | None, now: datetim
     return now
 
 
-_OPTION = re.compile(r"^(daily|weekly)(?:@(?:(mon|tue|wed|thu|fri|sat|sun)\b[\s,@]*)?(\d{1,2}:\d{2})?)?$", re.IGNORECASE)
+_OPTION = re.compile(
+    r"^(daily|weekly)(?:@(?:(mon|tue|wed|thu|fri|sat|sun)\b[\s,@]*)?(\d{1,2}:\d{2})?)?$", re.IGNORECASE
+)
 
 
 def parse_digest_option(text: str, tz: str = "Asia/Shanghai") -> dict[str, str]:

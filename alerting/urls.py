@@ -76,7 +76,9 @@ def _url_secrets(url: str) -> set[str]:
     return {x for x in found if len(x) >= 3}
 
 
-_SECRET_PARAMS = re.compile(r"((?:access_token|token|key|secret|sign|password|pass)=)[^&\s'\"]+", re.IGNORECASE)
+_SECRET_PARAMS = re.compile(
+    r"((?:access_token|token|key|secret|sign|password|pass)=)[^&\s'\"]+", re.IGNORECASE
+)
 
 
 def scrub(text: str, url: str) -> str:

@@ -34,9 +34,11 @@ def _zip(members: dict[str, bytes | str], level: int = 9) -> bytes:
 
 
 def _docx_with(document_xml: str) -> bytes:
-    content_types = ('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                     '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
-                     'officedocument.wordprocessingml.document.main+xml"/></Types>')
+    content_types = (
+        '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.wordprocessingml.document.main+xml"/></Types>'
+    )
     return _zip({"[Content_Types].xml": content_types, "word/document.xml": document_xml})
 
 
@@ -55,19 +57,31 @@ def docx_gridspan() -> bytes:
 
 def ofd_page_list() -> bytes:
     listed = "<ofd:Page ID='1' BaseLoc='Pages/Page_0/Content.xml'/>" * 200_000
-    page = (f"<ofd:Page {NS}><ofd:Content><ofd:Layer><ofd:TextObject Boundary='0 0 1 1'>"
-            "<ofd:TextCode X='0' Y='0'>某县法治政府建设年度报告</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>")
-    return _zip({"OFD.xml": f"<ofd:OFD {NS}><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>",
-                 "Doc_0/Document.xml": f"<ofd:Document {NS}><ofd:Pages>{listed}</ofd:Pages></ofd:Document>",
-                 "Doc_0/Pages/Page_0/Content.xml": page})
+    page = (
+        f"<ofd:Page {NS}><ofd:Content><ofd:Layer><ofd:TextObject Boundary='0 0 1 1'>"
+        "<ofd:TextCode X='0' Y='0'>某县法治政府建设年度报告</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>"
+    )
+    return _zip(
+        {
+            "OFD.xml": f"<ofd:OFD {NS}><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>",
+            "Doc_0/Document.xml": f"<ofd:Document {NS}><ofd:Pages>{listed}</ofd:Pages></ofd:Document>",
+            "Doc_0/Pages/Page_0/Content.xml": page,
+        }
+    )
 
 
 def _report_html(body: str) -> bytes:
     """A page the parsers take for a report (title and mandated parts), so indicators are extracted too."""
-    parts = ("<p>一、2023年主要举措和成效</p>" + body + "<p>二、存在的不足和原因</p><p>三、党政主要负责人履行推进法治建设"
-             "第一责任人职责情况</p><p>四、2024年主要安排</p>")
-    return (f"<html><head><title>泰顺县2023年法治政府建设年度报告</title></head><body><div id='zoom'>{parts}"
-            "</div></body></html>").encode()
+    parts = (
+        "<p>一、2023年主要举措和成效</p>"
+        + body
+        + "<p>二、存在的不足和原因</p><p>三、党政主要负责人履行推进法治建设"
+        "第一责任人职责情况</p><p>四、2024年主要安排</p>"
+    )
+    return (
+        f"<html><head><title>泰顺县2023年法治政府建设年度报告</title></head><body><div id='zoom'>{parts}"
+        "</div></body></html>"
+    ).encode()
 
 
 def peak_rss_mb() -> float:
@@ -82,15 +96,40 @@ INPUTS = {
     "docx 1 GB document.xml (ratio bomb)": ("x.docx", docx_bomb),
     "docx gridSpan=100000000": ("x.docx", docx_gridspan),
     "ofd one page listed 200,000 times": ("x.ofd", ofd_page_list),
-    "html 纠错率1%， x 12,000": ("x.html", lambda: _report_html("<p>" + "全县行政复议纠错率1%，" * 12_000 + "</p>")),
+    "html 纠错率1%， x 12,000": (
+        "x.html",
+        lambda: _report_html("<p>" + "全县行政复议纠错率1%，" * 12_000 + "</p>"),
+    ),
     "html 一 x 50,000 before 余": ("x.html", lambda: _report_html("<p>培训" + "一" * 50_000 + "余人次</p>")),
-    "html 发布时间 + U+2001 runs": ("x.html", lambda: _report_html("<p>发布时间" + "\u2001\u205f" * 50_000 + "</p>")),
-    "html 5 MB report": ("x.html", lambda: _report_html("<p>一、主要举措和成效。全县新收行政复议案件105件，纠错率27%。</p>" * 60_000)),
-    "html 100,000 nested divs": ("x.html", lambda: _report_html("<div>" * 100_000 + "报告" + "</div>" * 100_000)),
-    "list 50,000 links": ("list.html", lambda: ("<ul>" + "".join(
-        f"<li><a href='/a/{i}.html'>通知{i}</a><span>2024-03-01</span></li>" for i in range(50_000)) + "</ul>").encode()),
-    "pdf claiming 1,000,000 pages": ("x.pdf", lambda: b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-                                    b"2 0 obj<</Type/Pages/Count 1000000/Kids[]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF"),
+    "html 发布时间 + U+2001 runs": (
+        "x.html",
+        lambda: _report_html("<p>发布时间" + "\u2001\u205f" * 50_000 + "</p>"),
+    ),
+    "html 5 MB report": (
+        "x.html",
+        lambda: _report_html("<p>一、主要举措和成效。全县新收行政复议案件105件，纠错率27%。</p>" * 60_000),
+    ),
+    "html 100,000 nested divs": (
+        "x.html",
+        lambda: _report_html("<div>" * 100_000 + "报告" + "</div>" * 100_000),
+    ),
+    "list 50,000 links": (
+        "list.html",
+        lambda: (
+            "<ul>"
+            + "".join(
+                f"<li><a href='/a/{i}.html'>通知{i}</a><span>2024-03-01</span></li>" for i in range(50_000)
+            )
+            + "</ul>"
+        ).encode(),
+    ),
+    "pdf claiming 1,000,000 pages": (
+        "x.pdf",
+        lambda: (
+            b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+            b"2 0 obj<</Type/Pages/Count 1000000/Kids[]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF"
+        ),
+    ),
 }
 
 
@@ -126,10 +165,26 @@ def main() -> int:
         path = tmp / f"input_{len(rows)}"
         path.write_bytes(build())
         wall = time.monotonic()
-        proc = subprocess.run([sys.executable, __file__, "--child", name, str(path)], capture_output=True, text=True,
-                              timeout=600, check=False)
-        result = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else {"error": proc.stderr[-300:]}
-        rows.append({"input": name, "bytes": path.stat().st_size, "wall_s": round(time.monotonic() - wall, 2), **result})
+        proc = subprocess.run(
+            [sys.executable, __file__, "--child", name, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        result = (
+            json.loads(proc.stdout.strip().splitlines()[-1])
+            if proc.returncode == 0
+            else {"error": proc.stderr[-300:]}
+        )
+        rows.append(
+            {
+                "input": name,
+                "bytes": path.stat().st_size,
+                "wall_s": round(time.monotonic() - wall, 2),
+                **result,
+            }
+        )
         path.unlink()
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
@@ -137,8 +192,12 @@ def main() -> int:
         print(f"{'input':42} {'bytes':>10} {'cpu s':>7} {'RSS MB':>7}  result")
         for r in rows:
             rest = {k: v for k, v in r.items() if k not in ("input", "bytes", "cpu_s", "rss_mb", "wall_s")}
-            print(f"{r['input']:42} {r['bytes']:>10} {r.get('cpu_s', '-'):>7} {r.get('rss_mb', '-'):>7}  {rest}")
-        print(f"max cpu {max(r.get('cpu_s', 0) for r in rows)} s, max RSS {max(r.get('rss_mb', 0) for r in rows)} MB")
+            print(
+                f"{r['input']:42} {r['bytes']:>10} {r.get('cpu_s', '-'):>7} {r.get('rss_mb', '-'):>7}  {rest}"
+            )
+        print(
+            f"max cpu {max(r.get('cpu_s', 0) for r in rows)} s, max RSS {max(r.get('rss_mb', 0) for r in rows)} MB"
+        )
     return 0
 
 

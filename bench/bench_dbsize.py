@@ -32,22 +32,28 @@ from tests.portals.server import SITES_DIR, PortalServer
 def used_bytes(path: Path) -> int:
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        pages, free, size = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_count", "freelist_count", "page_size"))
+        pages, free, size = (
+            conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_count", "freelist_count", "page_size")
+        )
     return (pages - free) * size
 
 
 def run_row_bytes(path: Path) -> float:
     """Average stored size of a crawl-run row: its columns plus ~64 bytes of header, rowid and index entries."""
     with sqlite3.connect(path) as conn:
-        sql = ("SELECT avg(length(stats) + length(coalesce(error, '')) + length(coalesce(owner, ''))"
-               " + length(status) + length(\"trigger\") + length(site_id) * 2 + 64) FROM crawl_runs")
+        sql = (
+            "SELECT avg(length(stats) + length(coalesce(error, '')) + length(coalesce(owner, ''))"
+            ' + length(status) + length("trigger") + length(site_id) * 2 + 64) FROM crawl_runs'
+        )
         return float(conn.execute(sql).fetchone()[0] or 0)
 
 
 def per_table(path: Path) -> dict[str, int]:
     with sqlite3.connect(path) as conn:
         try:
-            rows = conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC").fetchall()
+            rows = conn.execute(
+                "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC"
+            ).fetchall()
         except sqlite3.OperationalError:  # SQLite built without dbstat
             return {}
     return {name: int(size) for name, size in rows}
@@ -99,12 +105,16 @@ def main() -> None:
         run_row_bytes_seen = run_row_bytes(path)
         tables = per_table(path)
     print(f"first crawl (site history): {first / 1024:.0f} KB")
-    print(f"quiet daily crawl:          {quiet / 1024:.2f} KB (crawl-run row {run_row_bytes_seen / 1024:.2f} KB)")
+    print(
+        f"quiet daily crawl:          {quiet / 1024:.2f} KB (crawl-run row {run_row_bytes_seen / 1024:.2f} KB)"
+    )
     print(f"new report version:         {revision / 1024:.1f} KB")
     print(f"one year (365 crawls, {len(reports)} revisions): {year / 1024 / 1024:.2f} MB per site")
     print(f"parse results: {stored / 1024:.0f} KB stored compressed vs {plain / 1024:.0f} KB as JSON")
-    print("largest tables and indexes after the year's sample:",
-          ", ".join(f"{k} {v / 1024:.0f} KB" for k, v in list(tables.items())[:8]))
+    print(
+        "largest tables and indexes after the year's sample:",
+        ", ".join(f"{k} {v / 1024:.0f} KB" for k, v in list(tables.items())[:8]),
+    )
 
 
 if __name__ == "__main__":

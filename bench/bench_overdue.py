@@ -56,7 +56,9 @@ def longest_transaction(db: Database) -> list[float]:
     spans: list[float] = []
     started: dict[int, float] = {}
     event.listen(db.engine, "begin", lambda conn: started.__setitem__(id(conn), time.perf_counter()))
-    event.listen(db.engine, "commit", lambda conn: spans.append(time.perf_counter() - started.pop(id(conn), 0.0)))
+    event.listen(
+        db.engine, "commit", lambda conn: spans.append(time.perf_counter() - started.pop(id(conn), 0.0))
+    )
     return spans
 
 
@@ -87,9 +89,18 @@ def measure(url: str, sites: int, reports: int) -> dict[str, Any]:
         rows = coverage(s, 2024, today=TODAY)
     cov = time.perf_counter() - t0
     db.dispose()
-    return {"backend": db.engine.dialect.name, **counts, "raised": raised, "again": again,
-            "first_check_s": first, "longest_write_tx_s": longest, "hourly_check_s": steady,
-            "coverage_s": cov, "coverage_cold_s": cold, "coverage_rows": len(rows)}
+    return {
+        "backend": db.engine.dialect.name,
+        **counts,
+        "raised": raised,
+        "again": again,
+        "first_check_s": first,
+        "longest_write_tx_s": longest,
+        "hourly_check_s": steady,
+        "coverage_s": cov,
+        "coverage_cold_s": cold,
+        "coverage_rows": len(rows),
+    }
 
 
 def main() -> None:
@@ -105,12 +116,16 @@ def main() -> None:
     if args.pg:
         with scratch_pg(args.pg) as url:
             results.append(measure(url, args.sites, args.reports))
-    print("| backend | sites | reports | first check (events) | longest write tx | hourly check | coverage cold / warm (rows) |")
+    print(
+        "| backend | sites | reports | first check (events) | longest write tx | hourly check | coverage cold / warm (rows) |"
+    )
     print("|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['backend']} | {r['sites']} | {r['reports']} | {r['first_check_s']:.2f} s ({r['raised']}) "
-              f"| {r['longest_write_tx_s']:.3f} s | {r['hourly_check_s']:.2f} s | {r['coverage_cold_s']:.2f} s / {r['coverage_s']:.2f} s "
-              f"({r['coverage_rows']}) |")
+        print(
+            f"| {r['backend']} | {r['sites']} | {r['reports']} | {r['first_check_s']:.2f} s ({r['raised']}) "
+            f"| {r['longest_write_tx_s']:.3f} s | {r['hourly_check_s']:.2f} s | {r['coverage_cold_s']:.2f} s / {r['coverage_s']:.2f} s "
+            f"({r['coverage_rows']}) |"
+        )
 
 
 if __name__ == "__main__":

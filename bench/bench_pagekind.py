@@ -27,9 +27,13 @@ from tests.test_pagekind import REALPAGES, _random_list, held_out
 
 def _groups(generated: int) -> dict[str, list[tuple[str, bytes, str]]]:
     """Group name -> [(url, body, expected kind)]."""
-    groups: dict[str, list[tuple[str, bytes, str]]] = {"realpages (tested)": [], "realpages (held out)": [],
-                                                       "fixture articles": [], "fixture channels": [],
-                                                       "generated lists": []}
+    groups: dict[str, list[tuple[str, bytes, str]]] = {
+        "realpages (tested)": [],
+        "realpages (held out)": [],
+        "fixture articles": [],
+        "fixture channels": [],
+        "generated lists": [],
+    }
     for path in sorted(REALPAGES.glob("*.html")) if REALPAGES.exists() else []:
         group = "realpages (held out)" if held_out(path) else "realpages (tested)"
         groups[group].append((f"http://127.0.0.1/{path.name}", path.read_bytes(), "detail"))
@@ -45,7 +49,9 @@ def _groups(generated: int) -> dict[str, list[tuple[str, bytes, str]]]:
             groups["fixture articles"].append((url, path.read_bytes(), "detail"))
     rng = random.Random(2026)
     for n in range(generated):
-        groups["generated lists"].append((f"http://127.0.0.1/col/col{n}/index.html", _random_list(rng).encode(), "list"))
+        groups["generated lists"].append(
+            (f"http://127.0.0.1/col/col{n}/index.html", _random_list(rng).encode(), "list")
+        )
     return groups
 
 

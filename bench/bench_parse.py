@@ -48,7 +48,9 @@ _PARAGRAPHS = (
 def big_page(megabytes: float) -> Page:
     """A report page of about ``megabytes`` MB: chrome around a long body of paragraphs and tables."""
     nav = "".join(f'<li><a href="/col/col{i}/index.html">栏目{i}</a></li>' for i in range(40))
-    side = "".join(f'<li><a href="/art/2024/3/{i % 28 + 1}/art_{i}.html">相关新闻标题{i}</a></li>' for i in range(30))
+    side = "".join(
+        f'<li><a href="/art/2024/3/{i % 28 + 1}/art_{i}.html">相关新闻标题{i}</a></li>' for i in range(30)
+    )
     row = "<tr><td>行政复议</td><td>105</td><td>106</td><td>27%</td></tr>"
     block = "".join(f"<p>{p}</p>" for p in _PARAGRAPHS) + f"<table><tbody>{row * 4}</tbody></table>"
     head = (
@@ -99,8 +101,12 @@ class ParseCounter:
         self._saved: list[tuple[object, str, object]] = []
 
     def __enter__(self) -> Self:
-        for module, name in ((lxml.html, "document_fromstring"), (lxml.html, "fromstring"),
-                             (lxml.etree, "fromstring"), (lxml.etree, "HTML")):
+        for module, name in (
+            (lxml.html, "document_fromstring"),
+            (lxml.html, "fromstring"),
+            (lxml.etree, "fromstring"),
+            (lxml.etree, "HTML"),
+        ):
             original = getattr(module, name)
             self._saved.append((module, name, original))
             setattr(module, name, self._counting(original))
@@ -138,7 +144,9 @@ def _report(label: str, pages: list[Page], rounds: int) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--big-mb", type=float, default=5.0)
     args = parser.parse_args()

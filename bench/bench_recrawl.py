@@ -61,7 +61,9 @@ def measure(site: str) -> SiteCost:
         url = f"sqlite:///{tmp}/bench.sqlite3"
         Database(url).migrate()
         with PortalServer(site) as server:
-            register_site(url, site, exp["site_name"], server.url(exp["home"]), **server.config.get("registry", {}))
+            register_site(
+                url, site, exp["site_name"], server.url(exp["home"]), **server.config.get("registry", {})
+            )
             first = run_crawl(url, site)
             first_requests, first_bytes = len(server.requests), server.bytes_sent()
             server.clear_log()
@@ -71,8 +73,18 @@ def measure(site: str) -> SiteCost:
             base = server.url("").rstrip("/")
         found = _found(url, base)
     wanted = {r["url"] for r in exp["reports"]}
-    return SiteCost(site, len(found & wanted), len(wanted), len(found - wanted), first_requests, first_bytes,
-                    second_requests, second_bytes, int(first["cut"]), violations)
+    return SiteCost(
+        site,
+        len(found & wanted),
+        len(wanted),
+        len(found - wanted),
+        first_requests,
+        first_bytes,
+        second_requests,
+        second_bytes,
+        int(first["cut"]),
+        violations,
+    )
 
 
 def measure_generated(seeds: list[int], jobs: int = 2, batch_size: int = 10) -> list[SiteCost]:
@@ -82,9 +94,20 @@ def measure_generated(seeds: list[int], jobs: int = 2, batch_size: int = 10) -> 
     with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
         for results, (first, second) in pool.map(lambda b: crawl_batch(b, crawls=2), batches):
             for r, one, two in zip(results, first, second, strict=True):
-                costs.append(SiteCost(r.site_id, len(r.found), len(r.expected["reports"]), len(r.false_reports),
-                                      one.requests, one.bytes, two.requests, two.bytes, r.cut,
-                                      len(r.robots_violations)))
+                costs.append(
+                    SiteCost(
+                        r.site_id,
+                        len(r.found),
+                        len(r.expected["reports"]),
+                        len(r.false_reports),
+                        one.requests,
+                        one.bytes,
+                        two.requests,
+                        two.bytes,
+                        r.cut,
+                        len(r.robots_violations),
+                    )
+                )
     return costs
 
 
@@ -97,18 +120,24 @@ def _found(db_url: str, base: str) -> set[str]:
 
 
 def print_table(costs: list[SiteCost]) -> None:
-    header = f"{'site':9} {'reports':>8} {'false':>5} {'req 1st':>8} {'req 2nd':>8} {'req %':>6} " \
-             f"{'bytes 1st':>10} {'bytes 2nd':>10} {'bytes %':>8} {'cut':>4} {'robots':>6}"
+    header = (
+        f"{'site':9} {'reports':>8} {'false':>5} {'req 1st':>8} {'req 2nd':>8} {'req %':>6} "
+        f"{'bytes 1st':>10} {'bytes 2nd':>10} {'bytes %':>8} {'cut':>4} {'robots':>6}"
+    )
     print(header)
     print("-" * len(header))
     for c in costs:
-        print(f"{c.site:9} {c.found:>4}/{c.expected:<3} {c.false_reports:>5} {c.first_requests:>8} "
-              f"{c.second_requests:>8} {100 * c.request_ratio:>5.1f}% {c.first_bytes:>10} {c.second_bytes:>10} "
-              f"{100 * c.byte_ratio:>7.2f}% {c.cut:>4} {c.robots_violations:>6}")
+        print(
+            f"{c.site:9} {c.found:>4}/{c.expected:<3} {c.false_reports:>5} {c.first_requests:>8} "
+            f"{c.second_requests:>8} {100 * c.request_ratio:>5.1f}% {c.first_bytes:>10} {c.second_bytes:>10} "
+            f"{100 * c.byte_ratio:>7.2f}% {c.cut:>4} {c.robots_violations:>6}"
+        )
     first_r, second_r = sum(c.first_requests for c in costs), sum(c.second_requests for c in costs)
     first_b, second_b = sum(c.first_bytes for c in costs), sum(c.second_bytes for c in costs)
-    print(f"{'all':9} {'':8} {'':5} {first_r:>8} {second_r:>8} {100 * second_r / max(first_r, 1):>5.1f}% "
-          f"{first_b:>10} {second_b:>10} {100 * second_b / max(first_b, 1):>7.2f}%")
+    print(
+        f"{'all':9} {'':8} {'':5} {first_r:>8} {second_r:>8} {100 * second_r / max(first_r, 1):>5.1f}% "
+        f"{first_b:>10} {second_b:>10} {100 * second_b / max(first_b, 1):>7.2f}%"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,7 +153,10 @@ def main(argv: list[str] | None = None) -> int:
         costs = [measure(site) for site in args.sites]
     if args.json:
         for cost in costs:
-            row: dict[str, Any] = asdict(cost) | {"request_ratio": cost.request_ratio, "byte_ratio": cost.byte_ratio}
+            row: dict[str, Any] = asdict(cost) | {
+                "request_ratio": cost.request_ratio,
+                "byte_ratio": cost.byte_ratio,
+            }
             print(json.dumps(row))
     else:
         print_table(costs)

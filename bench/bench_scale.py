@@ -54,6 +54,7 @@ def fresh_db(tmp: str) -> tuple[str, Any]:
             def drop() -> None:
                 with psycopg.connect(admin, autocommit=True) as conn:
                     conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
             return url, drop
         except Exception as exc:  # noqa: BLE001 - no PostgreSQL here: measure on SQLite
             print(f"PostgreSQL not usable ({exc}); using SQLite", file=sys.stderr)
@@ -69,8 +70,16 @@ def register(db_url: str, n_sites: int, servers: list[GeneratedServer]) -> list[
         for i in range(n_sites):
             server = servers[i % len(servers)]
             site_id = f"s{i:05d}"
-            upsert_site(session, {"id": site_id, "name": server.portal.name, "region": REGION,
-                                  "start_urls": [server.url(server.portal.home)], "options": {}})
+            upsert_site(
+                session,
+                {
+                    "id": site_id,
+                    "name": server.portal.name,
+                    "region": REGION,
+                    "start_urls": [server.url(server.portal.home)],
+                    "options": {},
+                },
+            )
             ids.append(site_id)
     db.dispose()
     return ids
@@ -126,11 +135,16 @@ def one_pass(runner: WorkerPoolRunner, site_ids: list[str], threads: int) -> dic
     for outcome in outcomes:
         statuses[outcome.status] = statuses.get(outcome.status, 0) + 1
     return {
-        "sites": len(site_ids), "seconds": round(elapsed, 1), "per_minute": round(len(site_ids) / elapsed * 60, 1),
+        "sites": len(site_ids),
+        "seconds": round(elapsed, 1),
+        "per_minute": round(len(site_ids) / elapsed * 60, 1),
         "worker_cpu_s_per_crawl": round((worker_cpu + reaped) / len(site_ids), 3),
-        "runner_and_servers_cpu_s": round((self1.ru_utime + self1.ru_stime) - (self0.ru_utime + self0.ru_stime), 1),
+        "runner_and_servers_cpu_s": round(
+            (self1.ru_utime + self1.ru_stime) - (self0.ru_utime + self0.ru_stime), 1
+        ),
         "pages": sum(int(o.summary.get("pages") or 0) for o in outcomes),
-        "statuses": statuses, "worker_rss_peak_mb": round(peak["workers"], 1),
+        "statuses": statuses,
+        "worker_rss_peak_mb": round(peak["workers"], 1),
         "bench_process_rss_mb": round(rss_mb(os.getpid()), 1),
     }
 
@@ -158,12 +172,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--portals", type=int, default=20)
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--sites-per-worker", type=int, default=16)
-    parser.add_argument("--first-delay", type=float, default=None,
-                        help="DOWNLOAD_DELAY of the first pass only (seeding faster); default: the project's")
+    parser.add_argument(
+        "--first-delay",
+        type=float,
+        default=None,
+        help="DOWNLOAD_DELAY of the first pass only (seeding faster); default: the project's",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    os.environ.update({"FZWATCH_ALLOW_PRIVATE": "1", "FZWATCH_LOG_LEVEL": "ERROR", "FZWATCH_SEASON_MONTHS": "",
-                       "SCRAPY_SETTINGS_MODULE": "crawler.settings"})
+    os.environ.update(
+        {
+            "FZWATCH_ALLOW_PRIVATE": "1",
+            "FZWATCH_LOG_LEVEL": "ERROR",
+            "FZWATCH_SEASON_MONTHS": "",
+            "SCRAPY_SETTINGS_MODULE": "crawler.settings",
+        }
+    )
     results = []
     with tempfile.TemporaryDirectory(prefix="fzwatch-scale-") as tmp:
         servers = [GeneratedServer(generate(seed), Path(tmp) / "sites") for seed in range(args.portals)]
@@ -178,14 +202,20 @@ def main(argv: list[str] | None = None) -> int:
                 try:
                     for label in ("first", "incremental"):
                         # Workers read the politeness delay at start: a runner (new workers) per pass.
-                        delay = args.first_delay if label == "first" and args.first_delay is not None else None
+                        delay = (
+                            args.first_delay if label == "first" and args.first_delay is not None else None
+                        )
                         os.environ.pop("FZWATCH_DOWNLOAD_DELAY", None)
                         if delay is not None:
                             os.environ["FZWATCH_DOWNLOAD_DELAY"] = str(delay)
                         runner = WorkerPoolRunner(db, 1800, workers, args.sites_per_worker, max_crawls=10_000)
                         try:
-                            row = {"workers": workers, "crawl": label, "delay": delay if delay is not None else "default",
-                                   **one_pass(runner, site_ids, runner.capacity)}
+                            row = {
+                                "workers": workers,
+                                "crawl": label,
+                                "delay": delay if delay is not None else "default",
+                                **one_pass(runner, site_ids, runner.capacity),
+                            }
                         finally:
                             runner.stop()
                             time.sleep(2)
@@ -198,11 +228,15 @@ def main(argv: list[str] | None = None) -> int:
             for server in servers:
                 server.stop()
     if not args.json:
-        print("\n| workers | crawl | delay | sites | site crawls/min | CPU-s/crawl | worker RSS peak (MB) | runner RSS (MB) |")
+        print(
+            "\n| workers | crawl | delay | sites | site crawls/min | CPU-s/crawl | worker RSS peak (MB) | runner RSS (MB) |"
+        )
         print("|---|---|---|---|---|---|---|---|")
         for r in results:
-            print(f"| {r['workers']} | {r['crawl']} | {r['delay']} | {r['sites']} | {r['per_minute']} | {r['worker_cpu_s_per_crawl']} "
-                  f"| {r['worker_rss_peak_mb']} | {r['bench_process_rss_mb']} |")
+            print(
+                f"| {r['workers']} | {r['crawl']} | {r['delay']} | {r['sites']} | {r['per_minute']} | {r['worker_cpu_s_per_crawl']} "
+                f"| {r['worker_rss_peak_mb']} | {r['bench_process_rss_mb']} |"
+            )
     return 0
 
 

@@ -33,8 +33,10 @@ def _split(values: tuple[str, ...]) -> list[str] | None:
 def _check_events(events: list[str] | None) -> None:
     unknown = sorted(set(events or []) - set(EVENT_KINDS))  # EVENT_KINDS: kind -> Chinese label
     if unknown:
-        raise click.BadParameter(f"unknown event(s) {', '.join(unknown)}; choose from {', '.join(EVENT_KINDS)}",
-                                 param_hint="--event")
+        raise click.BadParameter(
+            f"unknown event(s) {', '.join(unknown)}; choose from {', '.join(EVENT_KINDS)}",
+            param_hint="--event",
+        )
 
 
 def _check_urls(urls: tuple[str, ...]) -> None:
@@ -54,14 +56,17 @@ def _indicators(values: tuple[str, ...]) -> dict[str, float | None] | None:
             try:
                 out[key.strip()] = float(threshold) if threshold.strip() else None
             except ValueError:
-                raise click.BadParameter(f"threshold of {key!r} must be a number: {item!r}",
-                                         param_hint="--indicator") from None
+                raise click.BadParameter(
+                    f"threshold of {key!r} must be a number: {item!r}", param_hint="--indicator"
+                ) from None
     from alerting.filters import unknown_indicator_keys
 
     unknown = unknown_indicator_keys(out)
     if unknown:
-        raise click.BadParameter(f"unknown indicator key(s) {', '.join(unknown)}; see `fzwatch indicators --list-keys`",
-                                 param_hint="--indicator")
+        raise click.BadParameter(
+            f"unknown indicator key(s) {', '.join(unknown)}; see `fzwatch indicators --list-keys`",
+            param_hint="--indicator",
+        )
     return out or None
 
 
@@ -88,15 +93,26 @@ def filter_options(fn: Any) -> Any:
     """The filter and delivery options shared by `subscribe` and `subscriptions edit`."""
     options = [
         click.option("--site", "sites", multiple=True, help="只关注这些站点（可重复或用逗号分隔；默认全部）"),
-        click.option("--event", "events", multiple=True, help="事件类型（默认全部）：" + ", ".join(EVENT_KINDS)),
+        click.option(
+            "--event", "events", multiple=True, help="事件类型（默认全部）：" + ", ".join(EVENT_KINDS)
+        ),
         click.option("--region", "region_prefix", help="地区前缀，如 浙江省温州市"),
         click.option("--agency", "agency_contains", help="发布机关包含，如 司法局"),
         click.option("--year", type=click.IntRange(2000, 2100), help="报告年度"),
-        click.option("--indicator", "indicators", multiple=True, metavar="KEY[:THRESHOLD]",
-                     help="指标变化只要这些指标；THRESHOLD 为该指标的最小变化量（百分比为百分点）"),
+        click.option(
+            "--indicator",
+            "indicators",
+            multiple=True,
+            metavar="KEY[:THRESHOLD]",
+            help="指标变化只要这些指标；THRESHOLD 为该指标的最小变化量（百分比为百分点）",
+        ),
         click.option("--keyword", "keywords", multiple=True, help="报告正文须含任一关键词（可重复）"),
-        click.option("--digest", "digest_spec", metavar="SPEC",
-                     help="汇总发送而非即时：daily@08:30 或 'weekly@mon 08:30'"),
+        click.option(
+            "--digest",
+            "digest_spec",
+            metavar="SPEC",
+            help="汇总发送而非即时：daily@08:30 或 'weekly@mon 08:30'",
+        ),
         click.option("--tz", default="Asia/Shanghai", show_default=True, help="汇总时间所在时区"),
         click.option("--name", default=None, help="订阅名称"),
     ]
@@ -110,9 +126,13 @@ def _filters_from(opts: dict[str, Any]) -> dict[str, Any]:
     event_list = _split(opts["events"])
     _check_events(event_list)
     given = {
-        "events": event_list, "sites": _split(opts["sites"]), "region_prefix": opts["region_prefix"],
-        "agency_contains": opts["agency_contains"], "year": opts["year"],
-        "indicator_keys": _indicators(opts["indicators"]), "keywords": _split(opts["keywords"]),
+        "events": event_list,
+        "sites": _split(opts["sites"]),
+        "region_prefix": opts["region_prefix"],
+        "agency_contains": opts["agency_contains"],
+        "year": opts["year"],
+        "indicator_keys": _indicators(opts["indicators"]),
+        "keywords": _split(opts["keywords"]),
     }
     return {k: v for k, v in given.items() if v is not None}
 
@@ -162,9 +182,17 @@ def _filter_text(filters: dict[str, Any]) -> str:
 def _row(sub: Any) -> dict[str, Any]:
     from alerting.urls import mask_url
 
-    return {"id": sub.id, "name": sub.name, "targets": [mask_url(u) for u in sub.urls], "filters": sub.filters,
-            "mode": sub.mode, "digest": sub.digest or None, "delivery": _describe(sub.mode, sub.digest),
-            "source": sub.source, "created_at": sub.created_at.isoformat()}
+    return {
+        "id": sub.id,
+        "name": sub.name,
+        "targets": [mask_url(u) for u in sub.urls],
+        "filters": sub.filters,
+        "mode": sub.mode,
+        "digest": sub.digest or None,
+        "delivery": _describe(sub.mode, sub.digest),
+        "source": sub.source,
+        "created_at": sub.created_at.isoformat(),
+    }
 
 
 @click.group("subscriptions", invoke_without_command=True)
@@ -185,14 +213,33 @@ def _list_subscriptions(ctx: Ctx, as_json: bool) -> None:
         print_json(rows)
         return
     source_zh = {"cli": "命令行", "yaml": "YAML"}
-    print_table([[r["id"], r["name"], ", ".join(r["targets"]), ",".join(r["filters"].get("events") or ["全部"]),
-                  ",".join(r["filters"].get("sites") or ["全部"]), _filter_text(r["filters"]), r["delivery"],
-                  source_zh.get(r["source"], r["source"])] for r in rows],
-                ["ID", "名称", "通知地址", "事件", "站点", "其他条件", "发送方式", "来源"])
+    print_table(
+        [
+            [
+                r["id"],
+                r["name"],
+                ", ".join(r["targets"]),
+                ",".join(r["filters"].get("events") or ["全部"]),
+                ",".join(r["filters"].get("sites") or ["全部"]),
+                _filter_text(r["filters"]),
+                r["delivery"],
+                source_zh.get(r["source"], r["source"]),
+            ]
+            for r in rows
+        ],
+        ["ID", "名称", "通知地址", "事件", "站点", "其他条件", "发送方式", "来源"],
+    )
 
 
-_CLEAR_KEYS = {"sites": ["sites"], "events": ["events"], "region": ["region_prefix"], "agency": ["agency_contains"],
-               "year": ["year"], "indicators": ["indicator_keys", "indicators"], "keywords": ["keywords"]}
+_CLEAR_KEYS = {
+    "sites": ["sites"],
+    "events": ["events"],
+    "region": ["region_prefix"],
+    "agency": ["agency_contains"],
+    "year": ["year"],
+    "indicators": ["indicator_keys", "indicators"],
+    "keywords": ["keywords"],
+}
 
 
 @subscriptions.command("edit")
@@ -200,11 +247,14 @@ _CLEAR_KEYS = {"sites": ["sites"], "events": ["events"], "region": ["region_pref
 @click.option("--url", "urls", multiple=True, help="用这些 apprise 地址替换原有通知地址（可重复）")
 @filter_options
 @click.option("--immediate", is_flag=True, help="改为即时发送（取消汇总）")
-@click.option("--clear", "clear", multiple=True, type=click.Choice(FILTER_FIELDS),
-              help="去掉某个筛选条件（可重复）")
+@click.option(
+    "--clear", "clear", multiple=True, type=click.Choice(FILTER_FIELDS), help="去掉某个筛选条件（可重复）"
+)
 @pass_ctx
 @user_errors
-def edit(ctx: Ctx, sub_id: int, urls: tuple[str, ...], immediate: bool, clear: tuple[str, ...], **opts: Any) -> None:
+def edit(
+    ctx: Ctx, sub_id: int, urls: tuple[str, ...], immediate: bool, clear: tuple[str, ...], **opts: Any
+) -> None:
     """修改订阅：给出的选项替换原值，--clear 去掉条件，未提及的保持不变。"""
     from alerting.filters import SubscriptionFilter
 
@@ -216,7 +266,9 @@ def edit(ctx: Ctx, sub_id: int, urls: tuple[str, ...], immediate: bool, clear: t
     with ctx.tx() as s:
         sub = get_subscription(s, sub_id)
         if sub.source == "yaml":
-            raise click.ClickException(f"subscription {sub_id} is declared in a YAML file; edit the file instead")
+            raise click.ClickException(
+                f"subscription {sub_id} is declared in a YAML file; edit the file instead"
+            )
         filters = SubscriptionFilter.from_dict(sub.filters).to_dict()
         for name in clear:
             for key in _CLEAR_KEYS[name]:
@@ -232,9 +284,11 @@ def edit(ctx: Ctx, sub_id: int, urls: tuple[str, ...], immediate: bool, clear: t
             changes["mode"], changes["digest"] = mode_digest
         changed = update_subscription(s, sub, **changes)
         row = _row(sub)
-    click.echo(f"{'已修改' if changed else '未改变'}订阅 {sub_id}：{', '.join(row['targets'])}；{row['delivery']}；"
-               f"事件 {','.join(row['filters'].get('events') or ['全部'])}；"
-               f"站点 {','.join(row['filters'].get('sites') or ['全部'])}；{_filter_text(row['filters'])}")
+    click.echo(
+        f"{'已修改' if changed else '未改变'}订阅 {sub_id}：{', '.join(row['targets'])}；{row['delivery']}；"
+        f"事件 {','.join(row['filters'].get('events') or ['全部'])}；"
+        f"站点 {','.join(row['filters'].get('sites') or ['全部'])}；{_filter_text(row['filters'])}"
+    )
 
 
 @subscriptions.command("load")
@@ -255,7 +309,9 @@ def load(ctx: Ctx, file: Path, check: bool) -> None:
         return
     with ctx.tx() as s:
         created, removed = sync_declared_subscriptions(s, declared)
-    click.echo(f"已载入 {len(declared)} 个订阅（新增 {created}，更新 {len(declared) - created}，停用 {removed}）")
+    click.echo(
+        f"已载入 {len(declared)} 个订阅（新增 {created}，更新 {len(declared) - created}，停用 {removed}）"
+    )
 
 
 @click.command("unsubscribe")
@@ -313,10 +369,23 @@ def notify_log(ctx: Ctx, failed: bool, limit: int, as_json: bool) -> None:
         print_json(rows)
         return
     status_zh = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "失败"}
-    print_table([[r["id"], r["event_id"], r["kind"], r["subscription_id"], r["url"],
-                  status_zh.get(r["status"], r["status"]), r["attempts"], _when(r),
-                  (r["last_error"] or "")[:160] or None] for r in rows],
-                ["ID", "事件", "类型", "订阅", "地址", "状态", "尝试", "发送/下次尝试（北京时间）", "最后错误"])
+    print_table(
+        [
+            [
+                r["id"],
+                r["event_id"],
+                r["kind"],
+                r["subscription_id"],
+                r["url"],
+                status_zh.get(r["status"], r["status"]),
+                r["attempts"],
+                _when(r),
+                (r["last_error"] or "")[:160] or None,
+            ]
+            for r in rows
+        ],
+        ["ID", "事件", "类型", "订阅", "地址", "状态", "尝试", "发送/下次尝试（北京时间）", "最后错误"],
+    )
 
 
 def _when(row: dict[str, Any]) -> str:
@@ -342,8 +411,19 @@ def events(ctx: Ctx, limit: int, as_json: bool) -> None:
     if as_json:
         print_json(rows)
         return
-    print_table([[r["id"], format_beijing(r["created_at"], seconds=True), r["kind"], r["site_id"],
-                  r["payload"].get("title", "")] for r in rows], ["ID", "时间（北京时间）", "事件", "站点", "标题"])
+    print_table(
+        [
+            [
+                r["id"],
+                format_beijing(r["created_at"], seconds=True),
+                r["kind"],
+                r["site_id"],
+                r["payload"].get("title", ""),
+            ]
+            for r in rows
+        ],
+        ["ID", "时间（北京时间）", "事件", "站点", "标题"],
+    )
 
 
 def register(cli: click.Group) -> None:

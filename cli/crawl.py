@@ -31,26 +31,59 @@ def crawl(ctx: Ctx, site_ids: tuple[str, ...], all_sites: bool, no_deliver: bool
     if not site_ids and not all_sites:
         raise click.UsageError("name one or more sites, or --all")
     with ctx.tx() as s:
-        ids = [x.id for x in list_sites(s, enabled_only=True)] if all_sites else [get_site(s, i).id for i in site_ids]
+        ids = (
+            [x.id for x in list_sites(s, enabled_only=True)]
+            if all_sites
+            else [get_site(s, i).id for i in site_ids]
+        )
     if not ids:
         raise click.ClickException("no enabled sites (see `fzwatch sites import`)")
 
     def progress(site_id: str, pages: int, reports: int) -> None:
         progress_line(f"抓取中 {site_id}：已获取 {pages} 页，发现报告 {reports} 份")
 
-    summaries = crawl_sites(ids, ctx.db.url_with_password, "manual", progress=progress,
-                            settings_overrides={"LOG_INSTALL_ROOT_HANDLER": False})
+    summaries = crawl_sites(
+        ids,
+        ctx.db.url_with_password,
+        "manual",
+        progress=progress,
+        settings_overrides={"LOG_INSTALL_ROOT_HANDLER": False},
+    )
     progress_line("")
     sent = None if no_deliver else drain(ctx.db)
     if as_json:
-        print_json({"crawls": [asdict(x) | {"stats": {}} for x in summaries], "delivered": asdict(sent) if sent else None})
+        print_json(
+            {
+                "crawls": [asdict(x) | {"stats": {}} for x in summaries],
+                "delivered": asdict(sent) if sent else None,
+            }
+        )
     else:
-        status_zh = {"ok": "成功", "failed": "失败", "blocked": "被拦截", "interrupted": "被中断",
-                     "skipped": "跳过（另一进程正在抓取）"}
-        print_table([[x.site_id, _status_text(x, status_zh), VERDICT_LABELS.get(x.verdict or "", "-"),
-                      x.pages, x.not_modified, x.reports_seen, x.new_reports, x.revisions, x.errors,
-                      _escalation_text(x.escalation)] for x in summaries],
-                    ["站点", "结果", "判断", "请求", "未变(304)", "报告", "新报告", "修订", "错误", "升级抓取"])
+        status_zh = {
+            "ok": "成功",
+            "failed": "失败",
+            "blocked": "被拦截",
+            "interrupted": "被中断",
+            "skipped": "跳过（另一进程正在抓取）",
+        }
+        print_table(
+            [
+                [
+                    x.site_id,
+                    _status_text(x, status_zh),
+                    VERDICT_LABELS.get(x.verdict or "", "-"),
+                    x.pages,
+                    x.not_modified,
+                    x.reports_seen,
+                    x.new_reports,
+                    x.revisions,
+                    x.errors,
+                    _escalation_text(x.escalation),
+                ]
+                for x in summaries
+            ],
+            ["站点", "结果", "判断", "请求", "未变(304)", "报告", "新报告", "修订", "错误", "升级抓取"],
+        )
         for x in summaries:
             if x.verdict in SUSPECT_VERDICTS:
                 click.echo(f"{x.site_id}：{VERDICT_LABELS[x.verdict]}——{x.verdict_reason}")
@@ -69,12 +102,16 @@ def _status_text(summary: Any, status_zh: dict[str, str]) -> str:
         return text
     refused = summary.stats.get("fzwatch/start_refused")
     return f"{text}（{refused or describe(summary.stats.get('fzwatch/start_error'), zh=True)}）"
+
+
 def _escalation_text(escalation: dict[str, Any]) -> str:
     """Which escalation tiers ran, with pages and reports: "浏览器渲染 3页/0份, 全站遍历 40页/1份"."""
     tiers = [t for t in escalation.get("tiers") or [] if not t.get("skipped")]
     if not tiers:
         return "未触发" if not escalation.get("bounded_since") else "近期已运行"
-    return ", ".join(f"{TIER_LABELS.get(t['tier'], t['tier'])} {t['pages']}页/{t['reports']}份" for t in tiers)
+    return ", ".join(
+        f"{TIER_LABELS.get(t['tier'], t['tier'])} {t['pages']}页/{t['reports']}份" for t in tiers
+    )
 
 
 @click.command("recrawl")
@@ -89,28 +126,63 @@ def recrawl(ctx: Ctx, site_id: str) -> None:
     if daemon is not None:
         click.echo(f"已请求重新抓取 {site_id}；守护进程将在数秒内开始。")
     else:
-        click.echo(f"已记录重新抓取 {site_id} 的请求，但现在没有正在运行的守护进程：它启动后才会执行。"
-                   f"要立即抓取，请运行 `fzwatch crawl {site_id}`。", err=True)
+        click.echo(
+            f"已记录重新抓取 {site_id} 的请求，但现在没有正在运行的守护进程：它启动后才会执行。"
+            f"要立即抓取，请运行 `fzwatch crawl {site_id}`。",
+            err=True,
+        )
 
 
 @click.command("daemon")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="同时运行的抓取数（默认 2；设置 FZWATCH_BROKER 时为同时派发给工作进程的抓取数，默认 64）")
-@click.option("--runner", type=click.Choice(["pool", "local"]), default="pool", show_default=True,
-              envvar="FZWATCH_RUNNER",
-              help="pool：常驻抓取进程，每个同时抓取多个站点；local：每次抓取一个新进程")
-@click.option("--worker-processes", default=2, show_default=True, envvar="FZWATCH_WORKER_PROCESSES",
-              help="常驻抓取进程数（--runner pool）")
-@click.option("--sites-per-worker", default=8, show_default=True, envvar="FZWATCH_SITES_PER_WORKER",
-              help="每个常驻抓取进程同时抓取的站点数")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="同时运行的抓取数（默认 2；设置 FZWATCH_BROKER 时为同时派发给工作进程的抓取数，默认 64）",
+)
+@click.option(
+    "--runner",
+    type=click.Choice(["pool", "local"]),
+    default="pool",
+    show_default=True,
+    envvar="FZWATCH_RUNNER",
+    help="pool：常驻抓取进程，每个同时抓取多个站点；local：每次抓取一个新进程",
+)
+@click.option(
+    "--worker-processes",
+    default=2,
+    show_default=True,
+    envvar="FZWATCH_WORKER_PROCESSES",
+    help="常驻抓取进程数（--runner pool）",
+)
+@click.option(
+    "--sites-per-worker",
+    default=8,
+    show_default=True,
+    envvar="FZWATCH_SITES_PER_WORKER",
+    help="每个常驻抓取进程同时抓取的站点数",
+)
 @click.option("--crawl-timeout", default=3600.0, show_default=True, help="单次抓取超时（秒）")
 @click.option("--sync-seconds", default=30.0, show_default=True, help="多久检查一次新增/删除的站点（秒）")
-@click.option("--subscriptions", "subscriptions_file", type=click.Path(exists=True, dir_okay=False),
-              envvar="FZWATCH_SUBSCRIPTIONS", help="YAML 订阅文件：启动时载入，文件改动后随站点同步重新载入")
+@click.option(
+    "--subscriptions",
+    "subscriptions_file",
+    type=click.Path(exists=True, dir_okay=False),
+    envvar="FZWATCH_SUBSCRIPTIONS",
+    help="YAML 订阅文件：启动时载入，文件改动后随站点同步重新载入",
+)
 @pass_ctx
 @user_errors
-def daemon(ctx: Ctx, workers: int | None, runner: str, worker_processes: int, sites_per_worker: int,
-           crawl_timeout: float, sync_seconds: float, subscriptions_file: str | None) -> None:
+def daemon(
+    ctx: Ctx,
+    workers: int | None,
+    runner: str,
+    worker_processes: int,
+    sites_per_worker: int,
+    crawl_timeout: float,
+    sync_seconds: float,
+    subscriptions_file: str | None,
+) -> None:
     """长期运行：按各站点的计划抓取，处理手动重抓请求，投递通知。SIGTERM/SIGINT 平稳退出。"""
     import logging
 
@@ -130,9 +202,18 @@ def daemon(ctx: Ctx, workers: int | None, runner: str, worker_processes: int, si
         workers = 64 if os.environ.get("FZWATCH_BROKER") else 2
     if worker_processes < 1 or sites_per_worker < 1:
         raise click.UsageError("--worker-processes 和 --sites-per-worker 必须至少为 1")
-    Daemon(ctx.db, DaemonConfig(crawl_workers=workers, crawl_timeout_seconds=crawl_timeout,
-                                 sync_seconds=sync_seconds, subscriptions_file=subscriptions_file, runner=runner,
-                                 worker_processes=worker_processes, sites_per_worker=sites_per_worker)).run_forever()
+    Daemon(
+        ctx.db,
+        DaemonConfig(
+            crawl_workers=workers,
+            crawl_timeout_seconds=crawl_timeout,
+            sync_seconds=sync_seconds,
+            subscriptions_file=subscriptions_file,
+            runner=runner,
+            worker_processes=worker_processes,
+            sites_per_worker=sites_per_worker,
+        ),
+    ).run_forever()
 
 
 def register(cli: click.Group) -> None:

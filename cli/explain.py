@@ -85,12 +85,18 @@ def explain(ctx: Ctx, site_id: str, url: str, no_fetch: bool) -> None:
     try:
         with ctx.tx() as session:
             site = get_site(session, site_id)
-            spec = {"name": site.name, "region": site.region, "start_urls": list(site.start_urls),
-                    "options": dict(site.options or {})}
+            spec = {
+                "name": site.name,
+                "region": site.region,
+                "start_urls": list(site.start_urls),
+                "options": dict(site.options or {}),
+            }
             memory = url_memory(session, site_id, key)
     except UnknownSite:
         raise click.ClickException(f"未知站点：{site_id}（见 `fzwatch sites list`）") from None
-    hosts = {urlsplit(u).hostname for u in spec["start_urls"]} | set(spec["options"].get("allowed_hosts") or [])
+    hosts = {urlsplit(u).hostname for u in spec["start_urls"]} | set(
+        spec["options"].get("allowed_hosts") or []
+    )
     # The crawl's own rule (crawler/netpolicy.py): host and port; another port is another site.
     in_site = in_origins(key, site_origins(spec["start_urls"], spec["options"].get("allowed_hosts") or []))
     click.echo(f"站点：{spec['name']}（{site_id}）\nURL：{key}")
@@ -136,8 +142,10 @@ def _last_crawl(memory: dict[str, Any]) -> None:
         if run is None:
             click.echo("上次抓取：本站还没有完成过抓取")
         else:
-            click.echo(f"上次抓取（{_beijing(run['finished_at'])}）：没有遇到这个 URL —— 没有任何已抓取的页面链接到它，"
-                       "或它超出了记录上限")
+            click.echo(
+                f"上次抓取（{_beijing(run['finished_at'])}）：没有遇到这个 URL —— 没有任何已抓取的页面链接到它，"
+                "或它超出了记录上限"
+            )
     else:
         reasons = FETCH_REASONS if decision["decision"] == "fetched" else SKIP_REASONS
         verb = "已抓取" if decision["decision"] == "fetched" else "未抓取"
@@ -163,8 +171,13 @@ def _last_crawl(memory: dict[str, Any]) -> None:
     elif memory["page"]:
         page = memory["page"]
         due = _beijing(page["next_visit_at"]) if page["next_visit_at"] else "每次抓取"
-        kind = {"detail": "判定为非报告的文章", "dead": "失效页面", "list": "列表页", "api": "列表接口",
-                "search": "搜索结果页"}.get(page["kind"], page["kind"])
+        kind = {
+            "detail": "判定为非报告的文章",
+            "dead": "失效页面",
+            "list": "列表页",
+            "api": "列表接口",
+            "search": "搜索结果页",
+        }.get(page["kind"], page["kind"])
         click.echo(f"爬虫记录：{kind}，下次复查：{due}")
 
 
@@ -181,7 +194,9 @@ def _fetch_and_judge(url: str, spec: dict[str, Any]) -> None:
     verdict = f"是年度报告（置信度 {parsed.confidence:.2f}）" if parsed.is_report else "不是年度报告"
     click.echo(f"分类：{verdict}")
     click.echo(f"  标题：{parsed.title or '（无）'}")
-    click.echo(f"  年度：{parsed.year or '不详'}　发布机构：{parsed.agency or '不详'}　发布时间：{parsed.published_at or '不详'}")
+    click.echo(
+        f"  年度：{parsed.year or '不详'}　发布机构：{parsed.agency or '不详'}　发布时间：{parsed.published_at or '不详'}"
+    )
     click.echo(f"  理由：{'；'.join(parsed.reasons) or '（无）'}")
 
 
@@ -190,9 +205,17 @@ def _get(url: str) -> tuple[int, bytes, dict[str, str]]:
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-            return response.status, response.read(MAX_BYTES), {k.lower(): v for k, v in response.headers.items()}
+            return (
+                response.status,
+                response.read(MAX_BYTES),
+                {k.lower(): v for k, v in response.headers.items()},
+            )
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(MAX_BYTES) if exc.fp else b"", {k.lower(): v for k, v in exc.headers.items()}
+        return (
+            exc.code,
+            exc.read(MAX_BYTES) if exc.fp else b"",
+            {k.lower(): v for k, v in exc.headers.items()},
+        )
 
 
 def _why(exc: OSError) -> str:

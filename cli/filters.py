@@ -17,8 +17,13 @@ from storage.sites import get_site
 FIRST_YEAR = 2004  # the first 依法行政 reporting duty (国务院《全面推进依法行政实施纲要》)
 
 
-def check_filters(session: Session, site_id: str | None = None, year: int | None = None, key: str | None = None,
-                  region: str | None = None) -> None:
+def check_filters(
+    session: Session,
+    site_id: str | None = None,
+    year: int | None = None,
+    key: str | None = None,
+    region: str | None = None,
+) -> None:
     if site_id:
         get_site(session, site_id)  # UnknownSite: one line, exit 1
     if year is not None:

@@ -16,7 +16,9 @@ from config.settings import check_environment
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", envvar="FZWATCH_DB", help="SQLAlchemy URL (default: SQLite in $FZWATCH_DATA or ./data).")
+@click.option(
+    "--db", envvar="FZWATCH_DB", help="SQLAlchemy URL (default: SQLite in $FZWATCH_DATA or ./data)."
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log progress (English) to stderr.")
 @click.version_option(package_name="fzwatch")
 @click.pass_context

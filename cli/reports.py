@@ -29,9 +29,22 @@ def reports(ctx: Ctx, year: int | None, site_id: str | None, agency: str | None,
     if not rows:
         click.echo("没有符合条件的报告。")
         return
-    print_table([[r["id"], r["year"], r["agency"], r["title"], format_beijing(r["published_at"]),
-                  format_beijing(beijing_date(r["first_seen"])), r["versions"], r["on_time"]] for r in rows],
-                ["ID", "年度", "发布机构", "标题", "发布时间", "首次发现", "版本", "按时"])
+    print_table(
+        [
+            [
+                r["id"],
+                r["year"],
+                r["agency"],
+                r["title"],
+                format_beijing(r["published_at"]),
+                format_beijing(beijing_date(r["first_seen"])),
+                r["versions"],
+                r["on_time"],
+            ]
+            for r in rows
+        ],
+        ["ID", "年度", "发布机构", "标题", "发布时间", "首次发现", "版本", "按时"],
+    )
     click.echo("时间均为北京时间。")
 
 
@@ -51,23 +64,40 @@ def show(ctx: Ctx, report_id: int, versions: bool, diff: bool, text: bool, as_js
         latest = vs[-1]
         indicators = report_indicators(s, report.id, latest.id)
         data = {
-            "id": report.id, "site": report.site_id, "url": report.document.url, "title": report.title,
-            "agency": report.agency, "region": report.region, "year": report.year,
-            "published_at": report.published_at, "first_seen": report.first_seen.isoformat(),
-            "on_time": report.on_time, "complete": report.complete, "sections": report.sections,
-            "indicators": [{"key": i.key, "value": i.value, "unit": i.unit, "text": i.text} for i in indicators],
-            "versions": [{"no": v.version_no, "fetched_at": v.fetched_at.isoformat(), "hash": v.content_hash[:12]}
-                         for v in vs],
+            "id": report.id,
+            "site": report.site_id,
+            "url": report.document.url,
+            "title": report.title,
+            "agency": report.agency,
+            "region": report.region,
+            "year": report.year,
+            "published_at": report.published_at,
+            "first_seen": report.first_seen.isoformat(),
+            "on_time": report.on_time,
+            "complete": report.complete,
+            "sections": report.sections,
+            "indicators": [
+                {"key": i.key, "value": i.value, "unit": i.unit, "text": i.text} for i in indicators
+            ],
+            "versions": [
+                {"no": v.version_no, "fetched_at": v.fetched_at.isoformat(), "hash": v.content_hash[:12]}
+                for v in vs
+            ],
             "text": latest.text,
         }
-        diff_text = unified_diff(vs[-2].text, latest.text, f"版本{vs[-2].version_no}", f"版本{latest.version_no}") \
-            if diff and len(vs) > 1 else None
+        diff_text = (
+            unified_diff(vs[-2].text, latest.text, f"版本{vs[-2].version_no}", f"版本{latest.version_no}")
+            if diff and len(vs) > 1
+            else None
+        )
     if as_json:
         print_json(data | {"diff": diff_text})
         return
-    echo_clean(f"{data['title']}\n发布机构：{data['agency']}  年度：{data['year']}  "
-               f"发布：{format_beijing(data['published_at']) or '未知'}"
-               f"  首次发现：{format_beijing(data['first_seen'], label=True)}\n链接：{data['url']}")
+    echo_clean(
+        f"{data['title']}\n发布机构：{data['agency']}  年度：{data['year']}  "
+        f"发布：{format_beijing(data['published_at']) or '未知'}"
+        f"  首次发现：{format_beijing(data['first_seen'], label=True)}\n链接：{data['url']}"
+    )
     if versions:
         click.echo("\n版本：（抓取时间为北京时间）")
         for v in data["versions"]:

@@ -11,7 +11,9 @@ from cli.context import Ctx, pass_ctx, user_errors
 
 
 @click.command("worker")
-@click.option("--concurrency", default=2, show_default=True, type=click.IntRange(1, 256), help="同时进行的站点抓取数")
+@click.option(
+    "--concurrency", default=2, show_default=True, type=click.IntRange(1, 256), help="同时进行的站点抓取数"
+)
 @click.option("--hostname", default=None, help="工作进程名称（默认 fzwatch@主机名）")
 @pass_ctx
 @user_errors
@@ -19,7 +21,9 @@ def worker(ctx: Ctx, concurrency: int, hostname: str | None) -> None:
     """分布式抓取工作进程：从消息队列（FZWATCH_BROKER）领取站点抓取任务，结果直接写入数据库（FZWATCH_DB）。"""
     broker = os.environ.get("FZWATCH_BROKER")
     if not broker:
-        raise click.ClickException("未设置 FZWATCH_BROKER（消息队列地址，例如 amqp://guest:guest@rabbitmq:5672//）。")
+        raise click.ClickException(
+            "未设置 FZWATCH_BROKER（消息队列地址，例如 amqp://guest:guest@rabbitmq:5672//）。"
+        )
     # The crawl children get the database URL from the environment, as `fzwatch daemon`'s do.
     os.environ["FZWATCH_DB"] = ctx.db.url_with_password
     # Imported here, not at the top: Celery costs every other command ~0.3 s at start.
@@ -31,8 +35,18 @@ def worker(ctx: Ctx, concurrency: int, hostname: str | None) -> None:
         handler.setLevel(logging.INFO)
     app = make_app(broker)
     click.echo(f"抓取工作进程启动：并发 {concurrency}，队列 {QUEUE}，数据库 {ctx.db.url}", err=True)
-    argv = ["worker", "--concurrency", str(concurrency), "--queues", QUEUE, "--loglevel", "INFO",
-            "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    argv = [
+        "worker",
+        "--concurrency",
+        str(concurrency),
+        "--queues",
+        QUEUE,
+        "--loglevel",
+        "INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
     if hostname:
         argv += ["--hostname", hostname]
     app.worker_main(argv)

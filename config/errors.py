@@ -116,8 +116,9 @@ def _data_path(data: Any, loc: Sequence[str | int]) -> Path:
     return tuple(out)
 
 
-def translate(exc: ValidationError, model: type[BaseModel], data: Any, lines: LineMap,
-              prefix: Path = ()) -> list[Problem]:
+def translate(
+    exc: ValidationError, model: type[BaseModel], data: Any, lines: LineMap, prefix: Path = ()
+) -> list[Problem]:
     """pydantic errors -> Chinese problems with lines, one per key path (a union's members give several)."""
     problems: dict[Path, Problem] = {}
     for err in exc.errors():
@@ -128,23 +129,34 @@ def translate(exc: ValidationError, model: type[BaseModel], data: Any, lines: Li
             key = str(loc[-1])
             parent = _data_path(data, loc[:-1])
             path = (*parent, key)
-            message = (unknown_key_message(key, _allowed_keys(model, loc[:-1])) if kind == "extra_forbidden"
-                       else "缺少必填项")
+            message = (
+                unknown_key_message(key, _allowed_keys(model, loc[:-1]))
+                if kind == "extra_forbidden"
+                else "缺少必填项"
+            )
         elif kind == "value_error":
             message = str(err.get("ctx", {}).get("error", err["msg"]))
         elif kind == "literal_error":
             message = f"必须是 {err.get('ctx', {}).get('expected', '')} 之一，而不是 {err.get('input')!r}"
         else:
             base = _MESSAGES.get(kind, err["msg"])
-            limit = next(iter((err.get("ctx") or {}).values()), None) if kind in (
-                "greater_than", "greater_than_equal", "less_than", "less_than_equal") else None
-            bound = {"greater_than": "大于", "greater_than_equal": "至少为", "less_than": "小于",
-                     "less_than_equal": "至多为"}.get(kind, "")
+            limit = (
+                next(iter((err.get("ctx") or {}).values()), None)
+                if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
+                else None
+            )
+            bound = {
+                "greater_than": "大于",
+                "greater_than_equal": "至少为",
+                "less_than": "小于",
+                "less_than_equal": "至多为",
+            }.get(kind, "")
             message = f"必须{bound} {limit}" if limit is not None else base
             if err.get("input") not in ("", None) and not isinstance(err["input"], dict | list):
                 message += f"，而不是 {err['input']!r}"
         full = (*prefix, *path)
         problems.setdefault(full, Problem(full, message, lines.line(full)))
     # A union reports every member: keep the most specific problem (a deeper path wins over its parent).
-    return [p for p in problems.values()
-            if not any(q != p.path and q[:len(p.path)] == p.path for q in problems)]
+    return [
+        p for p in problems.values() if not any(q != p.path and q[: len(p.path)] == p.path for q in problems)
+    ]

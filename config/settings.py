@@ -19,19 +19,44 @@ from config.errors import ConfigError, Problem, suggestion
 PREFIX = "FZWATCH_"
 
 # Scrapy settings of crawler/settings.py: set there (or per site in `options`), never read from the environment.
-SCRAPY_ONLY = frozenset({
-    "FZWATCH_PAGE_BUDGET", "FZWATCH_MAX_DEPTH", "FZWATCH_EXTRA_HOPS", "FZWATCH_DECISIONS_CAP",
-    "FZWATCH_MAX_PER_PATTERN", "FZWATCH_MAX_CALENDAR", "FZWATCH_PAGE_MAXSIZE", "FZWATCH_ATTACHMENT_MAXSIZE",
-    "FZWATCH_LIST_REVISIT_DAYS", "FZWATCH_DETAIL_REVISIT_DAYS", "FZWATCH_DEAD_REVISIT_DAYS",
-    "FZWATCH_RETRY_AFTER_MAX", "FZWATCH_RETRY_AFTER_TIMES", "FZWATCH_CRAWL_DELAY_MAX", "FZWATCH_ESCALATION_DAYS",
-    "FZWATCH_ESCALATION_RENDER_BUDGET", "FZWATCH_ESCALATION_BFS_DEPTH", "FZWATCH_JS_RENDER",
-    "FZWATCH_SHELL_SCRIPTS", "FZWATCH_SCRIPT_MAXSIZE", "FZWATCH_TOKEN",
-})
+SCRAPY_ONLY = frozenset(
+    {
+        "FZWATCH_PAGE_BUDGET",
+        "FZWATCH_MAX_DEPTH",
+        "FZWATCH_EXTRA_HOPS",
+        "FZWATCH_DECISIONS_CAP",
+        "FZWATCH_MAX_PER_PATTERN",
+        "FZWATCH_MAX_CALENDAR",
+        "FZWATCH_PAGE_MAXSIZE",
+        "FZWATCH_ATTACHMENT_MAXSIZE",
+        "FZWATCH_LIST_REVISIT_DAYS",
+        "FZWATCH_DETAIL_REVISIT_DAYS",
+        "FZWATCH_DEAD_REVISIT_DAYS",
+        "FZWATCH_RETRY_AFTER_MAX",
+        "FZWATCH_RETRY_AFTER_TIMES",
+        "FZWATCH_CRAWL_DELAY_MAX",
+        "FZWATCH_ESCALATION_DAYS",
+        "FZWATCH_ESCALATION_RENDER_BUDGET",
+        "FZWATCH_ESCALATION_BFS_DEPTH",
+        "FZWATCH_JS_RENDER",
+        "FZWATCH_SHELL_SCRIPTS",
+        "FZWATCH_SCRIPT_MAXSIZE",
+        "FZWATCH_TOKEN",
+    }
+)
 # Read by the test suite and bench only (tests/, bench/), never by fzwatch itself.
-TEST_ONLY = frozenset({
-    "FZWATCH_TEST_PG", "FZWATCH_REQUIRE_PG", "FZWATCH_FUZZ_EXAMPLES", "FZWATCH_GEN_PORTALS",
-    "FZWATCH_KILL_ROUNDS", "FZWATCH_KILL_SEED", "FZWATCH_REALPAGES", "FZWATCH_TEST_SLOW_PARSE_MARKER",
-})
+TEST_ONLY = frozenset(
+    {
+        "FZWATCH_TEST_PG",
+        "FZWATCH_REQUIRE_PG",
+        "FZWATCH_FUZZ_EXAMPLES",
+        "FZWATCH_GEN_PORTALS",
+        "FZWATCH_KILL_ROUNDS",
+        "FZWATCH_KILL_SEED",
+        "FZWATCH_REALPAGES",
+        "FZWATCH_TEST_SLOW_PARSE_MARKER",
+    }
+)
 
 
 class FzwatchSettings(BaseSettings):
@@ -89,10 +114,16 @@ def environment_problems(env: Mapping[str, str] | None = None) -> list[Problem]:
     problems: list[Problem] = []
     for name in sorted(k for k in env if k.startswith(PREFIX)):
         if name in SCRAPY_ONLY:
-            problems.append(Problem((name,), "这是 Scrapy 设置，不从环境变量读取：请在 crawler/settings.py "
-                                    "或站点 options 中设置"))
+            problems.append(
+                Problem(
+                    (name,),
+                    "这是 Scrapy 设置，不从环境变量读取：请在 crawler/settings.py 或站点 options 中设置",
+                )
+            )
         elif name not in known and name not in TEST_ONLY:
-            problems.append(Problem((name,), f"未知的环境变量{suggestion(name, known) or '（见 README「设置」）'}"))
+            problems.append(
+                Problem((name,), f"未知的环境变量{suggestion(name, known) or '（见 README「设置」）'}")
+            )
     try:
         FzwatchSettings.model_validate({k.removeprefix(PREFIX): v for k, v in env.items() if k in known})
     except ValidationError as exc:

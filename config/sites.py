@@ -37,7 +37,9 @@ def check_cron(text: str) -> str:
     try:
         CronTrigger.from_crontab(text, timezone="UTC")
     except (ValueError, TypeError) as exc:
-        raise ValueError(f"cron 表达式无效 {text!r}（{exc}）；格式为 分 时 日 月 周，如 \"0 3 * * *\"") from None
+        raise ValueError(
+            f'cron 表达式无效 {text!r}（{exc}）；格式为 分 时 日 月 周，如 "0 3 * * *"'
+        ) from None
     return text
 
 
@@ -108,7 +110,9 @@ class SiteEntry(BaseModel):
 
     model_config = Strict
     id: str | None = None
-    name: Annotated[str, BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v), Field(min_length=1)]
+    name: Annotated[
+        str, BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v), Field(min_length=1)
+    ]
     region: str | None = ""
     start_urls: Annotated[list[NonEmpty], BeforeValidator(_as_list), Field(min_length=1)]
     interval: str | int = "1d"
@@ -143,8 +147,9 @@ class SiteEntry(BaseModel):
         return self.options.model_dump(mode="json", exclude_unset=True) if self.options else {}
 
 
-def site_entry_problems(entry: Any, lines: LineMap | None = None,
-                        prefix: tuple[str | int, ...] = ()) -> tuple[SiteEntry | None, list[Problem]]:
+def site_entry_problems(
+    entry: Any, lines: LineMap | None = None, prefix: tuple[str | int, ...] = ()
+) -> tuple[SiteEntry | None, list[Problem]]:
     """Validate one entry: the model, or None with every problem found (paths prefixed for the file)."""
     lines = lines or LineMap()
     if not isinstance(entry, dict):

@@ -37,8 +37,9 @@ class SubscriptionsDocument(BaseModel):
     subscriptions: Any = None
 
 
-def subscription_document_problems(data: Any, lines: LineMap | None = None,
-                                   known_sites: Collection[str] | None = None) -> list[Problem]:
+def subscription_document_problems(
+    data: Any, lines: LineMap | None = None, known_sites: Collection[str] | None = None
+) -> list[Problem]:
     """Every shape problem of the file, with lines; with ``known_sites``, site ids not among them too."""
     lines = lines or LineMap()
     if not isinstance(data, dict):
@@ -63,7 +64,9 @@ def subscription_document_problems(data: Any, lines: LineMap | None = None,
     return problems
 
 
-def _unknown_sites(sites: Any, known: set[str], prefix: tuple[str | int, ...], lines: LineMap) -> list[Problem]:
+def _unknown_sites(
+    sites: Any, known: set[str], prefix: tuple[str | int, ...], lines: LineMap
+) -> list[Problem]:
     listed = [sites] if isinstance(sites, str) else sites if isinstance(sites, list) else []
     out = []
     for n, site in enumerate(listed):

@@ -24,7 +24,6 @@ class LineMap:
         return None
 
 
-
 def _walk(node: yaml.Node, path: Path, out: dict[Path, int]) -> None:
     out.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):

@@ -13,10 +13,33 @@ from typing import Any
 DEFAULT_CAP = 5000
 
 # Why a URL was fetched or skipped (codes; cli/explain.py words them in Chinese).
-FETCH_REASONS = ("start", "known_report", "revisit", "candidate", "report_channel_item", "channel",
-                 "pagination", "api", "extra_hop", "search", "attachment")
-SKIP_REASONS = ("offsite", "budget", "pattern", "calendar", "depth", "not_due", "not_candidate",
-                "not_promising", "unnamed", "robots", "extra_hop_budget", "no_new_rows")
+FETCH_REASONS = (
+    "start",
+    "known_report",
+    "revisit",
+    "candidate",
+    "report_channel_item",
+    "channel",
+    "pagination",
+    "api",
+    "extra_hop",
+    "search",
+    "attachment",
+)
+SKIP_REASONS = (
+    "offsite",
+    "budget",
+    "pattern",
+    "calendar",
+    "depth",
+    "not_due",
+    "not_candidate",
+    "not_promising",
+    "unnamed",
+    "robots",
+    "extra_hop_budget",
+    "no_new_rows",
+)
 
 
 class Decisions:
@@ -27,17 +50,34 @@ class Decisions:
         self.by_url: dict[str, dict[str, Any]] = {}
         self.dropped = 0  # URLs met after the cap was reached
 
-    def note(self, url: str, decision: str, reason: str, *, priority: int | None = None, depth: int | None = None,
-             source: str | None = None, anchor: str = "") -> None:
+    def note(
+        self,
+        url: str,
+        decision: str,
+        reason: str,
+        *,
+        priority: int | None = None,
+        depth: int | None = None,
+        source: str | None = None,
+        anchor: str = "",
+    ) -> None:
         row = self.by_url.get(url)
         if row is not None and not (row["decision"] == "skipped" and decision == "fetched"):
             return
         if row is None and len(self.by_url) >= self.cap:
             self.dropped += 1
             return
-        self.by_url[url] = {"url": url, "decision": decision, "reason": reason, "priority": priority,
-                            "depth": depth, "source": source, "anchor": (anchor or "")[:200],
-                            "outcome": None, "note": None}
+        self.by_url[url] = {
+            "url": url,
+            "decision": decision,
+            "reason": reason,
+            "priority": priority,
+            "depth": depth,
+            "source": source,
+            "anchor": (anchor or "")[:200],
+            "outcome": None,
+            "note": None,
+        }
 
     def outcome(self, url: str, outcome: str, note: str = "") -> None:
         """What a fetched URL turned out to be (report, not_report, list, challenge, http_404 …)."""
@@ -45,8 +85,17 @@ class Decisions:
         if row is None:
             if len(self.by_url) >= self.cap:
                 return
-            row = self.by_url[url] = {"url": url, "decision": "fetched", "reason": "revisit", "priority": None,
-                                      "depth": None, "source": None, "anchor": "", "outcome": None, "note": None}
+            row = self.by_url[url] = {
+                "url": url,
+                "decision": "fetched",
+                "reason": "revisit",
+                "priority": None,
+                "depth": None,
+                "source": None,
+                "anchor": "",
+                "outcome": None,
+                "note": None,
+            }
         if row["decision"] == "skipped" and outcome == "robots":
             return
         row["outcome"], row["note"] = outcome, (note or "")[:500] or None

@@ -45,7 +45,9 @@ TASK_NAME = "fzwatch.crawl_site"
 
 
 def make_app(broker: str | None = None, queue: str = QUEUE) -> Celery:
-    app = Celery("fzwatch", broker=broker or os.environ.get("FZWATCH_BROKER", "amqp://guest:guest@127.0.0.1:5672//"))
+    app = Celery(
+        "fzwatch", broker=broker or os.environ.get("FZWATCH_BROKER", "amqp://guest:guest@127.0.0.1:5672//")
+    )
     app.conf.update(
         task_acks_late=True,  # ack after the crawl: a dead worker's message is redelivered
         task_reject_on_worker_lost=True,  # a killed pool child requeues its message instead of acking it
@@ -122,10 +124,21 @@ def _take_site(db: Database, site_id: str, me: str) -> bool:
 def _run_child(db: Database, run_id: int, site_id: str, trigger: str, me: str) -> str:
     """`python -m crawler.run` in a child (Twisted's reactor cannot restart); renew the site lease meanwhile."""
     cmd = [sys.executable, "-m", "crawler.run", site_id, "--run-id", str(run_id), "--trigger", trigger]
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "FZWATCH_DB": db.url_with_password,
-           "FZWATCH_PARENT_PID": str(os.getpid())}
-    proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+    env = {
+        **os.environ,
+        "SCRAPY_SETTINGS_MODULE": "crawler.settings",
+        "FZWATCH_DB": db.url_with_password,
+        "FZWATCH_PARENT_PID": str(os.getpid()),
+    }
+    proc = subprocess.Popen(
+        cmd,
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     child = owner_token(proc.pid)
     with db.transaction() as session:
         set_run_owner(session, run_id, proc.pid)
@@ -149,7 +162,9 @@ def _wait(db: Database, proc: subprocess.Popen[str], run_id: int, site_id: str, 
             if time.monotonic() > deadline:
                 _kill(proc)
                 proc.communicate()
-                return _close(db, run_id, "failed", f"crawl abandoned after {CRAWL_TIMEOUT_SECONDS:.0f}s timeout")
+                return _close(
+                    db, run_id, "failed", f"crawl abandoned after {CRAWL_TIMEOUT_SECONDS:.0f}s timeout"
+                )
             with db.transaction() as session:
                 leases.acquire(session, _lease_name(site_id), child, timedelta(seconds=SITE_LEASE_SECONDS))
     tail = (err.strip().splitlines() or ["no output"])[-1][:500]

@@ -88,8 +88,11 @@ class WalkObserver:
     def candidate_was_list(self, key: str, meta: dict[str, Any], response: Response) -> None:
         """A report-like link that led to a list (a channel named like the report): a report channel."""
         self.details.discard(key)
-        self._on_list(key, {**meta, "root": None, "priority": max(meta.get("priority") or 0, PRIORITY_FZZF_CHANNEL)},
-                      response)
+        self._on_list(
+            key,
+            {**meta, "root": None, "priority": max(meta.get("priority") or 0, PRIORITY_FZZF_CHANNEL)},
+            response,
+        )
 
     def _on_detail(self, key: str, status: int) -> None:
         self.details.add(key)
@@ -126,9 +129,14 @@ class WalkObserver:
     def silent_channels(self, remembered: dict[str, dict[str, Any]], led_before: set[str]) -> list[str]:
         """Report-like channels (this crawl's and remembered ones) that never led to a report
         (`led_before`: the channels that did in earlier crawls)."""
-        old = {key for key, page in remembered.items()
-               if page.get("kind") == "list" and key not in self.start_keys and is_report_channel(page, key)}
-        productive = self.productive | led_before | {k for k, page in remembered.items() if page.get("productive")}
+        old = {
+            key
+            for key, page in remembered.items()
+            if page.get("kind") == "list" and key not in self.start_keys and is_report_channel(page, key)
+        }
+        productive = (
+            self.productive | led_before | {k for k, page in remembered.items() if page.get("productive")}
+        )
         return sorted(key for key in (old | self.channels) - productive if not self._holds_a_report(key))
 
     def productive_channels(self) -> list[str]:
@@ -189,9 +197,12 @@ class Escalator:
         self.days = settings.getfloat("FZWATCH_ESCALATION_DAYS", 7.0)
         self.render_budget = settings.getint("FZWATCH_ESCALATION_RENDER_BUDGET", 30)
         self.bfs_depth = settings.getint("FZWATCH_ESCALATION_BFS_DEPTH", 3)
-        self.bfs_guards = _BfsGuards(crawler, settings.getint("FZWATCH_ESCALATION_BFS_BUDGET", 150),
-                                     settings.getint("FZWATCH_MAX_PER_PATTERN"),
-                                     settings.getint("FZWATCH_MAX_CALENDAR", 10))
+        self.bfs_guards = _BfsGuards(
+            crawler,
+            settings.getint("FZWATCH_ESCALATION_BFS_BUDGET", 150),
+            settings.getint("FZWATCH_MAX_PER_PATTERN"),
+            settings.getint("FZWATCH_MAX_CALENDAR", 10),
+        )
         self.render_available = settings.getbool("FZWATCH_JS_RENDER")
         self.previous = previous  # {"escalated_at", "key", "report_channels"} from the site
         self.led_before = set(previous.get("report_channels") or [])
@@ -254,7 +265,9 @@ class Escalator:
             self.records.append(self.current)
             requests, skipped = self._start(tier)
             if requests:
-                logger.info("escalation tier %s: %d request(s) for %s", tier, len(requests), self.spider.site_id)
+                logger.info(
+                    "escalation tier %s: %d request(s) for %s", tier, len(requests), self.spider.site_id
+                )
                 return requests
             self.current.skipped = skipped
             self.crawler.stats.set_value(f"fzwatch/escalation/{tier}/skipped", skipped)
@@ -273,11 +286,18 @@ class Escalator:
         if not self.triggers or self.spider.site.get("options", {}).get("escalate") is False:
             return False  # `options.escalate: false`: judged (storage/health.py) but never escalated
         last = self.previous.get("escalated_at")
-        if last is not None and self.previous.get("key") == self.key and utcnow() - last < timedelta(days=self.days):
+        if (
+            last is not None
+            and self.previous.get("key") == self.key
+            and utcnow() - last < timedelta(days=self.days)
+        ):
             self.bounded_since = last.isoformat()
             stats.set_value("fzwatch/escalation/bounded_since", self.bounded_since)
-            logger.info("escalation for %s ran at %s with the same triggers; not again yet", self.spider.site_id,
-                        self.bounded_since)
+            logger.info(
+                "escalation for %s ran at %s with the same triggers; not again yet",
+                self.spider.site_id,
+                self.bounded_since,
+            )
             return False
         return True
 
@@ -288,8 +308,9 @@ class Escalator:
         silent = self.observer.silent_channels(self.spider.visits.pages, self.led_before)
         triggers += [{"kind": "silent_channel", "url": key} for key in silent]
         if self.observer.shells():
-            triggers.append({"kind": "shells", "pages": self.observer.shell_pages,
-                             "of": self.observer.list_pages})
+            triggers.append(
+                {"kind": "shells", "pages": self.observer.shell_pages, "of": self.observer.list_pages}
+            )
         return triggers
 
     def _finish_tier(self) -> None:
@@ -319,19 +340,34 @@ class Escalator:
     # -- tier 1: render ---------------------------------------------------------------------------------
 
     def _render_starts(self) -> list[Request]:
-        keys = list(self.spider.start_keys) + self.observer.silent_channels(self.spider.visits.pages, self.led_before)
+        keys = list(self.spider.start_keys) + self.observer.silent_channels(
+            self.spider.visits.pages, self.led_before
+        )
         keys += sorted(self.observer.channels)
-        return [r for r in (self._render_request(key, depth=0 if key in self.spider.start_keys else 1)
-                            for key in dict.fromkeys(keys)) if r is not None]
+        return [
+            r
+            for r in (
+                self._render_request(key, depth=0 if key in self.spider.start_keys else 1)
+                for key in dict.fromkeys(keys)
+            )
+            if r is not None
+        ]
 
     def _render_request(self, key: str, depth: int) -> Request | None:
         if key in self.rendered or len(self.rendered) >= self.render_budget:
             return None
         self.rendered.add(key)
-        meta = self.spider._meta(depth=depth, key=key, url=key, kind="list", tier="render", priority=50,
-                                 playwright=True)
-        return Request(key, callback=self.parse_rendered, errback=self.spider.on_error, dont_filter=True,
-                       priority=-10 * depth, meta=meta)
+        meta = self.spider._meta(
+            depth=depth, key=key, url=key, kind="list", tier="render", priority=50, playwright=True
+        )
+        return Request(
+            key,
+            callback=self.parse_rendered,
+            errback=self.spider.on_error,
+            dont_filter=True,
+            priority=-10 * depth,
+            meta=meta,
+        )
 
     def parse_rendered(self, response: Response) -> Iterator[Request]:
         """A page as Chromium shows it: follow its candidates (plain fetch), its channels and pagination
@@ -346,8 +382,11 @@ class Escalator:
                     yield _tagged(self.spider._detail_request(link.url, link.text, source=key), "render")
                 continue
             priority = link_priority(link)
-            if priority is not None and _worth_rendering(priority, depth, self.spider.max_depth) and \
-                    self.spider._in_site(link.url):
+            if (
+                priority is not None
+                and _worth_rendering(priority, depth, self.spider.max_depth)
+                and self.spider._in_site(link.url)
+            ):
                 request = self._render_request(link.url, depth + 1)
                 if request is not None:
                     yield request
@@ -365,10 +404,24 @@ class Escalator:
         if url in self.bfs_seen or url in self.observer.details or not self.bfs_guards.admit(url):
             return None
         self.bfs_seen.add(url)
-        meta = self.spider._meta(depth=depth, key=url, url=url, kind="bfs", tier="bfs", anchor=anchor,
-                                 source=source, download_maxsize=self.spider.attachment_maxsize)
-        return Request(url, callback=self.parse_bfs, errback=self.spider.on_error, dont_filter=True,
-                       priority=-10 * depth, meta=meta)
+        meta = self.spider._meta(
+            depth=depth,
+            key=url,
+            url=url,
+            kind="bfs",
+            tier="bfs",
+            anchor=anchor,
+            source=source,
+            download_maxsize=self.spider.attachment_maxsize,
+        )
+        return Request(
+            url,
+            callback=self.parse_bfs,
+            errback=self.spider.on_error,
+            dont_filter=True,
+            priority=-10 * depth,
+            meta=meta,
+        )
 
     async def parse_bfs(self, response: Response) -> AsyncIterator[Any]:
         """Any in-site page: a report (by its link text or its classification) goes to the pipeline; its
@@ -383,7 +436,9 @@ class Escalator:
                 for out in self.spider._detail_outputs(response, item):
                     yield out
                 return
-        if meta["depth"] >= self.bfs_depth or "html" not in response_headers(response).get("content-type", "html"):
+        if meta["depth"] >= self.bfs_depth or "html" not in response_headers(response).get(
+            "content-type", "html"
+        ):
             return
         for out in self._bfs_links(response, meta):
             yield out
@@ -427,13 +482,18 @@ class Escalator:
             self._finish_tier()
         obs = self.observer
         return {
-            "triggers": self.triggers, "key": self.key, "ran": self.active,
+            "triggers": self.triggers,
+            "key": self.key,
+            "ran": self.active,
             "bounded_since": self.bounded_since,
             "tiers": [vars(r).copy() for r in self.records],
             "found": sum(r.reports for r in self.records),
             "report_channels": obs.productive_channels(),
-            "known_reports": len(obs.known_reports), "known_confirmed": len(obs.known_confirmed),
-            "known_gone": len(obs.known_gone), "list_pages": obs.list_pages, "shell_pages": obs.shell_pages,
+            "known_reports": len(obs.known_reports),
+            "known_confirmed": len(obs.known_confirmed),
+            "known_gone": len(obs.known_gone),
+            "list_pages": obs.list_pages,
+            "shell_pages": obs.shell_pages,
         }
 
 

@@ -66,7 +66,9 @@ class HostPolitenessMiddleware:
             # In a thread: a busy database must not stall the reactor (and every other site's requests).
             when = await maybe_deferred_to_future(deferToThread(self._reserve, host, delay))
         except Exception as exc:  # noqa: BLE001 - politeness never stops a crawl; Scrapy's own delay still holds
-            logger.warning("shared host slot for %s unavailable (%s); using this process's delay only", host, exc)
+            logger.warning(
+                "shared host slot for %s unavailable (%s); using this process's delay only", host, exc
+            )
             return
         wait = when - time.time()
         if wait > 0:
@@ -95,12 +97,16 @@ class HostPolitenessMiddleware:
         """Crawl-delay straight from the parser RobotsTxtMiddleware holds: the robots_parsed signal (and so
         CrawlDelayThrottle's floor) can come after the site's first requests were released."""
         engine = self.crawler.engine
-        for mw in getattr(getattr(engine, "downloader", None), "middleware", None).middlewares if engine else ():
+        for mw in (
+            getattr(getattr(engine, "downloader", None), "middleware", None).middlewares if engine else ()
+        ):
             if isinstance(mw, RobotsTxtMiddleware):
                 parser = getattr(mw, "_parsers", {}).get(urlparse_cached(request).netloc)
                 if parser is None or isinstance(parser, Deferred):
                     return 0.0
-                agent = self.crawler.settings.get("ROBOTSTXT_USER_AGENT") or self.crawler.settings.get("USER_AGENT")
+                agent = self.crawler.settings.get("ROBOTSTXT_USER_AGENT") or self.crawler.settings.get(
+                    "USER_AGENT"
+                )
                 asked = _crawl_delay(parser, agent) or 0.0
                 return min(asked, self.crawler.settings.getfloat("FZWATCH_CRAWL_DELAY_MAX", 60.0))
         return 0.0

@@ -65,8 +65,12 @@ class RetryAfterMiddleware:
         stats = self.crawler.stats
         if delay > self.max_wait or tries >= self.times:
             stats.inc_value("fzwatch/retry_after_gave_up")
-            logger.warning("%s asks to wait %.0fs (Retry-After); giving up on %s for this crawl",
-                           _host(request.url), delay, request.url)
+            logger.warning(
+                "%s asks to wait %.0fs (Retry-After); giving up on %s for this crawl",
+                _host(request.url),
+                delay,
+                request.url,
+            )
             return response
         host = _host(request.url)
         self.not_before[host] = max(self.not_before.get(host, 0.0), time.monotonic() + delay)
@@ -94,8 +98,10 @@ class CookieRedirectMiddleware:
         if request.meta.get("fzwatch_cookie_retry"):
             stats.inc_value("fzwatch/cookie_redirect_failed")
             request.meta["dont_redirect"] = True
-            request.meta["handle_httpstatus_list"] = [*request.meta.get("handle_httpstatus_list", []),
-                                                      response.status]
+            request.meta["handle_httpstatus_list"] = [
+                *request.meta.get("handle_httpstatus_list", []),
+                response.status,
+            ]
             return response
         stats.inc_value("fzwatch/cookie_redirect")
         retry = request.replace(dont_filter=True)

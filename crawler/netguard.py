@@ -61,7 +61,9 @@ class NetworkPolicyMiddleware:
             self._refuse(request, str(exc), exc.reason_zh, "policy")
         origins = self._origins()
         if origins and not in_origins(request.url, origins):
-            self._refuse(request, f"outside the site's origins: {request.url}", "站外地址（不同主机或端口）", "offsite")
+            self._refuse(
+                request, f"outside the site's origins: {request.url}", "站外地址（不同主机或端口）", "offsite"
+            )
         parts = urlsplit(request.url)
         key = (parts.hostname or "", parts.port or DEFAULT_PORTS.get(parts.scheme, 80))
         if key not in self.addresses:

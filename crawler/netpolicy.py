@@ -29,9 +29,15 @@ from urllib.parse import urlsplit
 ALLOW_PRIVATE_ENV = "FZWATCH_ALLOW_PRIVATE"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 METADATA_NAMES = ("metadata", "metadata.google.internal", "metadata.goog", "instance-data")
-ALWAYS_REFUSED_NETS = [ipaddress.ip_network(n) for n in (
-    "169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "100.100.100.200/32",  # link-local, AWS v6, Alibaba
-)]
+ALWAYS_REFUSED_NETS = [
+    ipaddress.ip_network(n)
+    for n in (
+        "169.254.0.0/16",
+        "fe80::/10",
+        "fd00:ec2::254/128",
+        "100.100.100.200/32",  # link-local, AWS v6, Alibaba
+    )
+]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -73,15 +79,19 @@ def address_problem(address: IPAddress, private_ok: bool) -> PolicyError | None:
     if mapped is not None:
         address = mapped
     if any(address in net for net in ALWAYS_REFUSED_NETS if net.version == address.version):
-        return PolicyError(f"link-local or cloud-metadata address {address}", f"链路本地或云元数据地址 {address}")
+        return PolicyError(
+            f"link-local or cloud-metadata address {address}", f"链路本地或云元数据地址 {address}"
+        )
     if address.is_global and not address.is_multicast:
         return None
     if address.is_multicast or address.is_unspecified or address.is_reserved:
         return PolicyError(f"reserved or multicast address {address}", f"保留或组播地址 {address}")
     if private_ok:
         return None
-    return PolicyError(f"private or loopback address {address} (set {ALLOW_PRIVATE_ENV}=1 to allow)",
-                       f"内网或本机地址 {address}（如确需抓取内网站点，请设置 {ALLOW_PRIVATE_ENV}=1）")
+    return PolicyError(
+        f"private or loopback address {address} (set {ALLOW_PRIVATE_ENV}=1 to allow)",
+        f"内网或本机地址 {address}（如确需抓取内网站点，请设置 {ALLOW_PRIVATE_ENV}=1）",
+    )
 
 
 def check_url(url: str, private_ok: bool | None = None, resolve: bool = False) -> str:
@@ -95,12 +105,17 @@ def check_url(url: str, private_ok: bool | None = None, resolve: bool = False) -
     except ValueError:
         raise PolicyError(f"malformed URL {url!r}", "网址格式错误") from None
     if parts.scheme not in DEFAULT_PORTS or not host:
-        raise PolicyError(f"not an http(s) URL with a host: {url!r}", "只支持带主机名的 http:// 或 https:// 网址")
+        raise PolicyError(
+            f"not an http(s) URL with a host: {url!r}", "只支持带主机名的 http:// 或 https:// 网址"
+        )
     if host in METADATA_NAMES or host.startswith("metadata."):
         raise PolicyError(f"cloud-metadata host {host}", f"云元数据主机 {host}")
     literal = literal_address(host)
-    addresses = [literal] if literal is not None else (resolve_host(host, port or DEFAULT_PORTS[parts.scheme])
-                                                        if resolve else [])
+    addresses = (
+        [literal]
+        if literal is not None
+        else (resolve_host(host, port or DEFAULT_PORTS[parts.scheme]) if resolve else [])
+    )
     for address in addresses:
         problem = address_problem(address, private_ok)
         if problem is not None:

@@ -33,10 +33,15 @@ def failure_kind(exc: BaseException | None) -> str:
         return "dns"
     if isinstance(exc, net.ConnectionRefusedError) or name == "DownloadConnectionRefusedError":
         return "refused"
-    if isinstance(exc, net.TimeoutError | net.TCPTimedOutError | TimeoutError) or name == "DownloadTimeoutError":
+    if (
+        isinstance(exc, net.TimeoutError | net.TCPTimedOutError | TimeoutError)
+        or name == "DownloadTimeoutError"
+    ):
         return "timeout"
-    if isinstance(exc, net.ConnectionLost | net.ConnectionDone | ResponseNeverReceived) or \
-            name in ("ResponseDataLossError", "DownloadFailedError"):
+    if isinstance(exc, net.ConnectionLost | net.ConnectionDone | ResponseNeverReceived) or name in (
+        "ResponseDataLossError",
+        "DownloadFailedError",
+    ):
         return "reset"
     if "SSL" in name or "TLS" in name:
         return "tls"
@@ -60,11 +65,13 @@ def error_zh(text: str | None) -> str | None:
     """A run's error (English, as logged) in Chinese for the CLI and dashboard."""
     if not text:
         return text
-    for prefix, zh in (("start pages refused by the network policy: ", "网络策略禁止访问："),
-                       ("start pages unreachable: ", "首页无法访问："),
-                       ("blocked by an anti-bot challenge ", "被反爬虫验证拦截")):
+    for prefix, zh in (
+        ("start pages refused by the network policy: ", "网络策略禁止访问："),
+        ("start pages unreachable: ", "首页无法访问："),
+        ("blocked by an anti-bot challenge ", "被反爬虫验证拦截"),
+    ):
         if text.startswith(prefix):
-            rest = text[len(prefix):]
+            rest = text[len(prefix) :]
             english = {en: zh_text for en, zh_text in FAILURES.values()}
             if rest.startswith("HTTP "):
                 return zh + describe("http_" + rest[5:].split()[0], zh=True)

@@ -64,7 +64,9 @@ def _parse_job(url: str, body: bytes, headers: dict[str, str], kwargs: dict[str,
         return _over_budget(url, ParseBudgetExceeded(f"memory: {exc}"))
 
 
-def _combine_job(page: ParsedPage, url: str, body: bytes, headers: dict[str, str], kwargs: dict[str, Any]) -> ParsedPage:
+def _combine_job(
+    page: ParsedPage, url: str, body: bytes, headers: dict[str, str], kwargs: dict[str, Any]
+) -> ParsedPage:
     try:
         return with_attachment_body(page, url, body, headers, **kwargs)
     except MemoryError as exc:
@@ -80,7 +82,9 @@ def _over_budget(url: str, exc: BaseException) -> ParsedPage:
 class ParsePool:
     """``workers`` 0: parse inline on the calling thread (no budget), as before issue 12."""
 
-    def __init__(self, workers: int = 1, timeout: float = 60.0, memory_mb: int = 1024, max_tasks: int = 500) -> None:
+    def __init__(
+        self, workers: int = 1, timeout: float = 60.0, memory_mb: int = 1024, max_tasks: int = 500
+    ) -> None:
         self.workers, self.timeout, self.memory_mb = workers, timeout, memory_mb
         self._pool: ProcessPool | None = None
         self._max_tasks = max_tasks
@@ -89,8 +93,13 @@ class ParsePool:
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["crawler.parsepool"])
-            self._pool = ProcessPool(max_workers=self.workers, max_tasks=self._max_tasks, context=context,
-                                     initializer=_limit_memory, initargs=(self.memory_mb,))
+            self._pool = ProcessPool(
+                max_workers=self.workers,
+                max_tasks=self._max_tasks,
+                context=context,
+                initializer=_limit_memory,
+                initargs=(self.memory_mb,),
+            )
         return self._pool
 
     async def parse(self, url: str, body: bytes, headers: Mapping[str, str], **kwargs: Any) -> ParsedPage:
@@ -99,8 +108,9 @@ class ParsePool:
             return parse_page(url, body, dict(headers), **kwargs)
         return await self._run(url, _parse_job, (url, body, dict(headers), kwargs))
 
-    async def combine(self, page: ParsedPage, url: str, body: bytes, headers: Mapping[str, str],
-                      **kwargs: Any) -> ParsedPage:
+    async def combine(
+        self, page: ParsedPage, url: str, body: bytes, headers: Mapping[str, str], **kwargs: Any
+    ) -> ParsedPage:
         """The page completed with its attachment's body (parsers.combine), parsed in the pool; never raises."""
         if self.workers <= 0:
             return with_attachment_body(page, url, body, dict(headers), **kwargs)
@@ -134,9 +144,11 @@ def shared_pool(settings: Any) -> ParsePool:
     """This process's pool, sized by the first crawl's settings (FZWATCH_PARSE_*)."""
     global _shared
     if _shared is None:
-        _shared = ParsePool(settings.getint("FZWATCH_PARSE_WORKERS", 1),
-                            settings.getfloat("FZWATCH_PARSE_TIMEOUT", 60.0),
-                            settings.getint("FZWATCH_PARSE_MEMORY_MB", 1024))
+        _shared = ParsePool(
+            settings.getint("FZWATCH_PARSE_WORKERS", 1),
+            settings.getfloat("FZWATCH_PARSE_TIMEOUT", 60.0),
+            settings.getint("FZWATCH_PARSE_MEMORY_MB", 1024),
+        )
     return _shared
 
 

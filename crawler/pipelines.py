@@ -57,8 +57,10 @@ class StoragePipeline:
         if self.db is None:
             return
         if self.page_updates and self.site_id is not None and reason == "finished":
-            updates = [_without_validators(u) if u.get("key") in self.unfinished_lists else u
-                       for u in self.page_updates]
+            updates = [
+                _without_validators(u) if u.get("key") in self.unfinished_lists else u
+                for u in self.page_updates
+            ]
             with self.db.transaction() as session:
                 saved = save_pages(session, self.site_id, updates)
             self.stats.set_value("fzwatch/crawl_pages_saved", saved)
@@ -92,14 +94,23 @@ class StoragePipeline:
         assert self.db is not None
         attachment = item.attachment
         page = FetchedPage(
-            url=item.url, body=item.body, status=item.status, content_type=item.content_type,
-            etag=item.etag, last_modified=item.last_modified,
+            url=item.url,
+            body=item.body,
+            status=item.status,
+            content_type=item.content_type,
+            etag=item.etag,
+            last_modified=item.last_modified,
             attachment_url=attachment.url if attachment else None,
             attachment_body=attachment.body if attachment else None,
             attachment_content_type=attachment.content_type if attachment else "",
         )
-        parsed = parse_fetched(page, item.site_name, item.region, parsed=item.parsed,
-                               attachment_combined=bool(attachment and attachment.combined))
+        parsed = parse_fetched(
+            page,
+            item.site_name,
+            item.region,
+            parsed=item.parsed,
+            attachment_combined=bool(attachment and attachment.combined),
+        )
         known = item.url in self._known(item.site_id)
         if "parse_error" in parsed.flags:  # the page broke a parser: its error, counted, never the crawl's
             self.stats.inc_value("fzwatch/errors")
@@ -110,8 +121,11 @@ class StoragePipeline:
             if item.visit:
                 self.page_updates.append(item.visit)
             self.stats.inc_value("fzwatch/candidates_rejected")
-            raise NotAReport(f"not a report: {parsed.title!r} ({'; '.join(parsed.reasons[:2])})", item.url,
-                             _note(parsed.reasons))
+            raise NotAReport(
+                f"not a report: {parsed.title!r} ({'; '.join(parsed.reasons[:2])})",
+                item.url,
+                _note(parsed.reasons),
+            )
         with self.db.transaction() as session:
             site = get_site(session, item.site_id)
             result = ingest_page(session, site, page, parsed, content_hash(parsed.text))
@@ -122,8 +136,13 @@ class StoragePipeline:
             self._mark_productive(item)
         elif item.visit and not known:  # a republication or a page that stopped being a report
             self.page_updates.append(item.visit)
-        return StoredPage(url=page.url, report_id=result.report_id, events=result.events,
-                          outcome="report" if parsed.is_report else "not_report", note=_note(parsed.reasons))
+        return StoredPage(
+            url=page.url,
+            report_id=result.report_id,
+            events=result.events,
+            outcome="report" if parsed.is_report else "not_report",
+            note=_note(parsed.reasons),
+        )
 
     def _known(self, site_id: str) -> set[str]:
         """The site's stored document URLs, read once, before this crawl stores its first page."""

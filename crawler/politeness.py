@@ -40,8 +40,12 @@ class CrawlDelayThrottle(AutoThrottle):
             return
         delay = min(max(asked, self.crawler.settings.getfloat("DOWNLOAD_DELAY")), self.cap)
         if asked > self.cap:
-            logger.warning("robots.txt of %s asks Crawl-delay %.0fs; using %.0fs (FZWATCH_CRAWL_DELAY_MAX)",
-                           _slot_key(request), asked, self.cap)
+            logger.warning(
+                "robots.txt of %s asks Crawl-delay %.0fs; using %.0fs (FZWATCH_CRAWL_DELAY_MAX)",
+                _slot_key(request),
+                asked,
+                self.cap,
+            )
         key = _slot_key(request)
         self.floors[key] = delay
         self.crawler.stats.set_value(f"fzwatch/crawl_delay/{key}", delay)

@@ -57,18 +57,22 @@ def js_render_settings(warn: bool = True) -> dict[str, Any] | None:
     browser = chromium_path()
     if importlib.util.find_spec("scrapy_playwright") is None or browser is None:
         if warn:
-            logger.warning("render: js asked for but %s is missing: crawling without JavaScript",
-                           "scrapy-playwright" if browser else "chromium (apt-get install chromium)")
+            logger.warning(
+                "render: js asked for but %s is missing: crawling without JavaScript",
+                "scrapy-playwright" if browser else "chromium (apt-get install chromium)",
+            )
         return None
     handler = "crawler.render_handler.LazyPlaywrightDownloadHandler"
     return {
         "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
-        "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": browser, "headless": True,
-                                      "args": ["--no-sandbox", "--disable-dev-shm-usage"]},
+        "PLAYWRIGHT_LAUNCH_OPTIONS": {
+            "executable_path": browser,
+            "headless": True,
+            "args": ["--no-sandbox", "--disable-dev-shm-usage"],
+        },
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 30_000,
         # A rendered list needs its HTML and scripts (and the JSON they fetch), not pictures or fonts.
         "PLAYWRIGHT_ABORT_REQUEST": "crawler.render.skip_resource",
         "FZWATCH_JS_RENDER": True,
     }
-

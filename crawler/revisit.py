@@ -48,7 +48,9 @@ class RevisitPolicy:
             season_months=tuple(settings.getlist("FZWATCH_SEASON_MONTHS", list(PUBLICATION_SEASON_MONTHS))),
         )
 
-    def next_visit(self, page: Mapping[str, Any], now: datetime, start_keys: Collection[str]) -> datetime | None:
+    def next_visit(
+        self, page: Mapping[str, Any], now: datetime, start_keys: Collection[str]
+    ) -> datetime | None:
         """None for a page checked on every crawl; else when it falls due again."""
         if is_hot(page, start_keys):
             return None
@@ -65,8 +67,12 @@ def in_season(now: datetime, months: Collection[int]) -> bool:
 
 def _season_list(page: Mapping[str, Any], now: datetime, months: Collection[int]) -> bool:
     """The first page of a channel or news/notice list, in the publication season."""
-    return (page.get("kind") in LIST_KINDS and page.get("root") is None
-            and (page.get("priority") or 0) >= PRIORITY_NEWS_CHANNEL and in_season(now, months))
+    return (
+        page.get("kind") in LIST_KINDS
+        and page.get("root") is None
+        and (page.get("priority") or 0) >= PRIORITY_NEWS_CHANNEL
+        and in_season(now, months)
+    )
 
 
 def is_hot(page: Mapping[str, Any], start_keys: Collection[str]) -> bool:
@@ -76,7 +82,9 @@ def is_hot(page: Mapping[str, Any], start_keys: Collection[str]) -> bool:
     if page["key"] in start_keys:
         return True
     first_page = page.get("root") is None
-    return first_page and bool(page.get("productive") or (page.get("priority") or 0) >= PRIORITY_REPORT_CHANNEL)
+    return first_page and bool(
+        page.get("productive") or (page.get("priority") or 0) >= PRIORITY_REPORT_CHANNEL
+    )
 
 
 def is_due(page: Mapping[str, Any], now: datetime, start_keys: Collection[str]) -> bool:

@@ -72,22 +72,34 @@ def crawl_status(stats: dict[str, Any]) -> str:
     return "ok"
 
 
-def summarize(site_id: str, run_id: int, stats: dict[str, Any],
-              escalation: dict[str, Any] | None = None) -> CrawlSummary:
+def summarize(
+    site_id: str, run_id: int, stats: dict[str, Any], escalation: dict[str, Any] | None = None
+) -> CrawlSummary:
     clean = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
     return CrawlSummary(
-        site_id=site_id, run_id=run_id, status=crawl_status(stats), escalation=escalation or {},
-        pages=stats.get("downloader/response_count", 0), bytes=stats.get("downloader/response_bytes", 0),
-        reports_seen=stats.get("fzwatch/reports_seen", 0), new_reports=stats.get("fzwatch/events/new_report", 0),
-        revisions=stats.get("fzwatch/events/report_revised", 0), not_modified=stats.get("fzwatch/not_modified", 0),
+        site_id=site_id,
+        run_id=run_id,
+        status=crawl_status(stats),
+        escalation=escalation or {},
+        pages=stats.get("downloader/response_count", 0),
+        bytes=stats.get("downloader/response_bytes", 0),
+        reports_seen=stats.get("fzwatch/reports_seen", 0),
+        new_reports=stats.get("fzwatch/events/new_report", 0),
+        revisions=stats.get("fzwatch/events/report_revised", 0),
+        not_modified=stats.get("fzwatch/not_modified", 0),
         errors=stats.get("fzwatch/errors", 0),
-        cut=sum(v for k, v in stats.items() if k.startswith("fzwatch/cut_")), stats=clean,
+        cut=sum(v for k, v in stats.items() if k.startswith("fzwatch/cut_")),
+        stats=clean,
     )
 
 
 def crawl_sites(
-    site_ids: list[str], db_url: str | None, trigger: str = "manual", run_ids: dict[str, int] | None = None,
-    progress: ProgressFn | None = None, settings_overrides: dict[str, Any] | None = None,
+    site_ids: list[str],
+    db_url: str | None,
+    trigger: str = "manual",
+    run_ids: dict[str, int] | None = None,
+    progress: ProgressFn | None = None,
+    settings_overrides: dict[str, Any] | None = None,
 ) -> list[CrawlSummary]:
     """Crawl the sites concurrently in this process (once per process) and close their runs."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
@@ -163,15 +175,21 @@ def _watch_progress(crawler: Any, site_id: str, progress: ProgressFn | None) -> 
 
     def on_response(response: Any, request: Any, spider: Any) -> None:
         stats = crawler.stats
-        progress(site_id, stats.get_value("downloader/response_count", 0), stats.get_value("fzwatch/reports_seen", 0))
+        progress(
+            site_id,
+            stats.get_value("downloader/response_count", 0),
+            stats.get_value("fzwatch/reports_seen", 0),
+        )
 
     crawler.signals.connect(on_response, signal=signals.response_received, weak=False)
 
 
 def _error_text(summary: CrawlSummary) -> str | None:
     if summary.stats.get("finish_reason") == TIMEOUT_REASON:
-        return f"crawl cut after its {summary.stats.get('fzwatch/timeout_seconds', 0):.0f}s timeout " \
-               f"({summary.pages} pages fetched)"
+        return (
+            f"crawl cut after its {summary.stats.get('fzwatch/timeout_seconds', 0):.0f}s timeout "
+            f"({summary.pages} pages fetched)"
+        )
     if summary.status == "blocked":
         kinds = [k.rsplit("/", 1)[-1] for k in summary.stats if k.startswith("fzwatch/blocked/")]
         return "blocked by an anti-bot challenge (" + ", ".join(kinds or ["unknown"]) + ")"

@@ -111,7 +111,9 @@ FZWATCH_SHELL_SCRIPTS = 4
 FZWATCH_SCRIPT_MAXSIZE = 2 * 1024 * 1024
 # FZWATCH_SEASON_MONTHS: months (Beijing time) in which channel and notice lists fall due after ~12 h
 # instead of FZWATCH_LIST_REVISIT_DAYS, because reports are due by 4月1日 and most appear Feb–June.
-FZWATCH_SEASON_MONTHS = [m for m in os.environ.get("FZWATCH_SEASON_MONTHS", "1,2,3,4,5,6").split(",") if m.strip()]
+FZWATCH_SEASON_MONTHS = [
+    m for m in os.environ.get("FZWATCH_SEASON_MONTHS", "1,2,3,4,5,6").split(",") if m.strip()
+]
 # FZWATCH_PARSE_WORKERS: processes parsing pages off the reactor thread (crawler/parsepool.py); 0 parses inline.
 FZWATCH_PARSE_WORKERS = int(os.environ.get("FZWATCH_PARSE_WORKERS", "1"))
 # FZWATCH_PARSE_TIMEOUT: seconds one page (or attachment) may take to parse; over it, it is that page's error.

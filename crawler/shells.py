@@ -49,13 +49,21 @@ class ShellPages:
     untemplated_apis: set[str]
 
     if TYPE_CHECKING:
+
         def _in_site(self, url: str) -> bool: ...
         def _budget(self, url: str, is_list: bool = False) -> bool: ...
         def _meta(self, **meta: Any) -> dict[str, Any]: ...
-        def _api_request(self, api: ApiRequest, depth: int, root: str | None,
-                         report_channel: int = 0) -> Request: ...
-        def _follow_apis(self, apis: list[ApiRequest], depth: int, changed: bool, source: str | None = None,
-                         report_channel: int = 0) -> Iterator[Request]: ...
+        def _api_request(
+            self, api: ApiRequest, depth: int, root: str | None, report_channel: int = 0
+        ) -> Request: ...
+        def _follow_apis(
+            self,
+            apis: list[ApiRequest],
+            depth: int,
+            changed: bool,
+            source: str | None = None,
+            report_channel: int = 0,
+        ) -> Iterator[Request]: ...
         def parse_list(self, response: Response) -> Iterator[Any]: ...
         def on_error(self, failure: Any) -> Iterator[Any]: ...
 
@@ -64,17 +72,44 @@ class ShellPages:
         meta = response.meta
         self.crawler.stats.inc_value("fzwatch/shells")
         for url in listing.scripts[: self.shell_scripts]:
-            if self._in_site(url) and url not in self.visits.seen and self._budget(url) and self.visits.claim(url):
-                yield Request(url, callback=self.parse_script, errback=self.on_error, priority=15, dont_filter=True,
-                              meta={"page_url": meta["key"], "depth": meta["depth"],
-                                    "download_maxsize": self.script_maxsize,
-                                    "handle_httpstatus_all": True})  # a missing script is no error
+            if (
+                self._in_site(url)
+                and url not in self.visits.seen
+                and self._budget(url)
+                and self.visits.claim(url)
+            ):
+                yield Request(
+                    url,
+                    callback=self.parse_script,
+                    errback=self.on_error,
+                    priority=15,
+                    dont_filter=True,
+                    meta={
+                        "page_url": meta["key"],
+                        "depth": meta["depth"],
+                        "download_maxsize": self.script_maxsize,
+                        "handle_httpstatus_all": True,
+                    },
+                )  # a missing script is no error
         if self.can_render and self._budget(meta["key"]):
-            rendered = self._meta(depth=meta["depth"], key=meta["key"], url=meta["key"], kind="list",
-                                  root=meta.get("root"), priority=meta.get("priority"), playwright=True,
-                                  shell_render=True)
-            yield Request(meta["key"], callback=self.parse_list, errback=self.on_error, dont_filter=True,
-                          meta=rendered, priority=int(meta.get("priority") or 50) - 10 * meta["depth"])
+            rendered = self._meta(
+                depth=meta["depth"],
+                key=meta["key"],
+                url=meta["key"],
+                kind="list",
+                root=meta.get("root"),
+                priority=meta.get("priority"),
+                playwright=True,
+                shell_render=True,
+            )
+            yield Request(
+                meta["key"],
+                callback=self.parse_list,
+                errback=self.on_error,
+                dont_filter=True,
+                meta=rendered,
+                priority=int(meta.get("priority") or 50) - 10 * meta["depth"],
+            )
 
     def parse_script(self, response: Response) -> Iterator[Request]:
         """A script a shell page loads: the list endpoints it calls are fetched as JSON lists."""
@@ -91,7 +126,9 @@ class ShellPages:
                 # The rendered page asked this API first, without the template: read it again, once, with it.
                 self.untemplated_apis.discard(api.url)
                 yield self._api_request(api, response.meta["depth"], None)
-        yield from self._follow_apis(apis, response.meta["depth"], changed=False, source=response.meta["page_url"])
+        yield from self._follow_apis(
+            apis, response.meta["depth"], changed=False, source=response.meta["page_url"]
+        )
 
     def on_rendered_response(self, response: Any) -> None:
         """Playwright ``response`` event of a rendered page: a JSON answer to the page's own XHR/fetch is a
@@ -107,9 +144,14 @@ class ShellPages:
             logger.debug("rendered response not read: %s", exc)
             return
         if request.method.upper() == "GET" or form is not None:
-            kind = "json_body" if request.method.upper() == "POST" and "json" in (
-                request.headers.get("content-type") or "") else "json"
-            api = ApiRequest(url=canonical_url(request.url), kind=kind, method=request.method.upper(), data=form)
+            kind = (
+                "json_body"
+                if request.method.upper() == "POST" and "json" in (request.headers.get("content-type") or "")
+                else "json"
+            )
+            api = ApiRequest(
+                url=canonical_url(request.url), kind=kind, method=request.method.upper(), data=form
+            )
             self.rendered_apis.setdefault(canonical_url(page_url), []).append(api)
 
     def _read_rendered(self, response: Response) -> Listing:
@@ -140,6 +182,8 @@ def posted_form(method: str, content_type: str | None, body: str | None) -> dict
             data = json.loads(body)
         except ValueError:
             return None
-        flat = isinstance(data, dict) and all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in data.values())
+        flat = isinstance(data, dict) and all(
+            isinstance(v, str | int | float) and not isinstance(v, bool) for v in data.values()
+        )
         return {str(k): str(v) for k, v in data.items()} if flat else None
     return None

@@ -25,16 +25,28 @@ def load_site_state(db_url: str | None, site_id: str) -> SiteState:
     try:
         with db.transaction() as session:
             site = get_site(session, site_id)
-            spec = {"id": site.id, "name": site.name, "region": site.region,
-                    "start_urls": list(site.start_urls), "options": dict(site.options)}
-            escalation = {"escalated_at": site.escalated_at, "key": site.escalation_key,
-                          "report_channels": list(site.report_channels or [])}
-            return SiteState(spec, known_documents(session, site_id), load_pages(session, site_id), escalation)
+            spec = {
+                "id": site.id,
+                "name": site.name,
+                "region": site.region,
+                "start_urls": list(site.start_urls),
+                "options": dict(site.options),
+            }
+            escalation = {
+                "escalated_at": site.escalated_at,
+                "key": site.escalation_key,
+                "report_channels": list(site.report_channels or []),
+            }
+            return SiteState(
+                spec, known_documents(session, site_id), load_pages(session, site_id), escalation
+            )
     finally:
         db.dispose()
 
 
-def save_decisions(db_url: str | None, site_id: str, rows: list[dict[str, Any]], run_id: int | None, cap: int) -> int:
+def save_decisions(
+    db_url: str | None, site_id: str, rows: list[dict[str, Any]], run_id: int | None, cap: int
+) -> int:
     """What this crawl decided per URL replaces the last crawl's (`fzwatch explain`)."""
     db = Database(db_url)
     try:

@@ -25,8 +25,15 @@ NOT_FOUND_STATUSES = [404, 410]
 class Visits:
     """The pages of one crawl of one site: remembered from earlier crawls, and claimed in this one."""
 
-    def __init__(self, site_id: str, pages: dict[str, dict[str, Any]], known: Collection[str],
-                 policy: RevisitPolicy, start_keys: Collection[str], now: datetime) -> None:
+    def __init__(
+        self,
+        site_id: str,
+        pages: dict[str, dict[str, Any]],
+        known: Collection[str],
+        policy: RevisitPolicy,
+        start_keys: Collection[str],
+        now: datetime,
+    ) -> None:
         self.site_id = site_id
         self.pages = pages  # remembered crawl pages by key (crawl_state)
         self.known = known  # URLs of stored documents
@@ -51,16 +58,20 @@ class Visits:
 
     def due_lists(self) -> list[dict[str, Any]]:
         """Remembered lists and list APIs due in this crawl, shallow and promising first."""
-        due = [p for p in self.pages.values()
-               if p["kind"] in ("list", "api") and is_due(p, self.now, self.start_keys)]
+        due = [
+            p
+            for p in self.pages.values()
+            if p["kind"] in ("list", "api") and is_due(p, self.now, self.start_keys)
+        ]
         return sorted(due, key=lambda p: (p["depth"], -(p["priority"] or 0)))
 
     def list_worth_fetching(self, key: str, is_pagination: bool, parent_changed: bool) -> bool:
         """New lists are; remembered ones when due, or when they are the pagination of a list that changed
         in this crawl (its rows shifted)."""
         page = self.pages.get(key)
-        return self.due(key) or (is_pagination and parent_changed and page is not None
-                                 and page["kind"] in LIST_KINDS)
+        return self.due(key) or (
+            is_pagination and parent_changed and page is not None and page["kind"] in LIST_KINDS
+        )
 
     def detail_worth_fetching(self, url: str, anchor: str) -> bool:
         """New articles are; one judged before when its anchor text changed or its slow revisit is due."""
@@ -83,9 +94,14 @@ class Visits:
         """A crawl_pages row update for the page of this response."""
         meta, headers = response.meta, response_headers(response)
         page = {
-            "key": meta["key"], "url": meta.get("url") or canonical_url(response.url),
-            "kind": kind, "depth": meta.get("depth", 0), "priority": meta.get("priority", 0),
-            "root": meta.get("root"), "anchor": meta.get("anchor", ""), "last_fetched": self.now,
+            "key": meta["key"],
+            "url": meta.get("url") or canonical_url(response.url),
+            "kind": kind,
+            "depth": meta.get("depth", 0),
+            "priority": meta.get("priority", 0),
+            "root": meta.get("root"),
+            "anchor": meta.get("anchor", ""),
+            "last_fetched": self.now,
         }
         if kind == "api":
             page.update(api_kind=meta["api_kind"], method=meta.get("method", "GET"), form=meta.get("form"))
@@ -94,8 +110,9 @@ class Visits:
         if changed:
             page.update(last_changed=self.now, body_sha256=hashlib.sha256(response.body).hexdigest())
         old = self.pages.get(page["key"], {})
-        page["next_visit_at"] = self.policy.next_visit({**old, **page, "productive": old.get("productive")},
-                                                       self.now, self.start_keys)
+        page["next_visit_at"] = self.policy.next_visit(
+            {**old, **page, "productive": old.get("productive")}, self.now, self.start_keys
+        )
         return page
 
     def visit_item(self, response: Response, kind: str, changed: bool = False) -> CrawlPageItem:

@@ -113,8 +113,10 @@ class CrawlWorker:
             done = None
             self._crawl_failed(site_id, run_id, timer, exc)
         if done is not None:
-            done.addCallbacks(lambda _: self._finished(site_id, run_id, crawler, timer),
-                              lambda failure: self._crawl_failed(site_id, run_id, timer, failure.value))
+            done.addCallbacks(
+                lambda _: self._finished(site_id, run_id, crawler, timer),
+                lambda failure: self._crawl_failed(site_id, run_id, timer, failure.value),
+            )
         logger.info("crawl of %s started (run %d, trigger %s)", site_id, run_id, trigger)
 
     def _cut(self, crawler: Any, site_id: str, timeout: float) -> None:
@@ -156,8 +158,9 @@ class CrawlWorker:
     def _report(self, run_id: int, line: dict[str, Any]) -> None:
         self.active.pop(run_id, None)
         self.crawls += 1
-        self._write({"event": "done", **line, "pid": os.getpid(), "rss_mb": round(rss_mb(), 1),
-                     "crawls": self.crawls})
+        self._write(
+            {"event": "done", **line, "pid": os.getpid(), "rss_mb": round(rss_mb(), 1), "crawls": self.crawls}
+        )
         self._exit_if_idle()
 
     @staticmethod

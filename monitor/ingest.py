@@ -51,19 +51,29 @@ class IngestResult:
 
 
 def parse_fetched(
-    page: FetchedPage, site_name: str, region: str, parsed: ParsedPage | None = None, attachment_combined: bool = False
+    page: FetchedPage,
+    site_name: str,
+    region: str,
+    parsed: ParsedPage | None = None,
+    attachment_combined: bool = False,
 ) -> ParsedPage:
     """What a fetched page means: the page's parse (``parsed`` when the spider already has it), with the
     attachment's body when the page only points to it (unless ``attachment_combined``: the spider's parse pool
     already did). The crawler pipeline and `fzwatch reparse` both call this, so a stored page reads the same
     as when it was crawled."""
     if parsed is None:
-        parsed = parse_page(page.url, page.body, {"content-type": page.content_type}, site_name=site_name,
-                            region=region)
+        parsed = parse_page(
+            page.url, page.body, {"content-type": page.content_type}, site_name=site_name, region=region
+        )
     if page.attachment_url and page.attachment_body is not None and not attachment_combined:
-        parsed = with_attachment_body(parsed, page.attachment_url, page.attachment_body,
-                                      {"content-type": page.attachment_content_type}, site_name=site_name,
-                                      region=region)
+        parsed = with_attachment_body(
+            parsed,
+            page.attachment_url,
+            page.attachment_body,
+            {"content-type": page.attachment_content_type},
+            site_name=site_name,
+            region=region,
+        )
     return parsed
 
 
@@ -71,14 +81,21 @@ def stored_page(version: Version, url: str) -> FetchedPage:
     """A stored version as the crawler fetched it (raw bytes and headers), for `fzwatch reparse`."""
     attachment = zlib.decompress(version.attachment_zlib) if version.attachment_zlib else None
     return FetchedPage(
-        url=url, body=zlib.decompress(version.raw_zlib), content_type=version.content_type or "",
-        etag=version.etag, last_modified=version.last_modified, fetched_at=version.fetched_at,
-        attachment_url=version.attachment_url if attachment is not None else None, attachment_body=attachment,
+        url=url,
+        body=zlib.decompress(version.raw_zlib),
+        content_type=version.content_type or "",
+        etag=version.etag,
+        last_modified=version.last_modified,
+        fetched_at=version.fetched_at,
+        attachment_url=version.attachment_url if attachment is not None else None,
+        attachment_body=attachment,
         attachment_content_type=version.attachment_content_type or "",
     )
 
 
-def ingest_page(session: Session, site: Site, page: FetchedPage, parsed: ParsedPage, content_hash: str) -> IngestResult:
+def ingest_page(
+    session: Session, site: Site, page: FetchedPage, parsed: ParsedPage, content_hash: str
+) -> IngestResult:
     """Store a parsed page. A chrome-only change (same normalized text hash) creates no version and no event."""
     doc = session.scalar(select(Document).where(Document.url == page.url))
     if doc is None:
@@ -104,7 +121,9 @@ def ingest_page(session: Session, site: Site, page: FetchedPage, parsed: ParsedP
     result.report_id = report.id
     store_indicators(session, report, version, parsed.indicators)
     result.events = _report_events(session, site, report, version, previous, is_new)
-    result.events += on_report_stored(session, site, report, version, previous, is_new)  # late, indicator_changed
+    result.events += on_report_stored(
+        session, site, report, version, previous, is_new
+    )  # late, indicator_changed
     return result
 
 
@@ -129,7 +148,12 @@ def _is_republication(session: Session, doc: Document, content_hash: str) -> boo
 
 
 def _add_version(
-    session: Session, doc: Document, page: FetchedPage, parsed: ParsedPage, content_hash: str, previous: Version | None
+    session: Session,
+    doc: Document,
+    page: FetchedPage,
+    parsed: ParsedPage,
+    content_hash: str,
+    previous: Version | None,
 ) -> Version:
     version = Version(
         document_id=doc.id,
@@ -160,7 +184,9 @@ def _upsert_report(
     report = session.scalar(select(Report).where(Report.document_id == doc.id))
     is_new = report is None
     if report is None:
-        report = Report(document_id=doc.id, site_id=site.id, first_seen=version.fetched_at, title=parsed.title)
+        report = Report(
+            document_id=doc.id, site_id=site.id, first_seen=version.fetched_at, title=parsed.title
+        )
         session.add(report)
     apply_parsed(report, site, parsed, version)
     session.flush()
@@ -182,7 +208,9 @@ def apply_parsed(report: Report, site: Site, parsed: ParsedPage, version: Versio
     if parsed.year:
         deadline = site_deadline(site, parsed.year)
         report.on_time = is_on_time(parsed.published_at, parsed.year, deadline)
-        report.on_time_first_seen = is_on_time(report.first_seen, parsed.year, deadline)  # aware: Beijing date
+        report.on_time_first_seen = is_on_time(
+            report.first_seen, parsed.year, deadline
+        )  # aware: Beijing date
 
 
 def store_indicators(session: Session, report: Report, version: Version, indicators: list[Indicator]) -> None:
@@ -192,7 +220,18 @@ def store_indicators(session: Session, report: Report, version: Version, indicat
 
 
 #: The columns of an indicator row that come from the parser (also what `fzwatch reparse` compares).
-INDICATOR_COLUMNS = ("key", "value", "unit", "scope", "period", "approx", "text", "headline", "ambiguous", "role")
+INDICATOR_COLUMNS = (
+    "key",
+    "value",
+    "unit",
+    "scope",
+    "period",
+    "approx",
+    "text",
+    "headline",
+    "ambiguous",
+    "role",
+)
 
 
 def indicator_fields(ind: Indicator | IndicatorValue) -> dict[str, Any]:
@@ -204,7 +243,9 @@ def _report_events(
 ) -> list[str]:
     payload: dict[str, Any] = report_payload(site, report)
     if is_new:
-        emit_event(session, "new_report", site, payload, report_id=report.id, deliver=not baseline_quiet(site))
+        emit_event(
+            session, "new_report", site, payload, report_id=report.id, deliver=not baseline_quiet(site)
+        )
         return ["new_report"]
     assert previous is not None
 

@@ -90,8 +90,11 @@ def _same_publisher_report(session: Session, report: Report, year: int) -> Repor
     return session.scalar(
         select(Report)
         .where(
-            Report.site_id == report.site_id, Report.agency == report.agency, Report.year == year,
-            Report.id != report.id, Report.latest_version_id.is_not(None),
+            Report.site_id == report.site_id,
+            Report.agency == report.agency,
+            Report.year == year,
+            Report.id != report.id,
+            Report.latest_version_id.is_not(None),
         )
         .order_by(Report.id.desc())
         .limit(1)
@@ -109,15 +112,28 @@ def next_year_report(session: Session, report: Report) -> Report | None:
 
 
 def _change_payload(
-    site: Site, report: Report, group: Group, old: IndicatorValue, new: IndicatorValue,
-    old_side: dict[str, Any], new_side: dict[str, Any], reason: str,
+    site: Site,
+    report: Report,
+    group: Group,
+    old: IndicatorValue,
+    new: IndicatorValue,
+    old_side: dict[str, Any],
+    new_side: dict[str, Any],
+    reason: str,
 ) -> dict[str, Any]:
     key = group[0]
     return {
         **report_payload(site, report),
-        "key": key, "label": label_of(key), "unit": new.unit, "scope": new.scope, "period": new.period,
-        "old": {"value": json_number(old.value), **old_side}, "new": {"value": json_number(new.value), **new_side},
-        "approx": bool(old.approx or new.approx), "text": new.text, "reason": reason,
+        "key": key,
+        "label": label_of(key),
+        "unit": new.unit,
+        "scope": new.scope,
+        "period": new.period,
+        "old": {"value": json_number(old.value), **old_side},
+        "new": {"value": json_number(new.value), **new_side},
+        "approx": bool(old.approx or new.approx),
+        "text": new.text,
+        "reason": reason,
     }
 
 
@@ -126,7 +142,11 @@ def _side(report: Report, version: Version | None) -> dict[str, Any]:
 
 
 def _revision_changes(
-    session: Session, site: Site, report: Report, version: Version, previous: Version,
+    session: Session,
+    site: Site,
+    report: Report,
+    version: Version,
+    previous: Version,
     now: dict[Group, IndicatorValue],
 ) -> dict[Group, IndicatorValue]:
     """``indicator_changed`` (reason revision) for each headline the revision changed; returns those said."""
@@ -134,8 +154,16 @@ def _revision_changes(
     changed = {g: new for g, new in now.items() if g in before and before[g].value != new.value}
     said: dict[Group, IndicatorValue] = {}
     for group, new in changed.items():
-        payload = _change_payload(site, report, group, before[group], new, _side(report, previous),
-                                  _side(report, version), "revision")
+        payload = _change_payload(
+            site,
+            report,
+            group,
+            before[group],
+            new,
+            _side(report, previous),
+            _side(report, version),
+            "revision",
+        )
         key = "indrev:" + _digest(report.id, group, previous.id, version.id)
         if emit_event(session, "indicator_changed", site, payload, report_id=report.id, dedup_key=key):
             said[group] = new
@@ -143,7 +171,11 @@ def _revision_changes(
 
 
 def _yoy_changes(
-    session: Session, site: Site, earlier: Report, later: Report, groups: dict[Group, IndicatorValue] | None,
+    session: Session,
+    site: Site,
+    earlier: Report,
+    later: Report,
+    groups: dict[Group, IndicatorValue] | None,
 ) -> int:
     """``indicator_changed`` (reason yoy) on the later report for each notable change between the two
     years' headlines, limited to ``groups`` when given (the groups a revision changed). Said once per
@@ -160,16 +192,23 @@ def _yoy_changes(
             continue
         if not change_rule(group[0], overrides).is_notable(old.value, new.value, group[1]):
             continue
-        payload = _change_payload(site, later, group, old, new, _side(earlier, old_version),
-                                  _side(later, new_version), "yoy")
-        key = "indyoy:" + _digest(site.id, later.agency, group, earlier.year, later.year, old.value, new.value)
+        payload = _change_payload(
+            site, later, group, old, new, _side(earlier, old_version), _side(later, new_version), "yoy"
+        )
+        key = "indyoy:" + _digest(
+            site.id, later.agency, group, earlier.year, later.year, old.value, new.value
+        )
         if emit_event(session, "indicator_changed", site, payload, report_id=later.id, dedup_key=key):
             said += 1
     return said
 
 
 def emit_indicator_changes(
-    session: Session, site: Site, report: Report, version: Version, previous: Version | None,
+    session: Session,
+    site: Site,
+    report: Report,
+    version: Version,
+    previous: Version | None,
     is_new: bool | None = None,
 ) -> list[str]:
     """``indicator_changed`` events for a stored report version.
@@ -237,8 +276,13 @@ def overdue_due(
             if found[pub.name] or deadline >= today:
                 continue
             payload = {
-                "site_id": site.id, "site_name": site.name, "region": site.region, "agency": pub.name,
-                "year": y, "deadline": deadline.isoformat(), "expected": not pub.own,
+                "site_id": site.id,
+                "site_name": site.name,
+                "region": site.region,
+                "agency": pub.name,
+                "year": y,
+                "deadline": deadline.isoformat(),
+                "expected": not pub.own,
             }
             due.append(Overdue(site.id, overdue_key(site.id, pub.name, y), payload))
     said = _said_keys(session, [item.key for item in due])
@@ -259,11 +303,18 @@ def raise_overdue(session: Session, items: list[Overdue]) -> list[Event]:
     if not items:
         return []
     sites = {s.id: s for s in session.scalars(select(Site).where(Site.id.in_({i.site_id for i in items})))}
-    batch = [(sites[i.site_id], i.payload, i.key) for i in items if i.site_id in sites]  # a site removed meanwhile
+    batch = [
+        (sites[i.site_id], i.payload, i.key) for i in items if i.site_id in sites
+    ]  # a site removed meanwhile
     events = emit_many(session, "report_overdue", batch, active_subscriptions(session))
     for event in events:
-        logger.debug("%s (%s) has no report for %s (deadline %s)", event.payload["agency"], event.site_id,
-                     event.payload["year"], event.payload["deadline"])
+        logger.debug(
+            "%s (%s) has no report for %s (deadline %s)",
+            event.payload["agency"],
+            event.site_id,
+            event.payload["year"],
+            event.payload["deadline"],
+        )
     return events
 
 
@@ -301,10 +352,20 @@ def emit_published_late(session: Session, site: Site, report: Report) -> list[st
     late = report.on_time is False or (report.on_time is None and said and report.on_time_first_seen is False)
     if not late:
         return []
-    payload = {**report_payload(site, report), "overdue_alerted": said,
-               "on_time_first_seen": report.on_time_first_seen}
-    event = emit_event(session, "report_published_late", site, payload, report_id=report.id,
-                       deliver=not baseline_quiet(site), dedup_key=f"late:{report.id}")
+    payload = {
+        **report_payload(site, report),
+        "overdue_alerted": said,
+        "on_time_first_seen": report.on_time_first_seen,
+    }
+    event = emit_event(
+        session,
+        "report_published_late",
+        site,
+        payload,
+        report_id=report.id,
+        deliver=not baseline_quiet(site),
+        dedup_key=f"late:{report.id}",
+    )
     return ["report_published_late"] if event is not None else []
 
 

@@ -56,14 +56,26 @@ def _replace_indicators(session: Session, report: Report, version: Version, pars
     return True
 
 
-def _silent_version(session: Session, doc: Document, latest: Version, parsed: ParsedPage, digest: str) -> Version:
+def _silent_version(
+    session: Session, doc: Document, latest: Version, parsed: ParsedPage, digest: str
+) -> Version:
     version = Version(
-        document_id=doc.id, version_no=latest.version_no + 1, content_hash=digest, title=parsed.title,
-        text=parsed.text, fetched_at=latest.fetched_at, etag=latest.etag, last_modified=latest.last_modified,
-        content_type=latest.content_type, raw_zlib=latest.raw_zlib, raw_sha256=latest.raw_sha256,
+        document_id=doc.id,
+        version_no=latest.version_no + 1,
+        content_hash=digest,
+        title=parsed.title,
+        text=parsed.text,
+        fetched_at=latest.fetched_at,
+        etag=latest.etag,
+        last_modified=latest.last_modified,
+        content_type=latest.content_type,
+        raw_zlib=latest.raw_zlib,
+        raw_sha256=latest.raw_sha256,
         parsed={**parsed.to_dict(), "reparsed_from_version": latest.id},
-        attachment_url=latest.attachment_url, attachment_zlib=latest.attachment_zlib,
-        attachment_sha256=latest.attachment_sha256, attachment_content_type=latest.attachment_content_type,
+        attachment_url=latest.attachment_url,
+        attachment_zlib=latest.attachment_zlib,
+        attachment_sha256=latest.attachment_sha256,
+        attachment_content_type=latest.attachment_content_type,
     )
     session.add(version)
     session.flush()
@@ -91,7 +103,10 @@ def reparse_document(session: Session, doc: Document) -> str:
         new_parsed = json.loads(json.dumps(parsed.to_dict(), ensure_ascii=False))  # as stored (JSON types)
         stored = {k: v for k, v in (latest.parsed or {}).items() if k != "reparsed_from_version"}
         if stored != new_parsed or latest.title != parsed.title or latest.text != parsed.text:
-            latest.parsed = {**new_parsed, **{k: v for k, v in latest.parsed.items() if k == "reparsed_from_version"}}
+            latest.parsed = {
+                **new_parsed,
+                **{k: v for k, v in latest.parsed.items() if k == "reparsed_from_version"},
+            }
             latest.title, latest.text = parsed.title, parsed.text
             changed = True
     report = session.scalar(select(Report).where(Report.document_id == doc.id))
@@ -108,15 +123,30 @@ def reparse_document(session: Session, doc: Document) -> str:
     session.flush()
     changed |= _replace_indicators(session, report, version, parsed) or before != _report_state(report)
     if is_new:
-        emit_event(session, "new_report", site, {**report_payload(site, report), "reparse": True},
-                   report_id=report.id, deliver=not baseline_quiet(site))
+        emit_event(
+            session,
+            "new_report",
+            site,
+            {**report_payload(site, report), "reparse": True},
+            report_id=report.id,
+            deliver=not baseline_quiet(site),
+        )
         return "new_report"
     return "updated" if changed and outcome == "unchanged" else outcome
 
 
 def _report_state(report: Report) -> tuple[object, ...]:
-    return (report.title, report.agency, report.year, report.published_at, report.on_time,
-            report.on_time_first_seen, report.complete, tuple(report.sections or ()), report.latest_version_id)
+    return (
+        report.title,
+        report.agency,
+        report.year,
+        report.published_at,
+        report.on_time,
+        report.on_time_first_seen,
+        report.complete,
+        tuple(report.sections or ()),
+        report.latest_version_id,
+    )
 
 
 def reparse(session: Session, report_id: int | None = None, everything: bool = False) -> Counter[str]:
@@ -124,13 +154,14 @@ def reparse(session: Session, report_id: int | None = None, everything: bool = F
     if report_id is not None:
         report = session.get(Report, report_id)
         if report is None:
-
             raise UnknownReport(f"unknown report {report_id} (see `fzwatch reports`)")
         docs = [session.get(Document, report.document_id)]
     elif everything:
         docs = list(session.scalars(select(Document).order_by(Document.id)))
     else:
-        docs = list(session.scalars(select(Document).where(Document.is_report.is_(True)).order_by(Document.id)))
+        docs = list(
+            session.scalars(select(Document).where(Document.is_report.is_(True)).order_by(Document.id))
+        )
     counts: Counter[str] = Counter()
     for doc in docs:
         if doc is not None:

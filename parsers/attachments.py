@@ -13,7 +13,9 @@ from lxml.html import HtmlElement
 
 ATTACHMENT_EXTS = ("pdf", "doc", "docx", "wps", "ofd", "xls", "xlsx", "et")
 _EXT_RE = re.compile(r"\.(?:" + "|".join(ATTACHMENT_EXTS) + r")(?:$|[?#])", re.IGNORECASE)
-_ONCLICK_RE = re.compile(r"""['"]([^'"]+\.(?:""" + "|".join(ATTACHMENT_EXTS) + r"""))(?:[?#][^'"]*)?['"]""", re.IGNORECASE)
+_ONCLICK_RE = re.compile(
+    r"""['"]([^'"]+\.(?:""" + "|".join(ATTACHMENT_EXTS) + r"""))(?:[?#][^'"]*)?['"]""", re.IGNORECASE
+)
 _DETAILS_IN_ATTACHMENT_RE = re.compile(r"详见附件|见附件|请见附件|附件下载|点击下载|下载附件")
 
 

@@ -77,28 +77,94 @@ POSITIVE = Rule(
 )
 
 NEGATIVES: tuple[Rule, ...] = (
-    Rule("info_disclosure", "negative", re.compile(r"信息公开"), "政府信息公开工作年度报告 is another annual report.", label="信息公开年报"),
-    Rule("website_report", "negative", re.compile(r"网站(工作)?年度?报|政府网站"), "政府网站工作年度报告.", label="政府网站年报"),
-    Rule("work_points", "negative", re.compile(r"工作要点|要点"), "法治政府建设工作要点 (a plan, not a report).", label="工作要点"),
-    Rule("plan_document", "negative", re.compile(r"实施方案|实施纲要|纲要|规划|方案|实施意见"), "实施方案/纲要/规划.", label="实施方案/规划"),
-    Rule("notice", "negative", re.compile(r"通知|做好|公告$|函$|征求意见"), "关于做好…年度报告工作的通知 and similar.", label="通知/函/公告"),
-    Rule("interpretation", "negative", re.compile(r"解读|图解|答记者问|一图读懂|问答"), "《…报告》解读 pages.", label="解读"),
     Rule(
-        "news_event", "negative",
-        re.compile(r"示范创建|示范(地区|项目)|督察|督查|推进会|评估|测评|会议|召开|工作会|培训|观摩|调研|座谈|部署"),
-        "示范创建 / 督察反馈 / 推进会 / 评估评价 news about reports.", label="新闻/会议/评估",
+        "info_disclosure",
+        "negative",
+        re.compile(r"信息公开"),
+        "政府信息公开工作年度报告 is another annual report.",
+        label="信息公开年报",
     ),
-    Rule("partial_period", "negative", re.compile(r"上半年|半年|五年|季度|十三五|十四五|月份"), "上半年 / 五年 reports.", label="非全年报告"),
-    Rule("self_check", "negative", re.compile(r"自查|自评"), "年度情况自查报告 (考评 material).", label="自查报告"),
-    Rule("enforcement_stats", "negative", re.compile(r"行政执法(数据|统计|工作情况|情况)"), "行政执法数据 / 执法工作报告.", label="行政执法数据"),
-    Rule("reconsideration", "negative", re.compile(r"复议|应诉"), "行政复议应诉工作报告.", label="复议应诉报告"),
-    Rule("duty_report", "negative", re.compile(r"述法|述职"), "述法 / 第一责任人述职报告.", label="述法/述职"),
+    Rule(
+        "website_report",
+        "negative",
+        re.compile(r"网站(工作)?年度?报|政府网站"),
+        "政府网站工作年度报告.",
+        label="政府网站年报",
+    ),
+    Rule(
+        "work_points",
+        "negative",
+        re.compile(r"工作要点|要点"),
+        "法治政府建设工作要点 (a plan, not a report).",
+        label="工作要点",
+    ),
+    Rule(
+        "plan_document",
+        "negative",
+        re.compile(r"实施方案|实施纲要|纲要|规划|方案|实施意见"),
+        "实施方案/纲要/规划.",
+        label="实施方案/规划",
+    ),
+    Rule(
+        "notice",
+        "negative",
+        re.compile(r"通知|做好|公告$|函$|征求意见"),
+        "关于做好…年度报告工作的通知 and similar.",
+        label="通知/函/公告",
+    ),
+    Rule(
+        "interpretation",
+        "negative",
+        re.compile(r"解读|图解|答记者问|一图读懂|问答"),
+        "《…报告》解读 pages.",
+        label="解读",
+    ),
+    Rule(
+        "news_event",
+        "negative",
+        re.compile(
+            r"示范创建|示范(地区|项目)|督察|督查|推进会|评估|测评|会议|召开|工作会|培训|观摩|调研|座谈|部署"
+        ),
+        "示范创建 / 督察反馈 / 推进会 / 评估评价 news about reports.",
+        label="新闻/会议/评估",
+    ),
+    Rule(
+        "partial_period",
+        "negative",
+        re.compile(r"上半年|半年|五年|季度|十三五|十四五|月份"),
+        "上半年 / 五年 reports.",
+        label="非全年报告",
+    ),
+    Rule(
+        "self_check",
+        "negative",
+        re.compile(r"自查|自评"),
+        "年度情况自查报告 (考评 material).",
+        label="自查报告",
+    ),
+    Rule(
+        "enforcement_stats",
+        "negative",
+        re.compile(r"行政执法(数据|统计|工作情况|情况)"),
+        "行政执法数据 / 执法工作报告.",
+        label="行政执法数据",
+    ),
+    Rule(
+        "reconsideration", "negative", re.compile(r"复议|应诉"), "行政复议应诉工作报告.", label="复议应诉报告"
+    ),
+    Rule(
+        "duty_report", "negative", re.compile(r"述法|述职"), "述法 / 第一责任人述职报告.", label="述法/述职"
+    ),
     Rule("performance", "negative", re.compile(r"绩效|考评|考核"), "绩效考评 reports.", label="绩效考评"),
     Rule("white_paper", "negative", re.compile(r"白皮书"), "行政审判白皮书 from courts.", label="白皮书"),
     Rule(
-        "template", "negative",
-        re.compile(r"范文|模板|范本|样本|[*＊×xXＸ]{1,3}(区|县|镇|市|乡|街道)|XX|某(区|县|镇|市|乡)|精选|[0-9]+篇"),
-        "范文 sites: templates with *区 / x镇 placeholders.", label="范文/模板",
+        "template",
+        "negative",
+        re.compile(
+            r"范文|模板|范本|样本|[*＊×xXＸ]{1,3}(区|县|镇|市|乡|街道)|XX|某(区|县|镇|市|乡)|精选|[0-9]+篇"
+        ),
+        "范文 sites: templates with *区 / x镇 placeholders.",
+        label="范文/模板",
     ),
 )
 
@@ -108,42 +174,85 @@ NEGATIVES: tuple[Rule, ...] = (
 _ORGAN_AFTER = re.compile(r"(?:和[\u4e00-\u9fff]{2,4}?)?(?:分局|局|委员会|委|厅|办公室|办|中心|院|署)")
 
 BOOSTS: tuple[Rule, ...] = (
-    Rule("has_year", "boost", re.compile(r"(19|20)\d{2}年度?"), "A report year in the title.", 0.1, "标题含年度"),
-    Rule("formal_form", "boost", re.compile(r"关于|年度报告|情况的?报告"), "Formal report wording.", 0.05,
-         "正式报告用语"),
+    Rule(
+        "has_year",
+        "boost",
+        re.compile(r"(19|20)\d{2}年度?"),
+        "A report year in the title.",
+        0.1,
+        "标题含年度",
+    ),
+    Rule(
+        "formal_form",
+        "boost",
+        re.compile(r"关于|年度报告|情况的?报告"),
+        "Formal report wording.",
+        0.05,
+        "正式报告用语",
+    ),
 )
 
 # A title that names the subject but no report noun: "<地区>2024年度法治政府建设情况", "…情况的函".
 SUBJECT_TITLE = Rule(
-    "subject_title", "body",
+    "subject_title",
+    "body",
     re.compile(r"(?:19|20)\d{2}年.*法治政府建设(?:工作)?(?:年度)?(?:情况|工作|报告|年度报告)(?:的?函)?$"),
     "Title with a year ending in 法治政府建设情况/工作 (or a 函 sending it), no report noun: decided by the body.",
     label="标题只写法治政府建设情况",
 )
 BODY_RULES: tuple[Rule, ...] = (
-    Rule("report_formula", "body", re.compile(r"现将.{0,40}?(?:报告|汇报)如下|特此报告|专此报告"),
-         "The report formula 现将…报告如下 / 特此报告.", 0.0, "正文有“现将…报告如下”"),
-    Rule("addressed_upward", "body",
-         re.compile(r"^.{0,30}?(?:[省市县区镇乡]委|人民政府|依法治[省市县区]办|委员会)[、，,]?.{0,20}?[:：]", re.DOTALL),
-         "Opens with an addressee one level up (县委、县政府：).", 0.0, "正文抬头报送上级"),
-    Rule("year_review", "body", re.compile(r"(?:19|20)\d{2}年(?:度|以来)?.{0,40}?法治政府建设", re.DOTALL),
-         "Opens with a review of the year's 法治政府建设 work.", 0.0, "正文回顾年度法治政府建设"),
+    Rule(
+        "report_formula",
+        "body",
+        re.compile(r"现将.{0,40}?(?:报告|汇报)如下|特此报告|专此报告"),
+        "The report formula 现将…报告如下 / 特此报告.",
+        0.0,
+        "正文有“现将…报告如下”",
+    ),
+    Rule(
+        "addressed_upward",
+        "body",
+        re.compile(
+            r"^.{0,30}?(?:[省市县区镇乡]委|人民政府|依法治[省市县区]办|委员会)[、，,]?.{0,20}?[:：]",
+            re.DOTALL,
+        ),
+        "Opens with an addressee one level up (县委、县政府：).",
+        0.0,
+        "正文抬头报送上级",
+    ),
+    Rule(
+        "year_review",
+        "body",
+        re.compile(r"(?:19|20)\d{2}年(?:度|以来)?.{0,40}?法治政府建设", re.DOTALL),
+        "Opens with a review of the year's 法治政府建设 work.",
+        0.0,
+        "正文回顾年度法治政府建设",
+    ),
 )
 YEAR_REVIEW = BODY_RULES[2]
 # Non-annual or non-report bodies even when the title passes the subject test.
 BODY_NEGATIVE = re.compile(r"上半年|半年来|自查|述法|工作要点|实施方案|解读")
 _LETTER_RE = re.compile(r"函$|的函")
-_SECTION_NAMES = {"measures": "举措和成效", "shortcomings": "存在的不足", "responsibility": "第一责任人职责",
-                  "plan": "下一年度安排"}
+_SECTION_NAMES = {
+    "measures": "举措和成效",
+    "shortcomings": "存在的不足",
+    "responsibility": "第一责任人职责",
+    "plan": "下一年度安排",
+}
 
 _SECTION_HINTS = re.compile(r"举措|成效|不足|存在的?问题|第一责任人|主要负责人|安排|打算|思路")
 
 
 def _near_misses(norm_title: str) -> list[Rule]:
     """The negative rules that hit the title outside the publisher's name."""
-    return [r for r in NEGATIVES
-            if any(r.name == "template" or not _ORGAN_AFTER.match(norm_title, m.end())
-                   for m in r.pattern.finditer(norm_title))]
+    return [
+        r
+        for r in NEGATIVES
+        if any(
+            r.name == "template" or not _ORGAN_AFTER.match(norm_title, m.end())
+            for m in r.pattern.finditer(norm_title)
+        )
+    ]
 
 
 def list_rules() -> list[Rule]:
@@ -215,7 +324,9 @@ def classify_body(norm_title: str, text: str) -> Classification:
     opening = _WS_RE.sub("", text[:600])
     if m := BODY_NEGATIVE.search(opening):
         return Classification(False, 0.1, reasons + [f"正文开头为非年度报告：{m.group(0)}"])
-    evidence = [r for r in BODY_RULES if r.pattern.search(opening if r.name != "report_formula" else text[:3000])]
+    evidence = [
+        r for r in BODY_RULES if r.pattern.search(opening if r.name != "report_formula" else text[:3000])
+    ]
     parts = _mandated_parts(text)
     reasons += [r.label for r in evidence]
     reasons.append("法定部分：" + ("、".join(_SECTION_NAMES[k] for k in parts) or "无"))

@@ -23,8 +23,12 @@ def needs_attachment(page: ParsedPage) -> bool:
 
 
 def with_attachment_body(
-    page: ParsedPage, attachment_url: str, attachment_body: bytes, headers: Mapping[str, str] | None = None,
-    site_name: str | None = None, region: str | None = None,
+    page: ParsedPage,
+    attachment_url: str,
+    attachment_body: bytes,
+    headers: Mapping[str, str] | None = None,
+    site_name: str | None = None,
+    region: str | None = None,
 ) -> ParsedPage:
     """The page's title/date/publisher/year with the attachment's text, sections and indicators."""
     doc = parse_page(attachment_url, attachment_body, headers, site_name=site_name, region=region)
@@ -33,8 +37,14 @@ def with_attachment_body(
     title = page.title or doc.title
     published = page.published_at or url_date(attachment_url)
     merged = replace(
-        page, title=title, published_at=published, text=doc.text, content_type=doc.content_type,
-        sections=[], indicators=[], agency=page.agency or doc.agency,
+        page,
+        title=title,
+        published_at=published,
+        text=doc.text,
+        content_type=doc.content_type,
+        sections=[],
+        indicators=[],
+        agency=page.agency or doc.agency,
         agency_aliases=page.agency_aliases if page.agency else doc.agency_aliases,
         year=report_year(title, published) or doc.year,
         flags=[f for f in page.flags if f != "incomplete"] + [f for f in doc.flags if f != "incomplete"],

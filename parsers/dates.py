@@ -73,7 +73,9 @@ def labelled_date(text: str) -> str | None:
         if not iso:
             continue
         label = text[m.start() : m.start() + 4]
-        rank = next((i for i, lab in enumerate(_LABEL_PRIORITY) if label.startswith(lab)), len(_LABEL_PRIORITY))
+        rank = next(
+            (i for i, lab in enumerate(_LABEL_PRIORITY) if label.startswith(lab)), len(_LABEL_PRIORITY)
+        )
         found.append((rank, m.start(), iso))
     return min(found)[2] if found else None
 

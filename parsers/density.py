@@ -150,6 +150,9 @@ def article_blocks(root: HtmlElement, stats: BlockStats | None = None) -> list[H
         return [best]
     threshold = max(10.0, _SIBLING_SHARE * scores[best])
     return [
-        el for el in parent
-        if el is best or scores.get(el, 0.0) >= threshold or (el in stats.own and _is_prose_sibling(stats, el))
+        el
+        for el in parent
+        if el is best
+        or scores.get(el, 0.0) >= threshold
+        or (el in stats.own and _is_prose_sibling(stats, el))
     ]

@@ -205,13 +205,17 @@ def _joins_next(line: str, following: str, full_width: int) -> bool:
         return False
     if len(stripped.strip()) < 0.8 * full_width:
         return False
-    return bool(following.strip()) and not _is_heading(following) and not re.match(r"[ \u3000]{2,}", following)
+    return (
+        bool(following.strip()) and not _is_heading(following) and not re.match(r"[ \u3000]{2,}", following)
+    )
 
 
 def _join(a: str, b: str) -> str:
     """Chinese lines join without a space; two Latin words keep one."""
     a, b = a.rstrip(), b.strip()
-    return f"{a} {b}" if a[-1:].isascii() and a[-1:].isalnum() and b[:1].isascii() and b[:1].isalnum() else a + b
+    return (
+        f"{a} {b}" if a[-1:].isascii() and a[-1:].isalnum() and b[:1].isascii() and b[:1].isalnum() else a + b
+    )
 
 
 def clean_pdf_pages(pages: list[str]) -> str:
@@ -219,8 +223,12 @@ def clean_pdf_pages(pages: list[str]) -> str:
     footers removed, lines the PDF wrapped joined back into paragraphs (one per line)."""
     split = [p.splitlines() for p in pages]
     running = _running_lines(split)
-    lines = [x for page in split for x in page
-             if x.strip() and not _PAGE_NUMBER_RE.fullmatch(x.strip()) and _shape(x) not in running]
+    lines = [
+        x
+        for page in split
+        for x in page
+        if x.strip() and not _PAGE_NUMBER_RE.fullmatch(x.strip()) and _shape(x) not in running
+    ]
     widths = sorted(len(x.strip()) for x in lines)
     full_width = widths[int(len(widths) * 0.75)] if widths else 0
     out: list[str] = []

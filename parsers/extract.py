@@ -131,7 +131,6 @@ def link_density(el: HtmlElement) -> float:
     return sum(len(a.text_content()) for a in el.iter("a")) / total
 
 
-
 def is_link_block(el: HtmlElement) -> bool:
     """A list of links inside the body block (相关报道, 推荐, ad boxes): mostly link text, no prose."""
     text = el.text_content()
@@ -184,8 +183,14 @@ def prefer_core(core: str, wide: str, root: HtmlElement | None = None) -> bool:
 def _trafilatura_text(root: HtmlElement, url: str | None) -> str:
     """trafilatura on our tree (it works on a copy: no second parse), with its own fallbacks."""
     text = trafilatura.extract(
-        root, url=url, include_tables=True, include_comments=False, favor_precision=True,
-        include_formatting=False, deduplicate=False, with_metadata=False,
+        root,
+        url=url,
+        include_tables=True,
+        include_comments=False,
+        favor_precision=True,
+        include_formatting=False,
+        deduplicate=False,
+        with_metadata=False,
     )
     return text or ""
 
@@ -218,7 +223,9 @@ def _cjk(text: str) -> int:
     return len(_CJK_RE.findall(text))
 
 
-_NUMBERING_RE = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}[、是]|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．])")
+_NUMBERING_RE = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]{1,3}[、是]|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．])"
+)
 
 
 def _is_heading(line: str) -> bool:

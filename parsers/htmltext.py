@@ -16,14 +16,76 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 BLOCK_TAGS = frozenset(
-    ["p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "form", "fieldset", "figure", "figcaption", "center", "address", "hr", "caption"]
+    [
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "header",
+        "footer",
+        "aside",
+        "nav",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "form",
+        "fieldset",
+        "figure",
+        "figcaption",
+        "center",
+        "address",
+        "hr",
+        "caption",
+    ]
 )
 SKIP_TAGS = frozenset(
-    ["script", "style", "noscript", "template", "head", "title", "select", "option", "button", "input", "textarea", "iframe", "object", "embed", "svg", "canvas", "video", "audio", "map", "area", "meta", "link"]
+    [
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "head",
+        "title",
+        "select",
+        "option",
+        "button",
+        "input",
+        "textarea",
+        "iframe",
+        "object",
+        "embed",
+        "svg",
+        "canvas",
+        "video",
+        "audio",
+        "map",
+        "area",
+        "meta",
+        "link",
+    ]
 )
 _CELL_TAGS = frozenset(("td", "th"))
 _HIDDEN_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-_HIDDEN_CLASSES = frozenset(("hidden", "hide", "d-none", "is-hidden", "invisible", "sr-only", "visually-hidden"))
+_HIDDEN_CLASSES = frozenset(
+    ("hidden", "hide", "d-none", "is-hidden", "invisible", "sr-only", "visually-hidden")
+)
 _SPACE_RE = re.compile(r"[ \t\r\f\v\u00a0\u3000\u2002\u2003\u200b\ufeff]+")
 
 

@@ -42,7 +42,9 @@ class IndicatorDef:
     after: str | None = None  # phrasing *after* the number ("102名工作人员通过…资格考试")
     exclude_after: str | None = None  # vetoes what the number counts ("5件潜在风险案件")
 
-    def matches(self, label: str, unit: str, topic: str | None, following: str = "", clause: str = "") -> bool:
+    def matches(
+        self, label: str, unit: str, topic: str | None, following: str = "", clause: str = ""
+    ) -> bool:
         """``label``: the words right before the number; ``clause``: the whole clause before it, across
         、-lists ("推荐申报6个省级…、1个国家级…" — the verb of the list applies to every item)."""
         if unit not in self.units:
@@ -69,7 +71,9 @@ REGISTRY: tuple[IndicatorDef, ...] = (
     IndicatorDef("head_appearance_rate", "行政机关负责人出庭应诉率", ("%",), r"出庭(应诉)?率"),
     IndicatorDef("head_appearances", "行政机关负责人出庭应诉次数", ("次", "人次", "件"), r"出庭"),
     IndicatorDef("post_reconsideration_win_rate", "复议后应诉胜诉率", ("%",), r"胜诉率"),
-    IndicatorDef("reconsideration_mediation_rate", "行政复议调解和解率", ("%",), r"调解率|和解率|化解率|占比", "复议"),
+    IndicatorDef(
+        "reconsideration_mediation_rate", "行政复议调解和解率", ("%",), r"调解率|和解率|化解率|占比", "复议"
+    ),
     IndicatorDef("mediation_success_rate", "人民调解成功率", ("%",), r"成功率", "调解"),
     IndicatorDef("law_exam_pass_rate", "学法考试合格率", ("%",), r"合格率|及格率|通过率|参考率"),
     IndicatorDef("certified_enforcer_rate", "执法人员持证率", ("%",), r"持证"),
@@ -84,38 +88,65 @@ REGISTRY: tuple[IndicatorDef, ...] = (
     IndicatorDef("reconsideration_mediated", "行政复议调解和解数", _CASES, r"调解|和解", "复议", r"率"),
     IndicatorDef("reconsideration_closed", "行政复议办结数", _CASES, r"办结|审结|结案|审理", "复议"),
     IndicatorDef(
-        "reconsideration_received", "行政复议新收案件数", _CASES,
-        r"新收|收到|受理|收案|新增|接收|共收|复议案件|申请", "复议", r"办结|审结|结案|咨询",
+        "reconsideration_received",
+        "行政复议新收案件数",
+        _CASES,
+        r"新收|收到|受理|收案|新增|接收|共收|复议案件|申请",
+        "复议",
+        r"办结|审结|结案|咨询",
     ),
     IndicatorDef("reconsideration_consultations", "行政复议咨询人次", ("人次", "次", "件"), r"咨询", "复议"),
     IndicatorDef("litigation_lost", "行政诉讼败诉数", _CASES, r"败诉", None, r"率|风险|化解"),
     IndicatorDef("litigation_closed", "行政诉讼结案数", _CASES, r"办结|审结|结案|判决", "诉讼"),
-    IndicatorDef("litigation_new", "行政诉讼新收案件数", _CASES, r"新收|新增|受理|收案|发生|涉诉|应诉|诉讼案件", "诉讼", r"化解|风险|败诉"),
-    IndicatorDef("legality_reviews", "合法性审查数", ("件", "份", "条"), r"合法性审[查核]|法制审[查核]|审核意见"),
     IndicatorDef(
-        "normative_docs_reviewed", "规范性文件备案审查数", ("件",),
+        "litigation_new",
+        "行政诉讼新收案件数",
+        _CASES,
+        r"新收|新增|受理|收案|发生|涉诉|应诉|诉讼案件",
+        "诉讼",
+        r"化解|风险|败诉",
+    ),
+    IndicatorDef(
+        "legality_reviews", "合法性审查数", ("件", "份", "条"), r"合法性审[查核]|法制审[查核]|审核意见"
+    ),
+    IndicatorDef(
+        "normative_docs_reviewed",
+        "规范性文件备案审查数",
+        ("件",),
         r"备案审查.*规范性文件|规范性文件.*(备案|审查|审核)|备案.*文件",
     ),
     IndicatorDef("doc_cleanups", "文件清理次数", ("次", "轮"), r"清理"),
     IndicatorDef("docs_amended_repealed", "修改和废止文件数", ("件",), r"修改|废止"),
     IndicatorDef("local_regulations", "出台地方性法规数", ("件", "部"), r"地方性法规"),
     IndicatorDef("government_rules", "出台政府规章数", ("件", "部"), r"规章", None, r"目录|清理"),
-    IndicatorDef("major_decisions", "重大行政决策事项数", ("项", "件"), r"重大行政决策", after=r"重大行政决策"),
+    IndicatorDef(
+        "major_decisions", "重大行政决策事项数", ("项", "件"), r"重大行政决策", after=r"重大行政决策"
+    ),
     IndicatorDef("public_lawyers", "公职律师人数", ("名", "人"), r"公职律师"),
     IndicatorDef("legal_advisers", "法律顾问数", ("家", "名", "人", "个"), r"法律顾问"),
     IndicatorDef("new_lawyers", "新增律师人数", ("人", "名"), r"新增律师|律师人数"),
     IndicatorDef(
-        "mediation_success", "人民调解成功数", ("件", "起"), r"调解成功|成功调解|调处成功|成功化解",
+        "mediation_success",
+        "人民调解成功数",
+        ("件", "起"),
+        r"调解成功|成功调解|调处成功|成功化解",
         exclude_after=r"[^，；,;]{0,6}(潜在|风险|隐患)",
     ),
     IndicatorDef(
-        "mediation_cases", "人民调解案件数", ("件", "起", "宗"),
-        r"调解.{0,6}(纠纷|案件|矛盾)|共调解|调处|排查化解|化解.{0,4}纠纷", None, r"成功",
+        "mediation_cases",
+        "人民调解案件数",
+        ("件", "起", "宗"),
+        r"调解.{0,6}(纠纷|案件|矛盾)|共调解|调处|排查化解|化解.{0,4}纠纷",
+        None,
+        r"成功",
     ),
     IndicatorDef("mediation_amount", "调解涉及金额", ("元",), r"金额|涉案", "调解"),
     IndicatorDef("mediators", "专职人民调解员数", ("名", "人"), r"调解员"),
     IndicatorDef(
-        "mediation_committees", "人民调解委员会数", ("家", "个"), r"调解委员会|调委会",
+        "mediation_committees",
+        "人民调解委员会数",
+        ("家", "个"),
+        r"调解委员会|调委会",
         after=r"[^，；,;]{0,12}调解委员会",
     ),
     IndicatorDef("judicial_confirmations", "司法确认数", ("件",), r"司法确认"),
@@ -123,53 +154,98 @@ REGISTRY: tuple[IndicatorDef, ...] = (
     IndicatorDef("legal_consultations", "法律咨询人次", ("人次", "次", "件"), r"咨询|解答"),
     IndicatorDef("notarizations", "公证办理件数", ("件",), r"公证"),
     IndicatorDef(
-        "community_corrections", "社区矫正对象人数", ("名", "人"), r"社区矫正|矫正对象", after=r"社区矫正|矫正对象"
+        "community_corrections",
+        "社区矫正对象人数",
+        ("名", "人"),
+        r"社区矫正|矫正对象",
+        after=r"社区矫正|矫正对象",
     ),
     IndicatorDef("resettlement_subjects", "安置帮教对象人数", ("名", "人"), r"安置帮教", after=r"安置帮教"),
     # People and sessions are different indicators: "培训班6期参训650人" is 6 sessions and 650 people.
     IndicatorDef("enforcer_training", "执法人员培训人次", _PEOPLE, r"培训|参训|轮训", "执法", r"考试"),
-    IndicatorDef("enforcer_training_sessions", "执法人员培训期数", ("期", "场", "次"), r"培训|轮训", "执法", r"考试"),
     IndicatorDef(
-        "enforcement_exam_passed", "通过执法资格考试人数", ("名", "人"), r"资格考试|执法证",
+        "enforcer_training_sessions", "执法人员培训期数", ("期", "场", "次"), r"培训|轮训", "执法", r"考试"
+    ),
+    IndicatorDef(
+        "enforcement_exam_passed",
+        "通过执法资格考试人数",
+        ("名", "人"),
+        r"资格考试|执法证",
         after=r"[^，；]{0,10}通过[^，；]{0,10}(资格考试|执法证)",
     ),
     IndicatorDef(
-        "law_exam_participants", "学法考试参考人数", ("名", "人", "人次"), r"参加.{0,8}考试|参考人",
+        "law_exam_participants",
+        "学法考试参考人数",
+        ("名", "人", "人次"),
+        r"参加.{0,8}考试|参考人",
         after=r"[^，；,;]{0,10}参加[^，；,;]{0,24}考试",
     ),
     IndicatorDef("collective_study_sessions", "集体学法次数", ("次", "场", "期"), r"学法|中心组.{0,6}学习"),
     IndicatorDef("first_duty_reports", "述法人数", ("名", "人"), r"述法", after=r"[^，；]{0,12}述法"),
-    IndicatorDef("enforcement_cases", "行政处罚案件数", ("件", "宗", "起"), r"行政处罚|处罚案件|执法.{0,8}案件|清单.{0,3}案件"),
+    IndicatorDef(
+        "enforcement_cases",
+        "行政处罚案件数",
+        ("件", "宗", "起"),
+        r"行政处罚|处罚案件|执法.{0,8}案件|清单.{0,3}案件",
+    ),
     IndicatorDef("penalty_relief_amount", "减免处罚金额", ("元",), r"减免处罚|免罚"),
     IndicatorDef("fines_amount", "罚没金额", ("元",), r"罚没|罚款"),
     IndicatorDef("case_file_reviews", "行政执法案卷评查数", ("卷", "件", "宗"), r"评查|案卷"),
     IndicatorDef(
-        "publicity_events", "普法活动场次", _EVENTS,
-        r"讲座|宣传|普法|活动|宣讲|法治课|培训班", None, r"学法|宣传栏|标语|展板",
+        "publicity_events",
+        "普法活动场次",
+        _EVENTS,
+        r"讲座|宣传|普法|活动|宣讲|法治课|培训班",
+        None,
+        r"学法|宣传栏|标语|展板",
     ),
     IndicatorDef(
-        "publicity_materials", "普法宣传资料份数", ("份", "册", "本", "件"), r"资料|手册|宣传品|读本",
+        "publicity_materials",
+        "普法宣传资料份数",
+        ("份", "册", "本", "件"),
+        r"资料|手册|宣传品|读本",
         after=r"[^，；,;]{0,12}(资料|手册|读本|宣传品)",
     ),
     IndicatorDef("publicity_audience", "普法受众人次", ("人次", "人"), r"惠及|受益|覆盖|参与|受众|群众"),
     IndicatorDef(
-        "rule_of_law_villages", "民主法治示范村数", ("个",), r"民主法治", None, r"推荐|申报|拟",
+        "rule_of_law_villages",
+        "民主法治示范村数",
+        ("个",),
+        r"民主法治",
+        None,
+        r"推荐|申报|拟",
         after=r"[^，；,;]{0,8}民主法治",
     ),
     IndicatorDef("legal_literates", "法律明白人数", ("名", "人"), r"法律明白人"),
     IndicatorDef("open_gov_items", "主动公开政府信息条数", ("条", "件"), r"主动公开"),
     IndicatorDef("disclosure_requests", "依申请公开件数", ("件",), r"申请公开|依申请"),
     IndicatorDef("services_onsite", "政务服务进驻事项数", ("项",), r"进驻"),
-    IndicatorDef("petition_cases_resolved", "信访化解案件数", ("件",), r"信访|化解重点", None, r"排定|排查|梳理|交办"),
+    IndicatorDef(
+        "petition_cases_resolved", "信访化解案件数", ("件",), r"信访|化解重点", None, r"排定|排查|梳理|交办"
+    ),
     IndicatorDef("forensic_institutions", "司法鉴定机构数", ("家",), r"鉴定机构"),
 )
 
 # Topic words, longest first; the nearest one before a number is the sentence topic.
 _TOPICS: tuple[tuple[str, str], ...] = (
-    ("行政复议", "复议"), ("复议", "复议"), ("行政诉讼", "诉讼"), ("行政应诉", "诉讼"), ("应诉", "诉讼"), ("诉讼", "诉讼"),
-    ("人民调解", "调解"), ("调解", "调解"), ("调处", "调解"), ("矛盾纠纷", "调解"),
-    ("法律援助", "法律援助"), ("公证", "公证"), ("普法", "普法"), ("宣传", "普法"), ("执法", "执法"),
-    ("学法", "学法"), ("考试", "学法"), ("公开", "公开"),
+    ("行政复议", "复议"),
+    ("复议", "复议"),
+    ("行政诉讼", "诉讼"),
+    ("行政应诉", "诉讼"),
+    ("应诉", "诉讼"),
+    ("诉讼", "诉讼"),
+    ("人民调解", "调解"),
+    ("调解", "调解"),
+    ("调处", "调解"),
+    ("矛盾纠纷", "调解"),
+    ("法律援助", "法律援助"),
+    ("公证", "公证"),
+    ("普法", "普法"),
+    ("宣传", "普法"),
+    ("执法", "执法"),
+    ("学法", "学法"),
+    ("考试", "学法"),
+    ("公开", "公开"),
 )
 _TOPIC_RE = re.compile("|".join(re.escape(w) for w, _ in _TOPICS))
 _TOPIC_OF = dict(_TOPICS)
@@ -276,8 +352,13 @@ class _Sentence:
     @classmethod
     def of(cls, text: str, lead: str) -> _Sentence:
         lead_hit = _TOPIC_RE.search(lead)
-        return cls(text, _TOPIC_OF[lead_hit.group(0)] if lead_hit else None, _TOPIC_RE.search(text),
-                   _Hits(_SCOPE_RE, text), _Hits(_PERIOD_RE, text))
+        return cls(
+            text,
+            _TOPIC_OF[lead_hit.group(0)] if lead_hit else None,
+            _TOPIC_RE.search(text),
+            _Hits(_SCOPE_RE, text),
+            _Hits(_PERIOD_RE, text),
+        )
 
     def topic(self, start: int, label: str) -> str | None:
         """The sentence topic: its first topic word before the label, else the lead's, else the label's.
@@ -310,8 +391,15 @@ class _Sentence:
 def _is_slogan(sentence: str, m: re.Match[str]) -> bool:
     """1+7+N, “133”, 12348 热线, 7×24, 〔2020〕131号, years and dates."""
     before, after = sentence[max(0, m.start("n") - 1) : m.start("n")], sentence[m.end() : m.end() + 2]
-    if before in ("+", "×", "*", "〔", "[", "“", "\"", "‘", "-", "—", "／", "/") or after[:1] in (
-        "+", "×", "*", "〕", "”", "\"", "’", "号"
+    if before in ("+", "×", "*", "〔", "[", "“", '"', "‘", "-", "—", "／", "/") or after[:1] in (
+        "+",
+        "×",
+        "*",
+        "〕",
+        "”",
+        '"',
+        "’",
+        "号",
     ):
         return True
     n = m.group("n")
@@ -417,16 +505,29 @@ def _sentence_indicators(sentence: str, lead: str = "", year: int | None = None)
 
 
 def _mention(
-    definition: IndicatorDef, m: re.Match[str], value: Decimal, unit: str, sentence: str, ctx: _Sentence,
+    definition: IndicatorDef,
+    m: re.Match[str],
+    value: Decimal,
+    unit: str,
+    sentence: str,
+    ctx: _Sentence,
     component: bool,
 ) -> Indicator:
     approx = bool(
-        m.group("a") or m.group("after") in ("以上", "左右", "多") or m.group("q") in ("近", "约", "超过", "超", "逾")
+        m.group("a")
+        or m.group("after") in ("以上", "左右", "多")
+        or m.group("q") in ("近", "约", "超过", "超", "逾")
     )
     return Indicator(
-        key=definition.key, value=_canonical(value * _MONEY_FACTOR.get(m.group("u") or "", Decimal(1))), unit=unit,
-        text=_window(sentence, m.start(), m.end()), label=definition.label, approx=approx,
-        scope=ctx.scope(m.start()), period=ctx.periods.before(m.start()), role="component" if component else "",
+        key=definition.key,
+        value=_canonical(value * _MONEY_FACTOR.get(m.group("u") or "", Decimal(1))),
+        unit=unit,
+        text=_window(sentence, m.start(), m.end()),
+        label=definition.label,
+        approx=approx,
+        scope=ctx.scope(m.start()),
+        period=ctx.periods.before(m.start()),
+        role="component" if component else "",
     )
 
 
@@ -492,8 +593,11 @@ def _row_indicator(label: str, cell: re.Match[str]) -> Indicator | None:
     if value is None or definition is None or not raw_unit or cell.group(0).startswith("-"):
         return None
     return Indicator(
-        key=definition.key, value=_canonical(value * _MONEY_FACTOR.get(raw_unit, Decimal(1))), unit=unit,
-        text=f"{label} {cell.group(0)}"[:WINDOW], label=definition.label,
+        key=definition.key,
+        value=_canonical(value * _MONEY_FACTOR.get(raw_unit, Decimal(1))),
+        unit=unit,
+        text=f"{label} {cell.group(0)}"[:WINDOW],
+        label=definition.label,
     )
 
 
@@ -648,7 +752,9 @@ class ChangeRule:
 
 def _exact(value: Decimal | float) -> Decimal:
     """Stored values are Decimals; thresholds and old callers give floats (by their shortest repr)."""
-    return value if isinstance(value, Decimal) else Decimal(repr(value) if isinstance(value, float) else value)
+    return (
+        value if isinstance(value, Decimal) else Decimal(repr(value) if isinstance(value, float) else value)
+    )
 
 
 DEFAULT_CHANGE_RULE = ChangeRule()

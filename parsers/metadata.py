@@ -21,7 +21,9 @@ _TITLE_CLASS_XPATH = (
     "[contains(translate(@class, 'TITLE', 'title'), 'title') or contains(translate(@id, 'TITLE', 'title'), 'title')"
     " or contains(@class, 'tit') or contains(@class, 'bt') or contains(@id, 'bt')]"
 )
-_SITE_LIKE_RE = re.compile(r"(?:人民政府|政府网|门户网|网站|官网|中国[\u4e00-\u9fff]{2,3}$|^中国[\u4e00-\u9fff]{2,3}|信息网|在线)")
+_SITE_LIKE_RE = re.compile(
+    r"(?:人民政府|政府网|门户网|网站|官网|中国[\u4e00-\u9fff]{2,3}$|^中国[\u4e00-\u9fff]{2,3}|信息网|在线)"
+)
 _TITLE_SEP_RE = re.compile(r"\s*(?:_|｜|\||--|—+| - | – )\s*")
 _CJK_SPACE_RE = re.compile(r"(?<=[\u4e00-\u9fff\d）)])\s+(?=[\u4e00-\u9fff（(])")
 
@@ -88,7 +90,9 @@ def extract_published_at(root: HtmlElement, html: str | HtmlElement, url: str, p
     """meta PubDate -> labelled line (outside the body) -> URL date -> htmldate.
 
     ``html``: the page, or better its tree (htmldate then copies it instead of parsing again)."""
-    meta = meta_content(root, "PubDate", "pubdate", "publishdate", "article:published_time", "firstpublishedtime")
+    meta = meta_content(
+        root, "PubDate", "pubdate", "publishdate", "article:published_time", "firstpublishedtime"
+    )
     if meta and (iso := parse_date_value(meta)):
         return iso
     if iso := labelled_date(page_text):
@@ -112,9 +116,7 @@ def _htmldate(html: str | HtmlElement, url: str) -> str | None:
 
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
 # Publisher in the title: what precedes 关于 / the year / 法治政府建设 (domain.md §2 titles).
-_TITLE_AGENCY_RE = re.compile(
-    r"^(?P<a>.+?)(?:关于|(?:19|20)\d{2}\s*年|法治政府建设|法治政府建設)"
-)
+_TITLE_AGENCY_RE = re.compile(r"^(?P<a>.+?)(?:关于|(?:19|20)\d{2}\s*年|法治政府建设|法治政府建設)")
 _YEAR_THEN_AGENCY_RE = re.compile(r"^(?:19|20)\d{2}\s*年度?(?P<a>[\u4e00-\u9fff]{2,20}?)法治政府建[设設]")
 _SOURCE_RE = re.compile(
     r"(?:信息发布单位|来源单位|发布单位|发文机关|发布机构|公开单位|信息来源|文章来源|消息来源|来源)"
@@ -180,7 +182,9 @@ def source_cell(root: HtmlElement) -> str | None:
             value = _cell_value(m.group("v"))
         else:
             nxt = el.getnext()
-            value = _cell_value(nxt.text_content()) if nxt is not None and len(nxt.text_content()) <= 60 else None
+            value = (
+                _cell_value(nxt.text_content()) if nxt is not None and len(nxt.text_content()) <= 60 else None
+            )
         if value:
             return value
     return None
@@ -193,7 +197,11 @@ class Agency:
 
 
 def resolve_agency(
-    title: str, source: str | None, content_source: str | None, site_name: str | None, region: str | None = None,
+    title: str,
+    source: str | None,
+    content_source: str | None,
+    site_name: str | None,
+    region: str | None = None,
 ) -> Agency:
     """Title publisher first (海安开发区 vs 城东镇: the title names the reporting entity), then the labelled
     field, the meta tag, the site; the winner is canonicalised with the site's region

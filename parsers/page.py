@@ -59,16 +59,30 @@ def _document_page(url: str, body: bytes, kind: str, site_name: str | None, regi
     published = url_date(url)
     return _finish(
         ParsedPage(
-            url=url, title=title, text=text, published_at=published, agency=agency.name,
-            agency_aliases=agency.aliases, year=report_year(title, published), is_report=False,
-            confidence=0.0, reasons=[], content_type=kind, flags=flags,
-            page_kind="attachment", page_kind_reasons=[f"{kind.upper()} 文件"],
+            url=url,
+            title=title,
+            text=text,
+            published_at=published,
+            agency=agency.name,
+            agency_aliases=agency.aliases,
+            year=report_year(title, published),
+            is_report=False,
+            confidence=0.0,
+            reasons=[],
+            content_type=kind,
+            flags=flags,
+            page_kind="attachment",
+            page_kind_reasons=[f"{kind.upper()} 文件"],
         )
     )
 
 
 def _parse_html(
-    url: str, body: bytes, headers: Mapping[str, str] | None, site_name: str | None, region: str | None,
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str] | None,
+    site_name: str | None,
+    region: str | None,
     status: int = 200,
 ) -> ParsedPage:
     html = decode_body(body, headers)
@@ -84,9 +98,18 @@ def _parse_html(
     source = source_cell(root) or source_field(outside)
     agency = resolve_agency(title, source, meta_content(root, "ContentSource"), site_name, region)
     page = ParsedPage(
-        url=url, title=title, text=text, published_at=published, agency=agency.name,
-        agency_aliases=agency.aliases, year=report_year(title, published), is_report=False,
-        confidence=0.0, reasons=[], attachments=find_attachments(root, url), content_type="html",
+        url=url,
+        title=title,
+        text=text,
+        published_at=published,
+        agency=agency.name,
+        agency_aliases=agency.aliases,
+        year=report_year(title, published),
+        is_report=False,
+        confidence=0.0,
+        reasons=[],
+        attachments=find_attachments(root, url),
+        content_type="html",
     )
     if page.attachments and body_points_to_attachment(text):
         page.flags.append("body_in_attachment")
@@ -144,5 +167,16 @@ def parse_page(
 def unparsable_page(url: str, exc: BaseException) -> ParsedPage:
     """What a page that made a parser fail is: not a report, flagged with the failure for the crawl's counts."""
     reason = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
-    return ParsedPage(url=str(url), title="", text="", published_at=None, agency=None, agency_aliases=[], year=None,
-                      is_report=False, confidence=0.0, reasons=[f"无法解析：{reason}"], flags=["parse_error"])
+    return ParsedPage(
+        url=str(url),
+        title="",
+        text="",
+        published_at=None,
+        agency=None,
+        agency_aliases=[],
+        year=None,
+        is_report=False,
+        confidence=0.0,
+        reasons=[f"无法解析：{reason}"],
+        flags=["parse_error"],
+    )

@@ -34,8 +34,13 @@ from parsers.htmltext import element_text
 from parsers.listing.blocks import detect_block
 
 KINDS = ("detail", "list", "shell", "attachment", "challenge")
-KIND_LABELS = {"detail": "正文页", "list": "列表页", "shell": "脚本外壳页", "attachment": "附件文件",
-               "challenge": "反爬验证页"}  # for people (CLI, reasons)
+KIND_LABELS = {
+    "detail": "正文页",
+    "list": "列表页",
+    "shell": "脚本外壳页",
+    "attachment": "附件文件",
+    "challenge": "反爬验证页",
+}  # for people (CLI, reasons)
 
 # Tunables (measured on the fixture portals, /work/shared/realpages and generated lists; see tests).
 MIN_ROW_RUN = 5  # dated rows in one container that make a list (a related-links block has fewer, or is aside)
@@ -59,8 +64,12 @@ _ASIDE_RE = re.compile(r"相关|推荐|热点|热门|排行|延伸|猜你|阅读
 _ASIDE_ATTR_RE = re.compile(
     r"relat|xg(?:lj|wz|wj|xx|yd|nr)|recommend|tuijian|\bhot|rank|\bside|aside|foot|friend|yqlj", re.IGNORECASE
 )
-_FOOTER_RE = re.compile(r"版权所有|ICP备|公网安备|网站标识码|主办单位|承办单位|技术支持|联系电话|联系我们|地址[:：]")
-_PAGING_RE = re.compile(r"下一页|尾页|末页|共\s*\d+\s*页|第\s*\d+\s*页|createPageHTML|createPage\(|countPage|PageNo=")
+_FOOTER_RE = re.compile(
+    r"版权所有|ICP备|公网安备|网站标识码|主办单位|承办单位|技术支持|联系电话|联系我们|地址[:：]"
+)
+_PAGING_RE = re.compile(
+    r"下一页|尾页|末页|共\s*\d+\s*页|第\s*\d+\s*页|createPageHTML|createPage\(|countPage|PageNo="
+)
 _DETAIL_MARKS = (
     ("发布时间", re.compile(r"(?:发布|成文|更新)(?:时间|日期)\s*[:：]")),
     ("来源", re.compile(r"(?:信息|文章)?来源\s*[:：]")),
@@ -70,8 +79,12 @@ _DETAIL_MARKS = (
 )
 _ATTACHMENT_POINTER_RE = re.compile(r"详见附件|见附件|附件下载|点击下载|下载附件|附件[:：]")
 _ATTACHMENT_HREF_RE = re.compile(r"\.(?:pdf|docx?|wps|ofd|xlsx?)(?:$|[?#])", re.IGNORECASE)
-_BUNDLE_RE = re.compile(r"chunk-vendors|app\.[0-9a-f]{6,}\.js|\$\.ajax|fetch\(|axios|new Vue|ReactDOM|id=\"app\"")
-_SKIP_XPATH = "ancestor::script or ancestor::style or ancestor::noscript or ancestor::template or ancestor::select"
+_BUNDLE_RE = re.compile(
+    r"chunk-vendors|app\.[0-9a-f]{6,}\.js|\$\.ajax|fetch\(|axios|new Vue|ReactDOM|id=\"app\""
+)
+_SKIP_XPATH = (
+    "ancestor::script or ancestor::style or ancestor::noscript or ancestor::template or ancestor::select"
+)
 
 
 @dataclass(frozen=True)
@@ -110,8 +123,15 @@ class _Features:
         return dict(self.__dict__)
 
 
-def page_kind(url: str, body: bytes, headers: Mapping[str, str] | None = None, status: int = 200,
-              text: str | None = None, html: str | None = None, root: Any = None) -> PageKind:
+def page_kind(
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str] | None = None,
+    status: int = 200,
+    text: str | None = None,
+    html: str | None = None,
+    root: Any = None,
+) -> PageKind:
     """Judge ``body`` (fetched from ``url``). ``text``: the body text an extractor already found (a page
     whose body lives in a script variable, like gkmlpt's ``_CONFIG.DETAIL``, is then not a shell).
     ``html``/``root``: the page already decoded and parsed by the caller (parse each page once)."""
@@ -148,9 +168,13 @@ def _decide(f: _Features, text: str | None) -> PageKind:
         return PageKind("detail", (f"正文 {f.prose} 字（{f.paragraphs} 段）", _rows_fact(f)), stats)
     if f.run >= MIN_ROW_RUN and f.prose < PROSE_PER_ROW * f.run:
         if not (f.points_to_attachment and not f.paging and f.detail_marks and f.run < 3 * MIN_ROW_RUN):
-            return PageKind("list", (f"{f.run} 行带日期的列表" + ("，有翻页" if f.paging else ""), facts), stats)
+            return PageKind(
+                "list", (f"{f.run} 行带日期的列表" + ("，有翻页" if f.paging else ""), facts), stats
+            )
         # 详见附件: a short article whose only body is its attachment, beside a list of other articles.
-        return PageKind("detail", ("正文指向附件（详见附件）", "，".join(f.detail_marks), _rows_fact(f)), stats)
+        return PageKind(
+            "detail", ("正文指向附件（详见附件）", "，".join(f.detail_marks), _rows_fact(f)), stats
+        )
     if f.link_run >= MIN_LINK_ROWS and share >= LINK_SHARE_LIST and f.prose < 300:
         return PageKind("list", (f"链接文字占比 {share:.0%}，{f.link_run} 行链接", facts), stats)
     non_link = f.visible - f.link_chars
@@ -162,8 +186,14 @@ def _decide(f: _Features, text: str | None) -> PageKind:
     # (a view counter through $.ajax) an article, not a shell.
     article_like = f.points_to_attachment or len(f.detail_marks) >= 2
     if non_link < SHELL_TEXT and not article_like and (f.bundle or f.script_chars > 2 * max(f.visible, 1)):
-        return PageKind("shell", (f"几乎没有文字（{non_link} 字），内容由脚本生成"
-                                  + (f"（脚本 {f.script_chars} 字）" if f.script_chars else ""),), stats)
+        return PageKind(
+            "shell",
+            (
+                f"几乎没有文字（{non_link} 字），内容由脚本生成"
+                + (f"（脚本 {f.script_chars} 字）" if f.script_chars else ""),
+            ),
+            stats,
+        )
     if f.prose == 0 and f.paging and f.run >= 2:
         # No prose at all, dated rows and a pager: a short list page even when one row links a file.
         return PageKind("list", (f"没有正文段落，{f.run} 行带日期的链接，有翻页", facts), stats)
@@ -204,7 +234,9 @@ def _features(html: str, root: Any = None) -> _Features:
     f.links = sum(1 for a in _links(body) if _squash(a.text_content()))
     page_text = element_text(body)
     f.detail_marks = [name for name, regex in _DETAIL_MARKS if regex.search(page_text)]
-    f.points_to_attachment = bool(_ATTACHMENT_POINTER_RE.search(page_text)) or _has_attachment_link(body, rows)
+    f.points_to_attachment = bool(_ATTACHMENT_POINTER_RE.search(page_text)) or _has_attachment_link(
+        body, rows
+    )
     _count_prose(body, rows, f)
     return f
 
@@ -236,8 +268,11 @@ def _count_text(body: Any, f: _Features) -> None:
 
 def _links(el: Any) -> list[Any]:
     href_ok = ("javascript:", "mailto:", "#")
-    return [a for a in el.iter("a") if (a.get("href") or "").strip() and
-            not (a.get("href") or "").strip().lower().startswith(href_ok)]
+    return [
+        a
+        for a in el.iter("a")
+        if (a.get("href") or "").strip() and not (a.get("href") or "").strip().lower().startswith(href_ok)
+    ]
 
 
 def _dated_rows(body: Any) -> list[Any]:
@@ -283,7 +318,11 @@ def _dated_inside(anchor: Any) -> bool:
 def _rest_limit(node: Any, anchor_text: str) -> int:
     """How much non-link text a row may hold: a date and a source; a summary when the row starts with its
     title link (news lists with 摘要)."""
-    if node.tag in _SUMMARY_ROW_TAGS and anchor_text and 0 <= _squash(node.text_content()).find(anchor_text) <= 12:
+    if (
+        node.tag in _SUMMARY_ROW_TAGS
+        and anchor_text
+        and 0 <= _squash(node.text_content()).find(anchor_text) <= 12
+    ):
         return SUMMARY_ROW
     return SHORT_ROW
 

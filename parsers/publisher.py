@@ -27,8 +27,25 @@ from dataclasses import dataclass, field
 # Administrative units, in the order a region string lists them. Longer suffixes first (自治区
 # before 区); a lone 州 is not a suffix because it ends ordinary city names (温州市).
 _UNIT_SUFFIXES = (
-    "特别行政区", "自治区", "自治州", "自治县", "自治旗", "街道", "新区", "开发区", "高新区", "园区",
-    "地区", "省", "市", "盟", "区", "县", "旗", "镇", "乡",
+    "特别行政区",
+    "自治区",
+    "自治州",
+    "自治县",
+    "自治旗",
+    "街道",
+    "新区",
+    "开发区",
+    "高新区",
+    "园区",
+    "地区",
+    "省",
+    "市",
+    "盟",
+    "区",
+    "县",
+    "旗",
+    "镇",
+    "乡",
 )
 _UNIT_RE = re.compile(r"[\u4e00-\u9fff]+?(?:" + "|".join(_UNIT_SUFFIXES) + ")")
 _MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
@@ -36,8 +53,16 @@ _ZONE_SUFFIXES = ("新区", "开发区", "高新区", "园区")
 
 # Level words a page uses instead of the place ("区司法局" on a district's site).
 _LEVEL_WORDS = (
-    ("自治区", "province"), ("街道", "street"), ("省", "province"), ("市", "city"), ("州", "city"),
-    ("区", "district"), ("县", "county"), ("旗", "county"), ("镇", "town"), ("乡", "town"),
+    ("自治区", "province"),
+    ("街道", "street"),
+    ("省", "province"),
+    ("市", "city"),
+    ("州", "city"),
+    ("区", "district"),
+    ("县", "county"),
+    ("旗", "county"),
+    ("镇", "town"),
+    ("乡", "town"),
 )
 
 # Short department names → the full form (one series per department, whatever the page wrote).
@@ -125,8 +150,12 @@ def region_units(region: str | None) -> list[Unit]:
 
 def _full_place(name: str, level: str, parent: Unit | None) -> str:
     """Districts, towns, streets and zones repeat across the country: their parent place goes first."""
-    if parent is None or level not in ("district", "town", "street", "zone") or parent.level == "province" \
-            and parent.name not in _MUNICIPALITIES:
+    if (
+        parent is None
+        or level not in ("district", "town", "street", "zone")
+        or parent.level == "province"
+        and parent.name not in _MUNICIPALITIES
+    ):
         return name
     return parent.full + name
 
@@ -159,7 +188,7 @@ def _match_region_prefix(name: str, units: list[Unit]) -> tuple[Unit | None, str
         for unit in units:
             for spelled in (unit.full, unit.name):
                 if rest.startswith(spelled):
-                    found, rest, progress = unit, rest[len(spelled):], True
+                    found, rest, progress = unit, rest[len(spelled) :], True
                     break
             if progress:
                 break
@@ -173,11 +202,17 @@ def _unit_by_level_word(name: str, units: list[Unit]) -> tuple[Unit | None, str]
             break
         if not name.startswith(word) or len(name) == len(word):
             continue
-        rest = name[len(word):]
+        rest = name[len(word) :]
         if not _BODY_RE.search(rest) and rest not in DEPARTMENT_FULL_NAMES:
             continue
-        wanted = {"city": ("city", "county"), "district": ("district",), "county": ("county",),
-                  "town": ("town",), "street": ("street",), "province": ("province",)}[level]
+        wanted = {
+            "city": ("city", "county"),
+            "district": ("district",),
+            "county": ("county",),
+            "town": ("town",),
+            "street": ("street",),
+            "province": ("province",),
+        }[level]
         suffix_ok = [u for u in units if u.level in wanted and u.name.endswith(word)]
         matches = suffix_ok or [u for u in units if u.level in wanted]
         if matches:
@@ -192,10 +227,14 @@ def _leading_place(name: str, units: list[Unit]) -> tuple[Unit | None, str]:
         return None, name
     place = m.group(0)
     level = _level(place, 2)
-    parent_levels = {"town": ("county", "district", "city"), "street": ("county", "district", "city"),
-                     "zone": ("city", "county", "district"), "district": ("city", "province")}
+    parent_levels = {
+        "town": ("county", "district", "city"),
+        "street": ("county", "district", "city"),
+        "zone": ("city", "county", "district"),
+        "district": ("city", "province"),
+    }
     parents = [u for u in units if u.level in parent_levels.get(level, ())]
-    rest = name[len(place):]
+    rest = name[len(place) :]
     if level in ("county", "city", "province") or not parents:
         return Unit(place, level, place), rest
     return Unit(place, level, _full_place(place, level, parents[-1])), rest
@@ -233,8 +272,10 @@ def canonical_name(name: str | None, region: str | None = None) -> str | None:
     if unit is None:
         unit, rest = _leading_place(raw, units)
     if unit is None:
-        if units and (rest in DEPARTMENT_FULL_NAMES or (_BODY_RE.search(rest) and len(rest) <= 12
-                                                         and not _UNIT_RE.match(rest))):
+        if units and (
+            rest in DEPARTMENT_FULL_NAMES
+            or (_BODY_RE.search(rest) and len(rest) <= 12 and not _UNIT_RE.match(rest))
+        ):
             return _compose(units[-1], rest)  # "司法局" on a county site is the county's
         return _body(raw)
     if rest and not (_BODY_RE.search(rest) or rest in DEPARTMENT_FULL_NAMES or rest.startswith("人民政府")):
@@ -247,15 +288,21 @@ def site_publisher(site_name: str | None, region: str | None = None) -> str | No
     XX门户网站 — the government of the region's deepest unit."""
     tidy = _PORTAL_RE.sub("", _tidy(site_name))
     units = region_units(region)
-    short = {u.name[: -len(s)] for u in units for s in _UNIT_SUFFIXES if u.name.endswith(s) and len(u.name) - len(s) >= 2}
+    short = {
+        u.name[: -len(s)]
+        for u in units
+        for s in _UNIT_SUFFIXES
+        if u.name.endswith(s) and len(u.name) - len(s) >= 2
+    }
     if units and (not tidy or tidy in short):
         deepest = units[-1]
         return _government(deepest.full, deepest.level)
     return canonical_name(tidy, region)
 
 
-def resolve_publisher(candidates: list[str | None], region: str | None = None,
-                      site_name: str | None = None) -> Publisher:
+def resolve_publisher(
+    candidates: list[str | None], region: str | None = None, site_name: str | None = None
+) -> Publisher:
     """The first usable candidate (most explicit first), canonicalised; every other spelling an alias."""
     raws = [_tidy(c) for c in candidates if c and len(_tidy(c)) >= 2]
     fallback = site_publisher(site_name, region) if site_name else None

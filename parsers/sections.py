@@ -16,7 +16,9 @@ from parsers.types import Section
 
 _CN_NUM = "一二三四五六七八九十"
 _HEAD_RE = re.compile(r"(?:^|(?<=[\s。；！？]))(十[一二三四五六七八九]?|[一二三四五六七八九])\s*、")
-_HEADING_END_RE = re.compile(r"\n|。|[：:；]|\s[(（]?[一二三四五六七八九十][)）]|\s+(?=\S{20})|(?<=\S)\s(?=[(（]?\d)")
+_HEADING_END_RE = re.compile(
+    r"\n|。|[：:；]|\s[(（]?[一二三四五六七八九十][)）]|\s+(?=\S{20})|(?<=\S)\s(?=[(（]?\d)"
+)
 
 MANDATED = ("measures", "shortcomings", "responsibility", "plan")
 
@@ -26,7 +28,10 @@ SECTION_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("shortcomings", re.compile(r"不足|问题|短板|差距")),
     ("plan", re.compile(r"安排|打算|思路|计划|下一步|下步|工作重点|努力方向|展望")),
     ("other", re.compile(r"其他需要报告|其他有关情况|其他情况")),
-    ("measures", re.compile(r"举措|成效|工作总结|开展情况|完成情况|主要工作|基本情况|措施|做法|成绩|进展|工作情况")),
+    (
+        "measures",
+        re.compile(r"举措|成效|工作总结|开展情况|完成情况|主要工作|基本情况|措施|做法|成绩|进展|工作情况"),
+    ),
 )
 
 

@@ -34,7 +34,9 @@ def _as_date(value: str | date | datetime | None) -> date | None:
     return beijing_date(value)
 
 
-def is_on_time(published_at: str | date | datetime | None, year: int | None, deadline: date | None = None) -> bool | None:
+def is_on_time(
+    published_at: str | date | datetime | None, year: int | None, deadline: date | None = None
+) -> bool | None:
     """True when published on or before the deadline ("4月1日之前" read inclusively, as evaluators do);
     None when the date or the year is unknown."""
     day = _as_date(published_at)

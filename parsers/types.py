@@ -81,4 +81,3 @@ def _json_ready(value: Any) -> Any:
     if isinstance(value, list):
         return [_json_ready(v) for v in value]
     return value
-

@@ -25,8 +25,14 @@ QUEUED_OWNER = "queued"  # not a host:pid token: owner_dead() never calls it dea
 
 
 class CeleryRunner:
-    def __init__(self, db: Database, broker: str, timeout_seconds: float = 3600, poll_seconds: float = 1.0,
-                 queue: str = QUEUE) -> None:
+    def __init__(
+        self,
+        db: Database,
+        broker: str,
+        timeout_seconds: float = 3600,
+        poll_seconds: float = 1.0,
+        queue: str = QUEUE,
+    ) -> None:
         self.db = db
         self.queue = queue
         self.app = make_app(broker, queue)
@@ -51,11 +57,19 @@ class CeleryRunner:
         """A run of this site already dispatched (by a daemon that died, say) is waited for, not sent again."""
         with self.db.transaction() as session:
             pending = session.scalar(
-                select(CrawlRun.id).where(CrawlRun.site_id == site_id, CrawlRun.status == "running",
-                                          CrawlRun.started_at >= _cutoff(self.timeout))
-                .order_by(CrawlRun.id.desc()).limit(1))
+                select(CrawlRun.id)
+                .where(
+                    CrawlRun.site_id == site_id,
+                    CrawlRun.status == "running",
+                    CrawlRun.started_at >= _cutoff(self.timeout),
+                )
+                .order_by(CrawlRun.id.desc())
+                .limit(1)
+            )
             if pending is not None:
-                logger.info("site %s has run %s in the queue or on a worker; waiting for it", site_id, pending)
+                logger.info(
+                    "site %s has run %s in the queue or on a worker; waiting for it", site_id, pending
+                )
                 return int(pending)
             run = start_run(session, site_id, trigger)
             run.owner = QUEUED_OWNER

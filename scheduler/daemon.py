@@ -94,12 +94,20 @@ def default_runner(db: Database, config: DaemonConfig) -> CrawlRunner:
         return CeleryRunner(db, broker, config.crawl_timeout_seconds)
     if config.runner == "local":
         return LocalProcessRunner(db, config.crawl_timeout_seconds)
-    return WorkerPoolRunner(db, config.crawl_timeout_seconds, config.worker_processes, config.sites_per_worker,
-                            config.worker_max_crawls, config.worker_max_rss_mb)
+    return WorkerPoolRunner(
+        db,
+        config.crawl_timeout_seconds,
+        config.worker_processes,
+        config.sites_per_worker,
+        config.worker_max_crawls,
+        config.worker_max_rss_mb,
+    )
 
 
 class Daemon:
-    def __init__(self, db: Database, config: DaemonConfig | None = None, runner: CrawlRunner | None = None) -> None:
+    def __init__(
+        self, db: Database, config: DaemonConfig | None = None, runner: CrawlRunner | None = None
+    ) -> None:
         self.db = db
         self.config = config or DaemonConfig()
         self.runner = runner or default_runner(db, self.config)
@@ -144,8 +152,9 @@ class Daemon:
                 if holder is not None and holder.owner != self.owner and owner_dead(holder.owner):
                     # A daemon killed on this host: its lease is free now, not when it expires.
                     leases.release(session, leases.SCHEDULER, holder.owner)
-                held = leases.acquire(session, leases.SCHEDULER, self.owner,
-                                      timedelta(seconds=self.config.lease_seconds))
+                held = leases.acquire(
+                    session, leases.SCHEDULER, self.owner, timedelta(seconds=self.config.lease_seconds)
+                )
         except Exception:  # the database is away: we cannot prove we still hold the lease
             logger.exception("could not renew the scheduler lease")
             held = False
@@ -171,7 +180,9 @@ class Daemon:
             abandoned = abandon_stale_runs(session, timedelta(seconds=self.config.crawl_timeout_seconds))
             requeued = requeue_unserved_recrawls(session)
         if requeued:
-            logger.info("re-queued %d manual recrawl requests a previous process took but never ran", requeued)
+            logger.info(
+                "re-queued %d manual recrawl requests a previous process took but never ran", requeued
+            )
         if abandoned:
             logger.info("closed %d crawl runs left open by a previous process", abandoned)
         recovered = recover(self.db)
@@ -180,17 +191,38 @@ class Daemon:
         cfg = self.config
         if cfg.subscriptions_file and self._subscriptions_stamp is None:
             self.sync_subscriptions(strict=True)
-        self.scheduler.add_job(self.sync_sites, "interval", seconds=cfg.sync_seconds, id="sync-sites",
-                               next_run_time=datetime.now(UTC))
-        self.scheduler.add_job(self.poll_recrawls, "interval", seconds=cfg.recrawl_poll_seconds, id="recrawls")
-        self.scheduler.add_job(self.deliver, "interval", seconds=cfg.deliver_seconds, id="deliver",
-                               next_run_time=datetime.now(UTC))
+        self.scheduler.add_job(
+            self.sync_sites,
+            "interval",
+            seconds=cfg.sync_seconds,
+            id="sync-sites",
+            next_run_time=datetime.now(UTC),
+        )
+        self.scheduler.add_job(
+            self.poll_recrawls, "interval", seconds=cfg.recrawl_poll_seconds, id="recrawls"
+        )
+        self.scheduler.add_job(
+            self.deliver,
+            "interval",
+            seconds=cfg.deliver_seconds,
+            id="deliver",
+            next_run_time=datetime.now(UTC),
+        )
         self.scheduler.add_job(self.housekeeping, "interval", hours=6, id="housekeeping")
-        self.scheduler.add_job(self.retention, "interval", hours=24, id="retention",
-                               next_run_time=datetime.now(UTC) + timedelta(minutes=10))
-        self.scheduler.add_job(check_conditions, "interval", hours=INTERVAL_HOURS, args=[self.db], id=CONDITIONS_JOB)
+        self.scheduler.add_job(
+            self.retention,
+            "interval",
+            hours=24,
+            id="retention",
+            next_run_time=datetime.now(UTC) + timedelta(minutes=10),
+        )
+        self.scheduler.add_job(
+            check_conditions, "interval", hours=INTERVAL_HOURS, args=[self.db], id=CONDITIONS_JOB
+        )
         if cfg.subscriptions_file:
-            self.scheduler.add_job(self.sync_subscriptions, "interval", seconds=cfg.sync_seconds, id="sync-subscriptions")
+            self.scheduler.add_job(
+                self.sync_subscriptions, "interval", seconds=cfg.sync_seconds, id="sync-subscriptions"
+            )
         if not self.scheduler.running:
             self.scheduler.start()
         logger.info("daemon scheduling on %s", self.db.url)
@@ -258,9 +290,15 @@ class Daemon:
         self.invalid_sites.pop(site.id, None)
         first = self._first_run_time(site, unfinished)
         self.scheduler.add_job(
-            self.crawl_site, trigger, args=[site.id, "schedule"],
-            id=f"site:{site.id}", name=f"crawl {site.id}", executor="crawl", replace_existing=True,
-            misfire_grace_time=max(site.interval_seconds // 2, 60), next_run_time=first,
+            self.crawl_site,
+            trigger,
+            args=[site.id, "schedule"],
+            id=f"site:{site.id}",
+            name=f"crawl {site.id}",
+            executor="crawl",
+            replace_existing=True,
+            misfire_grace_time=max(site.interval_seconds // 2, 60),
+            next_run_time=first,
         )
         logger.info("scheduled site %s (first run %s)", site.id, first.isoformat())
         return True
@@ -271,8 +309,10 @@ class Daemon:
         now = datetime.now(UTC)
         if site.last_crawl_at is None or unfinished:
             self._new_sites_seen += 1
-            window = min(5 + self.config.first_crawl_spread_seconds * self._new_sites_seen,
-                         max(int(site.interval_seconds), 30))
+            window = min(
+                5 + self.config.first_crawl_spread_seconds * self._new_sites_seen,
+                max(int(site.interval_seconds), 30),
+            )
             return now + timedelta(seconds=random.uniform(0, window))
         due = site.last_crawl_at + timedelta(seconds=site.interval_seconds)
         return max(due, now + timedelta(seconds=1))
@@ -284,8 +324,14 @@ class Daemon:
             logger.info("manual recrawl of %s", site_id)
             # misfire_grace_time=None: a request queued behind busy crawl workers still runs (APScheduler's
             # default 1 s grace would drop it silently)
-            self.scheduler.add_job(self.crawl_site, args=[site_id, "recrawl"], id=f"recrawl:{site_id}",
-                                   executor="crawl", replace_existing=True, misfire_grace_time=None)
+            self.scheduler.add_job(
+                self.crawl_site,
+                args=[site_id, "recrawl"],
+                id=f"recrawl:{site_id}",
+                executor="crawl",
+                replace_existing=True,
+                misfire_grace_time=None,
+            )
 
     def crawl_site(self, site_id: str, trigger: str) -> None:
         """Never two runs of one site at once: a request arriving mid-run runs once right after."""
@@ -326,9 +372,16 @@ class Daemon:
         if backoff >= interval:
             return
         when = datetime.now(UTC) + timedelta(seconds=backoff * random.uniform(0.9, 1.1))
-        self.scheduler.add_job(self.crawl_site, "date", run_date=when, args=[site_id, "retry"],
-                               id=f"retry:{site_id}", executor="crawl", replace_existing=True,
-                               misfire_grace_time=None)
+        self.scheduler.add_job(
+            self.crawl_site,
+            "date",
+            run_date=when,
+            args=[site_id, "retry"],
+            id=f"retry:{site_id}",
+            executor="crawl",
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
         logger.info("crawl of %s %s: retrying at %s", site_id, status, when.isoformat(timespec="seconds"))
 
     def deliver(self) -> None:
@@ -358,8 +411,10 @@ class Daemon:
     def retention(self) -> int:
         """Prune old crawl runs and outbox rows, one short transaction per chunk; returns rows deleted."""
         deleted = 0
-        for prune, days in ((prune_runs, self.config.run_retention_days),
-                            (prune_outbox, self.config.outbox_retention_days)):
+        for prune, days in (
+            (prune_runs, self.config.run_retention_days),
+            (prune_outbox, self.config.outbox_retention_days),
+        ):
             while not self._stop.is_set():
                 with self.db.transaction() as session:
                     n = prune(session, days)

@@ -105,7 +105,9 @@ def delivery_parts(delivery: Delivery, now: datetime | None = None) -> list[Mess
     ]
 
 
-def send_delivery(delivery: Delivery, timeout: float = DEFAULT_SEND_TIMEOUT, now: datetime | None = None) -> str | None:
+def send_delivery(
+    delivery: Delivery, timeout: float = DEFAULT_SEND_TIMEOUT, now: datetime | None = None
+) -> str | None:
     """Send every part; the masked error of the first part that fails, or None."""
     for part in delivery_parts(delivery, now):
         result = send(delivery.url, part, timeout=timeout)
@@ -124,14 +126,22 @@ class _Policy:
     timeout: float
 
 
-def _record(db: Database, delivery: Delivery, error: str | None, policy: _Policy, stats: DeliveryStats,
-            now: datetime | None) -> None:
+def _record(
+    db: Database,
+    delivery: Delivery,
+    error: str | None,
+    policy: _Policy,
+    stats: DeliveryStats,
+    now: datetime | None,
+) -> None:
     with db.transaction() as session:
         if error is None:
             mark_sent(session, delivery.outbox_ids)
             stats.sent += len(delivery.outbox_ids)
             return
-        gave_up = mark_failed_attempt(session, delivery.outbox_ids, error, policy.horizon, policy.base_delay, now)
+        gave_up = mark_failed_attempt(
+            session, delivery.outbox_ids, error, policy.horizon, policy.base_delay, now
+        )
     logger.warning("delivery to %s failed (attempt %d): %s", mask_url(delivery.url), delivery.attempts, error)
     if gave_up:
         stats.failed += len(delivery.outbox_ids)
@@ -139,7 +149,9 @@ def _record(db: Database, delivery: Delivery, error: str | None, policy: _Policy
         stats.retried += len(delivery.outbox_ids)
 
 
-def _send_target(db: Database, deliveries: list[Delivery], policy: _Policy, now: datetime | None) -> DeliveryStats:
+def _send_target(
+    db: Database, deliveries: list[Delivery], policy: _Policy, now: datetime | None
+) -> DeliveryStats:
     """One target's claimed messages, in order; after a failure the rest wait for the retry with it."""
     stats = DeliveryStats()
     error: str | None = None
@@ -152,8 +164,14 @@ def _send_target(db: Database, deliveries: list[Delivery], policy: _Policy, now:
                 error = f"{type(exc).__name__}: {exc}"
             _record(db, delivery, error, policy, stats, now)
         else:
-            _record(db, delivery, f"未尝试：同一目标刚刚发送失败 (not tried: target just failed): {error}",
-                    policy, stats, now)
+            _record(
+                db,
+                delivery,
+                f"未尝试：同一目标刚刚发送失败 (not tried: target just failed): {error}",
+                policy,
+                stats,
+                now,
+            )
     return stats
 
 
@@ -204,9 +222,15 @@ class Deliverer:
     claimed at a time, so nothing claimed waits in a queue (a claim's lease is never outlived).
     """
 
-    def __init__(self, db: Database, workers: int = 8, horizon: timedelta = DEFAULT_HORIZON,
-                 base_delay: float = DEFAULT_BASE_DELAY, timeout: float = DEFAULT_SEND_TIMEOUT,
-                 on_done: Callable[[DeliveryStats], None] | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        workers: int = 8,
+        horizon: timedelta = DEFAULT_HORIZON,
+        base_delay: float = DEFAULT_BASE_DELAY,
+        timeout: float = DEFAULT_SEND_TIMEOUT,
+        on_done: Callable[[DeliveryStats], None] | None = None,
+    ) -> None:
         self.db = db
         self.workers = workers
         self.policy = _Policy(horizon, base_delay, timeout)

@@ -16,6 +16,7 @@ from crawler import netpolicy
 
 Path_ = tuple[str | int, ...]
 
+
 class RegistryError(ValueError):
     """A registry entry or file a user wrote is not valid; the message lists every problem and its line."""
 
@@ -73,8 +74,9 @@ def _url_problems(entry: SiteEntry, lines: LineMap, prefix: Path_) -> tuple[list
     return urls, problems
 
 
-def site_problems(raw: Any, lines: LineMap | None = None,
-                  prefix: Path_ = ()) -> tuple[dict[str, Any] | None, list[Problem]]:
+def site_problems(
+    raw: Any, lines: LineMap | None = None, prefix: Path_ = ()
+) -> tuple[dict[str, Any] | None, list[Problem]]:
     """One registry entry -> (site spec for storage, []) or (None, every problem with its line)."""
     lines = lines or LineMap()
     entry, problems = site_entry_problems(raw, lines, prefix)
@@ -147,8 +149,9 @@ def load_registry_file(path: str | Path) -> list[dict[str, Any]]:
 
 def stored_site_problem(cron: str | None, interval_seconds: int) -> str | None:
     """Why a site already stored cannot be scheduled (written before entries were validated), or None."""
-    _entry, problems = site_entry_problems({"name": "-", "start_urls": ["-"], "cron": cron,
-                                            "interval": max(int(interval_seconds or 0), 1)})
+    _entry, problems = site_entry_problems(
+        {"name": "-", "start_urls": ["-"], "cron": cron, "interval": max(int(interval_seconds or 0), 1)}
+    )
     return "；".join(p.render() for p in problems) or None
 
 

@@ -59,10 +59,22 @@ class LocalProcessRunner:
             run_id = start_run(session, site_id, trigger).id
         cmd = [sys.executable, "-m", "crawler.run", site_id, "--run-id", str(run_id), "--trigger", trigger]
         # The URL travels in the environment, not argv, so its password never shows in `ps`.
-        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "FZWATCH_DB": self.db.url_with_password,
-               "FZWATCH_PARENT_PID": str(os.getpid()), "FZWATCH_CRAWL_TIMEOUT": str(self.timeout)}
-        proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, start_new_session=True)
+        env = {
+            **os.environ,
+            "SCRAPY_SETTINGS_MODULE": "crawler.settings",
+            "FZWATCH_DB": self.db.url_with_password,
+            "FZWATCH_PARENT_PID": str(os.getpid()),
+            "FZWATCH_CRAWL_TIMEOUT": str(self.timeout),
+        }
+        proc = subprocess.Popen(
+            cmd,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
         self._children[proc.pid] = proc
         with self.db.transaction() as session:
             set_run_owner(session, run_id, proc.pid)
@@ -72,7 +84,9 @@ class LocalProcessRunner:
             self._kill(proc)
             proc.communicate()
             with self.db.transaction() as session:
-                finish_run(session, run_id, "failed", {}, f"crawl abandoned after {self.timeout:.0f}s timeout")
+                finish_run(
+                    session, run_id, "failed", {}, f"crawl abandoned after {self.timeout:.0f}s timeout"
+                )
             return RunOutcome(site_id, run_id, "timeout", {})
         finally:
             self._children.pop(proc.pid, None)
@@ -89,7 +103,13 @@ class LocalProcessRunner:
         # Cut by our own shutdown: proves nothing about the site, so it never feeds the site-failing alarm.
         status = "interrupted" if self._stopping else "failed"
         with self.db.transaction() as session:
-            finish_run(session, run_id, status, {}, f"crawl process {'interrupted' if self._stopping else 'failed'}: {tail}")
+            finish_run(
+                session,
+                run_id,
+                status,
+                {},
+                f"crawl process {'interrupted' if self._stopping else 'failed'}: {tail}",
+            )
         return RunOutcome(site_id, run_id, status, {})
 
     @staticmethod
@@ -137,8 +157,15 @@ class WorkerPoolRunner:
     runs recorded with the reason (``interrupted`` when we are stopping); the next crawl starts a new one.
     """
 
-    def __init__(self, db: Database, timeout_seconds: float = 3600, workers: int = 2, sites_per_worker: int = 8,
-                 max_crawls: int = 500, max_rss_mb: float = 800) -> None:
+    def __init__(
+        self,
+        db: Database,
+        timeout_seconds: float = 3600,
+        workers: int = 2,
+        sites_per_worker: int = 8,
+        max_crawls: int = 500,
+        max_rss_mb: float = 800,
+    ) -> None:
         self.db = db
         self.timeout = timeout_seconds
         self.size, self.per_worker = max(workers, 1), max(sites_per_worker, 1)
@@ -200,15 +227,28 @@ class WorkerPoolRunner:
             return worker
 
     def _spawn(self) -> _Worker:
-        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "FZWATCH_DB": self.db.url_with_password,
-               "FZWATCH_PARENT_PID": str(os.getpid())}
+        env = {
+            **os.environ,
+            "SCRAPY_SETTINGS_MODULE": "crawler.settings",
+            "FZWATCH_DB": self.db.url_with_password,
+            "FZWATCH_PARENT_PID": str(os.getpid()),
+        }
         # stderr is the daemon's own: the worker's log lines land in the daemon log.
-        proc = subprocess.Popen([sys.executable, "-m", "crawler.worker"], cwd=PROJECT_ROOT, env=env,
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crawler.worker"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+            start_new_session=True,
+        )
         worker = _Worker(proc)
         self._workers.append(worker)
-        threading.Thread(target=self._read, args=(worker,), name=f"crawl-worker-{proc.pid}", daemon=True).start()
+        threading.Thread(
+            target=self._read, args=(worker,), name=f"crawl-worker-{proc.pid}", daemon=True
+        ).start()
         logger.info("crawl worker %d started", proc.pid)
         return worker
 
@@ -256,11 +296,19 @@ class WorkerPoolRunner:
         how = f"signal {-code}" if code < 0 else f"exit code {code}"
         # Cut by our own shutdown: proves nothing about the site, so it never feeds the site-failing alarm.
         status = "interrupted" if self._stopping else "failed"
-        logger.warning("crawl worker %d ended (%s) with %d crawls running: %s", worker.pid, how, len(lost), status)
+        logger.warning(
+            "crawl worker %d ended (%s) with %d crawls running: %s", worker.pid, how, len(lost), status
+        )
         for pending in lost:
             try:
                 with self.db.transaction() as session:
-                    finish_run(session, pending.run_id, status, {}, f"crawl worker {worker.pid} ended ({how}) mid-crawl")
+                    finish_run(
+                        session,
+                        pending.run_id,
+                        status,
+                        {},
+                        f"crawl worker {worker.pid} ended ({how}) mid-crawl",
+                    )
             except Exception:  # the run is closed as abandoned at the next daemon start
                 logger.exception("could not close run %d", pending.run_id)
             pending.outcome = RunOutcome(pending.site_id, pending.run_id, status, {})

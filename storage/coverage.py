@@ -56,27 +56,55 @@ def coverage(
 
 def _urls(session: Session, year: int) -> dict[int, str]:
     """URLs of the year's report documents, joined (a list of 30,000 ids would overflow SQLite's parameters)."""
-    stmt = select(Document.id, Document.url).join(Report, Report.document_id == Document.id).where(Report.year == year)
+    stmt = (
+        select(Document.id, Document.url)
+        .join(Report, Report.document_id == Document.id)
+        .where(Report.year == year)
+    )
     return {doc_id: url for doc_id, url in session.execute(stmt)}
 
 
 def _coverage_row(
-    site: Site, publisher: str, expected: bool, deadline: date, found: list[Report], today: date, urls: dict[int, str]
+    site: Site,
+    publisher: str,
+    expected: bool,
+    deadline: date,
+    found: list[Report],
+    today: date,
+    urls: dict[int, str],
 ) -> dict[str, Any]:
     report = min(found, key=lambda r: (r.published_at or "9999", r.id)) if found else None
     row: dict[str, Any] = {
-        "site": site.id, "site_name": site.name, "region": site.region, "publisher": publisher,
-        "expected": expected, "deadline": deadline.isoformat(),
+        "site": site.id,
+        "site_name": site.name,
+        "region": site.region,
+        "publisher": publisher,
+        "expected": expected,
+        "deadline": deadline.isoformat(),
         "status": _status(report, deadline, today, site.baseline_done),
-        "report_id": None, "title": None, "url": None, "published_at": None, "first_seen": None,
-        "on_time": None, "on_time_first_seen": None, "complete": None, "missing_sections": [],
+        "report_id": None,
+        "title": None,
+        "url": None,
+        "published_at": None,
+        "first_seen": None,
+        "on_time": None,
+        "on_time_first_seen": None,
+        "complete": None,
+        "missing_sections": [],
     }
     if report is not None:
         row.update(
-            report_id=report.id, title=report.title, url=urls.get(report.document_id),
-            published_at=report.published_at, first_seen=report.first_seen.isoformat(), on_time=report.on_time,
-            on_time_first_seen=report.on_time_first_seen, complete=report.complete,
-            missing_sections=[k for k in MANDATED if k not in (report.sections or [])] if report.sections else [],
+            report_id=report.id,
+            title=report.title,
+            url=urls.get(report.document_id),
+            published_at=report.published_at,
+            first_seen=report.first_seen.isoformat(),
+            on_time=report.on_time,
+            on_time_first_seen=report.on_time_first_seen,
+            complete=report.complete,
+            missing_sections=[k for k in MANDATED if k not in (report.sections or [])]
+            if report.sections
+            else [],
         )
     return row
 

@@ -43,7 +43,9 @@ def save_pages(session: Session, site_id: str, updates: Iterable[dict[str, Any]]
     for key, update in merged.items():
         row = existing.get(key)
         if row is None:
-            row = CrawlPage(site_id=site_id, key=key, url=update.get("url", key), kind=update.get("kind", "list"))
+            row = CrawlPage(
+                site_id=site_id, key=key, url=update.get("url", key), kind=update.get("kind", "list")
+            )
             session.add(row)
         _apply(row, update)
     session.flush()

@@ -60,7 +60,8 @@ def prepare_sqlite_file(url: str | None, create_dir: bool = False, create_file: 
     if not path.parent.exists():
         if not create_dir:
             raise DatabaseUnavailable(
-                f"数据库目录不存在：{path.parent}（路径写错了？新建请运行 `fzwatch db upgrade --create`）")
+                f"数据库目录不存在：{path.parent}（路径写错了？新建请运行 `fzwatch db upgrade --create`）"
+            )
         path.parent.mkdir(parents=True, mode=0o700)
     if not path.exists():
         if not create_file:
@@ -134,9 +135,13 @@ class Database:
         if current is None:
             raise SchemaMismatch("数据库尚未初始化：请先运行 `fzwatch db upgrade`")
         if current not in known_revisions():
-            raise SchemaMismatch(f"数据库结构版本 {current} 比本程序（{head}）新：请升级 fzwatch，不要用旧版本写入")
-        raise SchemaMismatch(f"数据库结构版本 {current} 比本程序（{head}）旧：请先运行 `fzwatch db upgrade`"
-                             "（升级前先停止正在运行的守护进程）")
+            raise SchemaMismatch(
+                f"数据库结构版本 {current} 比本程序（{head}）新：请升级 fzwatch，不要用旧版本写入"
+            )
+        raise SchemaMismatch(
+            f"数据库结构版本 {current} 比本程序（{head}）旧：请先运行 `fzwatch db upgrade`"
+            "（升级前先停止正在运行的守护进程）"
+        )
 
     def dispose(self) -> None:
         self.engine.dispose()

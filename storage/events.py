@@ -75,7 +75,11 @@ def emit_event(
     if dedup_key and session.scalar(select(Event.id).where(Event.dedup_key == dedup_key)):
         return None
     event = Event(
-        kind=kind, site_id=site.id if site else None, report_id=report_id, payload=payload, dedup_key=dedup_key
+        kind=kind,
+        site_id=site.id if site else None,
+        report_id=report_id,
+        payload=payload,
+        dedup_key=dedup_key,
     )
     if not deliver:
         event.payload = {**payload, "baseline": True}
@@ -87,11 +91,16 @@ def emit_event(
 
 
 def emit_many(
-    session: Session, kind: str, items: list[tuple[Site, dict[str, Any], str]], subscriptions: list[Subscription]
+    session: Session,
+    kind: str,
+    items: list[tuple[Site, dict[str, Any], str]],
+    subscriptions: list[Subscription],
 ) -> list[Event]:
     """:func:`emit_event` for many ``(site, payload, dedup_key)`` at once: one query for the keys already said,
     one flush for the events, one for their outbox rows (the overdue check raises thousands at a time)."""
-    said = set(session.scalars(select(Event.dedup_key).where(Event.dedup_key.in_([key for _, _, key in items]))))
+    said = set(
+        session.scalars(select(Event.dedup_key).where(Event.dedup_key.in_([key for _, _, key in items])))
+    )
     fresh: dict[str, Event] = {}
     for site, payload, key in items:
         if key not in said and key not in fresh:
@@ -110,7 +119,10 @@ def active_subscriptions(session: Session) -> list[Subscription]:
 
 
 def fan_out(
-    session: Session, event: Event, report_text: str | None = None, subscriptions: list[Subscription] | None = None
+    session: Session,
+    event: Event,
+    report_text: str | None = None,
+    subscriptions: list[Subscription] | None = None,
 ) -> int:
     queued = 0
     now = utcnow()
@@ -119,12 +131,23 @@ def fan_out(
             continue
         due: datetime = next_delivery_time(sub.mode, sub.digest, now)
         for index, _url in enumerate(sub.urls):
-            session.add(OutboxItem(event_id=event.id, subscription_id=sub.id, target=index, next_attempt_at=due))
+            session.add(
+                OutboxItem(event_id=event.id, subscription_id=sub.id, target=index, next_attempt_at=due)
+            )
             queued += 1
     return queued
 
 
 def recent_events(session: Session, limit: int = 30) -> list[dict[str, Any]]:
     rows = session.scalars(select(Event).order_by(Event.id.desc()).limit(limit))
-    return [{"id": e.id, "kind": e.kind, "site_id": e.site_id, "report_id": e.report_id,
-             "created_at": e.created_at.isoformat(), "payload": e.payload} for e in rows]
+    return [
+        {
+            "id": e.id,
+            "kind": e.kind,
+            "site_id": e.site_id,
+            "report_id": e.report_id,
+            "created_at": e.created_at.isoformat(),
+            "payload": e.payload,
+        }
+        for e in rows
+    ]

@@ -29,10 +29,24 @@ from storage.models import Report, Site, utcnow
 SUSPECT_VERDICTS = ("no_reports", "suspect")
 VERDICT_LABELS = {"ok": "正常", "no_reports": "未发现报告", "suspect": "可能遗漏"}
 # A site's state as shown to users (display_state below): its crawl state, or a working site's verdict.
-STATE_LABELS = {"invalid": "配置无效", "new": "未抓取", "ok": "正常", "failing": "故障", "blocked": "被拦截", **VERDICT_LABELS}
+STATE_LABELS = {
+    "invalid": "配置无效",
+    "new": "未抓取",
+    "ok": "正常",
+    "failing": "故障",
+    "blocked": "被拦截",
+    **VERDICT_LABELS,
+}
 TIER_LABELS = {"render": "浏览器渲染", "bfs": "全站遍历", "search": "站内搜索"}
-SKIP_LABELS = {"no_browser": "无可用浏览器", "no_search_engine": "未找到站内搜索", "search_off_site": "站内搜索不在本站",
-               "nothing_to_render": "无可渲染页面", "no_shells": "页面不是脚本生成，无需渲染", "already_rendered": "常规抓取已经渲染", "nothing_to_walk": "无可遍历页面"}
+SKIP_LABELS = {
+    "no_browser": "无可用浏览器",
+    "no_search_engine": "未找到站内搜索",
+    "search_off_site": "站内搜索不在本站",
+    "nothing_to_render": "无可渲染页面",
+    "no_shells": "页面不是脚本生成，无需渲染",
+    "already_rendered": "常规抓取已经渲染",
+    "nothing_to_walk": "无可遍历页面",
+}
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 
@@ -54,15 +68,21 @@ def judge(escalation: dict[str, Any], reports_ever: int) -> Verdict:
             suspect.insert(0, "本站尚未发现任何报告")
         return Verdict("suspect", suspect + _escalation_without_result(escalation))
     if reports_ever == 0:
-        return Verdict("no_reports", ["抓取成功，但本站尚未发现任何法治政府建设年度报告",
-                                      *_escalation_without_result(escalation)])
+        return Verdict(
+            "no_reports",
+            ["抓取成功，但本站尚未发现任何法治政府建设年度报告", *_escalation_without_result(escalation)],
+        )
     return Verdict("ok")
 
 
 def _missing_known(esc: dict[str, Any]) -> list[str]:
-    known, confirmed, gone = (int(esc.get(k) or 0) for k in ("known_reports", "known_confirmed", "known_gone"))
+    known, confirmed, gone = (
+        int(esc.get(k) or 0) for k in ("known_reports", "known_confirmed", "known_gone")
+    )
     if known and confirmed + gone < known:
-        return [f"已知报告 {known} 份，本次只确认 {confirmed} 份" + (f"（{gone} 份已不存在）" if gone else "")]
+        return [
+            f"已知报告 {known} 份，本次只确认 {confirmed} 份" + (f"（{gone} 份已不存在）" if gone else "")
+        ]
     return []
 
 
@@ -131,9 +151,15 @@ def judge_site(session: Session, site: Site, stats: dict[str, Any]) -> Verdict:
     if site.suspect_since is None:
         site.suspect_since = utcnow()
         since = site.suspect_since.isoformat()
-        payload = {"site_id": site.id, "site_name": site.name, "region": site.region, "since": since,
-                   "verdict": verdict.verdict, "verdict_label": VERDICT_LABELS[verdict.verdict],
-                   "reason": verdict.reason}
+        payload = {
+            "site_id": site.id,
+            "site_name": site.name,
+            "region": site.region,
+            "since": since,
+            "verdict": verdict.verdict,
+            "verdict_label": VERDICT_LABELS[verdict.verdict],
+            "reason": verdict.reason,
+        }
         emit_event(session, "site_suspect", site, payload, dedup_key=f"site_suspect:{site.id}:{since}")
     return verdict
 

@@ -31,6 +31,9 @@ def reserve(session: Session, host: str, delay: float, now: float | None = None)
 def _advance(session: Session, host: str, delay: float, now: float) -> float | None:
     start = case((HostSlot.next_at > now, HostSlot.next_at), else_=now)
     ends = session.execute(
-        update(HostSlot).where(HostSlot.host == host).values(next_at=start + delay).returning(HostSlot.next_at)
+        update(HostSlot)
+        .where(HostSlot.host == host)
+        .values(next_at=start + delay)
+        .returning(HostSlot.next_at)
     ).scalar()
     return None if ends is None else float(ends) - delay

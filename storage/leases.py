@@ -21,7 +21,8 @@ def acquire(session: Session, name: str, owner: str, ttl: timedelta, now: dateti
     """Take or renew the lease; True when ``owner`` holds it until now + ttl."""
     now = now or utcnow()
     taken = session.execute(
-        update(Lease).where(Lease.name == name, (Lease.owner == owner) | (Lease.expires_at < now))
+        update(Lease)
+        .where(Lease.name == name, (Lease.owner == owner) | (Lease.expires_at < now))
         .values(owner=owner, expires_at=now + ttl)
     ).rowcount
     if taken:
@@ -50,6 +51,8 @@ def holder(session: Session, name: str, now: datetime | None = None) -> Lease | 
 
 def transfer(session: Session, name: str, owner: str, new_owner: str) -> bool:
     """Hand a held lease to another owner (a worker to the crawl process it started), in one UPDATE."""
-    return bool(session.execute(
-        update(Lease).where(Lease.name == name, Lease.owner == owner).values(owner=new_owner)
-    ).rowcount)
+    return bool(
+        session.execute(
+            update(Lease).where(Lease.name == name, Lease.owner == owner).values(owner=new_owner)
+        ).rowcount
+    )

@@ -91,7 +91,11 @@ def load_compressed_json(value: Any) -> Any:
 
 
 class Base(DeclarativeBase):
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON, datetime: UTCDateTime}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+        datetime: UTCDateTime,
+    }
 
 
 class Site(Base):
@@ -218,7 +222,11 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
         if value is None:
             return None
-        number = value if isinstance(value, Decimal) else Decimal(repr(value) if isinstance(value, float) else value)
+        number = (
+            value
+            if isinstance(value, Decimal)
+            else Decimal(repr(value) if isinstance(value, float) else value)
+        )
         text = format(number.normalize(), "f")
         return "0" if text == "-0" else text
 
@@ -410,6 +418,8 @@ class CrawlDecision(Base):
     depth: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str | None] = mapped_column(String(2000))  # the page the link was found on
     anchor: Mapped[str] = mapped_column(Text, default="")
-    outcome: Mapped[str | None] = mapped_column(String(40))  # report | not_report | list | shell | challenge | …
+    outcome: Mapped[str | None] = mapped_column(
+        String(40)
+    )  # report | not_report | list | shell | challenge | …
     note: Mapped[str | None] = mapped_column(Text)  # the verdict's reasons
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)

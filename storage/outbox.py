@@ -59,7 +59,9 @@ def recover_in_flight(session: Session, lease: timedelta = timedelta(minutes=5))
 
 def _targets(session: Session) -> dict[tuple[int, int], tuple[str, Subscription]]:
     """(subscription id, target index) → (URL, subscription) for every subscription."""
-    return {(s.id, i): (url, s) for s in session.scalars(select(Subscription)) for i, url in enumerate(s.urls)}
+    return {
+        (s.id, i): (url, s) for s in session.scalars(select(Subscription)) for i, url in enumerate(s.urls)
+    }
 
 
 def _candidates(
@@ -94,12 +96,16 @@ def _choose(
         elif len(ids) < PER_TARGET:
             ids.append(row_id)
     for sub_id, target in digests:  # a digest is one message: take all of it, however long
-        by_url[targets[(sub_id, target)][0]] += list(session.scalars(
-            select(OutboxItem.id).where(
-                OutboxItem.status == "pending", OutboxItem.next_attempt_at <= now,
-                OutboxItem.subscription_id == sub_id, OutboxItem.target == target,
+        by_url[targets[(sub_id, target)][0]] += list(
+            session.scalars(
+                select(OutboxItem.id).where(
+                    OutboxItem.status == "pending",
+                    OutboxItem.next_attempt_at <= now,
+                    OutboxItem.subscription_id == sub_id,
+                    OutboxItem.target == target,
+                )
             )
-        ))
+        )
     return [i for ids in by_url.values() for i in ids]
 
 
@@ -147,8 +153,15 @@ def _claimed(session: Session, token: str) -> list[Delivery]:
         d = grouped.get(group)
         if d is None:
             d = grouped[group] = Delivery(
-                [], sub.id, sub.urls[item.target], sub.mode, [], item.attempts, item.created_at,
-                target=item.target, digest=dict(sub.digest or {}),
+                [],
+                sub.id,
+                sub.urls[item.target],
+                sub.mode,
+                [],
+                item.attempts,
+                item.created_at,
+                target=item.target,
+                digest=dict(sub.digest or {}),
             )
         d.outbox_ids.append(item.id)
         d.events.append((event.id, event.kind, event.payload))
@@ -159,7 +172,9 @@ def _claimed(session: Session, token: str) -> list[Delivery]:
 
 def mark_sent(session: Session, outbox_ids: list[int]) -> None:
     session.execute(
-        update(OutboxItem).where(OutboxItem.id.in_(outbox_ids)).values(status="sent", sent_at=utcnow(), last_error=None)
+        update(OutboxItem)
+        .where(OutboxItem.id.in_(outbox_ids))
+        .values(status="sent", sent_at=utcnow(), last_error=None)
     )
 
 
@@ -223,19 +238,29 @@ def outbox_log(session: Session, failed_only: bool = False, limit: int = 100) ->
     out = []
     for item, event, sub in session.execute(stmt):
         url = sub.urls[item.target] if item.target < len(sub.urls) else ""
-        out.append({
-            "id": item.id, "event_id": event.id, "kind": event.kind, "subscription_id": sub.id, "url": url,
-            "status": item.status, "attempts": item.attempts, "created_at": item.created_at.isoformat(),
-            "sent_at": item.sent_at.isoformat() if item.sent_at else None, "last_error": item.last_error,
-            "next_attempt_at": item.next_attempt_at.isoformat(),
-        })
+        out.append(
+            {
+                "id": item.id,
+                "event_id": event.id,
+                "kind": event.kind,
+                "subscription_id": sub.id,
+                "url": url,
+                "status": item.status,
+                "attempts": item.attempts,
+                "created_at": item.created_at.isoformat(),
+                "sent_at": item.sent_at.isoformat() if item.sent_at else None,
+                "last_error": item.last_error,
+                "next_attempt_at": item.next_attempt_at.isoformat(),
+            }
+        )
     return out
 
 
 def pending_count(session: Session) -> int:
-    return int(session.scalar(
-        select(func.count(OutboxItem.id)).where(OutboxItem.status.in_(["pending", "sending"]))
-    ) or 0)
+    return int(
+        session.scalar(select(func.count(OutboxItem.id)).where(OutboxItem.status.in_(["pending", "sending"])))
+        or 0
+    )
 
 
 def reschedule_pending(session: Session, sub: Subscription, now: datetime | None = None) -> int:
@@ -262,4 +287,3 @@ def prune_outbox(session: Session, keep_days: int = 30, chunk: int = 5000) -> in
     if not ids:
         return 0
     return session.execute(delete(OutboxItem).where(OutboxItem.id.in_(ids))).rowcount or 0
-

@@ -56,7 +56,11 @@ def expected_publishers(site: Site) -> list[Publisher]:
     if site.options.get("expect_own_report", True):
         out.append(Publisher(own_publisher(site), kind, own=True))
     for entry in site.options.get("expected_publishers") or []:
-        raw, entry_kind = (entry, kind) if isinstance(entry, str) else (entry.get("name", ""), entry.get("publisher_kind", kind))
+        raw, entry_kind = (
+            (entry, kind)
+            if isinstance(entry, str)
+            else (entry.get("name", ""), entry.get("publisher_kind", kind))
+        )
         name = _canonical(str(raw), site.region) if raw else None
         if name and all(name != p.name for p in out):
             out.append(Publisher(name, str(entry_kind), own=False))
@@ -77,8 +81,18 @@ def names_publisher(report: Report, name: str) -> bool:
 
 # The columns coverage and the overdue check read: plain rows load ~5x faster than Report objects at 10,000s.
 _REPORT_FACTS = (
-    Report.id, Report.document_id, Report.site_id, Report.agency, Report.year, Report.title, Report.published_at,
-    Report.first_seen, Report.on_time, Report.on_time_first_seen, Report.complete, Report.sections,
+    Report.id,
+    Report.document_id,
+    Report.site_id,
+    Report.agency,
+    Report.year,
+    Report.title,
+    Report.published_at,
+    Report.first_seen,
+    Report.on_time,
+    Report.on_time_first_seen,
+    Report.complete,
+    Report.sections,
 )
 
 
@@ -86,11 +100,14 @@ def reports_for_year(session: Session, year: int, columns: tuple[Any, ...] = _RE
     """Reports covering ``year`` whose page is (still) classified as a report, as rows with the attributes of
     :class:`Report` that coverage reads; list pages, near-misses and pages that stopped being reports never
     count."""
-    return list(session.execute(
-        select(*columns).join(Document, Document.id == Report.document_id)
-        .where(Report.year == year, Document.is_report.is_(True))
-        .order_by(Report.id)
-    ))
+    return list(
+        session.execute(
+            select(*columns)
+            .join(Document, Document.id == Report.document_id)
+            .where(Report.year == year, Document.is_report.is_(True))
+            .order_by(Report.id)
+        )
+    )
 
 
 class ReportIndex:

@@ -17,7 +17,9 @@ def list_reports(
     session: Session, year: int | None = None, site_id: str | None = None, agency: str | None = None
 ) -> list[dict[str, Any]]:
     versions = (
-        select(Version.document_id, func.count(Version.id).label("n")).group_by(Version.document_id).subquery()
+        select(Version.document_id, func.count(Version.id).label("n"))
+        .group_by(Version.document_id)
+        .subquery()
     )
     stmt = (
         select(Report, Document.url, versions.c.n)
@@ -36,9 +38,19 @@ def list_reports(
 
 def report_row(r: Report, url: str, versions: int) -> dict[str, Any]:
     return {
-        "id": r.id, "site": r.site_id, "url": url, "title": r.title, "agency": r.agency, "region": r.region,
-        "year": r.year, "published_at": r.published_at, "first_seen": r.first_seen.isoformat(),
-        "versions": versions, "on_time": r.on_time, "complete": r.complete, "sections": r.sections,
+        "id": r.id,
+        "site": r.site_id,
+        "url": url,
+        "title": r.title,
+        "agency": r.agency,
+        "region": r.region,
+        "year": r.year,
+        "published_at": r.published_at,
+        "first_seen": r.first_seen.isoformat(),
+        "versions": versions,
+        "on_time": r.on_time,
+        "complete": r.complete,
+        "sections": r.sections,
     }
 
 
@@ -50,14 +62,18 @@ def get_report(session: Session, report_id: int) -> Report:
 
 
 def report_versions(session: Session, report: Report) -> list[Version]:
-    return list(session.scalars(select(Version).where(Version.document_id == report.document_id).order_by(Version.id)))
+    return list(
+        session.scalars(select(Version).where(Version.document_id == report.document_id).order_by(Version.id))
+    )
 
 
 def raw_bytes(version: Version) -> bytes:
     return zlib.decompress(version.raw_zlib)
 
 
-def report_indicators(session: Session, report_id: int, version_id: int | None = None) -> list[IndicatorValue]:
+def report_indicators(
+    session: Session, report_id: int, version_id: int | None = None
+) -> list[IndicatorValue]:
     stmt = select(IndicatorValue).where(IndicatorValue.report_id == report_id)
     if version_id:
         stmt = stmt.where(IndicatorValue.version_id == version_id)
@@ -70,19 +86,37 @@ def indicator_series(session: Session, key: str) -> list[dict[str, Any]]:
     mentions)."""
     stmt = (
         select(Report.site_id, Report.agency, Report.year, IndicatorValue)
-        .join(IndicatorValue, (IndicatorValue.report_id == Report.id)
-              & (IndicatorValue.version_id == Report.latest_version_id))
+        .join(
+            IndicatorValue,
+            (IndicatorValue.report_id == Report.id) & (IndicatorValue.version_id == Report.latest_version_id),
+        )
         .where(IndicatorValue.key == key, IndicatorValue.headline.is_(True))
         .order_by(Report.agency, Report.year)
     )
-    return [{"site": site, "agency": agency, "year": year, "value": iv.value, "unit": iv.unit, "scope": iv.scope,
-             "period": iv.period, "approx": iv.approx, "ambiguous": iv.ambiguous, "text": iv.text}
-            for site, agency, year, iv in session.execute(stmt)]
+    return [
+        {
+            "site": site,
+            "agency": agency,
+            "year": year,
+            "value": iv.value,
+            "unit": iv.unit,
+            "scope": iv.scope,
+            "period": iv.period,
+            "approx": iv.approx,
+            "ambiguous": iv.ambiguous,
+            "text": iv.text,
+        }
+        for site, agency, year, iv in session.execute(stmt)
+    ]
 
 
 def indicator_rows(
-    session: Session, site_id: str | None = None, agency: str | None = None, key: str | None = None,
-    year: int | None = None, mentions: bool = False,
+    session: Session,
+    site_id: str | None = None,
+    agency: str | None = None,
+    key: str | None = None,
+    year: int | None = None,
+    mentions: bool = False,
 ) -> list[dict[str, Any]]:
     """Headline indicators of each report's latest version (every mention with ``mentions``), newest
     year first. ``value`` is an exact :class:`~decimal.Decimal`."""
@@ -104,10 +138,22 @@ def indicator_rows(
         stmt = stmt.where(Report.year == year)
     return [
         {
-            "report_id": r.id, "site": r.site_id, "agency": r.agency, "region": r.region, "year": r.year,
-            "key": v.key, "label": label_of(v.key), "value": v.value, "unit": v.unit, "scope": v.scope,
-            "period": v.period, "approx": v.approx, "headline": v.headline, "ambiguous": v.ambiguous,
-            "role": v.role, "text": v.text,
+            "report_id": r.id,
+            "site": r.site_id,
+            "agency": r.agency,
+            "region": r.region,
+            "year": r.year,
+            "key": v.key,
+            "label": label_of(v.key),
+            "value": v.value,
+            "unit": v.unit,
+            "scope": v.scope,
+            "period": v.period,
+            "approx": v.approx,
+            "headline": v.headline,
+            "ambiguous": v.ambiguous,
+            "role": v.role,
+            "text": v.text,
         }
         for v, r in session.execute(stmt)
     ]

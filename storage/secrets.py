@@ -82,4 +82,6 @@ def unseal(stored: Any) -> Any:
     try:
         return json.loads(cipher().decrypt(stored[MARK].encode("ascii")))
     except InvalidToken:
-        raise SecretKeyError(f"订阅的通知地址无法解密：密钥与加密时不同（检查 {KEY_ENV} 或 {key_file()}）") from None
+        raise SecretKeyError(
+            f"订阅的通知地址无法解密：密钥与加密时不同（检查 {KEY_ENV} 或 {key_file()}）"
+        ) from None

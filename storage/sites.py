@@ -82,9 +82,15 @@ def running_elsewhere(session: Session, site_id: str, within: timedelta) -> bool
     Runs whose owner died are closed as abandoned on the way."""
     cutoff = utcnow() - within
     busy = False
-    for run in session.scalars(select(CrawlRun).where(CrawlRun.site_id == site_id, CrawlRun.status == "running")):
+    for run in session.scalars(
+        select(CrawlRun).where(CrawlRun.site_id == site_id, CrawlRun.status == "running")
+    ):
         if owner_dead(run.owner) or run.started_at < cutoff:
-            run.status, run.finished_at, run.error = "abandoned", utcnow(), "crawl process ended without closing"
+            run.status, run.finished_at, run.error = (
+                "abandoned",
+                utcnow(),
+                "crawl process ended without closing",
+            )
         else:
             busy = True
     return busy
@@ -107,10 +113,14 @@ def abandon_stale_runs(session: Session, older_than: timedelta) -> int:
 
 def unfinished_sites(session: Session) -> set[str]:
     """Sites whose latest run was interrupted or abandoned: crawl them again at once."""
-    return {site_id for site_id, run in last_runs(session).items() if run.status in ("interrupted", "abandoned")}
+    return {
+        site_id for site_id, run in last_runs(session).items() if run.status in ("interrupted", "abandoned")
+    }
 
 
-def finish_run(session: Session, run_id: int, status: str, stats: dict[str, Any], error: str | None = None) -> None:
+def finish_run(
+    session: Session, run_id: int, status: str, stats: dict[str, Any], error: str | None = None
+) -> None:
     """Close a run and update the site's health; failing/blocked/recovered are said once per episode."""
     run = session.get(CrawlRun, run_id)
     assert run is not None
@@ -131,18 +141,22 @@ def finish_run(session: Session, run_id: int, status: str, stats: dict[str, Any]
 
 def _recent_outcomes(session: Session, site_id: str, n: int) -> list[str]:
     """Statuses of the site's last ``n`` finished crawls (ok/failed/blocked), newest first."""
-    return list(session.scalars(
-        select(CrawlRun.status)
-        .where(CrawlRun.site_id == site_id, CrawlRun.status.in_(("ok", "failed", "blocked")))
-        .order_by(CrawlRun.id.desc())
-        .limit(n)
-    ))
+    return list(
+        session.scalars(
+            select(CrawlRun.status)
+            .where(CrawlRun.site_id == site_id, CrawlRun.status.in_(("ok", "failed", "blocked")))
+            .order_by(CrawlRun.id.desc())
+            .limit(n)
+        )
+    )
 
 
 def _last_alarm(session: Session, site_id: str) -> Event | None:
     return session.scalars(
-        select(Event).where(Event.site_id == site_id, Event.kind.in_(("site_failing", "site_blocked")))
-        .order_by(Event.id.desc()).limit(1)
+        select(Event)
+        .where(Event.site_id == site_id, Event.kind.in_(("site_failing", "site_blocked")))
+        .order_by(Event.id.desc())
+        .limit(1)
     ).first()
 
 
@@ -158,13 +172,24 @@ def _mark_healthy(session: Session, site: Site) -> None:
     alarm = _last_alarm(session, site.id)
     failures = None
     if alarm is not None:
-        later = session.scalar(select(func.count(CrawlRun.id)).where(
-            CrawlRun.site_id == site.id, CrawlRun.status.in_(("failed", "blocked")),
-            CrawlRun.finished_at > alarm.created_at))
+        later = session.scalar(
+            select(func.count(CrawlRun.id)).where(
+                CrawlRun.site_id == site.id,
+                CrawlRun.status.in_(("failed", "blocked")),
+                CrawlRun.finished_at > alarm.created_at,
+            )
+        )
         failures = int(alarm.payload.get("failures") or 0) + int(later or 0)
-    payload = {"site_id": site.id, "site_name": site.name, "region": site.region,
-               "since": alarm.payload.get("since") if alarm else None, "failures": failures}
-    emit_event(session, "site_recovered", site, payload, dedup_key=f"recovered:{site.id}:{utcnow().isoformat()}")
+    payload = {
+        "site_id": site.id,
+        "site_name": site.name,
+        "region": site.region,
+        "since": alarm.payload.get("since") if alarm else None,
+        "failures": failures,
+    }
+    emit_event(
+        session, "site_recovered", site, payload, dedup_key=f"recovered:{site.id}:{utcnow().isoformat()}"
+    )
     site.state, site.last_error = "ok", None
 
 
@@ -181,8 +206,12 @@ def _mark_unhealthy(session: Session, site: Site, status: str, error: str | None
     site.state = "blocked" if status == "blocked" else "failing"
     since = utcnow().isoformat()
     payload = {
-        "site_id": site.id, "site_name": site.name, "region": site.region, "error": error,
-        "since": since, "failures": max(failures, site.consecutive_failures),
+        "site_id": site.id,
+        "site_name": site.name,
+        "region": site.region,
+        "error": error,
+        "since": since,
+        "failures": max(failures, site.consecutive_failures),
     }
     emit_event(session, kind, site, payload, dedup_key=f"{kind}:{site.id}:{since}")
 
@@ -209,8 +238,11 @@ def requeue_unserved_recrawls(session: Session, within: timedelta = timedelta(da
     requeued = 0
     recent = select(RecrawlRequest).where(RecrawlRequest.picked_at >= utcnow() - within)
     for req in session.scalars(recent):
-        served = session.scalar(select(func.count(CrawlRun.id)).where(
-            CrawlRun.site_id == req.site_id, CrawlRun.started_at >= req.picked_at))
+        served = session.scalar(
+            select(func.count(CrawlRun.id)).where(
+                CrawlRun.site_id == req.site_id, CrawlRun.started_at >= req.picked_at
+            )
+        )
         if not served:
             req.picked_at = None
             requeued += 1
@@ -220,8 +252,9 @@ def requeue_unserved_recrawls(session: Session, within: timedelta = timedelta(da
 def known_documents(session: Session, site_id: str) -> dict[str, dict[str, Any]]:
     """Per known URL: validators and whether it is a report, for conditional GET and revisit decisions."""
     rows = session.execute(
-        select(Document.url, Document.etag, Document.last_modified, Document.is_report, Document.last_fetched)
-        .where(Document.site_id == site_id)
+        select(
+            Document.url, Document.etag, Document.last_modified, Document.is_report, Document.last_fetched
+        ).where(Document.site_id == site_id)
     )
     return {
         url: {"etag": etag, "last_modified": lm, "is_report": is_report, "last_fetched": last_fetched}
@@ -231,7 +264,9 @@ def known_documents(session: Session, site_id: str) -> dict[str, dict[str, Any]]
 
 def touch_document(session: Session, url: str, fetched_at: datetime) -> None:
     """A 304 (or identical body): the page is still there."""
-    session.execute(update(Document).where(Document.url == url).values(last_seen=fetched_at, last_fetched=fetched_at))
+    session.execute(
+        update(Document).where(Document.url == url).values(last_seen=fetched_at, last_fetched=fetched_at)
+    )
 
 
 def prune_runs(session: Session, keep_days: int = 90, chunk: int = 5000) -> int:
@@ -240,8 +275,12 @@ def prune_runs(session: Session, keep_days: int = 90, chunk: int = 5000) -> int:
     Each site's latest run is kept, however old: `sites list` and the dashboard show it."""
     cutoff = utcnow() - timedelta(days=keep_days)
     latest = select(func.max(CrawlRun.id)).group_by(CrawlRun.site_id)
-    old = (select(CrawlRun.id).where(CrawlRun.finished_at < cutoff, CrawlRun.id.not_in(latest))
-           .order_by(CrawlRun.id).limit(chunk))
+    old = (
+        select(CrawlRun.id)
+        .where(CrawlRun.finished_at < cutoff, CrawlRun.id.not_in(latest))
+        .order_by(CrawlRun.id)
+        .limit(chunk)
+    )
     ids = list(session.scalars(old))
     if not ids:
         return 0
@@ -251,11 +290,21 @@ def prune_runs(session: Session, keep_days: int = 90, chunk: int = 5000) -> int:
 # What a crawl run keeps of Scrapy's stats (~1.4 KB a run, 60 % of a 90-day database, issue 14): our own
 # counters and the few Scrapy figures that say how a crawl went. `sites list`, the dashboard and health read
 # the summary fields (pages, escalation, verdict), which are kept whole.
-_KEPT_SCRAPY_STATS = frozenset({
-    "finish_reason", "elapsed_time_seconds", "downloader/request_count", "downloader/response_count",
-    "downloader/response_bytes", "downloader/exception_count", "retry/count", "retry/max_reached",
-    "robotstxt/forbidden", "playwright/browser_count", "memusage/max",
-})
+_KEPT_SCRAPY_STATS = frozenset(
+    {
+        "finish_reason",
+        "elapsed_time_seconds",
+        "downloader/request_count",
+        "downloader/response_count",
+        "downloader/response_bytes",
+        "downloader/exception_count",
+        "retry/count",
+        "retry/max_reached",
+        "robotstxt/forbidden",
+        "playwright/browser_count",
+        "memusage/max",
+    }
+)
 
 
 def compact_stats(stats: dict[str, Any]) -> dict[str, Any]:

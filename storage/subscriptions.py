@@ -76,8 +76,15 @@ def sync_declared_subscriptions(session: Session, declared: list[dict[str, Any]]
             sub = Subscription(name=spec["name"], source="yaml", urls=[], filters={}, digest={})
             session.add(sub)
             created += 1
-        update_subscription(session, sub, urls=spec["urls"], filters=spec["filters"],
-                            mode=spec.get("mode", "immediate"), digest=spec.get("digest") or {}, active=True)
+        update_subscription(
+            session,
+            sub,
+            urls=spec["urls"],
+            filters=spec["filters"],
+            mode=spec.get("mode", "immediate"),
+            digest=spec.get("digest") or {},
+            active=True,
+        )
     removed = [stale for stale in existing.values() if stale.active]
     for stale in removed:
         stale.active = False

@@ -233,8 +233,11 @@ def attention_sites(session: Session) -> list[dict[str, Any]]:
         select(Site)
         .where(
             Site.enabled.is_(True),
-            or_(Site.state.in_(("failing", "blocked")), Site.baseline_done.is_(False),
-                Site.verdict.in_(SUSPECT_VERDICTS)),
+            or_(
+                Site.state.in_(("failing", "blocked")),
+                Site.baseline_done.is_(False),
+                Site.verdict.in_(SUSPECT_VERDICTS),
+            ),
         )
         .order_by(Site.id)
     )
@@ -273,7 +276,8 @@ def site_health_row(site: Site, run: CrawlRun | None, reports: int, pending: boo
         "region": site.region,
         "enabled": site.enabled,
         "state": display_state(site.state, site.verdict),
-        "reason": site.last_error or (site.verdict_reason if site.verdict in SUSPECT_VERDICTS else None)
+        "reason": site.last_error
+        or (site.verdict_reason if site.verdict in SUSPECT_VERDICTS else None)
         or STATE_REASONS.get(site.state, ""),
         "consecutive_failures": site.consecutive_failures,
         "start_urls": list(site.start_urls or []),
@@ -611,7 +615,9 @@ def _report_holders(session: Session, years: set[int]) -> Callable[[Site, str, i
     """Whether a report by a publisher for a year is stored: for the site's own publisher any report of the
     site (approximately what coverage does), for a registry publisher one naming it on any site. One query
     for all overdue events (one per event loaded the year's reports again and again at 3,000 sites)."""
-    rows = session.execute(select(Report.site_id, Report.agency, Report.year).where(Report.year.in_(years or {0})))
+    rows = session.execute(
+        select(Report.site_id, Report.agency, Report.year).where(Report.year.in_(years or {0}))
+    )
     by_site: set[tuple[str, int]] = set()
     by_publisher: set[tuple[str, int]] = set()
     for site_id, agency, year in rows:

@@ -240,6 +240,5 @@ class SmtpReceiver:
     def url(self, to: str = "reader@example.org", sender: str = "fzwatch@example.org") -> str:
         """apprise ``mailto://`` URL for this server: plain SMTP (``mode=insecure``), login, from, to."""
         return (
-            f"mailto://{self.user}:{self.password}@127.0.0.1:{self.port}"
-            f"?mode=insecure&from={sender}&to={to}"
+            f"mailto://{self.user}:{self.password}@127.0.0.1:{self.port}?mode=insecure&from={sender}&to={to}"
         )

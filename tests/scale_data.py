@@ -29,10 +29,18 @@ def _site_rows(n_sites: int, rng: random.Random) -> list[dict[str, Any]]:
             options["expect_own_report"] = False
         if s % 11 == 0:
             options["deadlines"] = {"government": [4, 15]}
-        rows.append({
-            "id": f"s{s:05d}", "name": f"{region}人民政府", "region": region, "start_urls": ["http://x/"],
-            "options": options, "enabled": s % 29 != 0, "baseline_done": s % 13 != 0, "state": "ok",
-        })
+        rows.append(
+            {
+                "id": f"s{s:05d}",
+                "name": f"{region}人民政府",
+                "region": region,
+                "start_urls": ["http://x/"],
+                "options": options,
+                "enabled": s % 29 != 0,
+                "baseline_done": s % 13 != 0,
+                "state": "ok",
+            }
+        )
     return rows
 
 
@@ -63,19 +71,47 @@ def generate(db: Database, n_sites: int, n_reports: int, seed: int = 7) -> dict[
                 agency, site_id = rng.choice(names), row["id"]
             day = rng.randint(1, 28)
             month = rng.choice([2, 3, 3, 3, 4, 5])
-            docs.append({"id": rid, "site_id": site_id, "url": f"http://x/{site_id}/{rid}.html",
-                         "is_report": rng.random() > 0.03, "first_seen": now})
-            versions.append({"id": rid, "document_id": rid, "version_no": 1, "title": f"{agency}{year}年报告",
-                             "content_hash": f"{rid:064d}", "text": "报告", "raw_zlib": raw, "raw_sha256": "0" * 64,
-                             "parsed": {}, "fetched_at": now})
-            reports.append({
-                "id": rid, "document_id": rid, "site_id": site_id, "title": f"{agency}{year}年法治政府建设年度报告",
-                "agency": agency, "region": row["region"], "year": year,
-                "published_at": None if rng.random() < 0.1 else f"{year + 1}-{month:02d}-{day:02d}",
-                "first_seen": now, "on_time": None if rng.random() < 0.1 else month <= 3,
-                "on_time_first_seen": month <= 3, "complete": rng.random() > 0.2,
-                "sections": ["measures", "plan"] if rng.random() < 0.5 else [], "latest_version_id": rid,
-            })
+            docs.append(
+                {
+                    "id": rid,
+                    "site_id": site_id,
+                    "url": f"http://x/{site_id}/{rid}.html",
+                    "is_report": rng.random() > 0.03,
+                    "first_seen": now,
+                }
+            )
+            versions.append(
+                {
+                    "id": rid,
+                    "document_id": rid,
+                    "version_no": 1,
+                    "title": f"{agency}{year}年报告",
+                    "content_hash": f"{rid:064d}",
+                    "text": "报告",
+                    "raw_zlib": raw,
+                    "raw_sha256": "0" * 64,
+                    "parsed": {},
+                    "fetched_at": now,
+                }
+            )
+            reports.append(
+                {
+                    "id": rid,
+                    "document_id": rid,
+                    "site_id": site_id,
+                    "title": f"{agency}{year}年法治政府建设年度报告",
+                    "agency": agency,
+                    "region": row["region"],
+                    "year": year,
+                    "published_at": None if rng.random() < 0.1 else f"{year + 1}-{month:02d}-{day:02d}",
+                    "first_seen": now,
+                    "on_time": None if rng.random() < 0.1 else month <= 3,
+                    "on_time_first_seen": month <= 3,
+                    "complete": rng.random() > 0.2,
+                    "sections": ["measures", "plan"] if rng.random() < 0.5 else [],
+                    "latest_version_id": rid,
+                }
+            )
     with db.transaction() as session:
         for model, rows in ((Site, sites), (Document, docs), (Version, versions), (Report, reports)):
             for i in range(0, len(rows), 2000):

@@ -51,8 +51,9 @@ def test_scrub_removes_every_secret_fragment() -> None:
     for secret in ("hunter2secret", "boss@qq.com", "zzz999"):
         assert secret not in cleaned
     token_url = "dingtalk://abcdef0123456789/"
-    assert "abcdef0123456789" not in scrub("POST https://oapi.dingtalk.com/robot/send?access_token=abcdef0123456789",
-                                           token_url)
+    assert "abcdef0123456789" not in scrub(
+        "POST https://oapi.dingtalk.com/robot/send?access_token=abcdef0123456789", token_url
+    )
 
 
 @pytest.mark.parametrize(

@@ -28,27 +28,78 @@ def listed(db_url: str) -> list[dict]:
 
 
 def test_subscribe_with_every_filter_then_edit_and_unsubscribe(sqlite_url: str) -> None:
-    fz(sqlite_url, "sites", "add", "http://127.0.0.1:8001/", "--name", "泰顺县司法局", "--id", "taishun-sfj",
-       "--notify-existing")
+    fz(
+        sqlite_url,
+        "sites",
+        "add",
+        "http://127.0.0.1:8001/",
+        "--name",
+        "泰顺县司法局",
+        "--id",
+        "taishun-sfj",
+        "--notify-existing",
+    )
     url = f"mailtos://alerts:{SECRET}@smtp.qq.com?to=team@example.org"
-    r = fz(sqlite_url, "subscribe", url, "--site", "taishun-sfj", "--event", "new_report,indicator_changed",
-           "--region", "浙江省温州市", "--agency", "司法局", "--year", "2024", "--indicator", "reconsideration_correction_rate:5",
-           "--indicator", "litigation_new", "--keyword", "行政复议", "--digest", "weekly@mon 09:00", "--name", "周报")
+    r = fz(
+        sqlite_url,
+        "subscribe",
+        url,
+        "--site",
+        "taishun-sfj",
+        "--event",
+        "new_report,indicator_changed",
+        "--region",
+        "浙江省温州市",
+        "--agency",
+        "司法局",
+        "--year",
+        "2024",
+        "--indicator",
+        "reconsideration_correction_rate:5",
+        "--indicator",
+        "litigation_new",
+        "--keyword",
+        "行政复议",
+        "--digest",
+        "weekly@mon 09:00",
+        "--name",
+        "周报",
+    )
     assert r.returncode == 0 and "已创建订阅 1（每周一 09:00汇总）" in r.stdout, r.stderr
     [sub] = listed(sqlite_url)
     assert sub["targets"] == ["mailtos://smtp.qq.com"] and sub["name"] == "周报"
     assert sub["filters"] == {
-        "events": ["new_report", "indicator_changed"], "sites": ["taishun-sfj"], "region_prefix": "浙江省温州市",
-        "agency_contains": "司法局", "year": 2024, "indicator_keys": {"reconsideration_correction_rate": 5.0, "litigation_new": None},
+        "events": ["new_report", "indicator_changed"],
+        "sites": ["taishun-sfj"],
+        "region_prefix": "浙江省温州市",
+        "agency_contains": "司法局",
+        "year": 2024,
+        "indicator_keys": {"reconsideration_correction_rate": 5.0, "litigation_new": None},
         "keywords": ["行政复议"],
     }
     assert sub["mode"] == "digest"
     assert sub["digest"] == {"every": "weekly", "at": "09:00", "weekday": "mon", "tz": "Asia/Shanghai"}
     table = fz(sqlite_url, "subscriptions").stdout
-    assert "reconsideration_correction_rate≥5" in table and "每周一 09:00汇总" in table and SECRET not in table
+    assert (
+        "reconsideration_correction_rate≥5" in table and "每周一 09:00汇总" in table and SECRET not in table
+    )
 
-    r = fz(sqlite_url, "subscriptions", "edit", "1", "--clear", "year", "--clear", "keywords", "--digest",
-           "daily@07:30", "--tz", "Asia/Urumqi", "--region", "浙江省")
+    r = fz(
+        sqlite_url,
+        "subscriptions",
+        "edit",
+        "1",
+        "--clear",
+        "year",
+        "--clear",
+        "keywords",
+        "--digest",
+        "daily@07:30",
+        "--tz",
+        "Asia/Urumqi",
+        "--region",
+        "浙江省",
+    )
     assert r.returncode == 0 and "已修改订阅 1" in r.stdout and SECRET not in r.stdout, r.stderr
     [sub] = listed(sqlite_url)
     assert "year" not in sub["filters"] and "keywords" not in sub["filters"]
@@ -82,7 +133,9 @@ def test_yaml_subscriptions_load_update_and_deactivate(sqlite_url: str, tmp_path
         "  - name: 运维\n    url: json://127.0.0.1:9/ops?token=${OPS_TOKEN}\n"
         "    events: [site_failing, site_blocked, site_recovered]\n"
         "  - name: 周报\n    url: form://127.0.0.1:9/weekly\n"
-        "    digest: {every: weekly, at: '09:00', weekday: fri}\n", encoding="utf-8")
+        "    digest: {every: weekly, at: '09:00', weekday: fri}\n",
+        encoding="utf-8",
+    )
     env_db = sqlite_url
     os.environ["OPS_TOKEN"] = SECRET
     try:
@@ -95,14 +148,18 @@ def test_yaml_subscriptions_load_update_and_deactivate(sqlite_url: str, tmp_path
         assert SECRET not in fz(env_db, "subscriptions").stdout
         r = fz(env_db, "subscriptions", "edit", str(subs["运维"]["id"]), "--year", "2024")
         assert r.returncode == 1 and "edit the file" in r.stderr
-        declared.write_text("subscriptions:\n  - name: 运维\n    url: json://127.0.0.1:9/ops\n"
-                            "    events: [site_failing]\n", encoding="utf-8")
+        declared.write_text(
+            "subscriptions:\n  - name: 运维\n    url: json://127.0.0.1:9/ops\n    events: [site_failing]\n",
+            encoding="utf-8",
+        )
         r = fz(env_db, "subscriptions", "load", str(declared))
         assert "新增 0" in r.stdout and "停用 1" in r.stdout
         [ops] = listed(env_db)
         assert ops["id"] == subs["运维"]["id"] and ops["filters"]["events"] == ["site_failing"]
-        declared.write_text("subscriptions:\n  - name: 运维\n    url: json://127.0.0.1:9/ops\n    evnets: [x]\n",
-                            encoding="utf-8")
+        declared.write_text(
+            "subscriptions:\n  - name: 运维\n    url: json://127.0.0.1:9/ops\n    evnets: [x]\n",
+            encoding="utf-8",
+        )
         r = fz(env_db, "subscriptions", "load", str(declared))
         assert r.returncode == 1 and "未知的键 'evnets'" in r.stderr
     finally:
@@ -124,8 +181,12 @@ def test_notify_test_and_log_never_show_the_secret(sqlite_url: str) -> None:
         db = Database(sqlite_url)
         fz(sqlite_url, "sites", "add", "http://127.0.0.1:8001/", "--name", "泰顺县司法局", "--id", "ts")
         with db.transaction() as s:
-            emit_event(s, "site_failing", get_site(s, "ts"), {"site_id": "ts", "site_name": "泰顺县司法局",
-                                                             "error": "HTTP 503", "failures": 3})
+            emit_event(
+                s,
+                "site_failing",
+                get_site(s, "ts"),
+                {"site_id": "ts", "site_name": "泰顺县司法局", "error": "HTTP 503", "failures": 3},
+            )
         db.dispose()
         receiver.fail_next(1, 503)
         db = Database(sqlite_url)
@@ -134,18 +195,34 @@ def test_notify_test_and_log_never_show_the_secret(sqlite_url: str) -> None:
         port = receiver.port
     assert stats.retried == 1
     log = fz(sqlite_url, "notify", "log", "--failed")
-    assert log.returncode == 0 and "site_failing" in log.stdout and "503" in log.stdout and "下次" in log.stdout
+    assert (
+        log.returncode == 0 and "site_failing" in log.stdout and "503" in log.stdout and "下次" in log.stdout
+    )
     assert f"json://127.0.0.1:{port}" in log.stdout and SECRET not in log.stdout + log.stderr
     as_json = json.loads(fz(sqlite_url, "notify", "log", "--failed", "--json").stdout)
-    assert as_json[0]["status"] == "pending" and as_json[0]["attempts"] == 1 and SECRET not in json.dumps(as_json)
+    assert (
+        as_json[0]["status"] == "pending"
+        and as_json[0]["attempts"] == 1
+        and SECRET not in json.dumps(as_json)
+    )
 
 
 def test_daemon_loads_declared_subscriptions_at_start_and_on_change(sqlite_url: str, tmp_path: Path) -> None:
     declared = tmp_path / "subscriptions.yaml"
     declared.write_text("subscriptions:\n  - name: 甲\n    url: json://127.0.0.1:9/a\n", encoding="utf-8")
-    cmd = [sys.executable, "-m", "cli.main", "daemon", "--sync-seconds", "1", "--subscriptions", str(declared)]
-    proc = subprocess.Popen(cmd, cwd=REPO, env=crawl_env(sqlite_url), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    cmd = [
+        sys.executable,
+        "-m",
+        "cli.main",
+        "daemon",
+        "--sync-seconds",
+        "1",
+        "--subscriptions",
+        str(declared),
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, env=crawl_env(sqlite_url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and [s["name"] for s in listed(sqlite_url)] != ["甲"]:
@@ -159,7 +236,16 @@ def test_daemon_loads_declared_subscriptions_at_start_and_on_change(sqlite_url: 
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
     broken = tmp_path / "broken.yaml"
-    broken.write_text("subscriptions:\n  - name: 丙\n    mode: dialy\n    url: json://127.0.0.1:9/c\n", encoding="utf-8")
-    r = subprocess.run([*cmd[:-1], str(broken)], check=False, cwd=REPO, env=crawl_env(sqlite_url), capture_output=True,
-                       text=True, timeout=60)
+    broken.write_text(
+        "subscriptions:\n  - name: 丙\n    mode: dialy\n    url: json://127.0.0.1:9/c\n", encoding="utf-8"
+    )
+    r = subprocess.run(
+        [*cmd[:-1], str(broken)],
+        check=False,
+        cwd=REPO,
+        env=crawl_env(sqlite_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 1 and "mode 必须是 immediate 或 digest" in r.stderr and "Traceback" not in r.stderr

@@ -146,7 +146,9 @@ def test_concurrent_failures_do_not_leak_into_other_results(http: HttpReceiver) 
             assert str(good_port) not in (result.error or "")
 
 
-def test_send_splits_what_the_channel_cannot_take(http: HttpReceiver, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_send_splits_what_the_channel_cannot_take(
+    http: HttpReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(__import__("scheduler.alerts.channels").alerts.channels._MAX_BODY_BYTES, "json", 600)
     digest = render_digest([(k, p) for k, p in SAMPLES.items()] * 3, "markdown", "本周")
     assert send(http.url_json, digest).ok
@@ -180,7 +182,9 @@ def test_dingtalk_delivery(http: HttpReceiver, monkeypatch: pytest.MonkeyPatch) 
     assert "大连市司法局" in body["text"]["content"]
 
 
-def test_dingtalk_signed_and_markdown_request_downgraded(http: HttpReceiver, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dingtalk_signed_and_markdown_request_downgraded(
+    http: HttpReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A `format=markdown` DingTalk URL would be silently dropped by DingTalk with apprise ≤1.13.1, so send()
     downgrades to text; the signing secret produces timestamp + sign query parameters."""
     monkeypatch.setattr(NotifyDingTalk, "notify_url", http.base + "/robot/send?access_token={token}")
@@ -203,7 +207,9 @@ def test_dingtalk_failure_hides_token(http: HttpReceiver, monkeypatch: pytest.Mo
 def test_wecombot_delivery(http: HttpReceiver, monkeypatch: pytest.MonkeyPatch) -> None:
     """Endpoint patched (apprise hard-codes qyapi.weixin.qq.com); WeCom text content ≤ 2048 bytes."""
     monkeypatch.setattr(NotifyWeComBot, "notify_url", http.base + "/cgi-bin/webhook/send?key={key}")
-    monkeypatch.setattr(NotifyWeComBot, "request_rate_per_sec", 0)  # parts are throttled 5.5 s apart otherwise
+    monkeypatch.setattr(
+        NotifyWeComBot, "request_rate_per_sec", 0
+    )  # parts are throttled 5.5 s apart otherwise
     url = "wecombot://693a91f6-7abc-4bc4-97a0-0ec2sifa5aaa"
     digest = render_digest([(k, p) for k, p in SAMPLES.items()] * 4, body_format_for(url), "本周")
     assert send(url, digest).ok

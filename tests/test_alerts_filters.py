@@ -66,16 +66,18 @@ def test_indicator_thresholds() -> None:
     assert matches(flt, "indicator_changed", other)  # no own threshold: any change
     assert not matches(flt, "indicator_changed", {**INDICATOR, "key": "unlisted"})
     assert matches(flt, "new_report", REPORT)  # indicator filter leaves other kinds alone
-    assert matches(flt, "indicator_changed", {**INDICATOR, "old": {"value": "约三成"}})  # non-numeric: not silenced
+    assert matches(
+        flt, "indicator_changed", {**INDICATOR, "old": {"value": "约三成"}}
+    )  # non-numeric: not silenced
 
 
 def test_filter_dict_round_trip_and_yaml_spelling() -> None:
     flt = SubscriptionFilter(events=["new_report"], year=2024, indicator_keys={"a": 1.5, "b": None})
     assert SubscriptionFilter.from_dict(flt.to_dict()) == flt
     assert flt.to_dict() == {"events": ["new_report"], "year": 2024, "indicator_keys": {"a": 1.5, "b": None}}
-    assert SubscriptionFilter.from_dict({"indicators": ["a"], "keywords": "述法", "junk": 1}) == SubscriptionFilter(
-        indicator_keys={"a": None}, keywords=["述法"]
-    )
+    assert SubscriptionFilter.from_dict(
+        {"indicators": ["a"], "keywords": "述法", "junk": 1}
+    ) == SubscriptionFilter(indicator_keys={"a": None}, keywords=["述法"])
     assert SubscriptionFilter.from_dict(None) == SubscriptionFilter()
 
 
@@ -119,7 +121,10 @@ def test_load_good_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         "digest": {},
     }
     assert second["urls"][1] == "json://127.0.0.1:9000/x"
-    assert second["filters"]["indicator_keys"] == {"reconsideration_correction_rate": 5.0, "litigation_loss_rate": None}
+    assert second["filters"]["indicator_keys"] == {
+        "reconsideration_correction_rate": 5.0,
+        "litigation_loss_rate": None,
+    }
     assert second["digest"] == {"every": "weekly", "at": "09:00", "weekday": "fri", "tz": "Asia/Shanghai"}
     assert SubscriptionFilter.from_dict(second["filters"]).keywords == ["行政复议"]
 
@@ -132,18 +137,37 @@ def test_load_good_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         ("subscriptions:\n  - url: json://127.0.0.1/h", "缺少 name"),
         ("subscriptions:\n  - name: a", "缺少通知地址"),
         ("subscriptions:\n  - name: a\n    url: nonsense://secret-token-123", "invalid apprise URL"),
-        ("subscriptions:\n  - name: a\n    url: json://h.example.org/x\n    events: [new_reprot]", "new_reprot"),
+        (
+            "subscriptions:\n  - name: a\n    url: json://h.example.org/x\n    events: [new_reprot]",
+            "new_reprot",
+        ),
         ("subscriptions:\n  - name: a\n    url: json://h.example.org/x\n    mode: dialy", "mode 必须是"),
         ("subscriptions:\n  - name: a\n    url: json://h.example.org/x\n    yaer: 2024", "未知的键 'yaer'"),
-        ("subscriptions:\n  - name: a\n    url: json://h.example.org/x\n    year: 二〇二四", "year 必须是年份"),
-        ("subscriptions:\n  - name: a\n    url: json://h.example.org/x\n    mode: digest\n    digest: {at: 8:30}",
-         "digest.at"),
-        ("subscriptions:\n  - name: a\n    url: json://h.example.org/x\n    digest: {every: hourly}", "digest.every"),
-        ("subscriptions:\n  - name: a\n    url: json://h.example.org/x\n    digest: {tz: Mars/Base}", "digest.tz"),
-        ("subscriptions:\n  - name: a\n    url: json://h.example.org/x\n    indicators: {k: high}", "阈值必须是数字"),
+        (
+            "subscriptions:\n  - name: a\n    url: json://h.example.org/x\n    year: 二〇二四",
+            "year 必须是年份",
+        ),
+        (
+            "subscriptions:\n  - name: a\n    url: json://h.example.org/x\n    mode: digest\n    digest: {at: 8:30}",
+            "digest.at",
+        ),
+        (
+            "subscriptions:\n  - name: a\n    url: json://h.example.org/x\n    digest: {every: hourly}",
+            "digest.every",
+        ),
+        (
+            "subscriptions:\n  - name: a\n    url: json://h.example.org/x\n    digest: {tz: Mars/Base}",
+            "digest.tz",
+        ),
+        (
+            "subscriptions:\n  - name: a\n    url: json://h.example.org/x\n    indicators: {k: high}",
+            "阈值必须是数字",
+        ),
         ("subscriptions:\n  - name: a\n    url: ${FZW_UNSET_VAR_42}", "FZW_UNSET_VAR_42 未设置"),
-        ("subscriptions:\n  - {name: a, url: 'json://h.example.org/x'}\n  - {name: a, url: 'json://h.example.org/y'}",
-         "name 重复"),
+        (
+            "subscriptions:\n  - {name: a, url: 'json://h.example.org/x'}\n  - {name: a, url: 'json://h.example.org/y'}",
+            "name 重复",
+        ),
     ],
 )
 def test_yaml_errors(tmp_path: Path, text: str, expected: str) -> None:
@@ -156,7 +180,9 @@ def test_yaml_errors(tmp_path: Path, text: str, expected: str) -> None:
 
 
 def test_yaml_reports_all_problems_at_once(tmp_path: Path) -> None:
-    text = "subscriptions:\n  - name: a\n    mode: x\n  - name: b\n    url: json://h.example.org/x\n    year: 1"
+    text = (
+        "subscriptions:\n  - name: a\n    mode: x\n  - name: b\n    url: json://h.example.org/x\n    year: 1"
+    )
     with pytest.raises(SubscriptionConfigError) as info:
         load_subscriptions_yaml(_write(tmp_path, text))
     lines = str(info.value).splitlines()

@@ -26,7 +26,11 @@ REVISED = {
     **REPORT,
     "revised_at": "2025-04-02T09:30:00+08:00",
     "version_no": 2,
-    "diff": {"added": 2, "removed": 1, "changed_lines": ["+ 新收行政复议案件1516件", "- 新收行政复议案件1500件"]},
+    "diff": {
+        "added": 2,
+        "removed": 1,
+        "changed_lines": ["+ 新收行政复议案件1516件", "- 新收行政复议案件1500件"],
+    },
 }
 INDICATOR = {
     **REPORT,
@@ -38,16 +42,34 @@ INDICATOR = {
     "text": "全年直接纠错171件、纠错率18.1%。",
     "reason": "yoy",
 }
-OVERDUE = {"site_id": "cs", "site_name": "长寿区人民政府", "region": "重庆市长寿区", "agency": "长寿区司法局",
-           "year": 2024, "deadline": "2025-04-01"}
+OVERDUE = {
+    "site_id": "cs",
+    "site_name": "长寿区人民政府",
+    "region": "重庆市长寿区",
+    "agency": "长寿区司法局",
+    "year": 2024,
+    "deadline": "2025-04-01",
+}
 LATE = {**REPORT, "published_at": "2025-04-20", "first_seen": "2025-04-20T09:12:00+08:00", "on_time": False}
-FAILING = {"site_id": "cs", "site_name": "长寿区人民政府", "region": "重庆市长寿区", "error": "HTTP 503 Service Unavailable",
-           "since": "2025-03-01T00:00:00Z", "failures": 5}
+FAILING = {
+    "site_id": "cs",
+    "site_name": "长寿区人民政府",
+    "region": "重庆市长寿区",
+    "error": "HTTP 503 Service Unavailable",
+    "since": "2025-03-01T00:00:00Z",
+    "failures": 5,
+}
 BLOCKED = {**FAILING, "error": "HTTP 412", "block_kind": "waf_412"}
 RECOVERED = {k: v for k, v in FAILING.items() if k != "error"}
-SUSPECT = {"site_id": "cs", "site_name": "长寿区人民政府", "region": "重庆市长寿区", "since": "2025-03-01T00:00:00Z",
-           "verdict": "suspect", "verdict_label": "可能遗漏",
-           "reason": "报告类栏目未发现报告：http://www.cs.gov.cn/zwgk/fzzfjsndbg/；升级抓取未发现报告（全站遍历：150 页）"}
+SUSPECT = {
+    "site_id": "cs",
+    "site_name": "长寿区人民政府",
+    "region": "重庆市长寿区",
+    "since": "2025-03-01T00:00:00Z",
+    "verdict": "suspect",
+    "verdict_label": "可能遗漏",
+    "reason": "报告类栏目未发现报告：http://www.cs.gov.cn/zwgk/fzzfjsndbg/；升级抓取未发现报告（全站遍历：150 页）",
+}
 
 SAMPLES = {
     "new_report": REPORT,
@@ -93,7 +115,9 @@ def test_new_report_fields() -> None:
 
 
 def test_markdown_link_and_escaping() -> None:
-    msg = render_event("new_report", {**REPORT, "title": "关于*2024*年_报告", "url": "https://x.gov.cn/a (1).html"})
+    msg = render_event(
+        "new_report", {**REPORT, "title": "关于*2024*年_报告", "url": "https://x.gov.cn/a (1).html"}
+    )
     assert "关于\\*2024\\*年\\_报告" in msg.body
     assert "(https://x.gov.cn/a%20%281%29.html)" in msg.body
 
@@ -121,7 +145,9 @@ def test_revision_summary_and_lines() -> None:
 
 def test_revision_caps_changed_lines() -> None:
     lines = [f"+ 第{i}段" for i in range(20)]
-    body = render_event("report_revised", {**REVISED, "diff": {"added": 20, "changed_lines": lines}}, "text").body
+    body = render_event(
+        "report_revised", {**REVISED, "diff": {"added": 20, "changed_lines": lines}}, "text"
+    ).body
     assert "第5段" in body and "第6段" not in body
     assert "另有 14 行" in body
 
@@ -195,12 +221,18 @@ def test_unknown_format_is_rejected() -> None:
 
 
 def test_digest_groups_by_kind_in_registry_order() -> None:
-    items = [("site_failing", FAILING), ("new_report", REPORT), ("indicator_changed", INDICATOR),
-             ("new_report", {**REPORT, "title": "温州市2024年法治政府建设年度报告", "agency": "温州市人民政府"})]
+    items = [
+        ("site_failing", FAILING),
+        ("new_report", REPORT),
+        ("indicator_changed", INDICATOR),
+        ("new_report", {**REPORT, "title": "温州市2024年法治政府建设年度报告", "agency": "温州市人民政府"}),
+    ]
     msg = render_digest(items, "text", "3月28日")
     assert msg.title == "【fzwatch 汇总】3月28日 共4条（新报告2、指标变化1、站点抓取失败1）"
     body = msg.body
-    assert body.index("【新报告】（2）") < body.index("【指标变化】（1）") < body.index("【站点抓取失败】（1）")
+    assert (
+        body.index("【新报告】（2）") < body.index("【指标变化】（1）") < body.index("【站点抓取失败】（1）")
+    )
     assert "温州市人民政府" in body and str(REPORT["url"]) in body
     assert "行政复议纠错率：27% → 18.1%" in body
 
@@ -227,8 +259,12 @@ def test_payloads_are_json_round_trippable() -> None:
 def test_untrusted_titles_are_one_line_and_escaped_per_format() -> None:
     from alerting.messages import render_event
 
-    payload = {"title": "某县报告**粗体**<script>x</script>\r\nBcc: evil@example.org\x1b[31m", "site_id": "s",
-               "url": "http://www.a.gov.cn/x.html", "year": 2023}
+    payload = {
+        "title": "某县报告**粗体**<script>x</script>\r\nBcc: evil@example.org\x1b[31m",
+        "site_id": "s",
+        "url": "http://www.a.gov.cn/x.html",
+        "year": 2023,
+    }
     md = render_event("new_report", payload, "markdown")
     text = render_event("new_report", payload, "text")
     for message in (md, text):

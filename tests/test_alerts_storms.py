@@ -32,7 +32,11 @@ def test_first_crawl_alerts_old_reports_only_when_asked(db: Database, notify_exi
         add_subscription(s, ["json://127.0.0.1:9/hook"], {})
     ingest(db, "http://x.gov.cn/a.html", parsed())
     crawl_outcomes(db, "ok")  # the baseline crawl ends
-    ingest(db, "http://x.gov.cn/b.html", parsed(TEXT + "\n二、2024年工作安排", title="泰顺县2024年法治政府建设年度报告"))
+    ingest(
+        db,
+        "http://x.gov.cn/b.html",
+        parsed(TEXT + "\n二、2024年工作安排", title="泰顺县2024年法治政府建设年度报告"),
+    )
     with db.transaction() as s:
         queued = s.scalar(select(func.count(OutboxItem.id)))
     assert queued == (2 if notify_existing else 1)  # a report found after the baseline is always news

@@ -17,18 +17,38 @@ EXPECTED = json.loads((SITES_DIR / "trs" / "expected.json").read_text(encoding="
 
 
 def fz(db_url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=REPO, env=crawl_env(db_url),
-                          capture_output=True, text=True, input=stdin, timeout=180, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args],
+        cwd=REPO,
+        env=crawl_env(db_url),
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=180,
+        check=False,
+    )
 
 
 def test_sites_add_import_list_remove(sqlite_url: str, tmp_path: Path) -> None:
-    r = fz(sqlite_url, "sites", "add", "http://127.0.0.1:8001/", "--name", "泰顺县司法局",
-           "--region", "浙江省温州市泰顺县", "--id", "taishun-sfj")
+    r = fz(
+        sqlite_url,
+        "sites",
+        "add",
+        "http://127.0.0.1:8001/",
+        "--name",
+        "泰顺县司法局",
+        "--region",
+        "浙江省温州市泰顺县",
+        "--id",
+        "taishun-sfj",
+    )
     assert r.returncode == 0 and "taishun-sfj" in r.stdout
     reg = tmp_path / "sites.yaml"
-    reg.write_text("sites:\n  - id: taishun-sfj\n    name: 泰顺县司法局\n    start_urls: [http://127.0.0.1:8002/]\n"
-                   "    interval: 6h\n  - name: 鹤山市司法局\n    start_urls: http://www.heshan.gov.cn/\n",
-                   encoding="utf-8")
+    reg.write_text(
+        "sites:\n  - id: taishun-sfj\n    name: 泰顺县司法局\n    start_urls: [http://127.0.0.1:8002/]\n"
+        "    interval: 6h\n  - name: 鹤山市司法局\n    start_urls: http://www.heshan.gov.cn/\n",
+        encoding="utf-8",
+    )
     r = fz(sqlite_url, "sites", "import", str(reg))
     assert r.returncode == 0 and "新增 1" in r.stdout and "更新 1" in r.stdout
     listed = json.loads(fz(sqlite_url, "sites", "list", "--json").stdout)
@@ -65,10 +85,16 @@ def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
 
 def test_bad_registry_file_names_the_problem(sqlite_url: str, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("sites:\n  - id: x\n    name: a\n    start_urls: [http://a.gov.cn/]\n    interval: often\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "sites:\n  - id: x\n    name: a\n    start_urls: [http://a.gov.cn/]\n    interval: often\n",
+        encoding="utf-8",
+    )
     r = fz(sqlite_url, "sites", "import", str(bad))
-    assert r.returncode == 1 and "抓取间隔无效 'often'" in r.stderr and "bad.yaml 第5行 sites[0].interval" in r.stderr
+    assert (
+        r.returncode == 1
+        and "抓取间隔无效 'often'" in r.stderr
+        and "bad.yaml 第5行 sites[0].interval" in r.stderr
+    )
 
 
 def test_subscriptions_hide_secrets(sqlite_url: str) -> None:
@@ -82,7 +108,16 @@ def test_subscriptions_hide_secrets(sqlite_url: str) -> None:
 
 def test_crawl_reports_show_and_alerts_from_the_cli(sqlite_url: str) -> None:
     with PortalServer("trs") as portal, HttpReceiver() as receiver:
-        fz(sqlite_url, "sites", "add", portal.url(EXPECTED["home"]), "--name", EXPECTED["site_name"], "--id", "trs")
+        fz(
+            sqlite_url,
+            "sites",
+            "add",
+            portal.url(EXPECTED["home"]),
+            "--name",
+            EXPECTED["site_name"],
+            "--id",
+            "trs",
+        )
         assert fz(sqlite_url, "subscribe", receiver.url_json, "--site", "trs").returncode == 0
         first = fz(sqlite_url, "crawl", "trs", "--json")
         assert first.returncode == 0, first.stderr
@@ -95,7 +130,9 @@ def test_crawl_reports_show_and_alerts_from_the_cli(sqlite_url: str) -> None:
         assert second.returncode == 0 and "通知：已发送 1" in second.stdout
         assert len(receiver.requests) == 1 and "补充说明" in receiver.requests[0].json["message"]
     reports = json.loads(fz(sqlite_url, "reports", "--json").stdout)
-    assert {"id", "site", "url", "title", "agency", "year", "published_at", "first_seen", "versions"} <= set(reports[0])
+    assert {"id", "site", "url", "title", "agency", "year", "published_at", "first_seen", "versions"} <= set(
+        reports[0]
+    )
     revised = next(r for r in reports if r["title"] == target["title"])
     assert revised["versions"] == 2
     shown = fz(sqlite_url, "show", str(revised["id"]), "--versions", "--diff").stdout
@@ -108,15 +145,24 @@ def test_crawl_reports_show_and_alerts_from_the_cli(sqlite_url: str) -> None:
 
 def test_extract_single_and_batch(tmp_path: Path) -> None:
     page = SITES_DIR / "trs" / EXPECTED["reports"][0]["url"].lstrip("/")
-    r = fz("sqlite:///" + str(tmp_path / "x.db"), "extract", str(page), "--url",
-           "http://www.ts.gov.cn" + EXPECTED["reports"][0]["url"], "--json")
+    r = fz(
+        "sqlite:///" + str(tmp_path / "x.db"),
+        "extract",
+        str(page),
+        "--url",
+        "http://www.ts.gov.cn" + EXPECTED["reports"][0]["url"],
+        "--json",
+    )
     data = json.loads(r.stdout)
     assert data["is_report"] is True and data["year"] == EXPECTED["reports"][0]["year"]
     assert data["title"] == EXPECTED["reports"][0]["title"]
     for key in ("url", "text", "published_at", "agency", "sections", "indicators", "attachments"):
         assert key in data
     listing = tmp_path / "list.tsv"
-    rows = [f"{SITES_DIR / 'trs' / r['url'].lstrip('/')}\thttp://www.ts.gov.cn{r['url']}" for r in EXPECTED["reports"]]
+    rows = [
+        f"{SITES_DIR / 'trs' / r['url'].lstrip('/')}\thttp://www.ts.gov.cn{r['url']}"
+        for r in EXPECTED["reports"]
+    ]
     listing.write_text("\n".join(rows + ["/missing.html\thttp://x/"]) + "\n", encoding="utf-8")
     out = fz("sqlite:///" + str(tmp_path / "x.db"), "extract", "--batch", str(listing)).stdout.splitlines()
     parsed = [json.loads(line) for line in out]

@@ -18,8 +18,16 @@ from tests.portals.server import PortalServer
 
 
 def fz(db_url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=REPO, env=crawl_env(db_url), input=stdin,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args],
+        cwd=REPO,
+        env=crawl_env(db_url),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def _one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
@@ -29,9 +37,24 @@ def _one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_sites_add_never_overwrites_silently(sqlite_url: str) -> None:
-    assert fz(sqlite_url, "sites", "add", "http://127.0.0.1:9/", "--name", "某县司法局", "--region",
-              "浙江省温州市某县", "--id", "x").returncode == 0
-    error = _one_line_error(fz(sqlite_url, "sites", "add", "http://127.0.0.1:9/b", "--name", "别的", "--id", "x"))
+    assert (
+        fz(
+            sqlite_url,
+            "sites",
+            "add",
+            "http://127.0.0.1:9/",
+            "--name",
+            "某县司法局",
+            "--region",
+            "浙江省温州市某县",
+            "--id",
+            "x",
+        ).returncode
+        == 0
+    )
+    error = _one_line_error(
+        fz(sqlite_url, "sites", "add", "http://127.0.0.1:9/b", "--name", "别的", "--id", "x")
+    )
     assert "已存在" in error and "--update" in error
     proc = fz(sqlite_url, "sites", "add", "http://127.0.0.1:9/c", "--id", "x", "--update", "--interval", "6h")
     assert proc.returncode == 0, proc.stderr
@@ -40,13 +63,22 @@ def test_sites_add_never_overwrites_silently(sqlite_url: str) -> None:
         site = s.get(Site, "x")
         assert site is not None
         assert (site.name, site.region, site.start_urls, site.interval_seconds) == (
-            "某县司法局", "浙江省温州市某县", ["http://127.0.0.1:9/c"], 6 * 3600), "fields not given are kept"
+            "某县司法局",
+            "浙江省温州市某县",
+            ["http://127.0.0.1:9/c"],
+            6 * 3600,
+        ), "fields not given are kept"
     db.dispose()
 
 
 def test_sites_remove_asks_and_keeps_reports_unless_purge(sqlite_url: str) -> None:
     with PortalServer("nextpage") as server:
-        assert fz(sqlite_url, "sites", "add", server.url("/xwzx/tzgg/"), "--name", "新蒲新区", "--id", "np").returncode == 0
+        assert (
+            fz(
+                sqlite_url, "sites", "add", server.url("/xwzx/tzgg/"), "--name", "新蒲新区", "--id", "np"
+            ).returncode
+            == 0
+        )
         assert run_crawl(sqlite_url, "np")["status"] == "ok"
     db = Database(sqlite_url)
 
@@ -95,7 +127,9 @@ def test_only_db_upgrade_migrates(sqlite_url: str) -> None:
     error = _one_line_error(fz(sqlite_url, "reports"))
     assert "比本程序" in error and "旧" in error and "fzwatch db upgrade" in error
     with db.engine.begin() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001", "nothing migrated"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001", (
+            "nothing migrated"
+        )
         conn.execute(text("UPDATE alembic_version SET version_num = 'ffff_from_the_future'"))
     assert "新" in _one_line_error(fz(sqlite_url, "sites", "list"))
     with db.engine.begin() as conn:
@@ -108,11 +142,20 @@ def test_terminal_escapes_in_crawled_titles_never_reach_the_terminal(tmp_path: P
     page = tmp_path / "page.html"
     title = "某县2023年法治政府建设年度报告\x1b]0;pwned\x07\x1b[31m\u202e"
     body = "<p>一、主要举措和成效。依法行政。</p>" * 30
-    page.write_text(f"<html><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>",
-                    encoding="utf-8")
+    page.write_text(
+        f"<html><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>",
+        encoding="utf-8",
+    )
     for args in (["extract", str(page)], ["extract", str(page), "--json"]):
-        proc = subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=REPO, capture_output=True, text=True,
-                              timeout=120, check=False, env={**os.environ, "FZWATCH_DB": "sqlite://"})
+        proc = subprocess.run(
+            [sys.executable, "-m", "cli.main", *args],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env={**os.environ, "FZWATCH_DB": "sqlite://"},
+        )
         assert proc.returncode == 0, proc.stderr
         assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout and "\u202e" not in proc.stdout
         assert "法治政府建设年度报告" in proc.stdout
@@ -125,7 +168,10 @@ def test_json_output_is_strict() -> None:
 
     line = json_line({"a": float("inf"), "b": [float("nan"), 1.5], "c": "x\x1by"})
     assert json.loads(line, parse_constant=lambda name: (_ for _ in ()).throw(ValueError(name))) == {
-        "a": None, "b": [None, 1.5], "c": "xy"}
+        "a": None,
+        "b": [None, 1.5],
+        "c": "xy",
+    }
 
 
 def test_a_failed_site_is_one_line_with_its_reason(sqlite_url: str, tmp_path: Path) -> None:
@@ -153,12 +199,14 @@ def test_unknown_filter_values_and_absurd_years_are_errors(sqlite_url: str) -> N
     from tests.crawl_helpers import register_site
 
     register_site(sqlite_url, "ts", "泰顺县司法局", "http://127.0.0.1:9/")
-    for args, needle in ((["reports", "--site", "no-such"], "unknown site"),
-                         (["reports", "--year", "1899"], "不合理"),
-                         (["indicators", "--key", "no_such_key"], "未知的指标键"),
-                         (["indicators", "--year", "3024"], "不合理"),
-                         (["coverage", "--year", "2023", "--region", "火星省"], "没有地区"),
-                         (["coverage", "--year", "99999"], "不合理")):
+    for args, needle in (
+        (["reports", "--site", "no-such"], "unknown site"),
+        (["reports", "--year", "1899"], "不合理"),
+        (["indicators", "--key", "no_such_key"], "未知的指标键"),
+        (["indicators", "--year", "3024"], "不合理"),
+        (["coverage", "--year", "2023", "--region", "火星省"], "没有地区"),
+        (["coverage", "--year", "99999"], "不合理"),
+    ):
         assert needle in _one_line_error(fz(sqlite_url, *args)), args
     assert fz(sqlite_url, "reports", "--year", "2023").returncode == 0
     assert fz(sqlite_url, "coverage", "--year", "2023", "--region", "浙江省").returncode == 0

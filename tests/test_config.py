@@ -39,8 +39,15 @@ sites:
 
 
 def fz(db_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=REPO, env=crawl_env(db_url, **env),
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args],
+        cwd=REPO,
+        env=crawl_env(db_url, **env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_registry_lists_every_problem_with_its_line_and_a_suggestion() -> None:
@@ -56,7 +63,12 @@ def test_registry_lists_every_problem_with_its_line_and_a_suggestion() -> None:
 
 
 def test_one_entry_from_flags_or_the_api_follows_the_same_rules() -> None:
-    entry = {"name": "甲", "start_urls": "http://127.0.0.1:8001/", "interval": "6h", "options": {"max_depth": "3"}}
+    entry = {
+        "name": "甲",
+        "start_urls": "http://127.0.0.1:8001/",
+        "interval": "6h",
+        "options": {"max_depth": "3"},
+    }
     spec = validate_site(entry)
     assert spec["interval_seconds"] == 6 * 3600 and spec["options"] == {"max_depth": 3}
     with pytest.raises(RegistryError, match="抓取间隔无效 'often'"):
@@ -69,8 +81,16 @@ def test_a_bad_stored_site_is_reported_and_the_others_are_scheduled(sqlite_url: 
     db = Database(sqlite_url)
     with db.transaction() as s:
         for n in range(3):  # written as an older fzwatch did, unchecked
-            upsert_site(s, {"id": f"s{n}", "name": f"站{n}", "start_urls": [f"http://127.0.0.1:800{n}/"],
-                            "interval_seconds": 86400, "cron": "0 25 * * *" if n == 1 else None})
+            upsert_site(
+                s,
+                {
+                    "id": f"s{n}",
+                    "name": f"站{n}",
+                    "start_urls": [f"http://127.0.0.1:800{n}/"],
+                    "interval_seconds": 86400,
+                    "cron": "0 25 * * *" if n == 1 else None,
+                },
+            )
     daemon = Daemon(db)
     try:
         daemon.sync_sites()
@@ -89,15 +109,23 @@ def test_cli_import_refuses_the_file_and_names_each_line(sqlite_url: str, tmp_pa
     bad.write_text(BAD_REGISTRY, encoding="utf-8")
     r = fz(sqlite_url, "sites", "import", str(bad))
     assert r.returncode == 1 and "Traceback" not in r.stderr
-    assert "第9行" in r.stderr and "page_budget？" in r.stderr and "第13行" in r.stderr and "第17行" in r.stderr
+    assert (
+        "第9行" in r.stderr and "page_budget？" in r.stderr and "第13行" in r.stderr and "第17行" in r.stderr
+    )
     assert json.loads(fz(sqlite_url, "sites", "list", "--json").stdout) == []  # nothing written
 
 
 def test_subscriptions_naming_an_unknown_site_fail_the_check(sqlite_url: str, tmp_path: Path) -> None:
-    assert fz(sqlite_url, "sites", "add", "http://127.0.0.1:8001/", "--name", "甲", "--id", "known").returncode == 0
+    assert (
+        fz(sqlite_url, "sites", "add", "http://127.0.0.1:8001/", "--name", "甲", "--id", "known").returncode
+        == 0
+    )
     declared = tmp_path / "subs.yaml"
-    declared.write_text("subscriptions:\n  - name: 甲\n    url: json://127.0.0.1:9/a\n"
-                        "    sites: [known, nowhere]\n    yaer: 2024\n", encoding="utf-8")
+    declared.write_text(
+        "subscriptions:\n  - name: 甲\n    url: json://127.0.0.1:9/a\n"
+        "    sites: [known, nowhere]\n    yaer: 2024\n",
+        encoding="utf-8",
+    )
     r = fz(sqlite_url, "subscriptions", "load", str(declared), "--check")
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "第4行 subscriptions[0].sites[1]：未知站点 'nowhere'" in r.stderr
@@ -109,6 +137,7 @@ def test_a_misspelt_or_unusable_setting_stops_the_command(sqlite_url: str) -> No
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "FZWATCH_WEB_TOKNE：未知的环境变量（是否应为 FZWATCH_WEB_TOKEN？）" in r.stderr
     assert "FZWATCH_LEASE_SECONDS：值无效 'soon'" in r.stderr
-    problems = environment_problems({"FZWATCH_PAGE_BUDGET": "300", "FZWATCH_SEASON_MONTHS": "13",
-                                     "FZWATCH_TEST_PG": "postgresql://x"})
+    problems = environment_problems(
+        {"FZWATCH_PAGE_BUDGET": "300", "FZWATCH_SEASON_MONTHS": "13", "FZWATCH_TEST_PG": "postgresql://x"}
+    )
     assert [p.path[0] for p in problems] == ["FZWATCH_PAGE_BUDGET", "FZWATCH_SEASON_MONTHS"]

@@ -27,9 +27,21 @@ def _item(fixture: str, url: str) -> PageItem:
     body = (FIXTURES / fixture / "page.html").read_bytes()
     headers = {"content-type": "text/html; charset=utf-8"}
     parsed = parse_page(url, body, headers, site_name=SITE["name"], region=SITE["region"])
-    return PageItem(site_id="ts", site_name=SITE["name"], region=SITE["region"], url=url, body=body, status=200,
-                    content_type=headers["content-type"], etag='"v1"', last_modified=None, source=LIST_URL,
-                    root=None, visit={"key": url, "url": url, "kind": "detail"}, parsed=parsed)
+    return PageItem(
+        site_id="ts",
+        site_name=SITE["name"],
+        region=SITE["region"],
+        url=url,
+        body=body,
+        status=200,
+        content_type=headers["content-type"],
+        etag='"v1"',
+        last_modified=None,
+        source=LIST_URL,
+        root=None,
+        visit={"key": url, "url": url, "kind": "detail"},
+        parsed=parsed,
+    )
 
 
 def _pipeline(db_url: str) -> StoragePipeline:

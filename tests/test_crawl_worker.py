@@ -46,8 +46,10 @@ def servers() -> Iterator[dict[str, PortalServer]]:
 def run_all(runner: WorkerPoolRunner, site_ids: list[str]) -> dict[str, RunOutcome]:
     """Ask for the crawls at once, as the daemon's crawl threads do."""
     outcomes: dict[str, RunOutcome] = {}
-    threads = [threading.Thread(target=lambda s=s: outcomes.__setitem__(s, runner.run(s, "manual")))
-               for s in site_ids]
+    threads = [
+        threading.Thread(target=lambda s=s: outcomes.__setitem__(s, runner.run(s, "manual")))
+        for s in site_ids
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -64,8 +66,9 @@ def expected_urls(server: PortalServer, site: str) -> set[str]:
     return {server.url(r["url"]) for r in EXPECTED[site]["reports"]}
 
 
-def test_a_batch_of_sites_is_crawled_by_one_worker_process(worker_env: str,
-                                                             servers: dict[str, PortalServer]) -> None:
+def test_a_batch_of_sites_is_crawled_by_one_worker_process(
+    worker_env: str, servers: dict[str, PortalServer]
+) -> None:
     for site, server in servers.items():
         register_site(worker_env, site, EXPECTED[site]["site_name"], server.url(EXPECTED[site]["home"]))
     db = Database(worker_env)
@@ -84,15 +87,17 @@ def test_a_batch_of_sites_is_crawled_by_one_worker_process(worker_env: str,
 
 
 def test_a_page_over_its_parse_budget_is_that_pages_error_and_the_batch_goes_on(
-        worker_env: str, servers: dict[str, PortalServer], monkeypatch: pytest.MonkeyPatch) -> None:
+    worker_env: str, servers: dict[str, PortalServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Ten seconds: a real page never takes that long, even on a busy 2-core machine; the marked one never ends.
     monkeypatch.setenv("FZWATCH_PARSE_TIMEOUT", "10")
     slow_server, fine_server = servers["trs"], servers["nextpage"]
     slow_page = EXPECTED["trs"]["reports"][0]["url"]
     slow_server.mutate(slow_page, lambda html: html.replace("</body>", f"<p>{MARKER}</p></body>"))
     register_site(worker_env, "slow", EXPECTED["trs"]["site_name"], slow_server.url(EXPECTED["trs"]["home"]))
-    register_site(worker_env, "fine", EXPECTED["nextpage"]["site_name"],
-                  fine_server.url(EXPECTED["nextpage"]["home"]))
+    register_site(
+        worker_env, "fine", EXPECTED["nextpage"]["site_name"], fine_server.url(EXPECTED["nextpage"]["home"])
+    )
     db = Database(worker_env)
     runner = WorkerPoolRunner(db, timeout_seconds=240, workers=1, sites_per_worker=2)
     try:
@@ -116,14 +121,21 @@ def test_a_page_over_its_parse_budget_is_that_pages_error_and_the_batch_goes_on(
 
 
 def test_a_worker_killed_mid_batch_has_its_runs_recorded_and_is_replaced(
-        worker_env: str, servers: dict[str, PortalServer], monkeypatch: pytest.MonkeyPatch) -> None:
+    worker_env: str, servers: dict[str, PortalServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("FZWATCH_PARSE_TIMEOUT", "600")  # the marked page holds its crawl until the kill
     server = servers["trs"]
-    server.mutate(EXPECTED["trs"]["reports"][0]["url"], lambda html: html.replace("</body>", f"{MARKER}</body>"))
+    server.mutate(
+        EXPECTED["trs"]["reports"][0]["url"], lambda html: html.replace("</body>", f"{MARKER}</body>")
+    )
     for site in ("hung-a", "hung-b"):
         register_site(worker_env, site, EXPECTED["trs"]["site_name"], server.url(EXPECTED["trs"]["home"]))
-    register_site(worker_env, "after", EXPECTED["hanweb"]["site_name"],
-                  servers["hanweb"].url(EXPECTED["hanweb"]["home"]))
+    register_site(
+        worker_env,
+        "after",
+        EXPECTED["hanweb"]["site_name"],
+        servers["hanweb"].url(EXPECTED["hanweb"]["home"]),
+    )
     db = Database(worker_env)
     runner = WorkerPoolRunner(db, timeout_seconds=240, workers=1, sites_per_worker=4)
     try:

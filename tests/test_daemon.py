@@ -28,8 +28,10 @@ from tests.portals.server import SITES_DIR, PortalServer
 from tests.receivers import HttpReceiver, HttpRequest
 
 EXPECTED = json.loads((SITES_DIR / "trs" / "expected.json").read_text(encoding="utf-8"))
-EXPECTED_BY_SITE = {site: json.loads((SITES_DIR / site / "expected.json").read_text(encoding="utf-8"))
-                    for site in ("trs", "nextpage", "hanweb")}
+EXPECTED_BY_SITE = {
+    site: json.loads((SITES_DIR / site / "expected.json").read_text(encoding="utf-8"))
+    for site in ("trs", "nextpage", "hanweb")
+}
 
 
 def start_daemon(db_url: str, log) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
@@ -89,12 +91,14 @@ class KillFigures:
 
     def report(self) -> str:
         w = sorted(self.window_ms) or [0.0]
-        return (f"kill test: kills={self.kills} (during crawl {self.during_crawl}, during delivery "
-                f"{self.during_delivery}), revisions made={self.revisions_made}, events produced="
-                f"{sum(self.events.values())} {dict(self.events)}, deliveries expected={self.expected}, "
-                f"seen={self.seen}, distinct={self.distinct}, duplicates={self.duplicates} {self.duplicates_by_target}, "
-                f"losses={self.losses}, "
-                f"unexpected={self.unexpected}; arrival→commit window at the plain receiver median {w[len(w) // 2]:.0f} ms, max {w[-1]:.0f} ms")
+        return (
+            f"kill test: kills={self.kills} (during crawl {self.during_crawl}, during delivery "
+            f"{self.during_delivery}), revisions made={self.revisions_made}, events produced="
+            f"{sum(self.events.values())} {dict(self.events)}, deliveries expected={self.expected}, "
+            f"seen={self.seen}, distinct={self.distinct}, duplicates={self.duplicates} {self.duplicates_by_target}, "
+            f"losses={self.losses}, "
+            f"unexpected={self.unexpected}; arrival→commit window at the plain receiver median {w[len(w) // 2]:.0f} ms, max {w[-1]:.0f} ms"
+        )
 
 
 def _phase(db: Database) -> tuple[bool, bool]:
@@ -106,7 +110,9 @@ def _phase(db: Database) -> tuple[bool, bool]:
     return crawling, sending > 0
 
 
-def _revise(portals: dict[str, PortalServer], rng: random.Random, n: int, marks: dict[tuple[str, str], int]) -> str:
+def _revise(
+    portals: dict[str, PortalServer], rng: random.Random, n: int, marks: dict[tuple[str, str], int]
+) -> str:
     site = rng.choice(KILL_SITES)
     path = rng.choice(EXPECTED_BY_SITE[site]["reports"])["url"]
     portals[site].replace_text(path, "</p>", f"</p><p>第{n}次修订：新增行政复议案件{100 + n}件。</p>")
@@ -136,9 +142,13 @@ def test_sigkill_at_random_points_while_events_flow(db_url: str, tmp_path) -> No
     with ExitStack() as stack:
         portals = {site: stack.enter_context(PortalServer(site)) for site in KILL_SITES}
         fast, slow = stack.enter_context(TimedReceiver()), stack.enter_context(TimedReceiver())
-        for site in KILL_SITES:  # notify_existing: first crawls alert every report, so much is in flight early
+        for (
+            site
+        ) in KILL_SITES:  # notify_existing: first crawls alert every report, so much is in flight early
             exp = EXPECTED_BY_SITE[site]
-            register_site(db_url, site, exp["site_name"], portals[site].url(exp["home"]), notify_existing=True)
+            register_site(
+                db_url, site, exp["site_name"], portals[site].url(exp["home"]), notify_existing=True
+            )
         with db.transaction() as s:
             everything = add_subscription(s, [fast.url_json], {}).id
             revisions = add_subscription(s, [slow.url_form], {"events": ["new_report", "report_revised"]}).id
@@ -172,8 +182,9 @@ def test_sigkill_at_random_points_while_events_flow(db_url: str, tmp_path) -> No
             def settled() -> bool:
                 with db.transaction() as s:
                     runs = list(s.scalars(select(CrawlRun)))
-                    busy = s.scalar(select(func.count(OutboxItem.id)).where(
-                        OutboxItem.status.in_(("pending", "sending"))))
+                    busy = s.scalar(
+                        select(func.count(OutboxItem.id)).where(OutboxItem.status.in_(("pending", "sending")))
+                    )
                 done = {r.site_id for r in runs if r.status == "ok" and r.started_at.timestamp() >= asked}
                 return done >= set(KILL_SITES) and busy == 0
 
@@ -187,21 +198,32 @@ def test_sigkill_at_random_points_while_events_flow(db_url: str, tmp_path) -> No
         with db.transaction() as s:
             fig.events = Counter(kind for (kind,) in s.execute(select(Event.kind)))
             statuses = Counter(s.scalars(select(OutboxItem.status)))
-            sent_at = {f"fzw-{e}-{sub}": t for e, sub, t in
-                       s.execute(select(OutboxItem.event_id, OutboxItem.subscription_id, OutboxItem.sent_at))}
+            sent_at = {
+                f"fzw-{e}-{sub}": t
+                for e, sub, t in s.execute(
+                    select(OutboxItem.event_id, OutboxItem.subscription_id, OutboxItem.sent_at)
+                )
+            }
             texts = [(v.document.url, v.text) for v in s.scalars(select(Version))]
             mark_urls = {portals[site].url(path): n for (site, path), n in marks.items()}
-            runs = [(r.site_id, r.trigger, r.status, r.error) for r in s.scalars(select(CrawlRun).order_by(CrawlRun.id))]
+            runs = [
+                (r.site_id, r.trigger, r.status, r.error)
+                for r in s.scalars(select(CrawlRun).order_by(CrawlRun.id))
+            ]
     for sub_id, keys in seen.items():
         fig.expected += len(expected.get(sub_id, set()))
         fig.seen += len(keys)
         fig.distinct += len(set(keys))
         fig.duplicates += len(keys) - len(set(keys))
-        fig.duplicates_by_target["json" if sub_id == everything else "form (slow)"] = len(keys) - len(set(keys))
+        fig.duplicates_by_target["json" if sub_id == everything else "form (slow)"] = len(keys) - len(
+            set(keys)
+        )
         fig.losses += len(expected.get(sub_id, set()) - set(keys))
         fig.unexpected += len(set(keys) - expected.get(sub_id, set()))
     last_arrival = dict(fast.arrived)  # the plain receiver: the slow one stretches the window by its delays
-    fig.window_ms = [(done.timestamp() - t) * 1000 for k, t in last_arrival.items() if (done := sent_at.get(k))]
+    fig.window_ms = [
+        (done.timestamp() - t) * 1000 for k, t in last_arrival.items() if (done := sent_at.get(k))
+    ]
     print("\n" + fig.report())
     tail = (tmp_path / "daemon.log").read_text(errors="replace")[-3000:]
     assert complete, f"not settled: {fig.report()}; runs: {runs}; log: {tail}"
@@ -209,11 +231,18 @@ def test_sigkill_at_random_points_while_events_flow(db_url: str, tmp_path) -> No
     assert set(statuses) == {"sent"}, statuses
     # The crawl side is checked apart: a report or revision that no crawl stored never became an event.
     missed_reports = sum(len(EXPECTED_BY_SITE[s]["reports"]) for s in KILL_SITES) - fig.events["new_report"]
-    missed_revisions = [(url, n) for url, n in mark_urls.items()
-                        if not any(u == url and f"第{n}次修订" in text for u, text in texts)]
-    print(f"crawl side: reports never stored={missed_reports}, revisions never stored={len(missed_revisions)}")
+    missed_revisions = [
+        (url, n)
+        for url, n in mark_urls.items()
+        if not any(u == url and f"第{n}次修订" in text for u, text in texts)
+    ]
+    print(
+        f"crawl side: reports never stored={missed_reports}, revisions never stored={len(missed_revisions)}"
+    )
     # An interrupted crawl saves no list validators, so the next crawl reaches what the killed one did not.
-    assert missed_reports == 0 and not missed_revisions, f"crawl lost reports/revisions across kills; runs: {runs}"
+    assert missed_reports == 0 and not missed_revisions, (
+        f"crawl lost reports/revisions across kills; runs: {runs}"
+    )
     # at-least-once: only a message in flight at a kill (one per target) can arrive twice
     assert fig.duplicates <= 2 * fig.kills, fig.report()
     db.dispose()

@@ -25,8 +25,13 @@ LEASE_SECONDS = "3"
 def start(db_url: str, log_path: Path) -> subprocess.Popen[bytes]:
     env = crawl_env(db_url, FZWATCH_LEASE_SECONDS=LEASE_SECONDS)
     with open(log_path, "ab") as log:
-        return subprocess.Popen([sys.executable, "-m", "cli.main", "daemon", "--sync-seconds", "1"], cwd=REPO,
-                                env=env, stdout=log, stderr=log)
+        return subprocess.Popen(
+            [sys.executable, "-m", "cli.main", "daemon", "--sync-seconds", "1"],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
 
 
 def lease_pid(db: Database) -> int | None:
@@ -57,8 +62,9 @@ def test_one_daemon_schedules_and_a_standby_takes_over(db_url: str, tmp_path: Pa
             assert runs == 1, "the standby does not crawl the site a second time"
             first.send_signal(signal.SIGKILL)
             first.wait(10)
-            assert wait_for(lambda: lease_pid(db) == second.pid, 4 * float(LEASE_SECONDS) + 10), \
+            assert wait_for(lambda: lease_pid(db) == second.pid, 4 * float(LEASE_SECONDS) + 10), (
                 "the standby takes the lease once it expires"
+            )
             with db.transaction() as s:
                 request_recrawl(s, "np")
             assert wait_for(lambda: finished_runs(db) > runs, 120), "the new leader serves a manual recrawl"
@@ -75,8 +81,15 @@ def test_one_daemon_schedules_and_a_standby_takes_over(db_url: str, tmp_path: Pa
 
 def test_recrawl_says_when_no_daemon_runs(sqlite_url: str) -> None:
     register_site(sqlite_url, "np", "新蒲新区", "http://127.0.0.1:9/")
-    proc = subprocess.run([sys.executable, "-m", "cli.main", "recrawl", "np"], cwd=REPO, env=crawl_env(sqlite_url),
-                          capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli.main", "recrawl", "np"],
+        cwd=REPO,
+        env=crawl_env(sqlite_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 0
     assert "没有正在运行的守护进程" in proc.stderr and "fzwatch crawl np" in proc.stderr
 

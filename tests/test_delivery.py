@@ -38,15 +38,30 @@ def http() -> Iterator[HttpReceiver]:
 @pytest.fixture
 def site_db(db: Database) -> Database:
     with db.transaction() as s:
-        upsert_site(s, {"id": "ts", "name": "泰顺县司法局", "region": "浙江省温州市泰顺县",
-                        "start_urls": ["http://x.gov.cn/"]})
+        upsert_site(
+            s,
+            {
+                "id": "ts",
+                "name": "泰顺县司法局",
+                "region": "浙江省温州市泰顺县",
+                "start_urls": ["http://x.gov.cn/"],
+            },
+        )
     return db
 
 
 def report(i: int) -> dict:
-    return {"site_id": "ts", "site_name": "泰顺县司法局", "region": "浙江省温州市泰顺县", "agency": "泰顺县司法局",
-            "title": f"泰顺县司法局{1900 + i}年法治政府建设年度报告", "year": 1900 + i, "on_time": True,
-            "published_at": "2025-03-20", "url": f"http://x.gov.cn/art/{i}.html"}
+    return {
+        "site_id": "ts",
+        "site_name": "泰顺县司法局",
+        "region": "浙江省温州市泰顺县",
+        "agency": "泰顺县司法局",
+        "title": f"泰顺县司法局{1900 + i}年法治政府建设年度报告",
+        "year": 1900 + i,
+        "on_time": True,
+        "published_at": "2025-03-20",
+        "url": f"http://x.gov.cn/art/{i}.html",
+    }
 
 
 def emit(db: Database, n: int, start: int = 0, kind: str = "new_report") -> list[int]:
@@ -58,7 +73,9 @@ def emit(db: Database, n: int, start: int = 0, kind: str = "new_report") -> list
 def subscribe(db: Database, urls: list[str], digest: str | None = None, **filters: object) -> int:
     with db.transaction() as s:
         if digest:
-            return add_subscription(s, urls, dict(filters), mode="digest", digest=parse_digest_option(digest)).id
+            return add_subscription(
+                s, urls, dict(filters), mode="digest", digest=parse_digest_option(digest)
+            ).id
         return add_subscription(s, urls, dict(filters)).id
 
 
@@ -112,7 +129,9 @@ def test_long_messages_are_split_and_each_part_keyed(
 # -- digests -----------------------------------------------------------------------------------
 
 
-def test_digest_waits_for_its_slot_and_is_one_message_per_target(site_db: Database, http: HttpReceiver) -> None:
+def test_digest_waits_for_its_slot_and_is_one_message_per_target(
+    site_db: Database, http: HttpReceiver
+) -> None:
     """More events than one claim batch (100) and two targets: still exactly one message per target."""
     with HttpReceiver() as other:
         sub = subscribe(site_db, [http.url_json, other.url_form], digest="weekly@wed 21:05")
@@ -132,11 +151,15 @@ def test_digest_waits_for_its_slot_and_is_one_message_per_target(site_db: Databa
     assert digest_key.startswith(f"fzw-digest-{sub}-") and keys(other) == [digest_key]
 
 
-def test_changing_a_subscription_to_digest_reschedules_what_is_waiting(site_db: Database, http: HttpReceiver) -> None:
+def test_changing_a_subscription_to_digest_reschedules_what_is_waiting(
+    site_db: Database, http: HttpReceiver
+) -> None:
     sub = subscribe(site_db, [http.url_json])
     emit(site_db, 3)
     with site_db.transaction() as s:
-        update_subscription(s, get_subscription(s, sub), mode="digest", digest=parse_digest_option("daily@07:15"))
+        update_subscription(
+            s, get_subscription(s, sub), mode="digest", digest=parse_digest_option("daily@07:15")
+        )
     assert deliver_due(site_db).sent == 0
     slot = rows(site_db)[0].next_attempt_at
     assert deliver_due(site_db, now=slot).sent == 3 and len(http.requests) == 1
@@ -153,7 +176,9 @@ def test_backoff_doubles_with_jitter() -> None:
     assert retry_delay(40, 30) <= 6 * 3600 * 1.2  # capped
 
 
-def test_down_target_is_retried_until_the_horizon_then_failed_and_logged(site_db: Database, http: HttpReceiver) -> None:
+def test_down_target_is_retried_until_the_horizon_then_failed_and_logged(
+    site_db: Database, http: HttpReceiver
+) -> None:
     with HttpReceiver() as down:
         url = down.url_json.replace("json://", "json://hookuser:pw-s3cret@")
     sub = subscribe(site_db, [url, http.url_json])  # target 0 refuses connections, target 1 works
@@ -217,7 +242,9 @@ def test_slow_target_never_delays_a_fast_one(site_db: Database, http: HttpReceiv
         worker.join()
         slow_round = time.monotonic() - started
         assert fast_latency < 1.0 and slow_round >= 3.0
-        print(f"deliver_due: fast target {fast_latency * 1000:.0f} ms, round with slow target {slow_round:.1f} s")
+        print(
+            f"deliver_due: fast target {fast_latency * 1000:.0f} ms, round with slow target {slow_round:.1f} s"
+        )
 
         deliverer = Deliverer(site_db, workers=4)
         try:
@@ -235,7 +262,9 @@ def test_slow_target_never_delays_a_fast_one(site_db: Database, http: HttpReceiv
             _wait_for(lambda: deliverer.busy() == 0, 10)
         finally:
             deliverer.close()
-        print(f"Deliverer: fast target {first * 1000:.0f} ms and {second * 1000:.0f} ms while the slow one took 3 s")
+        print(
+            f"Deliverer: fast target {first * 1000:.0f} ms and {second * 1000:.0f} ms while the slow one took 3 s"
+        )
         assert first < 1.0 and second < 1.0
         assert len(http.requests) == 3 and len(set(keys(http))) == 3
 
@@ -266,4 +295,8 @@ def test_key_of_a_digest_depends_only_on_its_events() -> None:
     now = utcnow()
     a = Delivery([1, 2], 7, "json://h/x", "digest", [(3, "new_report", {}), (9, "new_report", {})], 1, now)
     b = Delivery([5, 6], 7, "json://h/x", "digest", [(9, "new_report", {}), (3, "new_report", {})], 2, now)
-    assert delivery_key(a) == delivery_key(b) != delivery_key(Delivery([1], 7, "", "digest", [(3, "x", {})], 1, now))
+    assert (
+        delivery_key(a)
+        == delivery_key(b)
+        != delivery_key(Delivery([1], 7, "", "digest", [(3, "x", {})], 1, now))
+    )

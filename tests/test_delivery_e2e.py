@@ -25,8 +25,13 @@ def test_revisions_found_by_a_crawl_arrive_as_one_digest_at_its_time(db_url: str
     with PortalServer("trs") as portal, HttpReceiver() as hook, SmtpReceiver() as smtp:
         register_site(db_url, "trs", EXPECTED["site_name"], portal.url(EXPECTED["home"]))
         with db.transaction() as s:
-            add_subscription(s, [hook.url_json, smtp.url()], {"sites": ["trs"], "events": ["report_revised"]},
-                             mode="digest", digest=digest)
+            add_subscription(
+                s,
+                [hook.url_json, smtp.url()],
+                {"sites": ["trs"], "events": ["report_revised"]},
+                mode="digest",
+                digest=digest,
+            )
             add_subscription(s, [hook.url_form], {"events": ["report_revised"]})  # immediate, for contrast
         assert run_crawl(db_url, "trs")["status"] == "ok"  # baseline: nothing queued
         revised = EXPECTED["reports"][:2]
@@ -37,7 +42,10 @@ def test_revisions_found_by_a_crawl_arrive_as_one_digest_at_its_time(db_url: str
         assert len(hook.requests) == 2 and smtp.messages == []
         slot = next_digest_time(digest, utcnow())
         with db.transaction() as s:
-            due = {r.next_attempt_at for r in s.scalars(select(OutboxItem).where(OutboxItem.subscription_id == 1))}
+            due = {
+                r.next_attempt_at
+                for r in s.scalars(select(OutboxItem).where(OutboxItem.subscription_id == 1))
+            }
         assert due == {slot}
         assert deliver_due(db, now=slot - timedelta(minutes=1)).sent == 0
         assert deliver_due(db, now=slot).sent == 4  # two events × two targets

@@ -13,14 +13,20 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 SECRETS = {
-    "POSTGRES_PASSWORD": "pg-secret", "RABBITMQ_PASSWORD": "mq-secret", "FZWATCH_SECRET_KEY": "fernet-key",
-    "FZWATCH_WEB_TOKEN": "web-token", "FZWATCH_WEB_SECRET": "web-secret",
+    "POSTGRES_PASSWORD": "pg-secret",
+    "RABBITMQ_PASSWORD": "mq-secret",
+    "FZWATCH_SECRET_KEY": "fernet-key",
+    "FZWATCH_WEB_TOKEN": "web-token",
+    "FZWATCH_WEB_SECRET": "web-secret",
 }
 
 
 def _compose() -> list[str] | None:
     docker = shutil.which("docker")
-    if docker and subprocess.run([docker, "compose", "version"], check=False, capture_output=True).returncode == 0:
+    if (
+        docker
+        and subprocess.run([docker, "compose", "version"], check=False, capture_output=True).returncode == 0
+    ):
         return [docker, "compose"]
     legacy = shutil.which("docker-compose")
     return [legacy] if legacy else None
@@ -32,10 +38,16 @@ needs_compose = pytest.mark.skipif(COMPOSE is None, reason="Docker Compose CLI n
 
 def _config(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     assert COMPOSE is not None
-    clean = {k: v for k, v in os.environ.items() if k not in SECRETS and not k.startswith(("FZWATCH_", "COMPOSE_"))}
+    clean = {
+        k: v for k, v in os.environ.items() if k not in SECRETS and not k.startswith(("FZWATCH_", "COMPOSE_"))
+    }
     return subprocess.run(
         [*COMPOSE, "-f", str(REPO / "docker-compose.yml"), "--project-directory", str(REPO), "config", *args],
-        check=False, env={**clean, **env}, capture_output=True, text=True, timeout=60,
+        check=False,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

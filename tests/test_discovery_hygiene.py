@@ -45,8 +45,15 @@ def events(db_url: str, kind: str) -> int:
 
 
 def sites_list(db_url: str) -> list[dict[str, Any]]:
-    proc = subprocess.run([sys.executable, "-m", "cli.main", "sites", "list", "--json"], cwd=REPO,
-                          env=crawl_env(db_url), capture_output=True, text=True, timeout=60, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli.main", "sites", "list", "--json"],
+        cwd=REPO,
+        env=crawl_env(db_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     return json.loads(proc.stdout)
 
 
@@ -61,7 +68,11 @@ def test_blocked_site_is_recorded_alerted_once_and_never_a_removal(sqlite_url: s
         assert statuses == ["blocked"] * 4
         assert events(sqlite_url, "site_blocked") == 1, "once per episode, after repeated failures"
         [row] = sites_list(sqlite_url)
-        assert row["state"] == "blocked" and "ruishu" in row["last_error"] and row["reports"] == len(exp["reports"])
+        assert (
+            row["state"] == "blocked"
+            and "ruishu" in row["last_error"]
+            and row["reports"] == len(exp["reports"])
+        )
         server.reset()
         # storage.sites ends an episode after SUCCESSES_BEFORE_RECOVERED good crawls in a row.
         for _ in range(SUCCESSES_BEFORE_RECOVERED):
@@ -77,9 +88,15 @@ def _cookie_loop(request: Request) -> Response:
     return Response(302, b"", {"Location": request.path, "Set-Cookie": "CT6T=1; path=/"}, conditional=False)
 
 
-@pytest.mark.parametrize(("kind", "status"), [
-    ("jiasule", "blocked"), ("js_shell", "blocked"), ("cookie_loop", "blocked"), ("cookie_shell", "ok"),
-])
+@pytest.mark.parametrize(
+    ("kind", "status"),
+    [
+        ("jiasule", "blocked"),
+        ("js_shell", "blocked"),
+        ("cookie_loop", "blocked"),
+        ("cookie_shell", "ok"),
+    ],
+)
 def test_challenge_kinds(kind: str, status: str, sqlite_url: str) -> None:
     """412/521/JS shells are blocks; a cookie 302-to-self is passed with the cookie jar when the cookie
     works, and is a block when it does not."""
@@ -107,7 +124,9 @@ def test_retry_after_is_honoured(sqlite_url: str) -> None:
         def busy_once(request: Request) -> Response:
             served.append(1)
             if len(served) == 1:
-                return Response(429, b"busy", {"Retry-After": "2", "Content-Type": "text/html"}, conditional=False)
+                return Response(
+                    429, b"busy", {"Retry-After": "2", "Content-Type": "text/html"}, conditional=False
+                )
             return Response(200, body or b"", {"Content-Type": "text/html; charset=utf-8"})
 
         server.add_route(channel, busy_once)
@@ -147,8 +166,10 @@ def test_one_report_on_two_urls_and_gbk_without_declaration(sqlite_url: str) -> 
         original = exp["reports"][0]
         copy = "/xwzx/tzgg/202403/t20240313_990001.html"
         server.set_page(copy, server.page_bytes(original["url"]) or b"")
-        server.add_list_item("/xwzx/tzgg/index.html",
-                             f'<li><a href="{copy}">{original["title"]}</a><span>2024-03-13</span></li>')
+        server.add_list_item(
+            "/xwzx/tzgg/index.html",
+            f'<li><a href="{copy}">{original["title"]}</a><span>2024-03-13</span></li>',
+        )
         first = run_crawl(sqlite_url, "trs")
         assert server.count(copy) == 1
         server.serve_encoding(exp["reports"][1]["url"], "gbk", declare=True)
@@ -168,8 +189,10 @@ def test_lists_whose_reports_failed_to_store_are_read_again(sqlite_url: str) -> 
     with PortalServer("trs") as server:
         exp = register(sqlite_url, server)
         with db.engine.begin() as conn:
-            conn.exec_driver_sql("CREATE TRIGGER disk_full BEFORE INSERT ON versions "
-                                 "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+            conn.exec_driver_sql(
+                "CREATE TRIGGER disk_full BEFORE INSERT ON versions "
+                "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+            )
         first = run_crawl(sqlite_url, "trs")
         assert first["errors"] >= len(exp["reports"]), "each page that could not be stored is counted"
         assert scalar(sqlite_url, select(func.count(Report.id))) == 0
@@ -177,6 +200,7 @@ def test_lists_whose_reports_failed_to_store_are_read_again(sqlite_url: str) -> 
             conn.exec_driver_sql("DROP TRIGGER disk_full")
         second = run_crawl(sqlite_url, "trs")
     assert second["status"] == "ok"
-    assert scalar(sqlite_url, select(func.count(Report.id))) == len(exp["reports"]), \
+    assert scalar(sqlite_url, select(func.count(Report.id))) == len(exp["reports"]), (
         "the lists were re-read, not answered 304 from validators saved while their reports failed"
+    )
     db.dispose()

@@ -31,16 +31,29 @@ def publish(server: PortalServer, site: str) -> str:
     if site == "trs":
         path = "/zwgk/fzzfjsndbg/202503/t20250320_140001.html"
         title = copy_report(server, exp["reports"][3]["url"], path, 2021, 2024)
-        server.add_list_item("/zwgk/fzzfjsndbg/index.html", f'<li><a href="{path}">{title}</a><span>2025-03-20</span></li>')
+        server.add_list_item(
+            "/zwgk/fzzfjsndbg/index.html", f'<li><a href="{path}">{title}</a><span>2025-03-20</span></li>'
+        )
     elif site == "hanweb":
         path = "/art/2025/4/1/art_3945_2500001.html"
         title = copy_report(server, exp["reports"][1]["url"], path, 2023, 2022)
-        server.add_jpage_record("3945", f'<li><a href="{path}" title="{title}">{title}</a><span>2025-04-01</span></li>')
+        server.add_jpage_record(
+            "3945", f'<li><a href="{path}" title="{title}">{title}</a><span>2025-04-01</span></li>'
+        )
     else:  # gkmlpt
         path = "/zwgk/xxgk/hsssfj/bmwj/content/post_3100001.html"
         title = copy_report(server, exp["reports"][0]["url"], path, 2022, 2024)
-        server.add_gkmlpt_article("2", {"id": 3100001, "title": title, "publisher": "鹤山市司法局",
-                                        "date": 1742428800, "url": path, "attachment": []})
+        server.add_gkmlpt_article(
+            "2",
+            {
+                "id": 3100001,
+                "title": title,
+                "publisher": "鹤山市司法局",
+                "date": 1742428800,
+                "url": path,
+                "attachment": [],
+            },
+        )
     return path
 
 

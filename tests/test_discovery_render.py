@@ -25,14 +25,18 @@ def expected(site: str) -> dict[str, Any]:
 def js_only_list(server: PortalServer) -> dict[str, Any]:
     """A channel page whose only link to a report is written by a script."""
     report = expected("trs")["reports"][0]
-    html = ("<html><head><meta charset='utf-8'><title>法治政府建设</title></head><body><ul id='list'></ul>"
-            "<script>document.getElementById('list').innerHTML = '<li><a href=\"" + report["url"] + "\">' + "
-            "'" + report["title"] + "</a></li>';</script></body></html>")
+    html = (
+        "<html><head><meta charset='utf-8'><title>法治政府建设</title></head><body><ul id='list'></ul>"
+        "<script>document.getElementById('list').innerHTML = '<li><a href=\"" + report["url"] + "\">' + "
+        "'" + report["title"] + "</a></li>';</script></body></html>"
+    )
     server.set_page(SHELL, html)
     return report
 
 
-@pytest.mark.skipif(not js_render_available(), reason="needs scrapy-playwright and chromium (apt-get install chromium)")
+@pytest.mark.skipif(
+    not js_render_available(), reason="needs scrapy-playwright and chromium (apt-get install chromium)"
+)
 def test_render_js_site_reads_a_script_built_list(sqlite_url: str) -> None:
     with PortalServer("trs") as server:
         report = js_only_list(server)
@@ -42,7 +46,9 @@ def test_render_js_site_reads_a_script_built_list(sqlite_url: str) -> None:
     assert summary["status"] == "ok" and summary["new_reports"] == 1
 
 
-def test_without_a_browser_the_site_is_crawled_plainly(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_browser_the_site_is_crawled_plainly(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("FZWATCH_CHROMIUM", "/nonexistent/chromium")
     monkeypatch.setenv("PATH", os.path.dirname(sys.executable))
     assert js_render_settings() is None

@@ -29,11 +29,17 @@ def hide_report(server: PortalServer, template: str, old_year: int, new_year: in
 
 def search_route(title: str, words: list[str]) -> Any:
     def answer(request: Request) -> Response:
-        words.extend(v for values in parse_qs(urlsplit("?" + request.query_string).query).values() for v in values)
-        html = (f"<html><head><meta charset='utf-8'><title>检索结果</title></head><body><ul>"
-                f"<li><a href='{HIDDEN}'><font color='red'>法治政府建设</font>{title}</a><span>2020-03-01</span></li>"
-                "</ul></body></html>")
-        return Response(200, html.encode("utf-8"), {"Content-Type": "text/html; charset=utf-8"}, conditional=False)
+        words.extend(
+            v for values in parse_qs(urlsplit("?" + request.query_string).query).values() for v in values
+        )
+        html = (
+            f"<html><head><meta charset='utf-8'><title>检索结果</title></head><body><ul>"
+            f"<li><a href='{HIDDEN}'><font color='red'>法治政府建设</font>{title}</a><span>2020-03-01</span></li>"
+            "</ul></body></html>"
+        )
+        return Response(
+            200, html.encode("utf-8"), {"Content-Type": "text/html; charset=utf-8"}, conditional=False
+        )
 
     return answer
 
@@ -53,9 +59,12 @@ def test_trs_was5_search_found_on_the_home_page(sqlite_url: str) -> None:
     words: list[str] = []
     with PortalServer("trs") as server:
         title = hide_report(server, exp["reports"][3]["url"], 2021, 2019)
-        server.replace_text("/index.html", "</body>",
-                            '<form action="/was5/web/search?channelid=229105" method="get"><input name="searchword">'
-                            "</form></body>")
+        server.replace_text(
+            "/index.html",
+            "</body>",
+            '<form action="/was5/web/search?channelid=229105" method="get"><input name="searchword">'
+            "</form></body>",
+        )
         server.add_route("/was5/web/search", search_route(title, words))
         register_site(sqlite_url, "trs", exp["site_name"], server.url(exp["home"]))
         summary = run_crawl(sqlite_url, "trs")
@@ -70,8 +79,13 @@ def test_registry_search_url(sqlite_url: str) -> None:
     with PortalServer("nextpage") as server:
         title = hide_report(server, exp["reports"][1]["url"], 2023, 2019)
         server.add_route("/s/search.html", search_route(title, words))
-        register_site(sqlite_url, "nextpage", exp["site_name"], server.url(exp["home"]),
-                      search_url="/s/search.html?kw={q}")
+        register_site(
+            sqlite_url,
+            "nextpage",
+            exp["site_name"],
+            server.url(exp["home"]),
+            search_url="/s/search.html?kw={q}",
+        )
         summary = run_crawl(sqlite_url, "nextpage")
     assert words == ["法治政府建设 报告"]
     assert summary["new_reports"] == len(exp["reports"]) + 1

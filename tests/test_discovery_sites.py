@@ -28,8 +28,13 @@ def expected(site: str) -> dict[str, Any]:
 def register(db_url: str, server: PortalServer, **options: Any) -> dict[str, Any]:
     """Register the fixture site as its registry entry would (site.json "registry" holds its options)."""
     exp = expected(server.name)
-    register_site(db_url, server.name, exp["site_name"], server.url(exp["home"]),
-                  **{**server.config.get("registry", {}), **options})
+    register_site(
+        db_url,
+        server.name,
+        exp["site_name"],
+        server.url(exp["home"]),
+        **{**server.config.get("registry", {}), **options},
+    )
     return exp
 
 
@@ -113,8 +118,11 @@ def test_gkmlpt_attachment_bodies_and_a_scanned_pdf(sqlite_url: str) -> None:
 def _versions_by_path(db_url: str, base: str) -> dict[str, Version]:
     db = Database(db_url)
     with db.transaction() as s:
-        rows = s.execute(select(Document.url, Version).join(Version, Version.document_id == Document.id)
-                         .join(Report, Report.document_id == Document.id)).all()
+        rows = s.execute(
+            select(Document.url, Version)
+            .join(Version, Version.document_id == Document.id)
+            .join(Report, Report.document_id == Document.id)
+        ).all()
         out = {url.removeprefix(base): version for url, version in rows}
         s.expunge_all()
     db.dispose()

@@ -37,35 +37,58 @@ def test_declared_list_api_from_the_fixture_registry_entry() -> None:
     spec = json.loads(SITE_JSON.read_text(encoding="utf-8"))["registry"]["list_api"]
     [first] = declared_api_requests(spec, "http://x.gov.cn/xxgk/fzzf/index.html")
     assert first.url == "http://x.gov.cn/api/content/list?channelId=12&pageNo=1&pageSize=10"
-    answer = {"total": 35, "data": {"list": [{"title": "某报告", "url": "/a/1.html", "publishTime": "2024-03-27 09:00"}]}}
+    answer = {
+        "total": 35,
+        "data": {"list": [{"title": "某报告", "url": "/a/1.html", "publishTime": "2024-03-27 09:00"}]},
+    }
     listing = read_declared_list(first.url, json.dumps(answer), spec)
-    assert [(link.url, link.text, link.date) for link in listing.links] == [("http://x.gov.cn/a/1.html", "某报告", "2024-03-27")]
+    assert [(link.url, link.text, link.date) for link in listing.links] == [
+        ("http://x.gov.cn/a/1.html", "某报告", "2024-03-27")
+    ]
     assert [api.url.rsplit("pageNo=", 1)[1][0] for api in listing.api_requests] == ["2", "3", "4"]
     later = read_declared_list(listing.api_requests[0].url, json.dumps(answer), spec)
     assert later.api_requests == [], "only the first page plans the others"
 
 
 def test_declared_list_api_brief_form() -> None:
-    spec = {"url": "/api/list?p={page}&n={size}", "rows": "result.items", "page_size": 20,
-            "fields": {"title": "name", "url": "link.href", "date": "day"}}
+    spec = {
+        "url": "/api/list?p={page}&n={size}",
+        "rows": "result.items",
+        "page_size": 20,
+        "fields": {"title": "name", "url": "link.href", "date": "day"},
+    }
     [first] = declared_api_requests(spec, "http://x.gov.cn/")
-    body = {"result": {"items": [{"name": "甲", "link": {"href": "/d/1.html"}, "day": "2024/3/1"}]}, "total": 1}
+    body = {
+        "result": {"items": [{"name": "甲", "link": {"href": "/d/1.html"}, "day": "2024/3/1"}]},
+        "total": 1,
+    }
     assert first.url.endswith("/api/list?n=20&p=1")
     assert read_declared_list(first.url, json.dumps(body), spec).links[0].url == "http://x.gov.cn/d/1.html"
 
 
 def test_site_search_engines_are_recognised() -> None:
     hanweb = b'<a href="/jrobotfront/search.action?webid=137&searchWord=">search</a>'
-    assert find_site_search("http://a.gov.cn/", hanweb) == "http://a.gov.cn/jrobotfront/search.action?webid=137&searchWord={q}"
+    assert (
+        find_site_search("http://a.gov.cn/", hanweb)
+        == "http://a.gov.cn/jrobotfront/search.action?webid=137&searchWord={q}"
+    )
     assert find_site_search("http://a.gov.cn/", b"<a href='/about.html'>x</a>") is None
     trs = find_site_search("http://a.gov.cn/x/", b'<form action="/was5/web/search?channelid=9"></form>')
-    assert search_url(trs or "") == ("http://a.gov.cn/was5/web/search?channelid=9&searchword="
-                                     "%E6%B3%95%E6%B2%BB%E6%94%BF%E5%BA%9C%E5%BB%BA%E8%AE%BE%20%E6%8A%A5%E5%91%8A")
+    assert search_url(trs or "") == (
+        "http://a.gov.cn/was5/web/search?channelid=9&searchword="
+        "%E6%B3%95%E6%B2%BB%E6%94%BF%E5%BA%9C%E5%BB%BA%E8%AE%BE%20%E6%8A%A5%E5%91%8A"
+    )
 
 
 def page(**fields: Any) -> dict[str, Any]:
-    return {"key": "http://a/l", "kind": "list", "root": None, "priority": PRIORITY_NEWS_CHANNEL,
-            "productive": False, "next_visit_at": None} | fields
+    return {
+        "key": "http://a/l",
+        "kind": "list",
+        "root": None,
+        "priority": PRIORITY_NEWS_CHANNEL,
+        "productive": False,
+        "next_visit_at": None,
+    } | fields
 
 
 def test_revisit_policy() -> None:
@@ -80,7 +103,9 @@ def test_revisit_policy() -> None:
     assert policy.next_visit(page(productive=True), NOW, starts) is None
     detail = policy.next_visit(page(kind="detail"), NOW, starts)
     assert detail is not None and detail - NOW > timedelta(days=20)
-    assert not is_due(page(next_visit_at=cold), NOW, starts) and is_due(page(next_visit_at=cold), cold, starts)
+    assert not is_due(page(next_visit_at=cold), NOW, starts) and is_due(
+        page(next_visit_at=cold), cold, starts
+    )
 
 
 def test_notice_lists_fall_due_within_a_day_in_the_publication_season() -> None:
@@ -117,13 +142,30 @@ class FakeCrawler:
 def test_trap_guards() -> None:
     crawler = FakeCrawler()
     guards = TrapGuards(crawler, budget=50, max_per_pattern=3, max_calendar=2)
-    assert [guards.admit(f"http://a/cal?month=2024-0{m}", is_list=True) for m in range(1, 5)] == [True, True, False, False]
+    assert [guards.admit(f"http://a/cal?month=2024-0{m}", is_list=True) for m in range(1, 5)] == [
+        True,
+        True,
+        False,
+        False,
+    ]
     assert [guards.admit(f"http://a/x/{n}.html") for n in range(5)] == [True, True, True, False, False]
     rows = [Link(url=f"http://a/n/{n}.html", text="t") for n in range(3)]
-    first = Listing(url="http://a/r?page=1", links=[*rows, Link("http://a/r?page=2", "下一页")], pagination=["http://a/r?page=2"])
-    again = Listing(url="http://a/r?page=2", links=[*rows, Link("http://a/r?page=3", "下一页")], pagination=["http://a/r?page=3"])
+    first = Listing(
+        url="http://a/r?page=1",
+        links=[*rows, Link("http://a/r?page=2", "下一页")],
+        pagination=["http://a/r?page=2"],
+    )
+    again = Listing(
+        url="http://a/r?page=2",
+        links=[*rows, Link("http://a/r?page=3", "下一页")],
+        pagination=["http://a/r?page=3"],
+    )
     assert not guards.repeats(first) and guards.repeats(again)
-    assert crawler.stats.values == {"fzwatch/cut_calendar": 2, "fzwatch/cut_pattern": 2, "fzwatch/cut_repeat": 1}
+    assert crawler.stats.values == {
+        "fzwatch/cut_calendar": 2,
+        "fzwatch/cut_pattern": 2,
+        "fzwatch/cut_repeat": 1,
+    }
     assert looks_binary(b"PK\x03\x04" + bytes(range(256))) and not looks_binary("<html>法治</html>".encode())
 
 
@@ -140,8 +182,14 @@ def test_crawl_pages_schema_matches_the_model_and_saves(sqlite_url: str) -> None
     assert not [d for d in diff if "crawl_pages" in repr(d)], diff
     with db.transaction() as s:
         upsert_site(s, {"id": "a", "name": "A", "start_urls": ["http://a/"]})
-        save_pages(s, "a", [{"key": "http://a/l", "url": "http://a/l", "kind": "list", "productive": True},
-                            {"key": "http://a/l", "etag": '"x"'}])
+        save_pages(
+            s,
+            "a",
+            [
+                {"key": "http://a/l", "url": "http://a/l", "kind": "list", "productive": True},
+                {"key": "http://a/l", "etag": '"x"'},
+            ],
+        )
         save_pages(s, "a", [{"key": "http://a/l", "productive": False, "next_visit_at": NOW}])
     with db.transaction() as s:
         [stored] = load_pages(s, "a").values()

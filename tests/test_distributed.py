@@ -61,15 +61,27 @@ class Cluster:
     """Workers and daemons as separate processes, each in its own process group, logging to files."""
 
     def __init__(self, db_url: str, queue: str, logs: Path) -> None:
-        self.env = crawl_env(db_url, FZWATCH_BROKER=BROKER, FZWATCH_QUEUE=queue, FZWATCH_LEASE_SECONDS="3",
-                             FZWATCH_SITE_LEASE_SECONDS="6", FZWATCH_SECRET_KEY=Fernet.generate_key().decode())
+        self.env = crawl_env(
+            db_url,
+            FZWATCH_BROKER=BROKER,
+            FZWATCH_QUEUE=queue,
+            FZWATCH_LEASE_SECONDS="3",
+            FZWATCH_SITE_LEASE_SECONDS="6",
+            FZWATCH_SECRET_KEY=Fernet.generate_key().decode(),
+        )
         self.logs = logs
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
         with open(self.logs / f"{name}.log", "ab") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "cli.main", *args], cwd=REPO, env=self.env,
-                                    stdout=log, stderr=log, start_new_session=True)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "cli.main", *args],
+                cwd=REPO,
+                env=self.env,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
         self.procs[name] = proc
         return proc
 
@@ -134,17 +146,25 @@ def slow_start(server: PortalServer, gate: threading.Event) -> None:
 def check_no_double_announcement(db: Database) -> int:
     """Each report is announced once (one event, one outbox row for the one subscription target)."""
     with db.transaction() as s:
-        per_report = s.execute(select(Event.report_id, func.count(Event.id)).where(Event.kind == "new_report")
-                               .group_by(Event.report_id)).all()
-        outbox = s.scalar(select(func.count(OutboxItem.id)).join(Event, Event.id == OutboxItem.event_id)
-                          .where(Event.kind == "new_report"))
+        per_report = s.execute(
+            select(Event.report_id, func.count(Event.id))
+            .where(Event.kind == "new_report")
+            .group_by(Event.report_id)
+        ).all()
+        outbox = s.scalar(
+            select(func.count(OutboxItem.id))
+            .join(Event, Event.id == OutboxItem.event_id)
+            .where(Event.kind == "new_report")
+        )
     assert per_report, "the crawls announced their reports"
     assert all(n == 1 for _, n in per_report), f"a report announced twice: {per_report}"
     assert outbox == len(per_report), "one outbox row per announcement (one subscription target)"
     return len(per_report)
 
 
-LOG_LINE = re.compile(r"^(\S+ \S+) INFO crawler\.distributed: (crawling|crawl of) (\S+) \(run (\d+)\)", re.MULTILINE)
+LOG_LINE = re.compile(
+    r"^(\S+ \S+) INFO crawler\.distributed: (crawling|crawl of) (\S+) \(run (\d+)\)", re.MULTILINE
+)
 
 
 def crawl_intervals(logs: list[str]) -> dict[str, list[tuple[datetime, datetime]]]:
@@ -169,7 +189,8 @@ def assert_never_two_at_once(spans: dict[str, list[tuple[datetime, datetime]]]) 
 
 
 def test_crawls_spread_over_workers_and_a_killed_worker_s_site_completes_elsewhere(
-        db_url: str, queue: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db_url: str, queue: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = Database(db_url)
     cluster = Cluster(db_url, queue, tmp_path)
     monkeypatch.setenv("FZWATCH_SECRET_KEY", cluster.env["FZWATCH_SECRET_KEY"])
@@ -186,8 +207,12 @@ def test_crawls_spread_over_workers_and_a_killed_worker_s_site_completes_elsewhe
             cluster.worker(f"w{n}")
         runner = CeleryRunner(db, BROKER, timeout_seconds=300, queue=queue)
         outcomes: dict[str, str] = {}
-        threads = [threading.Thread(target=lambda sid=f"s{i}": outcomes.__setitem__(sid, runner.run(sid, "schedule")
-                                                                                   .status)) for i in range(3)]
+        threads = [
+            threading.Thread(
+                target=lambda sid=f"s{i}": outcomes.__setitem__(sid, runner.run(sid, "schedule").status)
+            )
+            for i in range(3)
+        ]
         for t in threads:
             t.start()
         # s0 hangs on its list page; find the worker crawling it and kill that "host".
@@ -202,8 +227,9 @@ def test_crawls_spread_over_workers_and_a_killed_worker_s_site_completes_elsewhe
         crawled_on = {n for n in range(3) if "crawling s" in cluster.log(f"w{n}")}
         assert len(crawled_on) >= 2, "crawls are spread over the workers"
         others = [f"w{n}" for n in range(3) if f"w{n}" != victim]
-        assert wait_for(lambda: any("crawling s0" in cluster.log(w) for w in others), 120), \
+        assert wait_for(lambda: any("crawling s0" in cluster.log(w) for w in others), 120), (
             "the killed worker's site is taken by another worker"
+        )
         assert wait_for(lambda: "running" not in statuses(db), 180)
         with db.transaction() as s:
             s0 = list(s.scalars(select(CrawlRun.status).where(CrawlRun.site_id == "s0")))
@@ -225,13 +251,17 @@ def leader_pid(db: Database) -> int | None:
 
 def ok_runs(db: Database) -> dict[str, int]:
     with db.transaction() as s:
-        rows = s.execute(select(CrawlRun.site_id, func.count(CrawlRun.id)).where(CrawlRun.status == "ok")
-                         .group_by(CrawlRun.site_id)).all()
+        rows = s.execute(
+            select(CrawlRun.site_id, func.count(CrawlRun.id))
+            .where(CrawlRun.status == "ok")
+            .group_by(CrawlRun.site_id)
+        ).all()
     return {site: int(n) for site, n in rows}
 
 
 def test_daemons_fail_over_while_workers_crawl_and_nothing_runs_or_is_delivered_twice(
-        db_url: str, queue: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db_url: str, queue: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Issue 12's fault injection on the distributed runner: two daemons, the scheduling one SIGKILLed at
     random moments (and restarted as the standby) while manual recrawls are under way."""
     db = Database(db_url)
@@ -252,7 +282,9 @@ def test_daemons_fail_over_while_workers_crawl_and_nothing_runs_or_is_delivered_
         daemons = {"d0": cluster.daemon("d0")}
         assert wait_for(lambda: leader_pid(db) == daemons["d0"].pid, 30), "the first daemon schedules"
         daemons["d1"] = cluster.daemon("d1")
-        assert wait_for(lambda: all(ok_runs(db).get(x, 0) >= 1 for x in sites), 120), "first crawls on the workers"
+        assert wait_for(lambda: all(ok_runs(db).get(x, 0) >= 1 for x in sites), 120), (
+            "first crawls on the workers"
+        )
         for round_ in range(3):
             with db.transaction() as s:
                 for site in sites:
@@ -262,8 +294,9 @@ def test_daemons_fail_over_while_workers_crawl_and_nothing_runs_or_is_delivered_
             standby = next(name for name in daemons if name != leader)
             cluster.kill(leader)
             standby_pid = daemons[standby].pid
-            assert wait_for(lambda pid=standby_pid: leader_pid(db) == pid, 30), \
+            assert wait_for(lambda pid=standby_pid: leader_pid(db) == pid, 30), (
                 f"round {round_}: the standby takes over"
+            )
             daemons[leader] = cluster.daemon(leader)  # back, as the standby
         # Every round's requests are served: each site has been crawled again since its first crawl.
         assert wait_for(lambda: all(ok_runs(db).get(x, 0) >= 2 for x in sites), 120), ok_runs(db)
@@ -276,7 +309,9 @@ def test_daemons_fail_over_while_workers_crawl_and_nothing_runs_or_is_delivered_
         assert wait_for(lambda: len(receiver.requests) >= announced, 60), "every announcement is delivered"
         time.sleep(3)  # a duplicate delivery would arrive now
         bodies = [r.raw for r in receiver.requests]
-        assert len(bodies) == announced and len(set(bodies)) == len(bodies), "each announcement delivered once"
+        assert len(bodies) == announced and len(set(bodies)) == len(bodies), (
+            "each announcement delivered once"
+        )
         assert_never_two_at_once(crawl_intervals([cluster.log(f"w{n}") for n in range(3)]))
         assert "failed" not in statuses(db)
     finally:

@@ -69,8 +69,12 @@ def _ofd(page_refs: list[str], pages: dict[str, str], boundary: str = "0 10 100 
 
 
 def test_docx_whose_document_xml_inflates_past_the_member_limit_is_refused_before_reading() -> None:
-    bomb = _docx(lambda xml: xml.replace("</w:body>", "<w:p><w:r><w:t>" + "法" * (MAX_MEMBER_BYTES // 3 + 1)
-                                        + "</w:t></w:r></w:p></w:body>"))
+    bomb = _docx(
+        lambda xml: xml.replace(
+            "</w:body>",
+            "<w:p><w:r><w:t>" + "法" * (MAX_MEMBER_BYTES // 3 + 1) + "</w:t></w:r></w:p></w:body>",
+        )
+    )
     assert len(bomb) < MAX_MEMBER_BYTES // 100  # small on disk
     text, flags = docx_text(bomb)
     assert text == "" and "too_large" in flags and "docx_member_too_large" in flags
@@ -141,8 +145,10 @@ def _pdf(pages: list[list[str]], count: int | None = None) -> bytes:
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     for n, lines in enumerate(pages):
         ops = "BT /F1 10 Tf 14 TL 50 800 Td " + " ".join(f"({x}) Tj T*" for x in lines) + " ET"
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {5 + 2 * n} 0 R "
-                       "/Resources << /Font << /F1 3 0 R >> >> >>".encode())
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {5 + 2 * n} 0 R "
+            "/Resources << /Font << /F1 3 0 R >> >> >>".encode()
+        )
         objects.append(f"<< /Length {len(ops)} >>\nstream\n{ops}\nendstream".encode())
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
@@ -167,9 +173,11 @@ def test_pdf_claiming_a_million_pages_is_bounded_and_flagged() -> None:
 
 SUBJECTS = {1: "In 2021 the bureau", 2: "Last spring our office", 3: "Across the county we"}
 PLACES = {1: "whole county and", 2: "townships as well and", 3: "city district and"}
-ENDS = {1: "no case was lost in court after reconsideration in quarter 1.",
-        2: "two cases went to court and both were won by the agencies.",
-        3: "the hearing room opened to the public in the autumn."}
+ENDS = {
+    1: "no case was lost in court after reconsideration in quarter 1.",
+    2: "two cases went to court and both were won by the agencies.",
+    3: "the hearing room opened to the public in the autumn.",
+}
 
 
 def _body(n: int) -> list[str]:
@@ -188,10 +196,14 @@ def test_pdf_page_numbers_running_headers_and_wrapped_lines() -> None:
     lines = text.split("\n")
     assert "Taishun County Justice Bureau" not in text and "- 2 -" not in text
     assert lines[:2] == [
-        ("In 2021 the bureau handled 105 administrative reconsideration cases and closed 106 of them within "
-         "the statutory time limits in the year."),
-        ("The correction rate was 17 percent across the whole county and no case was lost in court after "
-         "reconsideration in quarter 1."),
+        (
+            "In 2021 the bureau handled 105 administrative reconsideration cases and closed 106 of them within "
+            "the statutory time limits in the year."
+        ),
+        (
+            "The correction rate was 17 percent across the whole county and no case was lost in court after "
+            "reconsideration in quarter 1."
+        ),
     ]
     assert len(lines) == 6 and flags == []
 
@@ -201,15 +213,21 @@ def test_clean_pdf_pages_chinese() -> None:
     pages = []
     leads = {1: "全县新收行政复议案件", 2: "各乡镇共受理复议申请", 3: "市本级转办复议案件"}
     for n in (1, 2, 3):
-        pages.append([
-            header,
-            f"{2020 + n}年，{leads[n]}{n}05件，办结{n}06件，纠错29件，复",
-            "议纠错率27%，复议后保持零败诉。",
-            "一、主要举措和成效",
-            f"（一）深化行政复议体制改革。全年审查规范性文件和行政合同{n}04件",
-            {1: "，出具书面合法性审核意见书104份。", 2: "，均在法定期限内办结。", 3: "，未发生重大风险。"}[n],
-            f"第{n}页 共3页" if n < 3 else "3/3",
-        ])
+        pages.append(
+            [
+                header,
+                f"{2020 + n}年，{leads[n]}{n}05件，办结{n}06件，纠错29件，复",
+                "议纠错率27%，复议后保持零败诉。",
+                "一、主要举措和成效",
+                f"（一）深化行政复议体制改革。全年审查规范性文件和行政合同{n}04件",
+                {
+                    1: "，出具书面合法性审核意见书104份。",
+                    2: "，均在法定期限内办结。",
+                    3: "，未发生重大风险。",
+                }[n],
+                f"第{n}页 共3页" if n < 3 else "3/3",
+            ]
+        )
     text = clean_pdf_pages(["\n".join(p) for p in pages])
     lines = text.split("\n")
     assert header not in text and "第1页" not in text and "3/3" not in text
@@ -226,16 +244,25 @@ def test_clean_pdf_pages_chinese() -> None:
 
 def _rtf(paragraphs: list[str]) -> bytes:
     def escape(text: str) -> str:
-        return "".join(ch if ord(ch) < 128 else "".join(f"\\'{b:02x}" for b in ch.encode("gbk")) for ch in text)
+        return "".join(
+            ch if ord(ch) < 128 else "".join(f"\\'{b:02x}" for b in ch.encode("gbk")) for ch in text
+        )
 
     body = "".join(f"{{\\pard\\f0 {escape(p)}\\par}}\n" for p in paragraphs)
-    return ("{\\rtf1\\ansi\\ansicpg936\\deff0{\\fonttbl{\\f0\\fnil\\fcharset134 SimSun;}}"
-            "{\\colortbl;\\red0\\green0\\blue0;}\n" + body + "}").encode("ascii")
+    return (
+        "{\\rtf1\\ansi\\ansicpg936\\deff0{\\fonttbl{\\f0\\fnil\\fcharset134 SimSun;}}"
+        "{\\colortbl;\\red0\\green0\\blue0;}\n" + body + "}"
+    ).encode("ascii")
 
 
 def test_rtf_served_as_doc_gives_its_whole_text() -> None:
-    paragraphs = ["泰顺县司法局2023年法治政府建设年度报告", "一、主要举措和成效",
-                  "全年新收行政复议案件105件，办结106件，纠错29件，复议纠错率27%。"] * 20
-    page = parse_page("https://x.gov.cn/P020240301.doc", _rtf(paragraphs), {"Content-Type": "application/msword"})
+    paragraphs = [
+        "泰顺县司法局2023年法治政府建设年度报告",
+        "一、主要举措和成效",
+        "全年新收行政复议案件105件，办结106件，纠错29件，复议纠错率27%。",
+    ] * 20
+    page = parse_page(
+        "https://x.gov.cn/P020240301.doc", _rtf(paragraphs), {"Content-Type": "application/msword"}
+    )
     assert page.content_type == "doc" and "rtf" in page.flags
     assert page.text.split("\n") == paragraphs

@@ -52,14 +52,18 @@ def test_crawl_finds_exactly_the_reports(site: str, sqlite_url: str) -> None:
     assert found == {(r["url"], "".join(r["title"].split()), r["year"]) for r in exp["reports"]}
 
 
-def test_pipeline_on_each_backend_unchanged_revised_and_chrome_only(db_url: str, receiver: HttpReceiver) -> None:
+def test_pipeline_on_each_backend_unchanged_revised_and_chrome_only(
+    db_url: str, receiver: HttpReceiver
+) -> None:
     """Second crawl of an unchanged site: nothing new. A revision: one version, one alert. Chrome: nothing."""
     exp = expected("trs")
     db = Database(db_url)
     with PortalServer("trs") as server:
         register_site(db_url, "trs", exp["site_name"], server.url(exp["home"]))
         with db.transaction() as s:
-            add_subscription(s, [receiver.url_json], {"sites": ["trs"], "events": ["new_report", "report_revised"]})
+            add_subscription(
+                s, [receiver.url_json], {"sites": ["trs"], "events": ["new_report", "report_revised"]}
+            )
         first = run_crawl(db_url, "trs")
         assert first["reports_seen"] == len(exp["reports"])
         assert drain(db).sent == 0  # the first crawl is a baseline: old reports are not news

@@ -39,14 +39,19 @@ ROBOTS = "User-agent: *\nDisallow: /oa/\n"
 
 
 def page(title: str, body: str) -> str:
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head>"
-            f"<body><h1>{title}</h1>{body}<div class='footer'>版权所有：泰顺县人民政府 浙ICP备12345678号</div>"
-            "</body></html>")
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head>"
+        f"<body><h1>{title}</h1>{body}<div class='footer'>版权所有：泰顺县人民政府 浙ICP备12345678号</div>"
+        "</body></html>"
+    )
 
 
 def links(*pairs: tuple[str, str]) -> str:
-    return "<ul>" + "".join(f"<li><a href='{href}'>{text}</a><span>2024-03-01</span></li>"
-                            for href, text in pairs) + "</ul>"
+    return (
+        "<ul>"
+        + "".join(f"<li><a href='{href}'>{text}</a><span>2024-03-01</span></li>" for href, text in pairs)
+        + "</ul>"
+    )
 
 
 NEWS = [(f"/xwzx/gzdt/202403/t2024030{i}_{i}.html", f"县政府召开第{i}次常务会议") for i in range(1, 4)]
@@ -84,8 +89,9 @@ def count(db_url: str, model: Any, *where: Any) -> int:
 
 def sites_list(db_url: str, as_json: bool = True) -> Any:
     args = [sys.executable, "-m", "cli.main", "sites", "list"] + (["--json"] if as_json else [])
-    proc = subprocess.run(args, cwd=REPO, env=crawl_env(db_url), capture_output=True, text=True, timeout=60,
-                          check=True)
+    proc = subprocess.run(
+        args, cwd=REPO, env=crawl_env(db_url), capture_output=True, text=True, timeout=60, check=True
+    )
     return json.loads(proc.stdout) if as_json else proc.stdout
 
 
@@ -103,12 +109,16 @@ def no_browser(monkeypatch: pytest.MonkeyPatch) -> None:
 # -- tier 1: rendering --------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not js_render_available(), reason="needs scrapy-playwright and chromium (apt-get install chromium)")
+@pytest.mark.skipif(
+    not js_render_available(), reason="needs scrapy-playwright and chromium (apt-get install chromium)"
+)
 def test_tier_render_finds_a_report_only_a_browser_sees(sqlite_url: str, tmp_path: Path) -> None:
-    shell = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>泰顺县人民政府</title></head><body>"
-             "<div id='app'></div><script>document.getElementById('app').innerHTML = "
-             f"'<ul><li><a href=\"/art/2024/3/12/art_1_1.html\">{REPORT_TITLE}</a></li></ul>';</script>"
-             "</body></html>")
+    shell = (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>泰顺县人民政府</title></head><body>"
+        "<div id='app'></div><script>document.getElementById('app').innerHTML = "
+        f"'<ul><li><a href=\"/art/2024/3/12/art_1_1.html\">{REPORT_TITLE}</a></li></ul>';</script>"
+        "</body></html>"
+    )
     root = build_site(tmp_path, {"index.html": shell, "art/2024/3/12/art_1_1.html": REPORT_PAGE})
     with PortalServer(root) as server:
         register_site(sqlite_url, "shell", "泰顺县人民政府", server.url("/index.html"))
@@ -129,18 +139,24 @@ def bfs_portal(tmp_path: Path) -> Path:
     """The report is linked only from a news article ("点击查看全文"), itself only in a leaders' column."""
     article = "/xwzx/ldhd/202403/t20240305_5.html"
     report = "/xwzx/ldhd/202403/t20240312_6.html"
-    return build_site(tmp_path, {
-        "index.html": page("泰顺县人民政府", links(("/xwzx/ldhd/index.html", "领导活动"), *NEWS)),
-        "xwzx/ldhd/index.html": page("领导活动", links((article, "县长到县司法局调研"))),
-        article.lstrip("/"): page("县长到县司法局调研", "<p>" + "调研中强调要抓好各项工作。" * 20 + "</p>"
-                                  f"<p><a href='{report}'>点击查看全文</a></p>"),
-        report.lstrip("/"): REPORT_PAGE,
-        **news_pages(),
-    })
+    return build_site(
+        tmp_path,
+        {
+            "index.html": page("泰顺县人民政府", links(("/xwzx/ldhd/index.html", "领导活动"), *NEWS)),
+            "xwzx/ldhd/index.html": page("领导活动", links((article, "县长到县司法局调研"))),
+            article.lstrip("/"): page(
+                "县长到县司法局调研",
+                "<p>" + "调研中强调要抓好各项工作。" * 20 + f"</p><p><a href='{report}'>点击查看全文</a></p>",
+            ),
+            report.lstrip("/"): REPORT_PAGE,
+            **news_pages(),
+        },
+    )
 
 
-def test_tier_bfs_finds_a_report_behind_uninteresting_pages(sqlite_url: str, tmp_path: Path,
-                                                            no_browser: None) -> None:
+def test_tier_bfs_finds_a_report_behind_uninteresting_pages(
+    sqlite_url: str, tmp_path: Path, no_browser: None
+) -> None:
     with PortalServer(bfs_portal(tmp_path)) as server:
         register_site(sqlite_url, "bfs", "泰顺县人民政府", server.url("/index.html"))
         first = run_crawl(sqlite_url, "bfs")
@@ -162,13 +178,17 @@ def test_tier_bfs_finds_a_report_behind_uninteresting_pages(sqlite_url: str, tmp
     assert second_requests <= 6
 
 
-def test_bfs_keeps_to_its_own_budget(sqlite_url: str, tmp_path: Path, no_browser: None,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bfs_keeps_to_its_own_budget(
+    sqlite_url: str, tmp_path: Path, no_browser: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Forty article pages, each linking to two more: the pass stops at its budget and says so."""
     monkeypatch.setenv("FZWATCH_ESCALATION_BFS_BUDGET", "12")
     articles = [f"/xwzx/gzdt/202403/t20240301_{i}.html" for i in range(40)]
-    pages: dict[str, str | bytes] = {"index.html": page("泰顺县人民政府", links(*[(a, f"工作动态{i}")
-                                                                           for i, a in enumerate(articles[:4])]))}
+    pages: dict[str, str | bytes] = {
+        "index.html": page(
+            "泰顺县人民政府", links(*[(a, f"工作动态{i}") for i, a in enumerate(articles[:4])])
+        )
+    }
     for i, href in enumerate(articles):
         more = [(articles[j], f"工作动态{j}") for j in (2 * i + 4, 2 * i + 5) if j < len(articles)]
         pages[href.lstrip("/")] = page(f"工作动态{i}", "<p>" + "工作动态内容。" * 30 + "</p>" + links(*more))
@@ -185,21 +205,33 @@ def test_bfs_keeps_to_its_own_budget(sqlite_url: str, tmp_path: Path, no_browser
 # -- tier 3: site search ------------------------------------------------------------------------------
 
 
-def test_tier_search_finds_a_report_no_link_leads_to(sqlite_url: str, tmp_path: Path, no_browser: None) -> None:
+def test_tier_search_finds_a_report_no_link_leads_to(
+    sqlite_url: str, tmp_path: Path, no_browser: None
+) -> None:
     hidden = "/fzzf/2024/hidden_report.html"
     words: list[str] = []
 
     def search(request: Request) -> Response:
         words.append(request.query.get("searchword", ""))
         html = page("检索结果", links((hidden, REPORT_TITLE)))
-        return Response(200, html.encode("utf-8"), {"Content-Type": "text/html; charset=utf-8"}, conditional=False)
+        return Response(
+            200, html.encode("utf-8"), {"Content-Type": "text/html; charset=utf-8"}, conditional=False
+        )
 
-    home = page("泰顺县人民政府", links(("/fzzf/index.html", "法治政府建设"), *NEWS)
-                + "<form action='/was5/web/search?channelid=1' method='get'><input name='searchword'></form>")
-    root = build_site(tmp_path, {
-        "index.html": home, "fzzf/index.html": page("法治政府建设", links(*NEWS)),
-        hidden.lstrip("/"): REPORT_PAGE, **news_pages(),
-    })
+    home = page(
+        "泰顺县人民政府",
+        links(("/fzzf/index.html", "法治政府建设"), *NEWS)
+        + "<form action='/was5/web/search?channelid=1' method='get'><input name='searchword'></form>",
+    )
+    root = build_site(
+        tmp_path,
+        {
+            "index.html": home,
+            "fzzf/index.html": page("法治政府建设", links(*NEWS)),
+            hidden.lstrip("/"): REPORT_PAGE,
+            **news_pages(),
+        },
+    )
     with PortalServer(root) as server:
         server.add_route("/was5/web/search", search)
         register_site(sqlite_url, "search", "泰顺县人民政府", server.url("/index.html"))
@@ -211,7 +243,9 @@ def test_tier_search_finds_a_report_no_link_leads_to(sqlite_url: str, tmp_path: 
     assert ran["bfs"]["reports"] == 0 and not ran["bfs"]["skipped"], "the walk went everywhere first"
     assert ran["search"]["reports"] == 1
     assert summary["verdict"] == "suspect"
-    assert "站内搜索" in summary["verdict_reason"], "the reason names the tier that found what the walk missed"
+    assert "站内搜索" in summary["verdict_reason"], (
+        "the reason names the tier that found what the walk missed"
+    )
 
 
 # -- health verdicts ----------------------------------------------------------------------------------
@@ -227,21 +261,36 @@ def test_ok_site_with_reports_is_ok(sqlite_url: str) -> None:
     assert "正常" in sites_list(sqlite_url, as_json=False)
 
 
-def test_no_report_ever_found_is_said_and_alerted_once(sqlite_url: str, tmp_path: Path, no_browser: None) -> None:
+def test_no_report_ever_found_is_said_and_alerted_once(
+    sqlite_url: str, tmp_path: Path, no_browser: None
+) -> None:
     root = build_site(tmp_path, {"index.html": page("泰顺县人民政府", links(*NEWS)), **news_pages()})
     db = Database(sqlite_url)
     with HttpReceiver() as receiver:
-        subprocess.run([sys.executable, "-m", "cli.main", "subscribe", receiver.url_json, "--event", "site_suspect"],
-                       cwd=REPO, env=crawl_env(sqlite_url), capture_output=True, text=True, timeout=60, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "cli.main", "subscribe", receiver.url_json, "--event", "site_suspect"],
+            cwd=REPO,
+            env=crawl_env(sqlite_url),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
         with PortalServer(root) as server:
             register_site(sqlite_url, "empty", "泰顺县人民政府", server.url("/index.html"))
             first = run_crawl(sqlite_url, "empty")
             drain(db)
             server.clear_log()
             # The recrawl through `fzwatch crawl`, whose summary says what the site's state is.
-            proc = subprocess.run([sys.executable, "-m", "cli.main", "crawl", "empty"], cwd=REPO,
-                                  env=crawl_env(sqlite_url), capture_output=True, text=True, timeout=180,
-                                  check=False)
+            proc = subprocess.run(
+                [sys.executable, "-m", "cli.main", "crawl", "empty"],
+                cwd=REPO,
+                env=crawl_env(sqlite_url),
+                capture_output=True,
+                text=True,
+                timeout=180,
+                check=False,
+            )
             second_requests = len(server.requests)
         messages = list(receiver.requests)
     db.dispose()
@@ -263,29 +312,42 @@ def test_no_report_ever_found_is_said_and_alerted_once(sqlite_url: str, tmp_path
     assert "站点可能遗漏" in messages[0].json["title"] and "未发现报告" in messages[0].json["message"]
 
 
-def test_suspect_when_a_report_channel_yields_nothing(sqlite_url: str, tmp_path: Path, no_browser: None) -> None:
+def test_suspect_when_a_report_channel_yields_nothing(
+    sqlite_url: str, tmp_path: Path, no_browser: None
+) -> None:
     report = "/xwzx/tzgg/202403/t20240312_9.html"
-    root = build_site(tmp_path, {
-        "index.html": page("泰顺县人民政府", links(("/fzzfjsndbg/index.html", "法治政府建设"),
-                                                   ("/xwzx/tzgg/index.html", "通知公告"))),
-        "fzzfjsndbg/index.html": page("法治政府建设专栏", links(*NEWS)),
-        "xwzx/tzgg/index.html": page("通知公告", links((report, REPORT_TITLE), *NEWS)),
-        report.lstrip("/"): REPORT_PAGE, **news_pages(),
-    })
+    root = build_site(
+        tmp_path,
+        {
+            "index.html": page(
+                "泰顺县人民政府",
+                links(("/fzzfjsndbg/index.html", "法治政府建设"), ("/xwzx/tzgg/index.html", "通知公告")),
+            ),
+            "fzzfjsndbg/index.html": page("法治政府建设专栏", links(*NEWS)),
+            "xwzx/tzgg/index.html": page("通知公告", links((report, REPORT_TITLE), *NEWS)),
+            report.lstrip("/"): REPORT_PAGE,
+            **news_pages(),
+        },
+    )
     with PortalServer(root) as server:
         register_site(sqlite_url, "channel", "泰顺县人民政府", server.url("/index.html"))
         summary = run_crawl(sqlite_url, "channel")
     assert summary["new_reports"] == 1
     assert summary["verdict"] == "suspect"
-    assert "报告类栏目未发现报告" in summary["verdict_reason"] and "/fzzfjsndbg/index.html" in summary["verdict_reason"]
+    assert (
+        "报告类栏目未发现报告" in summary["verdict_reason"]
+        and "/fzzfjsndbg/index.html" in summary["verdict_reason"]
+    )
     assert summary["escalation"]["ran"], "a silent report channel escalates"
     [row] = sites_list(sqlite_url)
     assert row["state"] == "suspect" and "/fzzfjsndbg/" in row["verdict_reason"]
 
 
 def test_suspect_when_pages_are_shells(sqlite_url: str, tmp_path: Path, no_browser: None) -> None:
-    shell = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>泰顺县人民政府</title>"
-             "<script src='/static/js/app.3f2a.js'></script></head><body><div id='app'></div></body></html>")
+    shell = (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>泰顺县人民政府</title>"
+        "<script src='/static/js/app.3f2a.js'></script></head><body><div id='app'></div></body></html>"
+    )
     root = build_site(tmp_path, {"index.html": shell, "static/js/app.3f2a.js": "var a = 1;"})
     with PortalServer(root) as server:
         register_site(sqlite_url, "jsonly", "泰顺县人民政府", server.url("/index.html"))
@@ -304,8 +366,10 @@ def test_fewer_reports_than_known(sqlite_url: str, status: int, verdict: str) ->
     with PortalServer("nextpage") as server:
         register_site(sqlite_url, "nextpage", exp["site_name"], server.url(exp["home"]))
         assert run_crawl(sqlite_url, "nextpage")["verdict"] == "ok"
-        server.add_route(gone, lambda request: Response(status, b"error", {"Content-Type": "text/plain"},
-                                                        conditional=False))
+        server.add_route(
+            gone,
+            lambda request: Response(status, b"error", {"Content-Type": "text/plain"}, conditional=False),
+        )
         summary = run_crawl(sqlite_url, "nextpage")
     assert summary["status"] == "ok" and summary["verdict"] == verdict
     if verdict == "suspect":
@@ -323,11 +387,25 @@ def finish(db: Database, escalation: dict[str, Any]) -> None:
 
 def test_verdict_episode_and_dashboard(db: Database) -> None:
     with db.transaction() as s:
-        upsert_site(s, {"id": "ts", "name": "泰顺县人民政府", "region": "浙江省温州市泰顺县",
-                        "start_urls": ["http://www.ts.gov.cn/"]})
-    shells = {"triggers": [{"kind": "shells", "pages": 2, "of": 2}], "ran": True, "found": 0, "key": "shells",
-              "tiers": [{"tier": "render", "pages": 0, "reports": 0, "skipped": "no_browser"},
-                        {"tier": "bfs", "pages": 1, "reports": 0, "skipped": None}]}
+        upsert_site(
+            s,
+            {
+                "id": "ts",
+                "name": "泰顺县人民政府",
+                "region": "浙江省温州市泰顺县",
+                "start_urls": ["http://www.ts.gov.cn/"],
+            },
+        )
+    shells = {
+        "triggers": [{"kind": "shells", "pages": 2, "of": 2}],
+        "ran": True,
+        "found": 0,
+        "key": "shells",
+        "tiers": [
+            {"tier": "render", "pages": 0, "reports": 0, "skipped": "no_browser"},
+            {"tier": "bfs", "pages": 1, "reports": 0, "skipped": None},
+        ],
+    }
     finish(db, shells)
     finish(db, shells)
     with db.transaction() as s:
@@ -352,19 +430,49 @@ def test_verdict_episode_and_dashboard(db: Database) -> None:
     assert kinds == ["site_suspect"], "未发现报告 right after 可能遗漏 is the same episode"
 
 
-@pytest.mark.parametrize(("escalation", "reports_ever", "verdict", "words"), [
-    ({}, 3, "ok", []),
-    ({}, 0, "no_reports", ["尚未发现"]),
-    ({"known_reports": 3, "known_confirmed": 1, "known_gone": 1}, 3, "suspect", ["已知报告 3 份，本次只确认 1 份"]),
-    ({"known_reports": 3, "known_confirmed": 2, "known_gone": 1}, 3, "ok", []),
-    ({"triggers": [{"kind": "silent_channel", "url": "http://x.gov.cn/fzzf/"}]}, 2, "suspect", ["http://x.gov.cn/fzzf/"]),
-    ({"triggers": [{"kind": "shells", "pages": 1, "of": 1}]}, 0, "suspect", ["脚本空壳", "尚未发现"]),
-    ({"ran": True, "found": 1, "tiers": [{"tier": "bfs", "pages": 9, "reports": 1}]}, 1, "suspect", ["全站遍历"]),
-    ({"ran": True, "found": 1, "tiers": [{"tier": "render", "pages": 2, "reports": 1}]}, 1, "suspect",
-     ["render: js"]),
-    ({"ran": True, "found": 0, "tiers": [{"tier": "search", "pages": 0, "reports": 0,
-                                          "skipped": "no_search_engine"}]}, 0, "no_reports", ["未找到站内搜索"]),
-])
+@pytest.mark.parametrize(
+    ("escalation", "reports_ever", "verdict", "words"),
+    [
+        ({}, 3, "ok", []),
+        ({}, 0, "no_reports", ["尚未发现"]),
+        (
+            {"known_reports": 3, "known_confirmed": 1, "known_gone": 1},
+            3,
+            "suspect",
+            ["已知报告 3 份，本次只确认 1 份"],
+        ),
+        ({"known_reports": 3, "known_confirmed": 2, "known_gone": 1}, 3, "ok", []),
+        (
+            {"triggers": [{"kind": "silent_channel", "url": "http://x.gov.cn/fzzf/"}]},
+            2,
+            "suspect",
+            ["http://x.gov.cn/fzzf/"],
+        ),
+        ({"triggers": [{"kind": "shells", "pages": 1, "of": 1}]}, 0, "suspect", ["脚本空壳", "尚未发现"]),
+        (
+            {"ran": True, "found": 1, "tiers": [{"tier": "bfs", "pages": 9, "reports": 1}]},
+            1,
+            "suspect",
+            ["全站遍历"],
+        ),
+        (
+            {"ran": True, "found": 1, "tiers": [{"tier": "render", "pages": 2, "reports": 1}]},
+            1,
+            "suspect",
+            ["render: js"],
+        ),
+        (
+            {
+                "ran": True,
+                "found": 0,
+                "tiers": [{"tier": "search", "pages": 0, "reports": 0, "skipped": "no_search_engine"}],
+            },
+            0,
+            "no_reports",
+            ["未找到站内搜索"],
+        ),
+    ],
+)
 def test_judge(escalation: dict[str, Any], reports_ever: int, verdict: str, words: list[str]) -> None:
     result = judge(escalation, reports_ever)
     assert result.verdict == verdict
@@ -373,14 +481,29 @@ def test_judge(escalation: dict[str, Any], reports_ever: int, verdict: str, word
         assert word in (result.reason or "")
 
 
-@pytest.mark.parametrize(("body", "links", "shell"), [
-    (b"<html><head><script src='/app.js'></script></head><body><div id='app'></div></body></html>", 0, True),
-    (b"<html><body><div id='app'></div></body></html>", 0, False),  # no script: an empty page, not a shell
-    ("<html><script></script><body><p>" + "依法行政" * 80 + "</p></body></html>", 0, False),  # text to read
-    (b"<html><script></script><body><div></div></body></html>", 5, False),  # links to follow
-    (b"\x00\x01\x02", 0, False),
-    (b"", 0, False),
-])
+@pytest.mark.parametrize(
+    ("body", "links", "shell"),
+    [
+        (
+            b"<html><head><script src='/app.js'></script></head><body><div id='app'></div></body></html>",
+            0,
+            True,
+        ),
+        (
+            b"<html><body><div id='app'></div></body></html>",
+            0,
+            False,
+        ),  # no script: an empty page, not a shell
+        (
+            "<html><script></script><body><p>" + "依法行政" * 80 + "</p></body></html>",
+            0,
+            False,
+        ),  # text to read
+        (b"<html><script></script><body><div></div></body></html>", 5, False),  # links to follow
+        (b"\x00\x01\x02", 0, False),
+        (b"", 0, False),
+    ],
+)
 def test_looks_like_shell(body: bytes | str, links: int, shell: bool) -> None:
     raw = body.encode("utf-8") if isinstance(body, str) else body
     assert looks_like_shell(raw, {"content-type": "text/html"}, links) is shell

@@ -26,9 +26,25 @@ from tests.portals.generated.idioms import LIST_IDIOMS
 from tests.portals.generated.oracle import BUDGET, crawl
 
 N_PORTALS = int(os.environ.get("FZWATCH_GEN_PORTALS", "200"))
-PORTAL_IDIOMS = ["redirect", "gbk", "robots", "crawl_delay", "attachment_pdf", "attachment_docx", "title_no_agency",
-                 "title_space", "title_traditional", "truncated_titles", "depth1", "depth2", "depth3", "pages_1",
-                 "pages_2-5", "pages_6-12", "site_map"]
+PORTAL_IDIOMS = [
+    "redirect",
+    "gbk",
+    "robots",
+    "crawl_delay",
+    "attachment_pdf",
+    "attachment_docx",
+    "title_no_agency",
+    "title_space",
+    "title_traditional",
+    "truncated_titles",
+    "depth1",
+    "depth2",
+    "depth3",
+    "pages_1",
+    "pages_2-5",
+    "pages_6-12",
+    "site_map",
+]
 
 
 def test_generation_is_deterministic() -> None:
@@ -67,7 +83,9 @@ def test_no_two_portals_publish_the_same_report_text() -> None:
             served = portal.pages[report.url]
             if served.content_type != "text/html":
                 continue  # attachments carry the same paragraphs as HTML reports; parsing 200 PDFs is slow
-            parsed = parse_page(f"http://127.0.0.1:1{report.url}", served.body, {"Content-Type": served.header()})
+            parsed = parse_page(
+                f"http://127.0.0.1:1{report.url}", served.body, {"Content-Type": served.header()}
+            )
             owners.setdefault(content_hash(parsed.text), set()).add(seed)
     assert [sorted(seeds) for seeds in owners.values() if len(seeds) > 1] == []
 
@@ -105,7 +123,9 @@ def test_reference_crawler_reaches_every_report(seed: int) -> None:
     assert result.fetched <= BUDGET
 
 
-KNOWN_MISSES = json.loads((Path(__file__).parent / "portals" / "generated" / "known_misses.json").read_text("utf-8"))
+KNOWN_MISSES = json.loads(
+    (Path(__file__).parent / "portals" / "generated" / "known_misses.json").read_text("utf-8")
+)
 # The spider's result on one portal can vary by a report between runs (Scrapy's scheduling order decides
 # which of two equal-priority requests spends the last of a budget); up to this many portals outside the
 # known list may miss a report in one run before the test calls it a regression.
@@ -123,9 +143,12 @@ def test_spider_finds_every_report_on_generated_portals() -> None:
     results = check(range(N_PORTALS), jobs=2)
     print_report(results, time.monotonic() - started, top_level_only=True)  # shown by pytest on failure
     failing = [r for r in results if not r.ok]
-    lines = [f"seed {r.seed}: found {len(r.found)}/{len(r.expected['reports'])}, missed {r.missed}, "
-             f"false {[u for u, _ in r.false_reports]}, robots {r.robots_violations[:3]} {r.error[:200]}\n"
-             f"    repro: {r.repro()}" for r in failing]
+    lines = [
+        f"seed {r.seed}: found {len(r.found)}/{len(r.expected['reports'])}, missed {r.missed}, "
+        f"false {[u for u, _ in r.false_reports]}, robots {r.robots_violations[:3]} {r.error[:200]}\n"
+        f"    repro: {r.repro()}"
+        for r in failing
+    ]
     message = summary_line(results, time.monotonic() - started) + "\n" + "\n".join(lines)
     known = set(KNOWN_MISSES["seeds"])
     new = [r for r in failing if str(r.seed) not in known]
@@ -134,12 +157,16 @@ def test_spider_finds_every_report_on_generated_portals() -> None:
         print(f"known misses that now pass (remove them from known_misses.json): {now_passing}")
     expected = sum(len(r.expected["reports"]) for r in results)
     recall = sum(len(r.found) for r in results) / max(expected, 1)
-    assert not [r for r in results if r.false_reports], "a list page or near-miss stored as a report\n" + message
+    assert not [r for r in results if r.false_reports], (
+        "a list page or near-miss stored as a report\n" + message
+    )
     assert not [r for r in results if r.robots_violations], "robots.txt disobeyed\n" + message
     assert recall >= KNOWN_MISSES["recall_floor"], f"recall {recall:.3f} below the floor\n" + message
     if len(new) > UNSTABLE_ALLOWANCE:
-        pytest.fail(f"{len(new)} portals outside known_misses.json miss reports (a regression):\n" + message,
-                    pytrace=False)
+        pytest.fail(
+            f"{len(new)} portals outside known_misses.json miss reports (a regression):\n" + message,
+            pytrace=False,
+        )
 
 
 def _js_shell_seeds(limit: int) -> list[int]:
@@ -153,7 +180,9 @@ def test_js_shell_renders_its_list_in_a_browser(seed: int) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     portal = generate(seed)
     api = next(d for d in portal.dynamic if d["kind"] == "json_api")
-    entry = next(k for k in portal.pages if k.endswith("index.html") and b'<div id="app">' in portal.pages[k].body)
+    entry = next(
+        k for k in portal.pages if k.endswith("index.html") and b'<div id="app">' in portal.pages[k].body
+    )
     with GeneratedServer(portal) as server, sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
         tab = browser.new_page()

@@ -26,8 +26,10 @@ def crawl_two_sites_at_once(db_url: str, **env: str) -> list[tuple[float, str]]:
         for site_id, start in (("trs", "/index.html"), ("trs-zwgk", "/zwgk/index.html")):
             register_site(db_url, site_id, site_id, server.url(start), page_budget=6, escalate=False)
         summaries: list[dict[str, Any]] = []
-        threads = [threading.Thread(target=lambda s=s: summaries.append(run_crawl(db_url, s, **env)))
-                   for s in ("trs", "trs-zwgk")]
+        threads = [
+            threading.Thread(target=lambda s=s: summaries.append(run_crawl(db_url, s, **env)))
+            for s in ("trs", "trs-zwgk")
+        ]
         for t in threads:
             t.start()
         for t in threads:

@@ -19,14 +19,30 @@ from storage.sites import finish_run, last_runs, prune_runs, start_run
 from tests.test_storage import add_site, ingest, parsed
 
 SCRAPY_STATS = {
-    "downloader/request_count": 40, "downloader/response_count": 40, "downloader/response_bytes": 812345,
-    "downloader/request_method_count/GET": 40, "downloader/response_status_count/200": 38,
-    "downloader/response_status_count/304": 2, "log_count/INFO": 12, "log_count/DEBUG": 180,
-    "scheduler/enqueued/memory": 40, "scheduler/dequeued/memory": 40, "request_depth_max": 3,
-    "httpcompression/response_count": 30, "memusage/startup": 90000000, "memusage/max": 120000000,
-    "start_time": "2026-01-01T00:00:00", "finish_time": "2026-01-01T00:01:00", "finish_reason": "finished",
-    "elapsed_time_seconds": 60.1, "fzwatch/start_pages": 1, "fzwatch/cut_calendar": 2, "fzwatch/rendered": 1,
-    "playwright/browser_count": 1, "response_received_count": 40, "item_scraped_count": 3,
+    "downloader/request_count": 40,
+    "downloader/response_count": 40,
+    "downloader/response_bytes": 812345,
+    "downloader/request_method_count/GET": 40,
+    "downloader/response_status_count/200": 38,
+    "downloader/response_status_count/304": 2,
+    "log_count/INFO": 12,
+    "log_count/DEBUG": 180,
+    "scheduler/enqueued/memory": 40,
+    "scheduler/dequeued/memory": 40,
+    "request_depth_max": 3,
+    "httpcompression/response_count": 30,
+    "memusage/startup": 90000000,
+    "memusage/max": 120000000,
+    "start_time": "2026-01-01T00:00:00",
+    "finish_time": "2026-01-01T00:01:00",
+    "finish_reason": "finished",
+    "elapsed_time_seconds": 60.1,
+    "fzwatch/start_pages": 1,
+    "fzwatch/cut_calendar": 2,
+    "fzwatch/rendered": 1,
+    "playwright/browser_count": 1,
+    "response_received_count": 40,
+    "item_scraped_count": 3,
 }
 
 
@@ -75,7 +91,9 @@ def test_crawl_run_record_is_compact_but_keeps_what_health_shows(db: Database) -
     kept = stored["stats"]
     assert kept["fzwatch/cut_calendar"] == 2 and kept["playwright/browser_count"] == 1
     assert kept["downloader/response_count"] == 40 and kept["finish_reason"] == "finished"
-    assert not any(k.startswith(("log_count/", "scheduler/", "downloader/response_status_count/")) for k in kept)
+    assert not any(
+        k.startswith(("log_count/", "scheduler/", "downloader/response_status_count/")) for k in kept
+    )
     assert len(json.dumps(stored)) * 2 < len(json.dumps({"pages": 40, "stats": SCRAPY_STATS}))
 
 
@@ -93,11 +111,28 @@ def test_retention_prunes_old_runs_and_delivered_outbox_rows_only(db: Database) 
         sub = Subscription(urls=["json://127.0.0.1:9/x"], filters={})
         s.add_all([event, sub])
         s.flush()
-        rows = [("sent", old, old), ("failed", None, old), ("pending", None, old), ("sending", None, old),
-                ("sent", utcnow(), utcnow())]
-        s.execute(insert(OutboxItem), [
-            {"event_id": event.id, "subscription_id": sub.id, "target": i, "status": st, "sent_at": sent,
-             "created_at": created, "next_attempt_at": created} for i, (st, sent, created) in enumerate(rows)])
+        rows = [
+            ("sent", old, old),
+            ("failed", None, old),
+            ("pending", None, old),
+            ("sending", None, old),
+            ("sent", utcnow(), utcnow()),
+        ]
+        s.execute(
+            insert(OutboxItem),
+            [
+                {
+                    "event_id": event.id,
+                    "subscription_id": sub.id,
+                    "target": i,
+                    "status": st,
+                    "sent_at": sent,
+                    "created_at": created,
+                    "next_attempt_at": created,
+                }
+                for i, (st, sent, created) in enumerate(rows)
+            ],
+        )
     daemon = Daemon(db, DaemonConfig(run_retention_days=90, outbox_retention_days=30))
     assert daemon.retention() == 6 + 2
     with db.transaction() as s:
@@ -114,9 +149,12 @@ def test_retention_prunes_old_runs_and_delivered_outbox_rows_only(db: Database) 
 def test_pending_recrawl_poll_uses_an_index(sqlite_url: str) -> None:
     db = Database(sqlite_url)
     with db.engine.connect() as conn:
-        plans = [" ".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql).fetchall()) for sql in (
-            "SELECT site_id FROM recrawl_requests WHERE picked_at IS NULL",
-            "SELECT id FROM crawl_runs WHERE finished_at < '2020-01-01'",
-        )]
+        plans = [
+            " ".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql).fetchall())
+            for sql in (
+                "SELECT site_id FROM recrawl_requests WHERE picked_at IS NULL",
+                "SELECT id FROM crawl_runs WHERE finished_at < '2020-01-01'",
+            )
+        ]
     db.dispose()
     assert all("USING" in p and "INDEX" in p for p in plans), plans

@@ -55,7 +55,9 @@ MODULE_PATTERNS = [
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize(("module", "pattern"), MODULE_PATTERNS, ids=[f"{m.__name__}.{n}" for m, n in MODULE_PATTERNS])
+@pytest.mark.parametrize(
+    ("module", "pattern"), MODULE_PATTERNS, ids=[f"{m.__name__}.{n}" for m, n in MODULE_PATTERNS]
+)
 def test_every_module_pattern_scans_adversarial_runs(module: object, pattern: str) -> None:
     """Each compiled pattern of parsers/indicators.py and parsers/documents.py over every adversarial run
     (search, match and fullmatch, as the code uses them): finditer terminates, never re-reports a position."""

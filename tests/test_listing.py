@@ -308,7 +308,11 @@ def _link(url: str, text: str, source: str = "http://www.x.gov.cn/") -> Link:
         ),
         ("http://x.gov.cn/zwgk/bmwj/content/post_2795410.html", "某局工作动态", PRIORITY_DETAIL),
         # VSB 博达 articles (domain.md §3: ``../info/COL/ID.htm``) are articles even under a 新闻中心 path
-        ("http://www.x.gov.cn/xwzx/info/3329/83354.htm", "文成县自然资源和规划局领导带队开展安全检查", PRIORITY_DETAIL),
+        (
+            "http://www.x.gov.cn/xwzx/info/3329/83354.htm",
+            "文成县自然资源和规划局领导带队开展安全检查",
+            PRIORITY_DETAIL,
+        ),
         ("http://www.x.gov.cn/info/1437/16629.htm", "关于调整文成县最低工资标准的通知", PRIORITY_DETAIL),
     ],
 )

@@ -36,7 +36,10 @@ TEMPLATE_BUNDLE = """const load=(n)=>fetch(`/api/info/articles?page=${n}&size=20
 
 
 def _answer(ids: list[int], total: int) -> str:
-    rows = [{"id": i, "title": f"某区2024年法治政府建设年度报告{i}", "pubDate": "2025-03-01 10:00:00"} for i in ids]
+    rows = [
+        {"id": i, "title": f"某区2024年法治政府建设年度报告{i}", "pubDate": "2025-03-01 10:00:00"}
+        for i in ids
+    ]
     return json.dumps({"data": {"list": rows}, "total": total, "code": 0}, ensure_ascii=False)
 
 
@@ -47,22 +50,29 @@ def test_concatenated_detail_template_turns_id_rows_into_links_and_pages_on() ->
     assert api.detail == "http://x.gov.cn/xwzx/fzzf/detail/{id}.html"
     first = read_json_list(api.url, _answer(list(range(100, 120)), 45), detail=api.detail)
     assert [link.url for link in first.links][:2] == [
-        "http://x.gov.cn/xwzx/fzzf/detail/100.html", "http://x.gov.cn/xwzx/fzzf/detail/101.html"]
+        "http://x.gov.cn/xwzx/fzzf/detail/100.html",
+        "http://x.gov.cn/xwzx/fzzf/detail/101.html",
+    ]
     assert first.links[0].text == "某区2024年法治政府建设年度报告100" and first.links[0].date == "2025-03-01"
     # The later pages are asked, and they keep the template.
     assert [(a.url, a.detail) for a in first.api_requests] == [
-        (f"http://x.gov.cn/api/content/list?channelId=31&pageNo={n}&pageSize=20", api.detail) for n in (2, 3)]
+        (f"http://x.gov.cn/api/content/list?channelId=31&pageNo={n}&pageSize=20", api.detail) for n in (2, 3)
+    ]
     last = read_json_list(first.api_requests[-1].url, _answer([140, 141], 45), detail=api.detail)
     assert [link.url for link in last.links] == [
-        "http://x.gov.cn/xwzx/fzzf/detail/140.html", "http://x.gov.cn/xwzx/fzzf/detail/141.html"]
+        "http://x.gov.cn/xwzx/fzzf/detail/140.html",
+        "http://x.gov.cn/xwzx/fzzf/detail/141.html",
+    ]
 
 
 def test_template_literal_detail_template() -> None:
     apis = read_script_apis("http://x.gov.cn/static/js/app.js", TEMPLATE_BUNDLE, page_url=PAGE)
     assert [(a.url, a.detail) for a in apis] == [
-        ("http://x.gov.cn/api/info/articles?page=1&size=20", "http://x.gov.cn/zwgk/art/{id}.shtml")]
-    listing = read_json_list(apis[0].url, json.dumps({"data": [{"id": 7, "title": "通知"}], "total": 1}),
-                             detail=apis[0].detail)
+        ("http://x.gov.cn/api/info/articles?page=1&size=20", "http://x.gov.cn/zwgk/art/{id}.shtml")
+    ]
+    listing = read_json_list(
+        apis[0].url, json.dumps({"data": [{"id": 7, "title": "通知"}], "total": 1}), detail=apis[0].detail
+    )
     assert [link.url for link in listing.links] == ["http://x.gov.cn/zwgk/art/7.shtml"]
 
 
@@ -88,12 +98,17 @@ def test_crawl_pages_an_id_only_api_to_the_report_on_its_second_page(
 
     def articles(request: Request) -> Response:
         number, size = int(request.query.get("pageNo", 1)), int(request.query.get("pageSize", 20))
-        body = {"code": 0, "total": len(rows), "data": {"list": rows[(number - 1) * size:number * size]}}
-        return Response(200, json.dumps(body, ensure_ascii=False).encode("utf-8"), {"Content-Type": "application/json"})
+        body = {"code": 0, "total": len(rows), "data": {"list": rows[(number - 1) * size : number * size]}}
+        return Response(
+            200, json.dumps(body, ensure_ascii=False).encode("utf-8"), {"Content-Type": "application/json"}
+        )
 
     server.add_route("/api/content/list", articles)
-    server.set_page("/static/js/app.5d1e.js", CONCAT_BUNDLE.replace("/xwzx/fzzf/detail/", "/zwgk/fzzfjsndbg/202203/"
-                                                                     "t20220329_"), content_type="application/javascript")
+    server.set_page(
+        "/static/js/app.5d1e.js",
+        CONCAT_BUNDLE.replace("/xwzx/fzzf/detail/", "/zwgk/fzzfjsndbg/202203/t20220329_"),
+        content_type="application/javascript",
+    )
     server.set_page(SHELL, shell_page(["/static/js/app.5d1e.js"]))
     crawl(sqlite_url, server, SHELL, max_depth=1)
     assert found(sqlite_url, server) == {target["url"]}

@@ -18,16 +18,37 @@ from tests.portals.server import PortalServer, Request, Response
 
 # The forms an attacker (or a careless registry entry) uses to reach internal services.
 INTERNAL = [
-    "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "http://192.168.1.1/", "http://172.16.5.4/",
-    "http://[::1]/", "http://0x7f.1/", "http://2130706433/", "http://017700000001/", "http://127.1/",
-    "http://[::ffff:169.254.169.254]/", "http://[::ffff:127.0.0.1]/", "http://metadata.google.internal/",
-    "http://metadata/computeMetadata/v1/", "http://100.64.0.1/", "http://0.0.0.0/", "http://224.0.0.1/",
-    "http://[fe80::1]/", "http://[fd00::1]/", "http://127.0.0.1:8080/",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://10.0.0.1/",
+    "http://192.168.1.1/",
+    "http://172.16.5.4/",
+    "http://[::1]/",
+    "http://0x7f.1/",
+    "http://2130706433/",
+    "http://017700000001/",
+    "http://127.1/",
+    "http://[::ffff:169.254.169.254]/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://metadata.google.internal/",
+    "http://metadata/computeMetadata/v1/",
+    "http://100.64.0.1/",
+    "http://0.0.0.0/",
+    "http://224.0.0.1/",
+    "http://[fe80::1]/",
+    "http://[fd00::1]/",
+    "http://127.0.0.1:8080/",
 ]
 ALWAYS_REFUSED = [
-    "http://169.254.169.254/", "http://[::ffff:169.254.169.254]/", "http://metadata.google.internal/",
-    "http://[fe80::1]/", "http://0.0.0.0/", "http://224.0.0.1/", "file:///etc/passwd", "ftp://example.gov.cn/",
-    "gopher://127.0.0.1:6379/_", "http://[::1/x.pdf",
+    "http://169.254.169.254/",
+    "http://[::ffff:169.254.169.254]/",
+    "http://metadata.google.internal/",
+    "http://[fe80::1]/",
+    "http://0.0.0.0/",
+    "http://224.0.0.1/",
+    "file:///etc/passwd",
+    "ftp://example.gov.cn/",
+    "gopher://127.0.0.1:6379/_",
+    "http://[::1/x.pdf",
 ]
 
 
@@ -52,8 +73,12 @@ def test_public_and_allowed_private_addresses_pass() -> None:
 
 
 def test_origin_is_host_and_port() -> None:
-    origins = site_origins(["http://www.a.gov.cn/index.html", "http://127.0.0.1:8001/"], ["b.gov.cn", "c.gov.cn:8080"])
-    assert in_origins("https://www.a.gov.cn/x.html", origins), "http -> https on the same host is the same site"
+    origins = site_origins(
+        ["http://www.a.gov.cn/index.html", "http://127.0.0.1:8001/"], ["b.gov.cn", "c.gov.cn:8080"]
+    )
+    assert in_origins("https://www.a.gov.cn/x.html", origins), (
+        "http -> https on the same host is the same site"
+    )
     assert in_origins("http://127.0.0.1:8001/a", origins)
     assert not in_origins("http://127.0.0.1:8002/a", origins), "another port is another site"
     assert not in_origins("http://www.a.gov.cn:8080/a", origins)
@@ -72,9 +97,12 @@ def test_registry_refuses_internal_urls_everywhere(monkeypatch: pytest.MonkeyPat
         with pytest.raises(RegistryError):
             validate_site(_entry(url))
     base = "http://www.ts.gov.cn/"
-    for options in ({"allowed_hosts": ["169.254.169.254"]}, {"allowed_hosts": ["10.0.0.1"]},
-                    {"search_url": "http://metadata.google.internal/?q={q}"},
-                    {"list_apis": [{"url": "http://192.168.1.1/api?page={page}"}]}):
+    for options in (
+        {"allowed_hosts": ["169.254.169.254"]},
+        {"allowed_hosts": ["10.0.0.1"]},
+        {"search_url": "http://metadata.google.internal/?q={q}"},
+        {"list_apis": [{"url": "http://192.168.1.1/api?page={page}"}]},
+    ):
         with pytest.raises(RegistryError):
             validate_site(_entry(base, **options))
     assert validate_site(_entry(base, allowed_hosts=["sfj.ts.gov.cn"]))["id"] == "x"
@@ -88,9 +116,15 @@ def test_registry_allows_loopback_only_when_the_operator_says_so(monkeypatch: py
 
 
 def test_sites_add_refuses_metadata_url_with_one_chinese_line(sqlite_url: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "cli.main", "sites", "add", "http://169.254.169.254/latest/",
-                           "--name", "x"], cwd=REPO, env=crawl_env(sqlite_url), capture_output=True, text=True,
-                          timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli.main", "sites", "add", "http://169.254.169.254/latest/", "--name", "x"],
+        cwd=REPO,
+        env=crawl_env(sqlite_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and "不允许抓取" in proc.stderr + proc.stdout
 
@@ -103,27 +137,37 @@ def _site_dir(tmp_path: Path, index: str) -> Path:
     return site
 
 
-REPORT = ("<html><head><title>某县2023年法治政府建设年度报告</title></head><body><div id='zoom'>"
-          + "<p>一、2023年主要举措和成效。我县坚持依法行政，推进法治政府建设。</p>" * 20
-          + "<p>二、存在的不足和原因。</p><p>三、党政主要负责人履行推进法治建设第一责任人职责情况。</p>"
-          + "<p>四、2024年主要安排。</p></div></body></html>")
+REPORT = (
+    "<html><head><title>某县2023年法治政府建设年度报告</title></head><body><div id='zoom'>"
+    + "<p>一、2023年主要举措和成效。我县坚持依法行政，推进法治政府建设。</p>" * 20
+    + "<p>二、存在的不足和原因。</p><p>三、党政主要负责人履行推进法治建设第一责任人职责情况。</p>"
+    + "<p>四、2024年主要安排。</p></div></body></html>"
+)
 
 
-def test_crawl_never_follows_a_redirect_or_link_to_another_host_or_port(tmp_path: Path, sqlite_url: str) -> None:
+def test_crawl_never_follows_a_redirect_or_link_to_another_host_or_port(
+    tmp_path: Path, sqlite_url: str
+) -> None:
     other_dir = tmp_path / "other"
     other_dir.mkdir()
     (other_dir / "robots.txt").write_text("User-agent: *\nAllow: /\n", encoding="utf-8")
     (other_dir / "report.html").write_text(REPORT, encoding="utf-8")
-    other_host = PortalServer(other_dir, host="127.0.0.2").start()   # another address: another host
-    other_port = PortalServer(other_dir, host="127.0.0.1").start()   # same host, another port
+    other_host = PortalServer(other_dir, host="127.0.0.2").start()  # another address: another host
+    other_port = PortalServer(other_dir, host="127.0.0.1").start()  # same host, another port
     try:
-        index = ("<html><head><title>某县人民政府</title></head><body><ul>"
-                 "<li><a href='/go/report.html'>某县2023年法治政府建设年度报告</a></li>"
-                 f"<li><a href='{other_port.url('/report.html')}'>某县2022年法治政府建设年度报告</a></li>"
-                 "</ul></body></html>")
+        index = (
+            "<html><head><title>某县人民政府</title></head><body><ul>"
+            "<li><a href='/go/report.html'>某县2023年法治政府建设年度报告</a></li>"
+            f"<li><a href='{other_port.url('/report.html')}'>某县2022年法治政府建设年度报告</a></li>"
+            "</ul></body></html>"
+        )
         with PortalServer(_site_dir(tmp_path, index)) as server:
-            server.add_route("/go/report.html", lambda _r: Response(
-                302, b"", {"Location": other_host.url("/report.html")}, conditional=False))
+            server.add_route(
+                "/go/report.html",
+                lambda _r: Response(
+                    302, b"", {"Location": other_host.url("/report.html")}, conditional=False
+                ),
+            )
             register_site(sqlite_url, "policy", "某县人民政府", server.url("/index.html"))
             summary = run_crawl(sqlite_url, "policy")
             assert server.count("/go/report.html") >= 1, "the allowed page itself is fetched"

@@ -25,7 +25,9 @@ PROSE = [
         "不断提升行政复议和行政应诉工作质量，为建设更高水平的法治泰顺提供有力保障。"
     ),
 ]
-SIDE_LINKS = "".join(f'<li><a href="/art/{i}.html">泰顺县召开第{i}次法治建设工作推进会议</a></li>' for i in range(25))
+SIDE_LINKS = "".join(
+    f'<li><a href="/art/{i}.html">泰顺县召开第{i}次法治建设工作推进会议</a></li>' for i in range(25)
+)
 
 
 def _page(body: str, title: str = "泰顺县2023年法治政府建设年度报告") -> bytes:
@@ -71,7 +73,9 @@ def test_lead_paragraph_beside_the_body_div_is_kept() -> None:
 
 def test_side_bar_in_the_article_table_is_left_out() -> None:
     """2005-era portals: the article cell and a teaser link list share one layout table."""
-    teasers = "".join(f'·<a href="/n/{i}.html">[幻灯]某地举办第{i}届法治文化节，精彩纷呈。</a><br>' for i in range(8))
+    teasers = "".join(
+        f'·<a href="/n/{i}.html">[幻灯]某地举办第{i}届法治文化节，精彩纷呈。</a><br>' for i in range(8)
+    )
     html = _page(
         f"<table><tr><td width='580'>{'<br>'.join(PROSE)}<table><tr><td>相关报道：<br>{teasers}</td></tr></table>"
         f"</td><td width='200'><ul>{SIDE_LINKS}</ul></td></tr></table>"
@@ -82,7 +86,9 @@ def test_side_bar_in_the_article_table_is_left_out() -> None:
 
 
 def test_article_blocks_pick_the_prose_not_the_link_list() -> None:
-    root = lxml.html.document_fromstring(_page(f"<div id='a'><ul>{SIDE_LINKS}</ul></div><div id='b'>{_paras()}</div>"))
+    root = lxml.html.document_fromstring(
+        _page(f"<div id='a'><ul>{SIDE_LINKS}</ul></div><div id='b'>{_paras()}</div>")
+    )
     assert [b.get("id") for b in article_blocks(root)] == ["b"]
 
 
@@ -102,7 +108,9 @@ def test_container_rules_innermost_content_and_class_tokens() -> None:
 
 
 def test_link_heavy_container_is_not_a_body() -> None:
-    root = lxml.html.document_fromstring(_page(f"<div id='zoom'><ul>{SIDE_LINKS}</ul><p>{PROSE[0]}</p></div>"))
+    root = lxml.html.document_fromstring(
+        _page(f"<div id='zoom'><ul>{SIDE_LINKS}</ul><p>{PROSE[0]}</p></div>")
+    )
     assert find_container(root) is None
 
 
@@ -203,8 +211,12 @@ class _Parses:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
         self._depth = 0
-        for module, name in ((lxml.html, "document_fromstring"), (lxml.html, "fromstring"),
-                             (lxml.etree, "fromstring"), (lxml.etree, "HTML")):
+        for module, name in (
+            (lxml.html, "document_fromstring"),
+            (lxml.html, "fromstring"),
+            (lxml.etree, "fromstring"),
+            (lxml.etree, "HTML"),
+        ):
             monkeypatch.setattr(module, name, self._wrap(getattr(module, name)))
 
     def _wrap(self, original):  # type: ignore[no-untyped-def]
@@ -221,7 +233,10 @@ class _Parses:
 
 @pytest.mark.parametrize(
     "body",
-    [f"<div id='zoom'>{_paras()}</div>", f"<div class='nav'><ul>{SIDE_LINKS}</ul></div><div>{_paras()}</div>"],
+    [
+        f"<div id='zoom'>{_paras()}</div>",
+        f"<div class='nav'><ul>{SIDE_LINKS}</ul></div><div>{_paras()}</div>",
+    ],
     ids=["container", "densest-block"],
 )
 def test_page_is_parsed_once_without_trafilatura(monkeypatch: pytest.MonkeyPatch, body: str) -> None:
@@ -230,7 +245,9 @@ def test_page_is_parsed_once_without_trafilatura(monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(trafilatura, "extract", no_trafilatura)
     parses = _Parses(monkeypatch)
-    page = parse_page("http://127.0.0.1:8001/news/detail.html", _page(body))  # no date in the URL: htmldate runs
+    page = parse_page(
+        "http://127.0.0.1:8001/news/detail.html", _page(body)
+    )  # no date in the URL: htmldate runs
     assert page.text.split("\n") == PROSE
     assert parses.count == 1
 
@@ -244,7 +261,9 @@ def test_short_page_still_asks_trafilatura(monkeypatch: pytest.MonkeyPatch) -> N
         return real(content, *args, **kwargs)
 
     monkeypatch.setattr(trafilatura, "extract", spy)
-    root = lxml.html.document_fromstring(_page(f"<div class='nav'><ul>{SIDE_LINKS}</ul></div><p>{PROSE[0]}</p>"))
+    root = lxml.html.document_fromstring(
+        _page(f"<div class='nav'><ul>{SIDE_LINKS}</ul></div><p>{PROSE[0]}</p>")
+    )
     text = extract_body(root, URL, "泰顺县2023年法治政府建设年度报告")
     assert PROSE[0] in text
     assert len(calls) == 1 and calls[0] is root  # our tree, not a string to parse again

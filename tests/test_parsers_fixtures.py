@@ -20,9 +20,15 @@ CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "expected.json").exist
 def _load(name: str) -> tuple[ParsedPage, dict]:
     case = FIXTURES / name
     expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
-    site = json.loads((case / "site.json").read_text(encoding="utf-8")) if (case / "site.json").exists() else {}
-    page = parse_page((case / "url.txt").read_text(encoding="utf-8").strip(), (case / "page.html").read_bytes(),
-                      site_name=site.get("name"), region=site.get("region"))
+    site = (
+        json.loads((case / "site.json").read_text(encoding="utf-8")) if (case / "site.json").exists() else {}
+    )
+    page = parse_page(
+        (case / "url.txt").read_text(encoding="utf-8").strip(),
+        (case / "page.html").read_bytes(),
+        site_name=site.get("name"),
+        region=site.get("region"),
+    )
     return page, expected
 
 
@@ -33,7 +39,16 @@ def case(request: pytest.FixtureRequest) -> tuple[ParsedPage, dict]:
 
 def test_metadata(case: tuple[ParsedPage, dict]) -> None:
     page, exp = case
-    for key in ("title", "published_at", "agency", "agency_aliases", "year", "is_report", "content_type", "attachments"):
+    for key in (
+        "title",
+        "published_at",
+        "agency",
+        "agency_aliases",
+        "year",
+        "is_report",
+        "content_type",
+        "attachments",
+    ):
         if key in exp:
             assert getattr(page, key) == exp[key], key
 
@@ -87,7 +102,11 @@ def test_indicator_gold_and_qualifiers(case: tuple[ParsedPage, dict]) -> None:
         for name, want in fields.items():
             got = getattr(ind, name)
             if name == "change":
-                assert got and got["kind"] == want["kind"] and float(got["value"]) == pytest.approx(want["value"])
+                assert (
+                    got
+                    and got["kind"] == want["kind"]
+                    and float(got["value"]) == pytest.approx(want["value"])
+                )
             else:
                 assert got == want, (ref, name)
 

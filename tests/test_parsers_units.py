@@ -18,10 +18,21 @@ from parsers.sections import split_sections
 from parsers.timeliness import deadline_for, is_on_time
 
 REQUIRED_KEYS = {
-    "reconsideration_received", "reconsideration_closed", "reconsideration_corrected",
-    "reconsideration_correction_rate", "litigation_new", "litigation_closed", "litigation_lost",
-    "litigation_loss_rate", "head_appearance_rate", "mediation_cases", "mediation_success",
-    "mediation_success_rate", "legal_aid_cases", "legality_reviews", "normative_docs_reviewed",
+    "reconsideration_received",
+    "reconsideration_closed",
+    "reconsideration_corrected",
+    "reconsideration_correction_rate",
+    "litigation_new",
+    "litigation_closed",
+    "litigation_lost",
+    "litigation_loss_rate",
+    "head_appearance_rate",
+    "mediation_cases",
+    "mediation_success",
+    "mediation_success_rate",
+    "legal_aid_cases",
+    "legality_reviews",
+    "normative_docs_reviewed",
 }
 
 
@@ -38,7 +49,10 @@ def _page(body: str, title: str = "某县司法局2023年法治政府建设年�
         ("<html><head><meta charset='utf-8'></head><body>法治政府建设</body></html>".encode("gbk"), None),
         ("<html><body>法治政府建设 镕</body></html>".encode("gb18030"), None),
         ("<html><head><meta charset='gb2312'></head><body>法治政府建设</body></html>".encode(), None),
-        ("<html><body>法治政府建设</body></html>".encode("gbk"), {"Content-Type": "text/html; charset=ISO-8859-1"}),
+        (
+            "<html><body>法治政府建设</body></html>".encode("gbk"),
+            {"Content-Type": "text/html; charset=ISO-8859-1"},
+        ),
     ],
 )
 def test_decode_wrong_or_missing_declarations(raw: bytes, headers: dict | None) -> None:
@@ -46,13 +60,21 @@ def test_decode_wrong_or_missing_declarations(raw: bytes, headers: dict | None) 
 
 
 def test_numbers_split_across_inline_tags_are_joined() -> None:
-    body = "<p>全年减免罚款<font color=red>2883.5</font>亿元，受理法律援助案件<span>21</span><b>91</b>件。" + "正文" * 40 + "</p>"
+    body = (
+        "<p>全年减免罚款<font color=red>2883.5</font>亿元，受理法律援助案件<span>21</span><b>91</b>件。"
+        + "正文" * 40
+        + "</p>"
+    )
     page = parse_page("https://x.gov.cn/a.html", _page(body))
     assert "2883.5亿元" in page.text and "2191件" in page.text
 
 
 def test_tables_kept_as_rows_without_pipes() -> None:
-    body = "<p>" + "法治政府建设情况如下。" * 10 + "</p><table><tr><td>指标</td><td>数值</td></tr><tr><td>纠错率</td><td>27%</td></tr></table>"
+    body = (
+        "<p>"
+        + "法治政府建设情况如下。" * 10
+        + "</p><table><tr><td>指标</td><td>数值</td></tr><tr><td>纠错率</td><td>27%</td></tr></table>"
+    )
     page = parse_page("https://x.gov.cn/a.html", _page(body))
     assert "纠错率 27%" in page.text.split("\n") or "纠错率27%" in page.text.split("\n")
     assert "|" not in page.text
@@ -117,8 +139,14 @@ def test_agency_from_title(title: str, agency: str | None) -> None:
 
 
 def test_titles_and_years() -> None:
-    assert strip_site_suffix("泰顺县司法局2023年法治政府建设年度报告_泰顺县人民政府") == "泰顺县司法局2023年法治政府建设年度报告"
-    assert strip_site_suffix("鹤山市司法局2022年法治政府建设年度报告-中国鹤山") == "鹤山市司法局2022年法治政府建设年度报告"
+    assert (
+        strip_site_suffix("泰顺县司法局2023年法治政府建设年度报告_泰顺县人民政府")
+        == "泰顺县司法局2023年法治政府建设年度报告"
+    )
+    assert (
+        strip_site_suffix("鹤山市司法局2022年法治政府建设年度报告-中国鹤山")
+        == "鹤山市司法局2022年法治政府建设年度报告"
+    )
     assert report_year("关于2024年法治政府建设情况的报告", None) == 2024
     assert report_year("2020年度新蒲新区法治政府建设工作报告", None) == 2020
     assert report_year("法治政府建设情况报告", "2025-03-01") == 2024
@@ -156,20 +184,29 @@ def test_near_miss_words_in_the_publishers_name(title: str, is_report: bool) -> 
 
 
 def test_sections_inline_without_line_breaks() -> None:
-    text = ("2023年，本局推进工作。 一、2023年工作总结 做了事。 二、存在的不足和原因 有问题。 "
-            "三、主要负责人履行推进法治建设第一责任人职责情况 履职。 四、2024年工作打算 统一、规范。")
+    text = (
+        "2023年，本局推进工作。 一、2023年工作总结 做了事。 二、存在的不足和原因 有问题。 "
+        "三、主要负责人履行推进法治建设第一责任人职责情况 履职。 四、2024年工作打算 统一、规范。"
+    )
     assert [s.kind for s in split_sections(text)] == ["measures", "shortcomings", "responsibility", "plan"]
 
 
 def test_indicator_registry_and_tricky_phrasings() -> None:
     keys = {d.key for d in REGISTRY}
     assert REQUIRED_KEYS <= keys and len(keys - REQUIRED_KEYS) >= 15
-    text = ("一、主要举措和成效 全年新收行政复议案件105件、同比增长34%，落实“1+7+N”机制和“133”大调解，"
-            "开通12348热线7×24小时服务，印发遵新党办发〔2020〕131号文件，适用“一基准四清单”案件181.3万件，"
-            "第三季度出庭应诉率达99.28%，同比提升3.36个百分点，发放宣传资料3.7万余份。"
-            "四、下一步工作打算 力争复议纠错率达到90%。")
+    text = (
+        "一、主要举措和成效 全年新收行政复议案件105件、同比增长34%，落实“1+7+N”机制和“133”大调解，"
+        "开通12348热线7×24小时服务，印发遵新党办发〔2020〕131号文件，适用“一基准四清单”案件181.3万件，"
+        "第三季度出庭应诉率达99.28%，同比提升3.36个百分点，发放宣传资料3.7万余份。"
+        "四、下一步工作打算 力争复议纠错率达到90%。"
+    )
     found = {i.key: i for i in extract_indicators(text, split_sections(text))}
-    assert found["reconsideration_received"].change == {"kind": "pct", "value": 34.0, "unit": "%", "text": "同比增长34%"}
+    assert found["reconsideration_received"].change == {
+        "kind": "pct",
+        "value": 34.0,
+        "unit": "%",
+        "text": "同比增长34%",
+    }
     assert found["enforcement_cases"].value == 1813000 and found["enforcement_cases"].unit == "件"
     assert found["head_appearance_rate"].period == "第三季度"
     assert found["head_appearance_rate"].change["kind"] == "pp"
@@ -213,7 +250,9 @@ def test_scanned_pdf_is_flagged() -> None:
     writer.add_blank_page(width=595, height=842)
     buf = io.BytesIO()
     writer.write(buf)
-    page = parse_page("https://x.gov.cn/P020240301.pdf", buf.getvalue(), {"Content-Type": "application/octet-stream"})
+    page = parse_page(
+        "https://x.gov.cn/P020240301.pdf", buf.getvalue(), {"Content-Type": "application/octet-stream"}
+    )
     assert page.content_type == "pdf" and page.text == "" and "scanned_pdf" in page.flags
 
 
@@ -221,12 +260,21 @@ def test_ofd_text_in_page_order() -> None:
     ns = 'xmlns:ofd="http://www.ofdspec.org/2016"'
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("OFD.xml", f"<ofd:OFD {ns}><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>")
-        zf.writestr("Doc_0/Document.xml", f"<ofd:Document {ns}><ofd:Pages><ofd:Page ID='1' BaseLoc='Pages/Page_1/Content.xml'/>"
-                    "<ofd:Page ID='2' BaseLoc='Pages/Page_0/Content.xml'/></ofd:Pages></ofd:Document>")
+        zf.writestr(
+            "OFD.xml",
+            f"<ofd:OFD {ns}><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>",
+        )
+        zf.writestr(
+            "Doc_0/Document.xml",
+            f"<ofd:Document {ns}><ofd:Pages><ofd:Page ID='1' BaseLoc='Pages/Page_1/Content.xml'/>"
+            "<ofd:Page ID='2' BaseLoc='Pages/Page_0/Content.xml'/></ofd:Pages></ofd:Document>",
+        )
         for name, text in (("Page_1", "第一页法治政府建设"), ("Page_0", "第二页工作打算")):
-            zf.writestr(f"Doc_0/Pages/{name}/Content.xml", f"<ofd:Page {ns}><ofd:Content><ofd:Layer><ofd:TextObject Boundary='0 10 100 10'>"
-                        f"<ofd:TextCode X='0' Y='5'>{text}</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>")
+            zf.writestr(
+                f"Doc_0/Pages/{name}/Content.xml",
+                f"<ofd:Page {ns}><ofd:Content><ofd:Layer><ofd:TextObject Boundary='0 10 100 10'>"
+                f"<ofd:TextCode X='0' Y='5'>{text}</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>",
+            )
     page = parse_page("https://x.gov.cn/a.ofd", buf.getvalue())
     assert page.content_type == "ofd" and page.text.split("\n") == ["第一页法治政府建设", "第二页工作打算"]
 
@@ -291,8 +339,12 @@ def test_indicator_additions_list_verbs_continuations_and_vetoes() -> None:
 def test_change_rules_thresholds() -> None:
     from parsers.indicators import DEFAULT_CHANGE_RULE, change_rule
 
-    assert DEFAULT_CHANGE_RULE.is_notable(27.0, 18.1, "%") and not DEFAULT_CHANGE_RULE.is_notable(27.0, 23.0, "%")
-    assert DEFAULT_CHANGE_RULE.is_notable(100, 140, "件") and not DEFAULT_CHANGE_RULE.is_notable(100, 120, "件")
+    assert DEFAULT_CHANGE_RULE.is_notable(27.0, 18.1, "%") and not DEFAULT_CHANGE_RULE.is_notable(
+        27.0, 23.0, "%"
+    )
+    assert DEFAULT_CHANGE_RULE.is_notable(100, 140, "件") and not DEFAULT_CHANGE_RULE.is_notable(
+        100, 120, "件"
+    )
     assert not DEFAULT_CHANGE_RULE.is_notable(3, 9, "件")  # +200% but only 6 件
     assert change_rule("head_appearance_rate").is_notable(100.0, 97.5, "%")  # tighter for near-100% rates
     custom = change_rule("legal_aid_cases", {"legal_aid_cases": {"ratio": 0.1, "absolute": 5}})

@@ -89,8 +89,15 @@ def test_canonical_name(raw: str, region: str, want: str) -> None:
 
 def test_region_units_levels() -> None:
     assert [(u.name, u.level) for u in region_units("福建省三明市永安市小陶镇")] == [
-        ("福建省", "province"), ("三明市", "city"), ("永安市", "county"), ("小陶镇", "town")]
-    assert [(u.name, u.level) for u in region_units("重庆市长寿区")] == [("重庆市", "province"), ("长寿区", "district")]
+        ("福建省", "province"),
+        ("三明市", "city"),
+        ("永安市", "county"),
+        ("小陶镇", "town"),
+    ]
+    assert [(u.name, u.level) for u in region_units("重庆市长寿区")] == [
+        ("重庆市", "province"),
+        ("长寿区", "district"),
+    ]
 
 
 def test_one_series_whatever_the_page_wrote() -> None:
@@ -100,13 +107,16 @@ def test_one_series_whatever_the_page_wrote() -> None:
     assert not same_publisher("鹿城区司法局", "鹿城区人民政府", LUCHENG)
 
 
-@pytest.mark.parametrize(("site_name", "region", "want"), [
-    ("中国泰顺", TAISHUN, "泰顺县人民政府"),
-    ("泰顺县人民政府门户网站", TAISHUN, "泰顺县人民政府"),
-    ("泰顺县司法局", TAISHUN, "泰顺县司法局"),
-    ("大连市司法局", DALIAN, "大连市司法局"),
-    ("鹿城区", LUCHENG, "温州市鹿城区人民政府"),
-])
+@pytest.mark.parametrize(
+    ("site_name", "region", "want"),
+    [
+        ("中国泰顺", TAISHUN, "泰顺县人民政府"),
+        ("泰顺县人民政府门户网站", TAISHUN, "泰顺县人民政府"),
+        ("泰顺县司法局", TAISHUN, "泰顺县司法局"),
+        ("大连市司法局", DALIAN, "大连市司法局"),
+        ("鹿城区", LUCHENG, "温州市鹿城区人民政府"),
+    ],
+)
 def test_site_publisher(site_name: str, region: str, want: str) -> None:
     assert site_publisher(site_name, region) == want
 

@@ -34,8 +34,16 @@ FETCHED = datetime(2025, 3, 31, 16, 30, tzinfo=UTC)  # 2025-04-01 00:30 北京�
 
 def add_site(db: Database, site_id: str = "ts", name: str = "中国泰顺", **options: object) -> None:
     with db.transaction() as s:
-        site, _ = upsert_site(s, {"id": site_id, "name": name, "region": REGION,
-                                  "start_urls": [f"http://{site_id}.gov.cn/"], "options": options})
+        site, _ = upsert_site(
+            s,
+            {
+                "id": site_id,
+                "name": name,
+                "region": REGION,
+                "start_urls": [f"http://{site_id}.gov.cn/"],
+                "options": options,
+            },
+        )
         site.baseline_done = True
 
 
@@ -44,30 +52,44 @@ def ingest_fixture(db: Database, case: str, url: str, site_id: str = "ts") -> in
     with db.transaction() as s:
         site = get_site(s, site_id)
         parsed = parse_page(url, body, site_name=site.name, region=site.region)
-        return ingest_page(s, site, FetchedPage(url=url, body=body, fetched_at=FETCHED), parsed,
-                           content_hash(parsed.text)).report_id
+        return ingest_page(
+            s, site, FetchedPage(url=url, body=body, fetched_at=FETCHED), parsed, content_hash(parsed.text)
+        ).report_id
 
 
 def ingest_html(db: Database, url: str, title: str, day: str, source: str = "") -> int | None:
-    html = page(title, "中国泰顺", report_body(title[:6], 2023, "县委、县政府"),
-                f"发布时间：{day}" + (f" 来源：{source}" if source else ""))
+    html = page(
+        title,
+        "中国泰顺",
+        report_body(title[:6], 2023, "县委、县政府"),
+        f"发布时间：{day}" + (f" 来源：{source}" if source else ""),
+    )
     with db.transaction() as s:
         site = get_site(s, "ts")
         parsed = parse_page(url, html.encode(), site_name=site.name, region=site.region)
-        return ingest_page(s, site, FetchedPage(url=url, body=html.encode(), fetched_at=FETCHED), parsed,
-                           content_hash(parsed.text)).report_id
+        return ingest_page(
+            s,
+            site,
+            FetchedPage(url=url, body=html.encode(), fetched_at=FETCHED),
+            parsed,
+            content_hash(parsed.text),
+        ).report_id
 
 
 def test_a_department_report_never_satisfies_its_government(db: Database) -> None:
     add_site(db, expected_publishers=["县司法局"])
-    ingest_html(db, "http://ts.gov.cn/art/2024/2/26/art_1_1.html", "县司法局2023年法治政府建设年度报告", "2024-02-26")
+    ingest_html(
+        db, "http://ts.gov.cn/art/2024/2/26/art_1_1.html", "县司法局2023年法治政府建设年度报告", "2024-02-26"
+    )
     with db.transaction() as s:
         rows = {r["publisher"]: r for r in coverage(s, 2023, today=date(2024, 6, 1))}
         assert rows["泰顺县人民政府"]["status"] == "missing" and rows["泰顺县人民政府"]["report_id"] is None
         assert rows["泰顺县司法局"]["published_at"] == "2024-02-26"
         raised = check_overdue(s, today=date(2024, 6, 1))
         assert [e.payload["agency"] for e in raised] == ["泰顺县人民政府"]
-    ingest_html(db, "http://ts.gov.cn/art/2024/3/29/art_1_2.html", "泰顺县2023年度法治政府建设情况", "2024-03-29")
+    ingest_html(
+        db, "http://ts.gov.cn/art/2024/3/29/art_1_2.html", "泰顺县2023年度法治政府建设情况", "2024-03-29"
+    )
     with db.transaction() as s:
         gov = {r["publisher"]: r for r in coverage(s, 2023, today=date(2024, 6, 1))}["泰顺县人民政府"]
         assert (gov["published_at"], gov["status"]) == ("2024-03-29", "on_time")
@@ -75,18 +97,25 @@ def test_a_department_report_never_satisfies_its_government(db: Database) -> Non
 
 def test_reports_of_other_bodies_are_listed_not_credited(db: Database) -> None:
     add_site(db)
-    ingest_html(db, "http://ts.gov.cn/art/2024/2/26/art_1_3.html", "县教育局关于2023年度法治政府建设情况的报告",
-                "2024-02-26")
+    ingest_html(
+        db,
+        "http://ts.gov.cn/art/2024/2/26/art_1_3.html",
+        "县教育局关于2023年度法治政府建设情况的报告",
+        "2024-02-26",
+    )
     with db.transaction() as s:
         rows = coverage(s, 2023, today=date(2024, 6, 1))
     assert [(r["publisher"], r["expected"], r["status"]) for r in rows] == [
-        ("泰顺县人民政府", True, "missing"), ("泰顺县教育局", False, "on_time")]
+        ("泰顺县人民政府", True, "missing"),
+        ("泰顺县教育局", False, "on_time"),
+    ]
 
 
 def test_a_page_no_longer_a_report_never_counts(db: Database) -> None:
     add_site(db)
-    report_id = ingest_html(db, "http://ts.gov.cn/art/2024/3/1/art_1_4.html", "泰顺县2023年法治政府建设年度报告",
-                            "2024-03-01")
+    report_id = ingest_html(
+        db, "http://ts.gov.cn/art/2024/3/1/art_1_4.html", "泰顺县2023年法治政府建设年度报告", "2024-03-01"
+    )
     with db.transaction() as s:
         doc_id = s.get(Report, report_id).document_id
         s.execute(update(Document).where(Document.id == doc_id).values(is_report=False))
@@ -96,7 +125,9 @@ def test_a_page_no_longer_a_report_never_counts(db: Database) -> None:
 
 def test_reparse_all_brings_old_rows_to_canonical_names(db: Database) -> None:
     add_site(db)
-    report_id = ingest_fixture(db, "titleless_county_2024", "https://www.ts.gov.cn/art/2025/3/18/art_1229_5500001.html")
+    report_id = ingest_fixture(
+        db, "titleless_county_2024", "https://www.ts.gov.cn/art/2025/3/18/art_1229_5500001.html"
+    )
     with db.transaction() as s:
         report = s.get(Report, report_id)
         assert report.agency == "泰顺县人民政府"
@@ -125,7 +156,9 @@ def new_york() -> Iterator[None]:
 
 def test_cli_shows_labelled_beijing_time_on_any_host(db_url: str, db: Database, new_york: None) -> None:
     add_site(db)
-    report_id = ingest_fixture(db, "titleless_county_2024", "https://www.ts.gov.cn/art/2025/3/18/art_1229_5500001.html")
+    report_id = ingest_fixture(
+        db, "titleless_county_2024", "https://www.ts.gov.cn/art/2025/3/18/art_1229_5500001.html"
+    )
     with db.transaction() as s:
         s.get(Site, "ts").last_crawl_at = FETCHED
         add_subscription(s, ["json://127.0.0.1:9/hook"], {})
@@ -156,7 +189,9 @@ def test_cli_shows_labelled_beijing_time_on_any_host(db_url: str, db: Database, 
 def test_dashboard_shows_labelled_beijing_time(sqlite_url: str, new_york: None) -> None:
     db = Database(sqlite_url)
     add_site(db)
-    report_id = ingest_fixture(db, "titleless_county_2024", "https://www.ts.gov.cn/art/2025/3/18/art_1229_5500001.html")
+    report_id = ingest_fixture(
+        db, "titleless_county_2024", "https://www.ts.gov.cn/art/2025/3/18/art_1229_5500001.html"
+    )
     with db.transaction() as s:
         s.get(Site, "ts").last_crawl_at = FETCHED
     client = create_app(db).test_client()

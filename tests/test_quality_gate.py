@@ -18,7 +18,9 @@ def scores() -> dict[str, float]:
         pytest.fail(str(exc))
 
 
-BASELINE_ITEMS = [(k, v) for k, v in json.loads(BASELINE.read_text(encoding="utf-8")).items() if isinstance(v, dict)]
+BASELINE_ITEMS = [
+    (k, v) for k, v in json.loads(BASELINE.read_text(encoding="utf-8")).items() if isinstance(v, dict)
+]
 
 
 @pytest.mark.parametrize(("metric", "bound"), BASELINE_ITEMS, ids=[k for k, _ in BASELINE_ITEMS])

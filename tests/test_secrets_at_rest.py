@@ -23,8 +23,9 @@ from tests.crawl_helpers import REPO, crawl_env
 SECRET_URL = "mailtos://alice:S3cretPass%21@smtp.example.org?to=team@example.org"
 
 
-def test_urls_are_encrypted_in_the_database_and_read_back(sqlite_url: str, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_urls_are_encrypted_in_the_database_and_read_back(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(KEY_FILE_ENV, str(tmp_path / "keys" / "secret.key"))
     db = Database(sqlite_url)
     with db.transaction() as s:
@@ -44,24 +45,49 @@ def test_urls_are_encrypted_in_the_database_and_read_back(sqlite_url: str, tmp_p
 
 def test_a_wrong_key_is_a_clear_error_not_garbage(sqlite_url: str, tmp_path: Path) -> None:
     env_a = {KEY_FILE_ENV: str(tmp_path / "a.key")}
-    proc = subprocess.run([sys.executable, "-m", "cli.main", "subscribe", "json://127.0.0.1:9/hook?token=abc123"],
-                          cwd=REPO, env=crawl_env(sqlite_url, **env_a), capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli.main", "subscribe", "json://127.0.0.1:9/hook?token=abc123"],
+        cwd=REPO,
+        env=crawl_env(sqlite_url, **env_a),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     env_b = {KEY_FILE_ENV: str(tmp_path / "b.key")}
-    proc = subprocess.run([sys.executable, "-m", "cli.main", "subscriptions"], cwd=REPO,
-                          env=crawl_env(sqlite_url, **env_b), capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli.main", "subscriptions"],
+        cwd=REPO,
+        env=crawl_env(sqlite_url, **env_b),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr and "无法解密" in proc.stderr
 
 
 def test_db_upgrade_encrypts_rows_written_in_plaintext(sqlite_url: str, tmp_path: Path) -> None:
     db = Database(sqlite_url)
     with db.engine.begin() as conn:
-        conn.execute(text("INSERT INTO subscriptions (name, urls, filters, mode, digest, source, active, created_at)"
-                          " VALUES ('old', '[\"json://127.0.0.1:9/x?token=plain999\"]', '{}', 'immediate', '{}',"
-                          " 'cli', 1, '2024-01-01 00:00:00')"))
+        conn.execute(
+            text(
+                "INSERT INTO subscriptions (name, urls, filters, mode, digest, source, active, created_at)"
+                " VALUES ('old', '[\"json://127.0.0.1:9/x?token=plain999\"]', '{}', 'immediate', '{}',"
+                " 'cli', 1, '2024-01-01 00:00:00')"
+            )
+        )
     env = {KEY_FILE_ENV: str(tmp_path / "k.key")}
-    proc = subprocess.run([sys.executable, "-m", "cli.main", "db", "upgrade"], cwd=REPO,
-                          env=crawl_env(sqlite_url, **env), capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli.main", "db", "upgrade"],
+        cwd=REPO,
+        env=crawl_env(sqlite_url, **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 0 and "已加密 1" in proc.stdout, proc.stdout + proc.stderr
     with db.engine.connect() as conn:
         assert "plain999" not in str(conn.execute(text("SELECT urls FROM subscriptions")).scalar())
@@ -73,8 +99,10 @@ def test_db_upgrade_encrypts_rows_written_in_plaintext(sqlite_url: str, tmp_path
 
 def test_error_bodies_are_scrubbed_in_every_encoding() -> None:
     basic = base64.b64encode(b"alice:S3cretPass!").decode()
-    echoed = (f"401 for Authorization: Basic {basic}; user alice pass S3cretPass! "
-              f"or S3cretPass%21 in {SECRET_URL} and S3cretPass%2521")
+    echoed = (
+        f"401 for Authorization: Basic {basic}; user alice pass S3cretPass! "
+        f"or S3cretPass%21 in {SECRET_URL} and S3cretPass%2521"
+    )
     cleaned = scrub(echoed, SECRET_URL)
     for leak in (basic, "S3cretPass", "alice:"):
         assert leak not in cleaned, cleaned

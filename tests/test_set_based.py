@@ -26,8 +26,12 @@ TODAY = date(2025, 6, 1)
 
 
 def _reports(session: Session, year: int, **where: Any) -> list[Report]:
-    stmt = (select(Report).join(Document, Document.id == Report.document_id)
-            .where(Report.year == year, Document.is_report.is_(True)).order_by(Report.id))
+    stmt = (
+        select(Report)
+        .join(Document, Document.id == Report.document_id)
+        .where(Report.year == year, Document.is_report.is_(True))
+        .order_by(Report.id)
+    )
     for column, value in where.items():
         stmt = stmt.where(getattr(Report, column) == value)
     return list(session.scalars(stmt))
@@ -42,7 +46,9 @@ def reference_coverage(session: Session, year: int, region: str | None) -> list[
         pubs = expected_publishers(site)
         for pub in pubs:
             found = _reports(session, year, agency=pub.name)
-            rows.append(_coverage_row(site, pub.name, True, publisher_deadline(site, pub, year), found, TODAY, urls))
+            rows.append(
+                _coverage_row(site, pub.name, True, publisher_deadline(site, pub, year), found, TODAY, urls)
+            )
         others: dict[str, list[Report]] = {}
         for report in _reports(session, year, site_id=site.id):
             if report.agency not in {p.name for p in pubs}:
@@ -105,9 +111,13 @@ def test_dashboard_overdue_list_drops_publishers_whose_report_appeared(db: Datab
                 stmt = stmt.where(Report.site_id == site_id)
             return any(own or (agency and r.agency == agency) for r in s.scalars(stmt))
 
-        want = [(e.site_id, e.payload["agency"]) for e in said
-                if e.payload["year"] == latest_due_year(sites[e.site_id], TODAY) and sites[e.site_id].enabled
-                and not has(e.site_id, e.payload["agency"], e.payload["year"], not e.payload["expected"])]
+        want = [
+            (e.site_id, e.payload["agency"])
+            for e in said
+            if e.payload["year"] == latest_due_year(sites[e.site_id], TODAY)
+            and sites[e.site_id].enabled
+            and not has(e.site_id, e.payload["agency"], e.payload["year"], not e.payload["expected"])
+        ]
         got = [(r["site"], r["publisher"]) for r in overdue_publishers(s, TODAY) if r["status"] == "missing"]
     assert got == want
     assert len(said) // 4 < len(said) - len(want) and want

@@ -22,22 +22,42 @@ from storage.subscriptions import add_subscription
 TEXT = "泰顺县司法局2023年法治政府建设年度报告\n一、2023年工作总结\n全年办理行政复议案件105件。"
 
 
-def parsed(text: str = TEXT, title: str = "泰顺县司法局2023年法治政府建设年度报告", is_report: bool = True) -> ParsedPage:
-    return ParsedPage(url="http://x.gov.cn/a.html", title=title, text=text, published_at="2024-03-13T16:19:00",
-                      agency="泰顺县司法局", agency_aliases=[], year=2023, is_report=is_report, confidence=0.99,
-                      reasons=["title"])
+def parsed(
+    text: str = TEXT, title: str = "泰顺县司法局2023年法治政府建设年度报告", is_report: bool = True
+) -> ParsedPage:
+    return ParsedPage(
+        url="http://x.gov.cn/a.html",
+        title=title,
+        text=text,
+        published_at="2024-03-13T16:19:00",
+        agency="泰顺县司法局",
+        agency_aliases=[],
+        year=2023,
+        is_report=is_report,
+        confidence=0.99,
+        reasons=["title"],
+    )
 
 
 def add_site(db: Database, baseline_done: bool = True) -> None:
     with db.transaction() as s:
-        site, _ = upsert_site(s, {"id": "ts", "name": "泰顺县司法局", "region": "浙江省温州市泰顺县",
-                                  "start_urls": ["http://x.gov.cn/"]})
+        site, _ = upsert_site(
+            s,
+            {
+                "id": "ts",
+                "name": "泰顺县司法局",
+                "region": "浙江省温州市泰顺县",
+                "start_urls": ["http://x.gov.cn/"],
+            },
+        )
         site.baseline_done = baseline_done
 
 
 def ingest(db: Database, url: str, p: ParsedPage, body: bytes = b"<html>raw</html>"):
     with db.transaction() as s:
-        return ingest_page(s, get_site(s, "ts"), FetchedPage(url=url, body=body, etag='"e1"'), p, content_hash(p.text))
+        return ingest_page(
+            s, get_site(s, "ts"), FetchedPage(url=url, body=body, etag='"e1"'), p, content_hash(p.text)
+        )
 
 
 def test_new_report_creates_document_version_report_event_and_outbox(db: Database) -> None:
@@ -55,7 +75,9 @@ def test_new_report_creates_document_version_report_event_and_outbox(db: Databas
         # one row per target of the matching subscription only
         assert s.scalar(select(func.count(OutboxItem.id))) == 2
         rows = list_reports(s, year=2023)
-        assert [r["title"] for r in rows] == ["泰顺县司法局2023年法治政府建设年度报告"] and rows[0]["versions"] == 1
+        assert [r["title"] for r in rows] == ["泰顺县司法局2023年法治政府建设年度报告"] and rows[0][
+            "versions"
+        ] == 1
 
 
 def test_unchanged_and_chrome_only_pages_create_nothing(db: Database) -> None:
@@ -128,7 +150,9 @@ def test_claim_is_exclusive_and_outcomes_are_recorded(db: Database) -> None:
         second = claim_due(s, "h:1:b")
     assert len(first) == 1 and second == []
     with db.transaction() as s:
-        gave_up = mark_failed_attempt(s, first[0].outbox_ids, "HTTP 500", horizon=timedelta(hours=48), base_delay=0)
+        gave_up = mark_failed_attempt(
+            s, first[0].outbox_ids, "HTTP 500", horizon=timedelta(hours=48), base_delay=0
+        )
         assert not gave_up
     with db.transaction() as s:
         again = claim_due(s, "h:1:c", now=utcnow() + timedelta(seconds=5))
@@ -143,8 +167,9 @@ def test_rows_claimed_by_a_dead_process_are_recovered(db: Database) -> None:
     with db.transaction() as s:
         add_subscription(s, ["json://127.0.0.1:9/hook"], {})
     ingest(db, "http://x.gov.cn/a.html", parsed())
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
-                          check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     import socket
 
     with db.transaction() as s:

@@ -345,7 +345,9 @@ def test_events_are_filterable_and_deliveries_masked(db: Database) -> None:
 def test_coverage_filters_by_publisher_kind(served: Served) -> None:
     rows = served.api("/api/coverage?year=2023")[1]["rows"]
     assert {r["kind"] for r in rows if r["expected"]} == {"government"}
-    assert {r["kind"] for r in rows if not r["expected"]} <= {"other"}, "other bodies' reports are not credited"
+    assert {r["kind"] for r in rows if not r["expected"]} <= {"other"}, (
+        "other bodies' reports are not credited"
+    )
     assert served.api("/api/coverage?year=2023&kind=department")[1]["rows"] == []
     assert "没有站点" in served.page("/coverage?kind=department")
 
@@ -395,8 +397,15 @@ def test_overview_lists_reports_published_late_this_season(served: Served) -> No
     season = latest_due_year(Site(options={}), datetime.now(UTC).date())
     first = EXPECTED["reports"][0]
     body = report_page(first["url"]).replace(b"2023", str(season).encode())
-    ingest(served.db, "trs", "http://www.ts.gov.cn/late.html", body, "泰顺县人民政府",
-           year=season, published_at=f"{season + 1}-06-30")
+    ingest(
+        served.db,
+        "trs",
+        "http://www.ts.gov.cn/late.html",
+        body,
+        "泰顺县人民政府",
+        year=season,
+        published_at=f"{season + 1}-06-30",
+    )
     late = [o for o in served.api("/api/overview")[1]["overdue"] if o["status"] == "late"]
     assert [(o["year"], o["publisher"]) for o in late] == [(season, "泰顺县司法局")]
     assert "逾期" in served.page("/")

@@ -64,7 +64,10 @@ from storage.models import utcnow
 logger = logging.getLogger(__name__)
 
 API_READERS: dict[str, Callable[[str, bytes], Listing]] = {
-    "jpage": read_jpage_records, "gkmlpt": read_gkmlpt, "json": read_json_list, "json_body": read_json_list,
+    "jpage": read_jpage_records,
+    "gkmlpt": read_gkmlpt,
+    "json": read_json_list,
+    "json_body": read_json_list,
 }
 BLOCK_STATUSES = [403, 412, 429, 512, 521]
 # Anchor text that may name a report even when the list truncates it ("…法治政府建设年度…").
@@ -113,14 +116,22 @@ class PortalSpider(ShellPages, scrapy.Spider):
         options = self.site.get("options", {})
         self.max_depth = int(options.get("max_depth", settings.getint("FZWATCH_MAX_DEPTH")))
         self.guards = TrapGuards(
-            self.crawler, int(options.get("page_budget", settings.getint("FZWATCH_PAGE_BUDGET"))),
-            settings.getint("FZWATCH_MAX_PER_PATTERN"), settings.getint("FZWATCH_MAX_CALENDAR", 10),
+            self.crawler,
+            int(options.get("page_budget", settings.getint("FZWATCH_PAGE_BUDGET"))),
+            settings.getint("FZWATCH_MAX_PER_PATTERN"),
+            settings.getint("FZWATCH_MAX_CALENDAR", 10),
         )
         self.page_maxsize = settings.getint("FZWATCH_PAGE_MAXSIZE", 3 * 1024 * 1024)
         self.attachment_maxsize = settings.getint("FZWATCH_ATTACHMENT_MAXSIZE", 30 * 1024 * 1024)
         self.start_keys = {canonical_url(u) for u in self.site["start_urls"]}
-        self.visits = Visits(self.site_id, pages if pages is not None else {}, self.known,
-                             RevisitPolicy.from_settings(settings), self.start_keys, utcnow())
+        self.visits = Visits(
+            self.site_id,
+            pages if pages is not None else {},
+            self.known,
+            RevisitPolicy.from_settings(settings),
+            self.start_keys,
+            utcnow(),
+        )
         # The site's origins (host and port; crawler/netpolicy.py): links elsewhere are not followed, and
         # crawler/netguard.py refuses any request (redirects too) that leaves them.
         self.origins = site_origins(self.site["start_urls"], options.get("allowed_hosts", []))
@@ -138,8 +149,10 @@ class PortalSpider(ShellPages, scrapy.Spider):
         self.extra_hops = int(options.get("extra_hops", settings.getint("FZWATCH_EXTRA_HOPS", 30)))
         self.rows_seen: dict[str, set[str]] = {}  # per list (its first page): item URLs its pages showed
         if options.get("render") == "js" and not self.render_js:
-            logger.warning("site %s wants render: js but no browser is available; crawling without JavaScript",
-                           self.site_id)
+            logger.warning(
+                "site %s wants render: js but no browser is available; crawling without JavaScript",
+                self.site_id,
+            )
 
     # -- what to fetch first -------------------------------------------------------------------
 
@@ -179,14 +192,23 @@ class PortalSpider(ShellPages, scrapy.Spider):
                 continue
             self.visits.claim(page["key"])
             self.crawler.stats.inc_value("fzwatch/revisits")
-            self.decisions.note(page["url"], "fetched", "revisit", priority=page["priority"], depth=page["depth"],
-                                source=page["root"])
+            self.decisions.note(
+                page["url"],
+                "fetched",
+                "revisit",
+                priority=page["priority"],
+                depth=page["depth"],
+                source=page["root"],
+            )
             if page["kind"] == "api":
-                api = ApiRequest(url=page["url"], kind=page["api_kind"] or "json", method=page["method"],
-                                 data=page["form"])
+                api = ApiRequest(
+                    url=page["url"], kind=page["api_kind"] or "json", method=page["method"], data=page["form"]
+                )
                 yield self._api_request(api, page["depth"], page["root"])
             else:
-                yield self._list_request(page["key"], page["depth"], page["priority"] or 50, root=page["root"])
+                yield self._list_request(
+                    page["key"], page["depth"], page["priority"] or 50, root=page["root"]
+                )
 
     # -- admission -------------------------------------------------------------------------------
 
@@ -204,8 +226,15 @@ class PortalSpider(ShellPages, scrapy.Spider):
         self.decisions.note(url, "skipped", reason, **context)
         return False
 
-    def _admit_list(self, key: str, is_pagination: bool, parent_changed: bool, url: str | None = None,
-                    why: str = "channel", **context: Any) -> bool:
+    def _admit_list(
+        self,
+        key: str,
+        is_pagination: bool,
+        parent_changed: bool,
+        url: str | None = None,
+        why: str = "channel",
+        **context: Any,
+    ) -> bool:
         """A list-like page: new ones are fetched; remembered ones only when due, or when they are the
         pagination of a list that changed in this crawl (its rows shifted). ``why`` and ``context``
         (priority, depth, source, anchor) are what the crawl decisions record."""
@@ -263,39 +292,120 @@ class PortalSpider(ShellPages, scrapy.Spider):
             meta["playwright_page_goto_kwargs"] = {"wait_until": "networkidle"}
         return meta
 
-    def _list_request(self, key: str, depth: int, rank: int = 50, is_start: bool = False,
-                      root: str | None = None, kind: str = "list", report_channel: int = 0,
-                      anchor: str = "", step: int | None = None) -> Request:
+    def _list_request(
+        self,
+        key: str,
+        depth: int,
+        rank: int = 50,
+        is_start: bool = False,
+        root: str | None = None,
+        kind: str = "list",
+        report_channel: int = 0,
+        anchor: str = "",
+        step: int | None = None,
+    ) -> Request:
         """``step``: for a page of a list's pagination, which way its older pages run (+1, or -1 for VSB)."""
-        meta = self._meta(depth=depth, is_start=is_start, key=key, url=key, kind=kind, root=root, priority=rank,
-                          report_channel=report_channel, anchor=anchor, page_step=step)
-        return Request(key, callback=self.parse_list, errback=self.on_error, priority=rank - 10 * depth,
-                       dont_filter=True, headers=self.visits.conditional(key), meta=meta)
+        meta = self._meta(
+            depth=depth,
+            is_start=is_start,
+            key=key,
+            url=key,
+            kind=kind,
+            root=root,
+            priority=rank,
+            report_channel=report_channel,
+            anchor=anchor,
+            page_step=step,
+        )
+        return Request(
+            key,
+            callback=self.parse_list,
+            errback=self.on_error,
+            priority=rank - 10 * depth,
+            dont_filter=True,
+            headers=self.visits.conditional(key),
+            meta=meta,
+        )
 
-    def _detail_request(self, url: str, anchor: str, source: str | None, root: str | None = None,
-                        validators: dict[str, Any] | None = None, depth: int = 0, hop: bool = False,
-                        rank: int = 20) -> Request:
+    def _detail_request(
+        self,
+        url: str,
+        anchor: str,
+        source: str | None,
+        root: str | None = None,
+        validators: dict[str, Any] | None = None,
+        depth: int = 0,
+        hop: bool = False,
+        rank: int = 20,
+    ) -> Request:
         """``hop``: fetched by the one-more-hop rule (its own links are not followed further)."""
-        meta = self._meta(anchor=anchor, key=url, url=url, kind="detail", source=source, root=root,
-                          download_maxsize=self.attachment_maxsize, depth=depth, hop=hop)
-        return Request(url, callback=self.parse_detail, errback=self.on_error, priority=rank, dont_filter=True,
-                       headers=self.visits.conditional(url, validators), meta=meta)
+        meta = self._meta(
+            anchor=anchor,
+            key=url,
+            url=url,
+            kind="detail",
+            source=source,
+            root=root,
+            download_maxsize=self.attachment_maxsize,
+            depth=depth,
+            hop=hop,
+        )
+        return Request(
+            url,
+            callback=self.parse_detail,
+            errback=self.on_error,
+            priority=rank,
+            dont_filter=True,
+            headers=self.visits.conditional(url, validators),
+            meta=meta,
+        )
 
     def _api_request(self, api: ApiRequest, depth: int, root: str | None, report_channel: int = 0) -> Request:
         """A list whose rows come from an XML/JSON endpoint (Hanweb jpage, gkmlpt, declared or guessed JSON)."""
         key = _api_key(api)
-        meta = self._meta(depth=depth, api_kind=api.kind, key=key, url=api.url, kind="api", root=root, method=api.method,
-                          form=api.data, report_channel=report_channel, detail=api.detail)
+        meta = self._meta(
+            depth=depth,
+            api_kind=api.kind,
+            key=key,
+            url=api.url,
+            kind="api",
+            root=root,
+            method=api.method,
+            form=api.data,
+            report_channel=report_channel,
+            detail=api.detail,
+        )
         if api.kind == "jpage":  # a dataproxy that refuses GET says 405: asked again by POST (parse_api)
             meta["handle_httpstatus_list"] = [*meta["handle_httpstatus_list"], 405]
         if api.kind == "json_body":  # axios-style: the parameters as a JSON object
-            return JsonRequest(api.url, data=_json_object(api.data or {}), callback=self.parse_api,
-                               errback=self.on_error, meta=meta, priority=9 - depth, dont_filter=True)
+            return JsonRequest(
+                api.url,
+                data=_json_object(api.data or {}),
+                callback=self.parse_api,
+                errback=self.on_error,
+                meta=meta,
+                priority=9 - depth,
+                dont_filter=True,
+            )
         if api.method.upper() == "POST" and api.data:
-            return scrapy.FormRequest(api.url, formdata=api.data, callback=self.parse_api, errback=self.on_error,
-                                      meta=meta, priority=9 - depth, dont_filter=True)
-        return Request(api.url, callback=self.parse_api, errback=self.on_error, meta=meta, priority=9 - depth,
-                       dont_filter=True, headers=self.visits.conditional(key))
+            return scrapy.FormRequest(
+                api.url,
+                formdata=api.data,
+                callback=self.parse_api,
+                errback=self.on_error,
+                meta=meta,
+                priority=9 - depth,
+                dont_filter=True,
+            )
+        return Request(
+            api.url,
+            callback=self.parse_api,
+            errback=self.on_error,
+            meta=meta,
+            priority=9 - depth,
+            dont_filter=True,
+            headers=self.visits.conditional(key),
+        )
 
     # -- list pages ------------------------------------------------------------------------------
 
@@ -307,8 +417,13 @@ class PortalSpider(ShellPages, scrapy.Spider):
         if meta.get("playwright"):
             self.crawler.stats.inc_value("fzwatch/rendered")
         if meta.get("shell_render"):  # the rendered copy of a shell already recorded: only read it
-            yield from self._follow(self._read_rendered(response), meta["depth"], meta["key"], meta.get("root"),
-                                    int(meta.get("report_channel") or 0))
+            yield from self._follow(
+                self._read_rendered(response),
+                meta["depth"],
+                meta["key"],
+                meta.get("root"),
+                int(meta.get("report_channel") or 0),
+            )
             return
         self.crawler.stats.inc_value("fzwatch/list_pages")
         self.decisions.outcome(response.meta["url"], "list")
@@ -318,8 +433,11 @@ class PortalSpider(ShellPages, scrapy.Spider):
         """The list path: remember the page, read its rows, follow links, pagination, data islands and APIs."""
         meta = response.meta
         yield self.visits.record_list(response)
-        listing = self._read_rendered(response) if meta.get("playwright") else \
-            read_listing(response.url, response.body, response_headers(response))
+        listing = (
+            self._read_rendered(response)
+            if meta.get("playwright")
+            else read_listing(response.url, response.body, response_headers(response))
+        )
         if listing.error:  # the page broke a reader: counted as that page's error, the crawl goes on
             self.crawler.stats.inc_value("fzwatch/errors")
             self.crawler.stats.inc_value("fzwatch/parse_errors")
@@ -331,7 +449,9 @@ class PortalSpider(ShellPages, scrapy.Spider):
             yield from self._follow_candidates(listing, meta["key"], None, False, meta["depth"])
             return
         if listing.is_shell and not meta.get("playwright") and not listing.api_requests:
-            yield from self._read_shell(response, listing)  # (a shell whose inline script names its API is read)
+            yield from self._read_shell(
+                response, listing
+            )  # (a shell whose inline script names its API is read)
         adds_rows = self._series_goes_on(listing, meta)
         inherited = int(meta.get("report_channel") or 0)
         if not meta.get("is_start") and (meta.get("priority") or 0) >= PRIORITY_FZZF_CHANNEL:
@@ -354,10 +474,18 @@ class PortalSpider(ShellPages, scrapy.Spider):
         that shows only a window of page numbers, no 尾页 and no page count), within the budget."""
         root = meta.get("root") or meta["key"]
         target = self.series.page_after(listing, root, meta["page_step"])
-        if target and self._admit_list(target, is_pagination=True, parent_changed=meta["key"] in self.visits.changed):
+        if target and self._admit_list(
+            target, is_pagination=True, parent_changed=meta["key"] in self.visits.changed
+        ):
             self.crawler.stats.inc_value("fzwatch/pages_extrapolated")
-            yield self._list_request(target, meta["depth"], rank=60, root=root, step=meta["page_step"],
-                                     report_channel=int(meta.get("report_channel") or 0))
+            yield self._list_request(
+                target,
+                meta["depth"],
+                rank=60,
+                root=root,
+                step=meta["page_step"],
+                report_channel=int(meta.get("report_channel") or 0),
+            )
 
     def parse_api(self, response: Response) -> Iterator[Any]:
         if self._jpage_wants_post(response):
@@ -387,16 +515,20 @@ class PortalSpider(ShellPages, scrapy.Spider):
         if report_channel and not self._adds_rows(listing, key, root):
             return
         for api in listing.api_requests:
-            if self._known_reader(api.kind) and self._admit_list(_api_key(api), True, changed, api.url,
-                                                                 why="pagination", depth=depth, source=key):
+            if self._known_reader(api.kind) and self._admit_list(
+                _api_key(api), True, changed, api.url, why="pagination", depth=depth, source=key
+            ):
                 yield self._api_request(api, depth, root, report_channel)
 
     @staticmethod
     def _jpage_wants_post(response: Response) -> bool:
         """A Hanweb dataproxy asked by GET that refuses it (405, or no record set): ask once more by POST."""
         meta = response.meta
-        return meta.get("api_kind") == "jpage" and meta.get("method", "GET") == "GET" and \
-            jpage_refused(response.status, response.body)
+        return (
+            meta.get("api_kind") == "jpage"
+            and meta.get("method", "GET") == "GET"
+            and jpage_refused(response.status, response.body)
+        )
 
     def _read_api(self, response: Response) -> Listing:
         kind = response.meta["api_kind"]
@@ -408,8 +540,9 @@ class PortalSpider(ShellPages, scrapy.Spider):
             kind = "json"  # the registry entry changed since this page was remembered: guess the fields
         if kind in ("json", "json_body"):  # a POSTed list pages through its form; id-only rows need `detail`
             detail = response.meta.get("detail") or self.detail_templates.get(endpoint(response.url))
-            listing = read_json_list(response.url, response.body, form=response.meta.get("form"), kind=kind,
-                                     detail=detail)
+            listing = read_json_list(
+                response.url, response.body, form=response.meta.get("form"), kind=kind, detail=detail
+            )
             if detail is None and not listing.links and response.meta.get("method", "GET") == "GET":
                 self.untemplated_apis.add(response.meta["key"])
             return listing
@@ -419,8 +552,9 @@ class PortalSpider(ShellPages, scrapy.Spider):
     def _known_reader(kind: str) -> bool:
         return kind in API_READERS or kind.startswith("declared:")
 
-    def _follow(self, listing: Listing, depth: int, key: str, root: str | None,
-                inherited: int = 0) -> Iterator[Request]:
+    def _follow(
+        self, listing: Listing, depth: int, key: str, root: str | None, inherited: int = 0
+    ) -> Iterator[Request]:
         """``inherited``: what the list this page belongs to is known to be (its first page showed report-like
         or 法治 rows, or it was reached through a report-titled or 法治 channel link): see `_channel_level`."""
         report_channel = self._channel_level(listing, inherited)
@@ -432,58 +566,99 @@ class PortalSpider(ShellPages, scrapy.Spider):
         # A report channel is paged to its end, within the budget, as long as its pages add new rows.
         if not report_channel or self._adds_rows(listing, key, root or key):
             for url in listing.pagination:
-                if self._admit_list(url, is_pagination=True, parent_changed=changed, why="pagination",
-                                    depth=depth, source=key):
-                    yield self._list_request(url, depth, rank=60, root=root or key, report_channel=report_channel,
-                                             step=paging_step(key, url))
+                if self._admit_list(
+                    url, is_pagination=True, parent_changed=changed, why="pagination", depth=depth, source=key
+                ):
+                    yield self._list_request(
+                        url,
+                        depth,
+                        rank=60,
+                        root=root or key,
+                        report_channel=report_channel,
+                        step=paging_step(key, url),
+                    )
         yield from self._follow_apis(listing.api_requests, depth, changed, key, report_channel)
 
-    def _follow_candidates(self, listing: Listing, key: str, root: str | None, report_channel: int,
-                           depth: int) -> Iterator[Request]:
+    def _follow_candidates(
+        self, listing: Listing, key: str, root: str | None, report_channel: int, depth: int
+    ) -> Iterator[Request]:
         for link in listing.links:
             if self._is_candidate(link.text):
-                if self._admit_detail(link.url, link.text, "candidate", priority=PRIORITY_REPORT, depth=depth + 1,
-                                      source=key):
+                if self._admit_detail(
+                    link.url, link.text, "candidate", priority=PRIORITY_REPORT, depth=depth + 1, source=key
+                ):
                     yield self._detail_request(link.url, link.text, source=key, root=root, depth=depth + 1)
-            elif report_channel and self._is_channel_item(link) and \
-                    self._admit_detail(link.url, link.text, "report_channel_item", priority=PRIORITY_DETAIL,
-                                       depth=depth + 1, source=key):
+            elif (
+                report_channel
+                and self._is_channel_item(link)
+                and self._admit_detail(
+                    link.url,
+                    link.text,
+                    "report_channel_item",
+                    priority=PRIORITY_DETAIL,
+                    depth=depth + 1,
+                    source=key,
+                )
+            ):
                 self.crawler.stats.inc_value("fzwatch/report_channel_items")
                 yield self._detail_request(link.url, link.text, source=key, root=root, depth=depth + 1)
 
-    def _follow_channels(self, listing: Listing, depth: int, key: str, report_channel: int) -> Iterator[Request]:
+    def _follow_channels(
+        self, listing: Listing, depth: int, key: str, report_channel: int
+    ) -> Iterator[Request]:
         pages = set(listing.pagination)  # followed as pagination (same depth, same list), not as channels
         for link in listing.links:
-            if link.url in pages or self._is_candidate(link.text) or (report_channel and self._is_channel_item(link)):
+            if (
+                link.url in pages
+                or self._is_candidate(link.text)
+                or (report_channel and self._is_channel_item(link))
+            ):
                 continue
             priority = link_priority(link)
             context = {"priority": priority, "depth": depth + 1, "source": key, "anchor": link.text}
             if priority is None:
-                self._skip(link.url, "offsite" if not self._same_host(link.url) else "not_promising", **context)
+                self._skip(
+                    link.url, "offsite" if not self._same_host(link.url) else "not_promising", **context
+                )
                 continue
             if depth >= self.max_depth:
                 self._skip(link.url, "depth", **context)
             elif priority == PRIORITY_DETAIL:
                 # An article that is not a candidate leads nowhere, except in a report channel: one more hop.
                 hop = {k: v for k, v in context.items() if k != "anchor"}
-                if report_channel >= STRONG and self._hop_worth(link.url, link.text) and \
-                        self._extra_hop(link.url, **context) and \
-                        self._admit_detail(link.url, link.text, "extra_hop", **hop):
+                if (
+                    report_channel >= STRONG
+                    and self._hop_worth(link.url, link.text)
+                    and self._extra_hop(link.url, **context)
+                    and self._admit_detail(link.url, link.text, "extra_hop", **hop)
+                ):
                     yield self._detail_request(link.url, link.text, source=key, depth=depth + 1, rank=5)
                 else:
                     self._skip(link.url, "not_candidate", **context)
             elif priority >= PRIORITY_NEWS_CHANNEL or depth == 0:
                 if self._admit_list(link.url, is_pagination=False, parent_changed=False, **context):
                     yield self._list_request(link.url, depth + 1, priority, anchor=link.text)
-            elif report_channel >= STRONG and self._hop_worth(link.url) and self._extra_hop(link.url, **context):
+            elif (
+                report_channel >= STRONG
+                and self._hop_worth(link.url)
+                and self._extra_hop(link.url, **context)
+            ):
                 # Unnamed pages ("更多", a column without words) beside report rows: one more hop.
-                if self._admit_list(link.url, is_pagination=False, parent_changed=False, why="extra_hop", **context):
+                if self._admit_list(
+                    link.url, is_pagination=False, parent_changed=False, why="extra_hop", **context
+                ):
                     yield self._list_request(link.url, depth + 1, priority, anchor=link.text)
             else:
                 self._skip(link.url, "unnamed", **context)
 
-    def _follow_apis(self, apis: list[ApiRequest], depth: int, changed: bool, source: str | None = None,
-                     report_channel: int = 0) -> Iterator[Request]:
+    def _follow_apis(
+        self,
+        apis: list[ApiRequest],
+        depth: int,
+        changed: bool,
+        source: str | None = None,
+        report_channel: int = 0,
+    ) -> Iterator[Request]:
         """API requests declared by an HTML page: per endpoint, the first is a list's first page and the
         others its pagination (e.g. Hanweb record groups 1-45, 46-90)."""
         firsts: dict[str, str] = {}
@@ -493,7 +668,9 @@ class PortalSpider(ShellPages, scrapy.Spider):
             series = _series(api.url)
             root = firsts.setdefault(series, _api_key(api))
             is_first = root == _api_key(api)
-            if self._admit_list(_api_key(api), not is_first, changed, api.url, why="api", depth=depth, source=source):
+            if self._admit_list(
+                _api_key(api), not is_first, changed, api.url, why="api", depth=depth, source=source
+            ):
                 yield self._api_request(api, depth, None if is_first else root, report_channel)
 
     def _same_host(self, url: str) -> bool:
@@ -567,7 +744,9 @@ class PortalSpider(ShellPages, scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         if reason == "finished":
-            saved = save_decisions(self.db_url, self.site_id, self.decisions.rows(), self.run_id, self.decisions.cap)
+            saved = save_decisions(
+                self.db_url, self.site_id, self.decisions.rows(), self.run_id, self.decisions.cap
+            )
             self.crawler.stats.set_value("fzwatch/decisions_saved", saved)
 
     # -- site search fallback ----------------------------------------------------------------------
@@ -618,8 +797,9 @@ class PortalSpider(ShellPages, scrapy.Spider):
         if parsed.page_kind in LIST_PAGE_KINDS:
             yield from self._detail_was_list(response, parsed.page_kind, parsed.page_kind_reasons)
             return
-        self.decisions.outcome(url, "report" if parsed.is_report else "not_report",
-                               "；".join(parsed.reasons[:2]))
+        self.decisions.outcome(
+            url, "report" if parsed.is_report else "not_report", "；".join(parsed.reasons[:2])
+        )
         if not parsed.is_report and not response.meta.get("hop"):
             yield from self._one_more_hop(response)
         yield from self._detail_outputs(response, item)
@@ -628,12 +808,27 @@ class PortalSpider(ShellPages, scrapy.Spider):
         """The page item, or first its attachment when the page only points to it."""
         url = item.url
         attachment = item.parsed.attachments[0] if needs_attachment(item.parsed) else None
-        if attachment and self._in_site(attachment) and self.visits.claim(attachment) and self._budget(attachment):
+        if (
+            attachment
+            and self._in_site(attachment)
+            and self.visits.claim(attachment)
+            and self._budget(attachment)
+        ):
             # The page only points to its attachment (详见附件): fetch it (robots.txt applies) for the body.
-            self.decisions.note(attachment, "fetched", "attachment", depth=response.meta.get("depth"), source=url)
-            yield Request(attachment, callback=self.parse_attachment, errback=self.on_attachment_error,
-                          priority=25, meta={"item": item, "handle_httpstatus_list": BLOCK_STATUSES,
-                                             "download_maxsize": self.attachment_maxsize})
+            self.decisions.note(
+                attachment, "fetched", "attachment", depth=response.meta.get("depth"), source=url
+            )
+            yield Request(
+                attachment,
+                callback=self.parse_attachment,
+                errback=self.on_attachment_error,
+                priority=25,
+                meta={
+                    "item": item,
+                    "handle_httpstatus_list": BLOCK_STATUSES,
+                    "download_maxsize": self.attachment_maxsize,
+                },
+            )
             return
         yield item
 
@@ -642,12 +837,18 @@ class PortalSpider(ShellPages, scrapy.Spider):
         are the reports: it is read as a report channel (links, pagination, data islands, APIs)."""
         self.crawler.stats.inc_value("fzwatch/detail_was_list")
         self.escalation.observer.candidate_was_list(response.meta["key"], response.meta, response)
-        logger.info("candidate %s is a %s page (%s): read as a report channel", response.url, kind, "; ".join(reasons))
+        logger.info(
+            "candidate %s is a %s page (%s): read as a report channel", response.url, kind, "; ".join(reasons)
+        )
         self.decisions.outcome(response.meta["key"], kind, "；".join(reasons))
         if kind == "shell" and self.render_js and not response.meta.get("playwright"):
             # A script-built list on a `render: js` site: ask again through the browser, as a list.
-            yield self._list_request(response.meta["key"], response.meta.get("depth", 0), PRIORITY_REPORT_CHANNEL,
-                                     report_channel=STRONG)
+            yield self._list_request(
+                response.meta["key"],
+                response.meta.get("depth", 0),
+                PRIORITY_REPORT_CHANNEL,
+                report_channel=STRONG,
+            )
             return
         # Its own first page (root None): checked on every crawl, like any report channel.
         response.meta.update(kind="list", report_channel=STRONG, priority=PRIORITY_REPORT_CHANNEL, root=None)
@@ -660,9 +861,9 @@ class PortalSpider(ShellPages, scrapy.Spider):
         key = response.meta["key"]
         depth = response.meta.get("depth", 0)
         for link in listing.links:
-            if self._is_candidate(link.text) and \
-                    self._admit_detail(link.url, link.text, "candidate", priority=PRIORITY_REPORT, depth=depth + 1,
-                                       source=key):
+            if self._is_candidate(link.text) and self._admit_detail(
+                link.url, link.text, "candidate", priority=PRIORITY_REPORT, depth=depth + 1, source=key
+            ):
                 yield self._detail_request(link.url, link.text, source=key, depth=depth + 1, hop=True)
 
     def _not_modified(self, response: Response, url: str) -> Iterator[Any]:
@@ -677,16 +878,30 @@ class PortalSpider(ShellPages, scrapy.Spider):
 
     async def _page_item(self, response: Response, url: str) -> PageItem:
         headers = response_headers(response)
-        parsed = await self.parse_pool.parse(response.url, response.body, headers, site_name=self.site["name"],
-                                             region=self.site["region"], status=response.status)
+        parsed = await self.parse_pool.parse(
+            response.url,
+            response.body,
+            headers,
+            site_name=self.site["name"],
+            region=self.site["region"],
+            status=response.status,
+        )
         if OVER_BUDGET in parsed.flags:
             self.crawler.stats.inc_value("fzwatch/parse_over_budget")
         return PageItem(
-            site_id=self.site_id, site_name=self.site["name"], region=self.site["region"], url=url,
-            body=response.body, status=response.status, content_type=headers.get("content-type", ""),
-            etag=headers.get("etag"), last_modified=headers.get("last-modified"),
-            source=response.meta.get("source"), root=response.meta.get("root"),
-            visit=self.visits.visit(response, kind="detail"), parsed=parsed,
+            site_id=self.site_id,
+            site_name=self.site["name"],
+            region=self.site["region"],
+            url=url,
+            body=response.body,
+            status=response.status,
+            content_type=headers.get("content-type", ""),
+            etag=headers.get("etag"),
+            last_modified=headers.get("last-modified"),
+            source=response.meta.get("source"),
+            root=response.meta.get("root"),
+            visit=self.visits.visit(response, kind="detail"),
+            parsed=parsed,
         )
 
     async def parse_attachment(self, response: Response) -> AsyncIterator[Any]:
@@ -694,12 +909,18 @@ class PortalSpider(ShellPages, scrapy.Spider):
         if response.status < 400:
             self.crawler.stats.inc_value("fzwatch/attachments")
             content_type = response_headers(response).get("content-type", "")
-            item.attachment = Attachment(url=canonical_url(response.url), body=response.body,
-                                         content_type=content_type)
+            item.attachment = Attachment(
+                url=canonical_url(response.url), body=response.body, content_type=content_type
+            )
             # The document is read in the parse pool too; the pipeline stores the combined page as is.
             item.parsed = await self.parse_pool.combine(
-                item.parsed, item.attachment.url, response.body, {"content-type": content_type},
-                site_name=self.site["name"], region=self.site["region"])
+                item.parsed,
+                item.attachment.url,
+                response.body,
+                {"content-type": content_type},
+                site_name=self.site["name"],
+                region=self.site["region"],
+            )
             item.attachment.combined = True
             if OVER_BUDGET in item.parsed.flags:
                 self.crawler.stats.inc_value("fzwatch/parse_over_budget")

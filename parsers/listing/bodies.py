@@ -60,6 +60,7 @@ def _load_json(body: bytes | str | Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _visible_text(doc: Any) -> str:
     """The text a reader sees: body text outside scripts, styles and templates, whitespace squashed."""
-    parts = doc.xpath("//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript "
-                      "or ancestor::template)]")
+    parts = doc.xpath(
+        "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
+    )
     return re.sub(r"\s+", " ", "".join(str(p) for p in parts).replace("\xa0", " "))

@@ -24,8 +24,11 @@ _TOTAL_KEYS = ("total", "totalCount", "count", "recordCount", "totalRecord", "to
 
 
 def read_json_list(
-    url: str, body_json: bytes | str | Mapping[str, Any], form: Mapping[str, str] | None = None,
-    kind: str = "json", detail: str | None = None,
+    url: str,
+    body_json: bytes | str | Mapping[str, Any],
+    form: Mapping[str, str] | None = None,
+    kind: str = "json",
+    detail: str | None = None,
 ) -> Listing:
     """Read a generic JSON list API: the largest array of objects with a title and a URL.
 
@@ -65,8 +68,13 @@ def _template_field(detail: str | None) -> str | None:
 def _from_template(detail: str | None, field: str | None, row: Mapping[str, Any]) -> str:
     """The row's detail URL built from its id field; "" when there is no template or no such id."""
     value = row.get(field) if field else None
-    if detail is None or field is None or isinstance(value, bool) or not isinstance(value, int | str) or \
-            not re.fullmatch(r"[\w.-]+", str(value)):
+    if (
+        detail is None
+        or field is None
+        or isinstance(value, bool)
+        or not isinstance(value, int | str)
+        or not re.fullmatch(r"[\w.-]+", str(value))
+    ):
         return ""
     return detail.replace("{" + field + "}", quote(str(value)))
 
@@ -98,7 +106,10 @@ def _json_rows(data: Any, id_field: str | None = None) -> list[Mapping[str, Any]
             stack.extend(node.values())
         elif isinstance(node, list):
             rows = [
-                r for r in node if isinstance(r, Mapping) and _first(r, _TITLE_KEYS)
+                r
+                for r in node
+                if isinstance(r, Mapping)
+                and _first(r, _TITLE_KEYS)
                 and (_first(r, _URL_KEYS) or (id_field and r.get(id_field) not in (None, "")))
             ]
             if len(rows) > len(best):
@@ -124,12 +135,16 @@ def _json_next_pages(url: str, total: int | None, rows: int) -> list[ApiRequest]
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
     numbers = _later_pages(query, total, rows)
     return [
-        ApiRequest(url=canonical_url(urlunsplit(parts[:3] + (urlencode({**query, key: str(n)}), ""))), kind="json")
+        ApiRequest(
+            url=canonical_url(urlunsplit(parts[:3] + (urlencode({**query, key: str(n)}), ""))), kind="json"
+        )
         for key, n in numbers
     ]
 
 
-def _json_next_forms(url: str, form: dict[str, str], total: int | None, rows: int, kind: str) -> list[ApiRequest]:
+def _json_next_forms(
+    url: str, form: dict[str, str], total: int | None, rows: int, kind: str
+) -> list[ApiRequest]:
     """A POSTed list: the page number lives in the form (or JSON object)."""
     return [
         ApiRequest(url=url, kind=kind, method="POST", data={**form, key: str(n)})

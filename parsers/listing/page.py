@@ -52,7 +52,9 @@ def _read_listing(url: str, body: bytes, headers: Mapping[str, str] | None = Non
         listing.links = _read_anchors(doc, page_base, base)
         listing.links += _frame_links(doc, page_base, base, listing.links)
         listing.attachments = _read_attachments(doc, page_base, listing.links)
-        listing.pagination, listing.last_page_known = _read_pagination(doc, text, page_base, base, listing.links)
+        listing.pagination, listing.last_page_known = _read_pagination(
+            doc, text, page_base, base, listing.links
+        )
         listing.scripts = _script_sources(doc, page_base, base)
         script_apis = _inline_script_apis(doc, url)
     jpage = _read_jpage_config(text, url)
@@ -82,7 +84,9 @@ def _inline_script_apis(doc: Any, url: str) -> list[ApiRequest]:
         code = script.text or ""
         if "dataproxy" in code or "gkmlpt" in code or not code.strip():
             continue  # Hanweb jpage and gkmlpt configs have their own readers
-        apis += [api for api in read_script_apis(url, code, page_url=url) if api.url not in {a.url for a in apis}]
+        apis += [
+            api for api in read_script_apis(url, code, page_url=url) if api.url not in {a.url for a in apis}
+        ]
     return apis
 
 
@@ -100,7 +104,11 @@ def _script_sources(doc: Any, page_base: str, current: str) -> list[str]:
 def _is_shell(doc: Any, listing: Listing) -> bool:
     """Almost no text, no list rows, no list API found, but scripts (or an empty ``#app`` mount and an
     application bundle): a page JavaScript fills in."""
-    if not doc.xpath("//script") or listing.api_requests and any(a.kind != "json" for a in listing.api_requests):
+    if (
+        not doc.xpath("//script")
+        or listing.api_requests
+        and any(a.kind != "json" for a in listing.api_requests)
+    ):
         return False
     if doc.xpath("//iframe[@src] | //frame[@src]"):
         return False  # the list is in a frame, followed as a link

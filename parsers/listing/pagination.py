@@ -178,7 +178,9 @@ def _expand_series(
     for series, found in numbers.items():
         low, high = min(found), max(found)
         if here is None and _is_param_series(series) and not (next_slot and next_slot.number == 1):
-            low = max(low, 2)  # ?page=1 of an unnumbered first page is that page again (unless 下一页 says not)
+            low = max(
+                low, 2
+            )  # ?page=1 of an unnumbered first page is that page again (unless 下一页 says not)
         out += [slot_url(series, n) for n in range(low, min(high, low + MAX_GENERATED_PAGES) + 1)]
     return list(dict.fromkeys(out))
 
@@ -253,7 +255,9 @@ def _select_pages(doc: Any, page_base: str, current: str, functions: dict[str, T
     for select in doc.xpath("//select[@onchange]"):
         onchange = select.get("onchange") or ""
         match = _JUMP_TEMPLATE.search(onchange)
-        template = (match.group(1), match.group(2) or "", 0) if match else _called_function(onchange, functions)
+        template = (
+            (match.group(1), match.group(2) or "", 0) if match else _called_function(onchange, functions)
+        )
         if template is None and "location" not in onchange and "href" not in onchange:
             continue
         for value in select.xpath("./option/@value"):
@@ -287,7 +291,10 @@ Template = tuple[str, str, int]  # URL before the number, URL after it, shift su
 
 def _page_functions(text: str) -> dict[str, Template]:
     """Page functions of the page's scripts: name -> (URL before the number, URL after it, shift)."""
-    functions = {m.group(1): (m.group(3), m.group(5) or "", int(m.group(4) or 0)) for m in _PAGE_FUNCTION.finditer(text)}
+    functions = {
+        m.group(1): (m.group(3), m.group(5) or "", int(m.group(4) or 0))
+        for m in _PAGE_FUNCTION.finditer(text)
+    }
     for m in _PAGE_FUNCTION_PAST_FIRST.finditer(text):
         functions[m.group(1)] = (m.group(3) + m.group(4), m.group(5) or "", 0)
     return functions
@@ -336,7 +343,9 @@ _MEMBER_VAR_RE = re.compile(r"(?:\b(?:var|let|const)\s+|,\s*)(\w+)\s*=\s*(\w+)\.
 
 def _script_variables(text: str) -> dict[str, str]:
     """Scalar variables of the page's scripts, including those read from a JSON settings object."""
-    variables = {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _VAR_RE.finditer(text)}
+    variables = {
+        m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _VAR_RE.finditer(text)
+    }
     objects: dict[str, dict[str, Any]] = {}
     for m in _OBJECT_VAR_RE.finditer(text):
         try:

@@ -42,14 +42,18 @@ _DETAIL_RES = (
     re.compile(r"/content/post_\d+\.html$"),
     re.compile(r"/content_\d+\.s?html?$"),
     re.compile(r"/\d{8}/\d+\.html$"),
-    re.compile(r"/info/\d+/\d+\.s?html?$"),  # VSB 博达 (domain.md §3): else /xwzx/info/… reads as a news channel
+    re.compile(
+        r"/info/\d+/\d+\.s?html?$"
+    ),  # VSB 博达 (domain.md §3): else /xwzx/info/… reads as a news channel
 )
 # An article named by its id inside a channel's folder (/tzgg/202501/52435.shtml, /info/1021/58659.htm,
 # /detail/73145.html, /20230305/<md5>.html, content.jsp?id=45863): its path still carries the channel's
 # token, so without this a long-titled notice would be followed as a 通知公告 channel (and every notice of
 # the column fetched as a list, crowding report links out of the URL-shape quota).
-_ARTICLE_ID_RE = re.compile(r"/(?:t?\d{8}_)?(?:\d{4,}|[0-9a-f]{16,})\.s?html?$|/(?:content|detail|article|show|view)"
-                            r"\.(?:jsp|php|aspx?|do|html?)$")
+_ARTICLE_ID_RE = re.compile(
+    r"/(?:t?\d{8}_)?(?:\d{4,}|[0-9a-f]{16,})\.s?html?$|/(?:content|detail|article|show|view)"
+    r"\.(?:jsp|php|aspx?|do|html?)$"
+)
 _ARTICLE_QUERY_RE = re.compile(r"(?:^|&)(?:id|articleid|contentid|docid|infoid)=\d+", re.IGNORECASE)
 _CHANNEL_NAME_MAX = 14  # longer anchor text is an article title, not a channel name
 _SKIP_URL_RE = re.compile(
@@ -76,7 +80,9 @@ def link_priority(link: Link, site: str | None = None) -> int | None:
     if home and _site_key(link.url) != _site_key(home):
         return None
     path = unquote(parts.path).lower()
-    is_detail = any(regex.search(path) for regex in _DETAIL_RES) or _titled_article(link.text, path, parts.query)
+    is_detail = any(regex.search(path) for regex in _DETAIL_RES) or _titled_article(
+        link.text, path, parts.query
+    )
     is_document = is_detail or _is_attachment(link.url) or re.search(r"(19|20)\d{2}", link.text)
     if is_document and _is_report_title(link.text):
         return PRIORITY_REPORT
@@ -91,7 +97,9 @@ def _titled_article(text: str, path: str, query: str) -> bool:
     """A long title on a URL named by an article id: an article, whatever channel folder it sits in."""
     if len(re.sub(r"\s+", "", text)) <= _CHANNEL_NAME_MAX or not _ARTICLE_ID_RE.search(path):
         return False
-    return not path.endswith((".jsp", ".php", ".asp", ".aspx", ".do")) or bool(_ARTICLE_QUERY_RE.search(query))
+    return not path.endswith((".jsp", ".php", ".asp", ".aspx", ".do")) or bool(
+        _ARTICLE_QUERY_RE.search(query)
+    )
 
 
 def _skip(link: Link) -> bool:

@@ -41,8 +41,12 @@ _CALL_RE = re.compile(
     r"""\.\s*(?:get|post|request)\s*\(|(?<![\w$.])(?:url|api|apiUrl)\s*:\s*"""
 )
 # A constant whose whole value is one literal (`var url = '/a?x=' + y` is not one).
-_CONST_RE = re.compile(r"""\b(?:var|let|const)\s+([\w$]+)\s*=\s*(["'`])([^"'`\n]{0,300})\2(?=\s*(?:[;,\n}]|$))""")
-_LITERAL_RE = re.compile(r"""\s*(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'|`([^`]*)`|([\w$.\[\]()]+))\s*""")
+_CONST_RE = re.compile(
+    r"""\b(?:var|let|const)\s+([\w$]+)\s*=\s*(["'`])([^"'`\n]{0,300})\2(?=\s*(?:[;,\n}]|$))"""
+)
+_LITERAL_RE = re.compile(
+    r"""\s*(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'|`([^`]*)`|([\w$.\[\]()]+))\s*"""
+)
 _BASE_URL_RE = re.compile(r"""\bbaseURL\s*:\s*["']([^"'\s]+)["']""")
 _STATIC = re.compile(r"\.(?:js|css|png|jpe?g|gif|svg|ico|woff2?|ttf|vue|html?|map|mp4|mp3)$", re.IGNORECASE)
 _LIST_PATH = re.compile(r"list|page|articles|news|query|search|infos|contents|docs", re.IGNORECASE)
@@ -75,7 +79,7 @@ def read_script_apis(script_url: str, body: bytes | str, page_url: str | None = 
     where: dict[tuple[str, str, str], int] = {}
     read: set[str] = set()  # call sites already read, by their text: a bundle repeats itself
     for match in _CALL_RE.finditer(text):
-        site = text[match.start():match.end() + 120]
+        site = text[match.start() : match.end() + 120]
         if site in read:
             continue
         read.add(site)
@@ -135,22 +139,28 @@ def _api_at(
 ) -> ApiRequest | None:
     call = match.group(0)
     start = match.end()
-    if text[start:start + 200].lstrip().startswith("{"):
+    if text[start : start + 200].lstrip().startswith("{"):
         return None  # $.ajax({url: …}): its `url:` is matched on its own
     target, after = _expression(text, start, constants)
     if target is None or not _plausible(target):
         return None  # map.get("key"), fetch(t.url), "/api/article/" + id: not a list URL
     if call.rstrip().endswith(":"):
         opened, region = _enclosing_object(text, match.start())
-        by_axios = not re.search(r"(?:\$|jQuery)\s*\.\s*ajax\s*\(\s*$", text[max(0, opened - 40):opened])
+        by_axios = not re.search(r"(?:\$|jQuery)\s*\.\s*ajax\s*\(\s*$", text[max(0, opened - 40) : opened])
     else:
         region, by_axios = _call_args(text, after), not call.lstrip().startswith(("fetch", "$", "jQuery"))
     if by_axios and api_base and target.startswith("/") and not target.startswith(api_base.rstrip("/") + "/"):
-        target = api_base.rstrip("/") + target  # an axios instance's `baseURL: "/prod-api"` prefixes its paths
+        target = (
+            api_base.rstrip("/") + target
+        )  # an axios instance's `baseURL: "/prod-api"` prefixes its paths
     # axios (and fetch with JSON.stringify) POST a JSON object; jQuery posts a form.
     json_body = (by_axios and not call.lstrip().startswith("fetch")) or "JSON.stringify" in region
-    method = "POST" if re.search(r"\.\s*post\s*\($", call) or re.search(
-        r"""\b(?:type|method)\s*:\s*["']post["']""", region, re.IGNORECASE) else "GET"
+    method = (
+        "POST"
+        if re.search(r"\.\s*post\s*\($", call)
+        or re.search(r"""\b(?:type|method)\s*:\s*["']post["']""", region, re.IGNORECASE)
+        else "GET"
+    )
     params = _object_params(region, constants)
     return _request(target, params, method, base, json_body)
 
@@ -174,13 +184,15 @@ def _expression(text: str, start: int, constants: Mapping[str, str]) -> tuple[st
             break
         double, single, template, name = match.groups()
         if template is not None:
-            pieces.append(re.sub(r"\$\{\s*([^}]*?)\s*\}", lambda m: constants.get(m.group(1), _HOLE), template))
+            pieces.append(
+                re.sub(r"\$\{\s*([^}]*?)\s*\}", lambda m: constants.get(m.group(1), _HOLE), template)
+            )
         elif double is not None or single is not None:
             pieces.append(double if double is not None else single)
         else:
             pieces.append(constants.get(name, _HOLE))
         position = match.end()
-        if text[position:position + 1] != "+":
+        if text[position : position + 1] != "+":
             break
         position += 1
     url = "".join(pieces)
@@ -200,7 +212,7 @@ def _call_args(text: str, position: int) -> str:
             depth -= 1
             if depth == 0:
                 return text[position:index]
-    return text[position:position + 2000]
+    return text[position : position + 2000]
 
 
 def _enclosing_object(text: str, position: int) -> tuple[int, str]:
@@ -217,11 +229,13 @@ def _enclosing_object(text: str, position: int) -> tuple[int, str]:
                 break
             depth -= 1
     if begin is None:
-        return position, text[position:position + 1000]
+        return position, text[position : position + 1000]
     return begin, "{" + _call_args(text, begin + 1) + "}"
 
 
-_PAIR_RE = re.compile(r"""["']?([\w$]+)["']?\s*:\s*(?:"([^"]*)"|'([^']*)'|(-?\d+(?:\.\d+)?)\b|([\w$.\[\]]+))""")
+_PAIR_RE = re.compile(
+    r"""["']?([\w$]+)["']?\s*:\s*(?:"([^"]*)"|'([^']*)'|(-?\d+(?:\.\d+)?)\b|([\w$.\[\]]+))"""
+)
 
 
 def _object_params(region: str, constants: Mapping[str, str]) -> dict[str, str]:

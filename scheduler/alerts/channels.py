@@ -242,7 +242,9 @@ def _prepare(url: str, timeout: float) -> tuple[Any | None, str]:
         plugin = instantiate(url)
     if plugin is None:
         reason = "; ".join(_own_warnings(log.getvalue(), threading.get_ident()))
-        return None, "无效或不支持的通知地址 (invalid or unsupported apprise URL)" + (f": {reason}" if reason else "")
+        return None, "无效或不支持的通知地址 (invalid or unsupported apprise URL)" + (
+            f": {reason}" if reason else ""
+        )
     plugin.socket_connect_timeout = plugin.socket_read_timeout = float(timeout)
     if type(plugin).__name__ == "NotifyDingTalk" and _dingtalk_markdown_broken():
         plugin.notify_format = NotifyFormat.TEXT

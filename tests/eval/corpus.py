@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "parsers"
 TITLES = REPO / "tests" / "fixtures" / "titles"
 
+
 class RealPagesMissing(RuntimeError):
     """The shared real-page corpus was not found where the gate looks for it."""
 
@@ -27,14 +28,20 @@ def realpages_dir() -> Path:
     """``$FZWATCH_REALPAGES``, else ``../shared/realpages`` from the repository (a git worktree under
     ``<root>/wt/NAME`` looks two levels up as well). Raises :class:`RealPagesMissing`."""
     env = os.environ.get("FZWATCH_REALPAGES")
-    candidates = [Path(env)] if env else [REPO.parent / "shared" / "realpages", REPO.parents[1] / "shared" / "realpages"]
+    candidates = (
+        [Path(env)]
+        if env
+        else [REPO.parent / "shared" / "realpages", REPO.parents[1] / "shared" / "realpages"]
+    )
     for path in candidates:
         if (path / "manifest.json").exists():
             return path
     raise RealPagesMissing(
-        "real pages not found (looked in " + ", ".join(str(c) for c in candidates)
+        "real pages not found (looked in "
+        + ", ".join(str(c) for c in candidates)
         + "); set FZWATCH_REALPAGES to the shared realpages directory"
     )
+
 
 # Share of realpages held out from tuning (issue 10): chosen by a hash of the file name, fixed before
 # any extraction rule was tuned on the rest. Held-out pages are only measured, never looked at.
@@ -63,7 +70,11 @@ def fixture_cases() -> Iterator[Case]:
     for case in sorted(p for p in FIXTURES.iterdir() if (p / "expected.json").exists()):
         expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
         paras = expected.get("paragraphs")
-        site = json.loads((case / "site.json").read_text(encoding="utf-8")) if (case / "site.json").exists() else {}
+        site = (
+            json.loads((case / "site.json").read_text(encoding="utf-8"))
+            if (case / "site.json").exists()
+            else {}
+        )
         yield Case(
             name=f"fixture:{case.name}",
             url=(case / "url.txt").read_text(encoding="utf-8").strip(),

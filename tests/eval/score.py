@@ -47,7 +47,9 @@ def score(include_realpages: bool = True) -> dict[str, float]:
     head_found: set[tuple[str, str, Decimal]] = set()
     head_gold: set[tuple[str, str, Decimal]] = set()
     for case in cases:
-        page = parse_page(case.url, case.body, site_name=case.site.get("name"), region=case.site.get("region"))
+        page = parse_page(
+            case.url, case.body, site_name=case.site.get("name"), region=case.site.get("region")
+        )
         if case.gold_text is not None:
             # Same decoded string as ours, so the comparison is about extraction, not charset sniffing.
             traf = trafilatura.extract(decode_body(case.body), url=case.url) or ""
@@ -69,7 +71,9 @@ def score(include_realpages: bool = True) -> dict[str, float]:
         if len(row) > 1:
             per_page.append(row)
         if "indicators" in exp:
-            ind_found |= {(case.name, k, v) for k, v in _indicator_pairs([(i.key, i.value) for i in page.indicators])}
+            ind_found |= {
+                (case.name, k, v) for k, v in _indicator_pairs([(i.key, i.value) for i in page.indicators])
+            }
             ind_gold |= {(case.name, k, v) for k, v in _indicator_pairs(exp["indicators"])}
         if "headline" in exp:
             heads = [(i.key, i.value) for i in page.indicators if i.headline]

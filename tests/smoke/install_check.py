@@ -17,10 +17,36 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 OURS = ["parsers", "storage", "crawler", "scheduler", "cli", "web"]
 THIRD_PARTY = [
-    "scrapy", "twisted", "protego", "w3lib", "trafilatura", "lxml", "lxml_html_clean", "lxml.html.clean",
-    "justext", "htmldate", "apscheduler", "sqlalchemy", "alembic", "apprise", "psycopg", "yaml", "click",
-    "pypdf", "docx", "opencc", "scrapy_playwright", "playwright", "flask", "werkzeug", "waitress", "spectree",
-    "pydantic", "openpyxl", "cryptography", "striprtf",
+    "scrapy",
+    "twisted",
+    "protego",
+    "w3lib",
+    "trafilatura",
+    "lxml",
+    "lxml_html_clean",
+    "lxml.html.clean",
+    "justext",
+    "htmldate",
+    "apscheduler",
+    "sqlalchemy",
+    "alembic",
+    "apprise",
+    "psycopg",
+    "yaml",
+    "click",
+    "pypdf",
+    "docx",
+    "opencc",
+    "scrapy_playwright",
+    "playwright",
+    "flask",
+    "werkzeug",
+    "waitress",
+    "spectree",
+    "pydantic",
+    "openpyxl",
+    "cryptography",
+    "striprtf",
 ]
 FIXTURE = REPO / "tests" / "fixtures" / "parsers" / "hanweb_taishun_000"
 
@@ -55,7 +81,9 @@ def check_extract() -> list[str]:
     result = json.loads(proc.stdout)
     if not result.get("is_report") or len(result.get("text", "")) < 500:
         chars = len(result.get("text", ""))
-        return [f"fzwatch extract read the fixture report wrongly: is_report={result.get('is_report')}, {chars} chars"]
+        return [
+            f"fzwatch extract read the fixture report wrongly: is_report={result.get('is_report')}, {chars} chars"
+        ]
     return []
 
 

@@ -3,22 +3,24 @@
 Revision ID: dst1
 Revises: 0006
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'dst1'
-down_revision = 'lay1'
+revision = "dst1"
+down_revision = "lay1"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('host_slots',
-    sa.Column('host', sa.String(length=255), nullable=False),
-    sa.Column('next_at', sa.Float(), nullable=False),
-    sa.PrimaryKeyConstraint('host')
+    op.create_table(
+        "host_slots",
+        sa.Column("host", sa.String(length=255), nullable=False),
+        sa.Column("next_at", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("host"),
     )
 
 
 def downgrade() -> None:
-    op.drop_table('host_slots')
+    op.drop_table("host_slots")

@@ -9,14 +9,15 @@ so the column is not rebuilt (a rebuild would drop the report-search triggers on
 rows are compressed here in batches; the reader accepts both forms anyway. Indexes: pending recrawl
 requests (polled every 2 s) and crawl-run retention by ``finished_at``.
 """
+
 import json
 import zlib
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'ops01'
-down_revision = '0006'
+revision = "ops01"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
@@ -38,32 +39,42 @@ def _rewrite(encode) -> None:
     last = 0
     while True:
         rows = bind.execute(
-            sa.text("SELECT id, parsed FROM versions WHERE id > :last ORDER BY id LIMIT :n"), {"last": last, "n": BATCH}
+            sa.text("SELECT id, parsed FROM versions WHERE id > :last ORDER BY id LIMIT :n"),
+            {"last": last, "n": BATCH},
         ).fetchall()
         if not rows:
             return
         for row_id, value in rows:
-            bind.execute(sa.text("UPDATE versions SET parsed = :p WHERE id = :i"), {"p": encode(_decode(value)), "i": row_id})
+            bind.execute(
+                sa.text("UPDATE versions SET parsed = :p WHERE id = :i"),
+                {"p": encode(_decode(value)), "i": row_id},
+            )
         last = rows[-1][0]
 
 
 def _compressed(value) -> bytes:
-    return zlib.compress(json.dumps(value or {}, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
+    return zlib.compress(
+        json.dumps(value or {}, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6
+    )
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == 'postgresql':
-        op.execute("ALTER TABLE versions ALTER COLUMN parsed TYPE bytea USING convert_to(parsed::text, 'UTF8')")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "ALTER TABLE versions ALTER COLUMN parsed TYPE bytea USING convert_to(parsed::text, 'UTF8')"
+        )
     _rewrite(_compressed)
-    op.create_index('ix_recrawl_requests_pending', 'recrawl_requests', ['picked_at', 'site_id'])
-    op.create_index('ix_crawl_runs_finished_at', 'crawl_runs', ['finished_at'])
+    op.create_index("ix_recrawl_requests_pending", "recrawl_requests", ["picked_at", "site_id"])
+    op.create_index("ix_crawl_runs_finished_at", "crawl_runs", ["finished_at"])
 
 
 def downgrade() -> None:
-    op.drop_index('ix_crawl_runs_finished_at', table_name='crawl_runs')
-    op.drop_index('ix_recrawl_requests_pending', table_name='recrawl_requests')
-    if op.get_bind().dialect.name == 'postgresql':
+    op.drop_index("ix_crawl_runs_finished_at", table_name="crawl_runs")
+    op.drop_index("ix_recrawl_requests_pending", table_name="recrawl_requests")
+    if op.get_bind().dialect.name == "postgresql":
         _rewrite(lambda value: json.dumps(value or {}, ensure_ascii=False).encode("utf-8"))
-        op.execute("ALTER TABLE versions ALTER COLUMN parsed TYPE json USING convert_from(parsed, 'UTF8')::json")
+        op.execute(
+            "ALTER TABLE versions ALTER COLUMN parsed TYPE json USING convert_from(parsed, 'UTF8')::json"
+        )
     else:
         _rewrite(lambda value: json.dumps(value or {}, ensure_ascii=False))

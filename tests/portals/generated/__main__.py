@@ -14,8 +14,10 @@ from tests.portals.generated.serve import GeneratedServer
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.portals.generated",
-                                     description="Randomised government portals: crawl and score, or browse one.")
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.portals.generated",
+        description="Randomised government portals: crawl and score, or browse one.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("check", help="crawl generated portals with the spider and score the stored reports")
     run.add_argument("--seeds", default="0-199", help="e.g. 0-199, 17 or 1,5,9-12")
@@ -23,7 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--batch", type=int, help="portals per crawler process (default: up to 50)")
     run.add_argument("--json", help="also write every result to this file")
     run.add_argument("--brief", action="store_true", help="per-idiom table without variants")
-    ref = sub.add_parser("oracle", help="prove the portals crawlable: the reference crawler must reach every report")
+    ref = sub.add_parser(
+        "oracle", help="prove the portals crawlable: the reference crawler must reach every report"
+    )
     ref.add_argument("--seeds", default="0-199")
     show = sub.add_parser("serve", help="serve one generated portal on 127.0.0.1")
     show.add_argument("--seed", type=int, required=True)
@@ -57,9 +61,13 @@ def _oracle(args: argparse.Namespace) -> int:
         result = crawl(generate(seed))
         if result.missed or result.robots_violations:
             bad += 1
-            print(f"seed {seed}: reference crawler missed {result.missed}, robots violations {result.robots_violations}")
+            print(
+                f"seed {seed}: reference crawler missed {result.missed}, robots violations {result.robots_violations}"
+            )
         else:
-            print(f"seed {seed}: all {len(generate(seed).reports)} reports reached in {result.fetched} fetches")
+            print(
+                f"seed {seed}: all {len(generate(seed).reports)} reports reached in {result.fetched} fetches"
+            )
     return 1 if bad else 0
 
 

@@ -45,7 +45,7 @@ def query_key(path: str, params: dict[str, object]) -> str:
 
 
 def relative(href: str, base_dir: str) -> str:
-    return "./" + href[len(base_dir):] if href.startswith(base_dir) and "?" not in href else href
+    return "./" + href[len(base_dir) :] if href.startswith(base_dir) and "?" not in href else href
 
 
 def link_text(item: Item, chan: Channel) -> str:
@@ -54,8 +54,9 @@ def link_text(item: Item, chan: Channel) -> str:
     return esc(item.title)
 
 
-def rows_html(chan: Channel, items: list[Item], agency: str, base_dir: str | None = None,
-              date_style: int = 0) -> str:
+def rows_html(
+    chan: Channel, items: list[Item], agency: str, base_dir: str | None = None, date_style: int = 0
+) -> str:
     """The rows of one list page in the channel's row style."""
     base = base_dir or chan.dir
 
@@ -66,21 +67,24 @@ def rows_html(chan: Channel, items: list[Item], agency: str, base_dir: str | Non
     if chan.row_style == "table":
         head = "<tr><th>索引号</th><th>名称</th><th>发布机构</th><th>生成日期</th><th>文号</th></tr>"
         rows = "".join(
-            f"<tr><td>{_index_no(item)}</td><td><a href=\"{esc(relative(item.href, base))}\" title=\"{esc(item.title)}\" "
-            f"target=\"_blank\">{link_text(item, chan)}</a></td><td>{esc(agency)}</td><td>{date(item)}</td>"
+            f'<tr><td>{_index_no(item)}</td><td><a href="{esc(relative(item.href, base))}" title="{esc(item.title)}" '
+            f'target="_blank">{link_text(item, chan)}</a></td><td>{esc(agency)}</td><td>{date(item)}</td>'
             f"<td>{_doc_no(item)}</td></tr>"
-            for item in items)
+            for item in items
+        )
         return f'<table class="gkml-list">{head}{rows}</table>'
     if chan.row_style == "div":
         rows = "".join(
             f'<div class="news-item"><span class="date">{date(item)}</span><a href="{esc(relative(item.href, base))}" '
             f'title="{esc(item.title)}">{link_text(item, chan)}</a></div>'
-            for item in items)
+            for item in items
+        )
         return f'<div class="news-list">{rows}</div>'
     rows = "".join(
         f'<li><a href="{esc(relative(item.href, base))}" title="{esc(item.title)}" target="_blank">'
         f"{link_text(item, chan)}</a><span>{date(item)}</span></li>"
-        for item in items)
+        for item in items
+    )
     return f'<ul class="list"><!--LIST-->{rows}</ul>'
 
 

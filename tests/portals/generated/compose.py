@@ -13,8 +13,13 @@ from tests.portals.generated.idioms import ABSOLUTE_LINKS, LIST_IDIOMS, ONCE_PER
 from tests.portals.generated.model import ExpectedReport, GeneratedPortal, Item
 from tests.portals.generated.pages import NAV_MARK, Chrome, article_html, esc, nav_links, page
 
-PLACEMENTS = {"dedicated_channel": 3.0, "report_channel": 2.0, "notices_only": 2.0, "gkml_table": 1.5,
-              "attachment_only": 1.2}
+PLACEMENTS = {
+    "dedicated_channel": 3.0,
+    "report_channel": 2.0,
+    "notices_only": 2.0,
+    "gkml_table": 1.5,
+    "attachment_only": 1.2,
+}
 MAX_ITEMS = 270  # articles per portal: with list pages a crawler fetching everything stays under 400 pages
 _FIRST_DAY, _LAST_DAY = date(2018, 1, 1), date(2025, 11, 20)
 
@@ -69,18 +74,27 @@ class Builder:
         else:
             self.portal.add_page(key, text, content_type)
 
-    def list_page(self, chan: Channel, items: list[Item], pager: str, extra_head: str = "",
-                  raw_rows: bool = False) -> str:
+    def list_page(
+        self, chan: Channel, items: list[Item], pager: str, extra_head: str = "", raw_rows: bool = False
+    ) -> str:
         rows = "" if raw_rows else rows_html(chan, items, self.agency.name, date_style=self.date_style)
         body = f'<div class="column"><h2 class="column-title">{esc(chan.name)}</h2>{rows}{pager}</div>'
         return page(self.chrome, chan.title, chan.crumbs, body, extra_head, meta={"ColumnName": chan.name})
 
     def jpage_column(self, col: int, records: list[str], post_only: bool) -> None:
-        self.portal.dynamic.append({"kind": "jpage", "path": "/module/web/jpage/dataproxy.jsp", "columnid": str(col),
-                                    "post_only": post_only, "records": records})
+        self.portal.dynamic.append(
+            {
+                "kind": "jpage",
+                "path": "/module/web/jpage/dataproxy.jsp",
+                "columnid": str(col),
+                "post_only": post_only,
+                "records": records,
+            }
+        )
 
-    def place_articles(self, chan: Channel, style: str, vsb: tuple[str, int] | None = None,
-                       col: int | None = None) -> None:
+    def place_articles(
+        self, chan: Channel, style: str, vsb: tuple[str, int] | None = None, col: int | None = None
+    ) -> None:
         """Give every item of the channel an article page in ``style`` and set its href."""
         for item in chan.items:
             ident = self.new_id()
@@ -89,8 +103,9 @@ class Builder:
             self._write_article(chan, item, path, ident)
             item.href = self._maybe_redirect(chan, item, path, ident)
 
-    def _article_path(self, style: str, chan: Channel, item: Item, ident: int, vsb: tuple[str, int] | None,
-                      col: int | None) -> str:
+    def _article_path(
+        self, style: str, chan: Channel, item: Item, ident: int, vsb: tuple[str, int] | None, col: int | None
+    ) -> str:
         y, m, d = item.date.split("-")
         paths = {
             "trs": lambda: f"{chan.dir}{y}{m}/t{y}{m}{d}_{ident}.html",
@@ -135,22 +150,43 @@ class Builder:
         else:
             paragraphs = self._news_text()
         views = self.rng.randrange(20, 3000)
-        self.write(path, article_html(self.chrome, item.title, item.date, paragraphs, crumbs, self.rng, views=views))
+        self.write(
+            path, article_html(self.chrome, item.title, item.date, paragraphs, crumbs, self.rng, views=views)
+        )
 
     def _write_attachment_report(self, chan: Channel, item: Item, path: str, ident: int) -> None:
         y, m, d = item.date.split("-")
         ext = item.attachment
-        file = f"{chan.dir}{y}{m}/P0{y}{m}{d}{ident % 100000:05d}.{ext}" if self.rng.random() < 0.6 \
+        file = (
+            f"{chan.dir}{y}{m}/P0{y}{m}{d}{ident % 100000:05d}.{ext}"
+            if self.rng.random() < 0.6
             else f"/attachment/{y}{m}/{ident}.{ext}"
+        )
         self._articles.add(file)
         item.file = file
-        lines = [item.title, *_wrap(texts.report_paragraphs(self.rng, self.agency, item.year, self.portal.seed))]
-        self.write(file, make_pdf(lines) if ext == "pdf" else make_docx(lines),
-                   "application/pdf" if ext == "pdf" else
-                   "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-        note = self.rng.choice(["详见附件。", f"现将《{item.title}》予以公开，详见附件。", "具体内容详见附件。"])
-        html = article_html(self.chrome, item.title, item.date, [note], chan.crumbs, self.rng,
-                            attachments=[(f"{item.title}.{ext}", file)])
+        lines = [
+            item.title,
+            *_wrap(texts.report_paragraphs(self.rng, self.agency, item.year, self.portal.seed)),
+        ]
+        self.write(
+            file,
+            make_pdf(lines) if ext == "pdf" else make_docx(lines),
+            "application/pdf"
+            if ext == "pdf"
+            else "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )
+        note = self.rng.choice(
+            ["详见附件。", f"现将《{item.title}》予以公开，详见附件。", "具体内容详见附件。"]
+        )
+        html = article_html(
+            self.chrome,
+            item.title,
+            item.date,
+            [note],
+            chan.crumbs,
+            self.rng,
+            attachments=[(f"{item.title}.{ext}", file)],
+        )
         self.write(path, html)
         item.tags.append(f"attachment_{ext}")
         self._expect(ExpectedReport(file, item.title, item.year, [], alt_urls=[path]), chan, item)
@@ -160,9 +196,11 @@ class Builder:
         self._placed.append((report, chan, item))
 
     def _near_miss_text(self, item: Item) -> list[str]:
-        lines = [f"为深入推进法治政府建设，{self.agency.name}结合工作实际，现将有关事项说明如下。",
-                 "一、总体要求。坚持以习近平法治思想为指导，全面推进依法行政。",
-                 "二、主要内容。加强组织领导，压实工作责任，确保各项工作任务落实到位。"]
+        lines = [
+            f"为深入推进法治政府建设，{self.agency.name}结合工作实际，现将有关事项说明如下。",
+            "一、总体要求。坚持以习近平法治思想为指导，全面推进依法行政。",
+            "二、主要内容。加强组织领导，压实工作责任，确保各项工作任务落实到位。",
+        ]
         if "解读" in item.title or "读懂" in item.title:
             lines.insert(0, f"近日，{self.agency.name}公开了年度法治政府建设情况报告，现解读如下。")
         return lines
@@ -196,7 +234,9 @@ class Builder:
         for name, token in chosen:
             children = texts.SECTIONS[(name, token)]
             section = self._channel(None, name, token, container=bool(children))
-            for child_name, child_token in rng.sample(children, rng.randint(min(1, len(children)), len(children))):
+            for child_name, child_token in rng.sample(
+                children, rng.randint(min(1, len(children)), len(children))
+            ):
                 self._channel(section, child_name, child_token)
 
     def _channel(self, parent: Channel | None, name: str, token: str, container: bool = False) -> Channel:
@@ -212,7 +252,9 @@ class Builder:
         directory = (parent.dir if parent else "/") + token + "/"
         chan = Channel(name, token, directory, (parent.depth if parent else 0) + 1, container=container)
         chan.crumbs = [*(parent.crumbs if parent else []), (name, directory)]
-        chan.title = self.rng.choice([name, f"{name}_{self.chrome.site_name}", f"{self.chrome.site_name}-{name}"])
+        chan.title = self.rng.choice(
+            [name, f"{name}_{self.chrome.site_name}", f"{self.chrome.site_name}-{name}"]
+        )
         siblings.append(chan)
         return chan
 
@@ -224,7 +266,11 @@ class Builder:
         depth = rng.choice([1, 2, 2, 3])
         if placement == "notices_only":
             news = self._section("xwzx")
-            chan = self._channel(news, "通知公告", "tzgg") if rng.random() < 0.7 else self._channel(None, "通知公告", "tzgg")
+            chan = (
+                self._channel(news, "通知公告", "tzgg")
+                if rng.random() < 0.7
+                else self._channel(None, "通知公告", "tzgg")
+            )
         elif placement == "gkml_table":
             parent = self._section("zwgk")
             if rng.random() < 0.5:
@@ -233,7 +279,10 @@ class Builder:
             chan.row_style = "table"
         else:
             if placement == "report_channel":
-                name, token = rng.choice(texts.REPORT_NAMED_CHANNELS), rng.choice(["fzzfjsndbg", "ndbg", "fzzfjsqk"])
+                name, token = (
+                    rng.choice(texts.REPORT_NAMED_CHANNELS),
+                    rng.choice(["fzzfjsndbg", "ndbg", "fzzfjsqk"]),
+                )
             else:
                 name, token = rng.choice(texts.DEDICATED_CHANNELS)
             chan = self._at_depth(name, token, depth)
@@ -292,7 +341,11 @@ class Builder:
             chan.page_size = rng.choice([10, 12, 15, 20])
             if chan.placement == "report_channel":
                 continue
-            pages = rng.choice([1, 2, 3, 4, 5, 6, 8, 10, 12]) if chan.placement != "notices_only" else rng.randint(3, 12)
+            pages = (
+                rng.choice([1, 2, 3, 4, 5, 6, 8, 10, 12])
+                if chan.placement != "notices_only"
+                else rng.randint(3, 12)
+            )
             wanted = min((pages - 1) * chan.page_size + rng.randint(1, chan.page_size), 160)
             chan.items.extend(self._near_item() for _ in range(rng.randint(1, 4)))
             chan.items.extend(self._news_item() for _ in range(max(wanted - len(chan.items), 0)))
@@ -301,7 +354,9 @@ class Builder:
         for chan in leaves:
             chan.page_size = rng.choice([10, 15, 20])
             count = min(rng.randint(4, 25), max(budget // max(len(leaves), 1), 3))
-            chan.items = [self._near_item() if rng.random() < 0.08 else self._news_item() for _ in range(count)]
+            chan.items = [
+                self._near_item() if rng.random() < 0.08 else self._news_item() for _ in range(count)
+            ]
         for chan in self._all_channels():
             chan.items.sort(key=lambda i: i.date, reverse=True)
 
@@ -325,8 +380,10 @@ class Builder:
             before = set(self.portal.pages)
             LIST_IDIOMS[chan.idiom](self, chan)
             self.portal.channel_pages.extend(
-                k for k in self.portal.pages.keys() - before
-                if k not in self._articles and self.portal.pages[k].content_type == "text/html")
+                k
+                for k in self.portal.pages.keys() - before
+                if k not in self._articles and self.portal.pages[k].content_type == "text/html"
+            )
         for chan in self._all_channels():
             if chan.container:
                 self._section_page(chan)
@@ -341,12 +398,17 @@ class Builder:
         """Put the section links into every page's nav (entries are known only after rendering)."""
         links = nav_links(self.chrome)
         # breadcrumbs link channel directories; where the list does not live at dir/index.html, link the entry
-        moved = [(f'href="{c.dir}"'.encode(), f'href="{esc(c.entry)}"'.encode()) for c in self._all_channels()
-                 if c.entry and c.dir + "index.html" not in self.portal.pages]
+        moved = [
+            (f'href="{c.dir}"'.encode(), f'href="{esc(c.entry)}"'.encode())
+            for c in self._all_channels()
+            if c.entry and c.dir + "index.html" not in self.portal.pages
+        ]
         for page_ in self.portal.pages.values():
             if page_.content_type == "text/html":
                 encoding = page_.charset or "gbk"
-                page_.body = page_.body.replace(NAV_MARK.encode(), links.encode(encoding, "xmlcharrefreplace"))
+                page_.body = page_.body.replace(
+                    NAV_MARK.encode(), links.encode(encoding, "xmlcharrefreplace")
+                )
                 for old, new in moved:
                     page_.body = page_.body.replace(old, new)
 
@@ -370,10 +432,16 @@ class Builder:
             target = child.entry or child.dir
             preview = ""
             if child.items and self.rng.random() < 0.5:
-                preview = rows_html(Channel(child.name, child.token, child.dir, child.depth), child.items[:3],
-                                    self.agency.name, base_dir="/")
-            blocks.append(f'<div class="block"><h3><a href="{esc(target)}">{esc(child.name)}</a>'
-                          f'<a class="more" href="{esc(target)}">更多&gt;&gt;</a></h3>{preview}</div>')
+                preview = rows_html(
+                    Channel(child.name, child.token, child.dir, child.depth),
+                    child.items[:3],
+                    self.agency.name,
+                    base_dir="/",
+                )
+            blocks.append(
+                f'<div class="block"><h3><a href="{esc(target)}">{esc(child.name)}</a>'
+                f'<a class="more" href="{esc(target)}">更多&gt;&gt;</a></h3>{preview}</div>'
+            )
         chan.entry = chan.dir + "index.html"
         self.write(chan.entry, page(self.chrome, chan.title, chan.crumbs, "".join(blocks)))
 
@@ -382,12 +450,22 @@ class Builder:
         blocks = []
         for chan in self.rng.sample(leaves, min(len(leaves), 3)):
             latest = [i for i in chan.items[:6] if i.kind == "news"]
-            rows = "".join(f'<li><a href="{esc(i.href)}">{esc(i.title)}</a><span>{i.date[5:]}</span></li>'
-                           for i in latest) if chan.idiom not in {"vsb", "js_shell", "gkmlpt"} else ""
-            blocks.append(f'<div class="block"><h3><a href="{esc(chan.entry)}">{esc(chan.name)}</a></h3>'
-                          f"<ul>{rows}</ul></div>")
-        links = '<a href="/rss.xml">RSS订阅</a> <a href="mailto:zwgk@example.gov.cn">联系邮箱</a> ' \
-                '<a href="javascript:void(0)">无障碍浏览</a> <a href="/login.jsp">用户登录</a>'
+            rows = (
+                "".join(
+                    f'<li><a href="{esc(i.href)}">{esc(i.title)}</a><span>{i.date[5:]}</span></li>'
+                    for i in latest
+                )
+                if chan.idiom not in {"vsb", "js_shell", "gkmlpt"}
+                else ""
+            )
+            blocks.append(
+                f'<div class="block"><h3><a href="{esc(chan.entry)}">{esc(chan.name)}</a></h3>'
+                f"<ul>{rows}</ul></div>"
+            )
+        links = (
+            '<a href="/rss.xml">RSS订阅</a> <a href="mailto:zwgk@example.gov.cn">联系邮箱</a> '
+            '<a href="javascript:void(0)">无障碍浏览</a> <a href="/login.jsp">用户登录</a>'
+        )
         body = "".join(blocks) + f'<div class="links">{links}{self._draft_link}</div>'
         self.write("/index.html", page(self.chrome, self.chrome.site_name, [], body))
 
@@ -414,14 +492,18 @@ class Builder:
 
     def _extras(self) -> None:
         contact = f"<p>地址：{esc(self.agency.place)}行政中心 电话：0577-12345678</p>"
-        self.write("/lxwm/index.html", page(self.chrome, "联系我们", [("联系我们", "/lxwm/index.html")], contact))
+        self.write(
+            "/lxwm/index.html", page(self.chrome, "联系我们", [("联系我们", "/lxwm/index.html")], contact)
+        )
         links = "".join(f'<li><a href="{esc(c.entry)}">{esc(c.name)}</a></li>' for c in self._all_channels())
         if self.rng.random() < 0.4:  # a site map links every channel from depth 2
             self.portal.idioms.append("site_map")
         else:
             links = "".join(f'<li><a href="{esc(c.entry)}">{esc(c.name)}</a></li>' for c in self.sections)
-        self.write("/wzdt/index.html", page(self.chrome, "网站地图", [("网站地图", "/wzdt/index.html")],
-                                            f"<ul>{links}</ul>"))
+        self.write(
+            "/wzdt/index.html",
+            page(self.chrome, "网站地图", [("网站地图", "/wzdt/index.html")], f"<ul>{links}</ul>"),
+        )
 
     def _tag_reports(self) -> None:
         portal_tags = [t for t in self.portal.idioms if t in {"robots", "crawl_delay"}]
@@ -429,10 +511,21 @@ class Builder:
             portal_tags.append("gbk")
         for report, chan, item in self._placed:
             pages = len(chan.chunks())
-            report.idioms = sorted({chan.idiom, f"{chan.idiom}/{chan.variant}", chan.placement, f"depth{chan.depth}",
-                                    "pages_1" if pages == 1 else "pages_2-5" if pages <= 5 else "pages_6-12",
-                                    *item.tags, *portal_tags, *(["truncated_titles"] if chan.truncate else [])})
-        self.portal.idioms = sorted({*self.portal.idioms, *portal_tags, *(t for r in self.portal.reports for t in r.idioms)})
+            report.idioms = sorted(
+                {
+                    chan.idiom,
+                    f"{chan.idiom}/{chan.variant}",
+                    chan.placement,
+                    f"depth{chan.depth}",
+                    "pages_1" if pages == 1 else "pages_2-5" if pages <= 5 else "pages_6-12",
+                    *item.tags,
+                    *portal_tags,
+                    *(["truncated_titles"] if chan.truncate else []),
+                }
+            )
+        self.portal.idioms = sorted(
+            {*self.portal.idioms, *portal_tags, *(t for r in self.portal.reports for t in r.idioms)}
+        )
 
 
 def _wrap(paragraphs: list[str], width: int = 38) -> list[str]:

@@ -36,13 +36,19 @@ def make_pdf(lines: list[str]) -> bytes:
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
-         b"/Contents 5 0 R >>"),
-        (b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /Identity-H "
-         b"/DescendantFonts [6 0 R] /ToUnicode 7 0 R >>"),
+        (
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
+            b"/Contents 5 0 R >>"
+        ),
+        (
+            b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /Identity-H "
+            b"/DescendantFonts [6 0 R] /ToUnicode 7 0 R >>"
+        ),
         _stream(content),
-        (b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
-         b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 >>"),
+        (
+            b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
+            b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 >>"
+        ),
         _stream(cmap),
     ]
     return _assemble(objects)
@@ -90,7 +96,7 @@ def make_docx(lines: list[str]) -> bytes:
     paragraphs = []
     for index, line in enumerate(lines):
         props = '<w:pPr><w:jc w:val="center"/></w:pPr>' if index == 0 else ""
-        paragraphs.append(f"<w:p>{props}<w:r><w:t xml:space=\"preserve\">{escape(line)}</w:t></w:r></w:p>")
+        paragraphs.append(f'<w:p>{props}<w:r><w:t xml:space="preserve">{escape(line)}</w:t></w:r></w:p>')
     document = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
         '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
@@ -99,7 +105,10 @@ def make_docx(lines: list[str]) -> bytes:
     )
     out = BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in (("[Content_Types].xml", _CONTENT_TYPES), ("_rels/.rels", _RELS),
-                           ("word/document.xml", document)):
+        for name, text in (
+            ("[Content_Types].xml", _CONTENT_TYPES),
+            ("_rels/.rels", _RELS),
+            ("word/document.xml", document),
+        ):
             archive.writestr(zipfile.ZipInfo(name, _FIXED_TIME), text.encode("utf-8"))
     return out.getvalue()

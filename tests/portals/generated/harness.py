@@ -136,8 +136,10 @@ def crawl_batch(seeds: list[int], crawls: int = 1) -> tuple[list[PortalResult], 
                 first = first or status
                 costs.append([CrawlCost(len(s.requests), s.bytes_sent()) for s in servers])
             stored = _stored(db_url)
-            results = [_score(p, s, stored.get(p.site_id, []), status.get(p.site_id, {}), error)
-                       for p, s in zip(portals, servers, strict=True)]
+            results = [
+                _score(p, s, stored.get(p.site_id, []), status.get(p.site_id, {}), error)
+                for p, s in zip(portals, servers, strict=True)
+            ]
             for result in results:  # pages cut by trap guards: on the first crawl, where they matter
                 result.cut = int(first.get(result.site_id, {}).get("cut") or 0)
         finally:
@@ -150,16 +152,31 @@ def _register(db_url: str, portals: list[GeneratedPortal], servers: list[Generat
     db = Database(db_url)
     with db.transaction() as session:
         for portal, server in zip(portals, servers, strict=True):
-            upsert_site(session, {"id": portal.site_id, "name": portal.name, "region": REGION,
-                                  "start_urls": [server.url(portal.home)], "options": {}})
+            upsert_site(
+                session,
+                {
+                    "id": portal.site_id,
+                    "name": portal.name,
+                    "region": REGION,
+                    "start_urls": [server.url(portal.home)],
+                    "options": {},
+                },
+            )
     db.dispose()
 
 
 def _run_child(db_url: str, site_ids: list[str]) -> tuple[dict[str, dict[str, Any]], str]:
     cmd = [sys.executable, "-m", "tests.portals.generated.crawl_batch", "--db", db_url, *site_ids]
     try:
-        proc = subprocess.run(cmd, cwd=REPO, env=crawl_env(db_url), capture_output=True, text=True,
-                              timeout=BATCH_TIMEOUT, check=False)
+        proc = subprocess.run(
+            cmd,
+            cwd=REPO,
+            env=crawl_env(db_url),
+            capture_output=True,
+            text=True,
+            timeout=BATCH_TIMEOUT,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         return {}, f"crawl timed out after {BATCH_TIMEOUT}s"
     summaries = {}
@@ -182,12 +199,24 @@ def _stored(db_url: str) -> dict[str, list[str]]:
     return out
 
 
-def _score(portal: GeneratedPortal, server: GeneratedServer, stored_urls: list[str], summary: dict[str, Any],
-           error: str) -> PortalResult:
+def _score(
+    portal: GeneratedPortal,
+    server: GeneratedServer,
+    stored_urls: list[str],
+    summary: dict[str, Any],
+    error: str,
+) -> PortalResult:
     expected = portal.expected()
-    result = PortalResult(portal.seed, portal.site_id, expected, status=str(summary.get("status", "")),
-                          error=error, requests=len(server.requests), bytes=server.bytes_sent(),
-                          cut=int(summary.get("cut") or 0))
+    result = PortalResult(
+        portal.seed,
+        portal.site_id,
+        expected,
+        status=str(summary.get("status", "")),
+        error=error,
+        requests=len(server.requests),
+        bytes=server.bytes_sent(),
+        cut=int(summary.get("cut") or 0),
+    )
     stored = {normalize(u) for u in stored_urls if urlsplit(u).port in (None, server.port)}
     accepted: set[str] = set()
     requested = {normalize(r.path) for r in server.requests}
@@ -200,8 +229,17 @@ def _score(portal: GeneratedPortal, server: GeneratedServer, stored_urls: list[s
     near, lists = {normalize(u) for u in portal.near_misses}, {normalize(u) for u in portal.channel_pages}
     forbidden = {normalize(u) for u in portal.forbidden}
     for url in sorted(stored - accepted):
-        kind = "near_miss" if url in near else "channel" if url in lists else "forbidden" if url in forbidden \
-            else "home" if url in ("/", "/index.html") else "other"
+        kind = (
+            "near_miss"
+            if url in near
+            else "channel"
+            if url in lists
+            else "forbidden"
+            if url in forbidden
+            else "home"
+            if url in ("/", "/index.html")
+            else "other"
+        )
         result.false_reports.append((url, kind))
     result.robots_violations = [r.path for r in server.disallowed_requests(UA)] if portal.robots else []
     return result
@@ -212,8 +250,9 @@ def _score(portal: GeneratedPortal, server: GeneratedServer, stored_urls: list[s
 
 def idiom_table(results: list[PortalResult]) -> list[dict[str, Any]]:
     """Per idiom: portals using it, reports carrying it, found, recall, false reports, failing seeds."""
-    rows: dict[str, dict[str, Any]] = defaultdict(lambda: {"portals": 0, "reports": 0, "found": 0, "false": 0,
-                                                           "failing": set()})
+    rows: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"portals": 0, "reports": 0, "found": 0, "false": 0, "failing": set()}
+    )
     for result in results:
         found = set(result.found)
         for idiom in result.expected["idioms"]:
@@ -228,26 +267,41 @@ def idiom_table(results: list[PortalResult]) -> list[dict[str, Any]]:
                     rows[idiom]["found"] += 1
                 else:
                     rows[idiom]["failing"].add(result.seed)
-    return [{"idiom": name, **row, "recall": row["found"] / row["reports"] if row["reports"] else 1.0,
-             "failing": sorted(row["failing"])} for name, row in sorted(rows.items())]
+    return [
+        {
+            "idiom": name,
+            **row,
+            "recall": row["found"] / row["reports"] if row["reports"] else 1.0,
+            "failing": sorted(row["failing"]),
+        }
+        for name, row in sorted(rows.items())
+    ]
 
 
-def print_report(results: list[PortalResult], elapsed: float | None = None, top_level_only: bool = False) -> None:
+def print_report(
+    results: list[PortalResult], elapsed: float | None = None, top_level_only: bool = False
+) -> None:
     table = idiom_table(results)
-    print(f"{'idiom':34} {'portals':>7} {'reports':>7} {'found':>6} {'recall':>7} {'false':>6}  failing seeds")
+    print(
+        f"{'idiom':34} {'portals':>7} {'reports':>7} {'found':>6} {'recall':>7} {'false':>6}  failing seeds"
+    )
     for row in table:
         if top_level_only and "/" in row["idiom"]:
             continue
         failing = ",".join(str(s) for s in row["failing"][:15]) + (" …" if len(row["failing"]) > 15 else "")
-        print(f"{row['idiom']:34} {row['portals']:>7} {row['reports']:>7} {row['found']:>6} "
-              f"{row['recall']:>7.2f} {row['false']:>6}  {failing}")
+        print(
+            f"{row['idiom']:34} {row['portals']:>7} {row['reports']:>7} {row['found']:>6} "
+            f"{row['recall']:>7.2f} {row['false']:>6}  {failing}"
+        )
     print()
     for result in results:
         if result.ok:
             continue
-        print(f"seed {result.seed} ({result.site_id}): recall {len(result.found)}/{len(result.expected['reports'])}"
-              f", {len(result.false_reports)} false, {len(result.robots_violations)} robots violations"
-              f"{', error: ' + result.error[:200] if result.error else ''}")
+        print(
+            f"seed {result.seed} ({result.site_id}): recall {len(result.found)}/{len(result.expected['reports'])}"
+            f", {len(result.false_reports)} false, {len(result.robots_violations)} robots violations"
+            f"{', error: ' + result.error[:200] if result.error else ''}"
+        )
         for url in result.missed:
             how = "fetched, not stored" if url in result.missed_fetched else "never fetched"
             print(f"    missed   {url}  ({how})")
@@ -267,6 +321,8 @@ def summary_line(results: list[PortalResult], elapsed: float | None = None) -> s
     robots = sum(1 for r in results if r.robots_violations)
     perfect = sum(1 for r in results if r.ok)
     took = f", {elapsed:.0f}s" if elapsed is not None else ""
-    return (f"{len(results)} portals: reports found {found}/{expected} (recall {found / max(expected, 1):.3f}), "
-            f"false reports {false}, portals with robots violations {robots}, portals passing {perfect}/{len(results)}"
-            f"{took}")
+    return (
+        f"{len(results)} portals: reports found {found}/{expected} (recall {found / max(expected, 1):.3f}), "
+        f"false reports {false}, portals with robots violations {robots}, portals passing {perfect}/{len(results)}"
+        f"{took}"
+    )

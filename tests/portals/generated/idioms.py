@@ -47,8 +47,10 @@ def _trs(b: Builder, chan: Channel, counted: bool) -> None:
     chan.variant = f"{'countpage' if counted else ['pages', 'records', 'createPage'][call]}/{ext}"
     for i, items in enumerate(chunks):
         if counted:
-            script = (f"<script>var countPage = {n};//共多少页\nvar currentPage = {i};//当前页\n"
-                      f'createPageHTML(countPage, currentPage, "index", "{ext}");</script>')
+            script = (
+                f"<script>var countPage = {n};//共多少页\nvar currentPage = {i};//当前页\n"
+                f'createPageHTML(countPage, currentPage, "index", "{ext}");</script>'
+            )
         elif call == 0:
             script = f'<script>createPageHTML({n}, {i}, "index", "{ext}");</script>'
         elif call == 1:
@@ -73,7 +75,9 @@ def _numbered(urls: list[str], i: int, variant: str) -> str:
     n = len(urls)
     parts = []
     if variant == "full":
-        parts += [f'<a href="{esc(u)}">{k + 1}</a>' if k != i else f"<b>{k + 1}</b>" for k, u in enumerate(urls)]
+        parts += [
+            f'<a href="{esc(u)}">{k + 1}</a>' if k != i else f"<b>{k + 1}</b>" for k, u in enumerate(urls)
+        ]
     if i > 0:
         parts.insert(0, f'<a href="{esc(urls[i - 1])}">上一页</a>')
     if i < n - 1:
@@ -127,7 +131,10 @@ def path_n(b: Builder, chan: Channel) -> None:
     ext = b.rng.choice(["html", "shtml"])
     chan.variant = ext
     n = len(chan.chunks())
-    keys = [f"{chan.dir}{chan.token}.{ext}" if i == 0 else f"{chan.dir}{chan.token}_{i + 1}.{ext}" for i in range(n)]
+    keys = [
+        f"{chan.dir}{chan.token}.{ext}" if i == 0 else f"{chan.dir}{chan.token}_{i + 1}.{ext}"
+        for i in range(n)
+    ]
     _paged(b, chan, keys, keys, b.rng.choice(["full", "nextlast", "next"]))
 
 
@@ -181,13 +188,20 @@ def vsb(b: Builder, chan: Channel) -> None:
             href = f"{chan.token}/{older}.htm" if i == 0 else f"{older}.htm"
             last = f"{chan.token}/1.htm" if i == 0 else "1.htm"
             pager.append(f'<a href="{href}" class="Next">下页</a> <a href="{last}">尾页</a>')
-        b.write(path, b.list_page(chan, [], f'<ul class="vsb-list">{rows}</ul><div class="pb_sys_common">'
-                                  + " ".join(pager) + "</div>", raw_rows=True))
+        b.write(
+            path,
+            b.list_page(
+                chan,
+                [],
+                f'<ul class="vsb-list">{rows}</ul><div class="pb_sys_common">' + " ".join(pager) + "</div>",
+                raw_rows=True,
+            ),
+        )
     chan.entry = entry
 
 
 def _vsb_row(item: Item, parent: str, prefix: str, split: bool) -> str:
-    href = prefix + item.href[len(parent):] if item.href.startswith(parent) else item.href
+    href = prefix + item.href[len(parent) :] if item.href.startswith(parent) else item.href
     title = esc(item.title)
     if split and len(item.title) > 14:
         cut = len(item.title) // 2
@@ -204,13 +218,19 @@ def select_jump(b: Builder, chan: Channel) -> None:
     chan.variant = "url_values" if by_value else "goPage"
     for i, items in enumerate(chan.chunks()):
         if by_value:
-            options = "".join(f'<option value="{keys[k].rsplit("/", 1)[1]}"{" selected" if k == i else ""}>第{k + 1}页</option>'
-                              for k in range(n))
+            options = "".join(
+                f'<option value="{keys[k].rsplit("/", 1)[1]}"{" selected" if k == i else ""}>第{k + 1}页</option>'
+                for k in range(n)
+            )
             pager = f'<select onchange="window.location.href=this.value">{options}</select>'
         else:
-            options = "".join(f'<option value="{k + 1}"{" selected" if k == i else ""}>{k + 1}</option>' for k in range(n))
-            pager = ("<script>function goPage(n){n=parseInt(n,10);window.location.href=(n<=1?'index.html':"
-                     f"'index_'+(n-1)+'.html');}}</script>转到<select onchange=\"goPage(this.value)\">{options}</select>页")
+            options = "".join(
+                f'<option value="{k + 1}"{" selected" if k == i else ""}>{k + 1}</option>' for k in range(n)
+            )
+            pager = (
+                "<script>function goPage(n){n=parseInt(n,10);window.location.href=(n<=1?'index.html':"
+                f"'index_'+(n-1)+'.html');}}</script>转到<select onchange=\"goPage(this.value)\">{options}</select>页"
+            )
         b.write(keys[i], b.list_page(chan, items, f'<div class="page">共{n}页 {pager}</div>'))
     chan.entry = keys[0]
 
@@ -229,9 +249,11 @@ def page_text(b: Builder, chan: Channel) -> None:
             nxt = f' <a href="{esc(keys[i + 1])}">下一页</a>' if i < n - 1 else ""
             pager = text + nxt
         else:
-            pager = ("<script>function turnPage(n){window.location.href='index.html'+(n>1?'?page='+n:'');}</script>"
-                     f"{text} <a href=\"javascript:turnPage({min(i + 2, n)})\">下一页</a> "
-                     f"<a href=\"javascript:turnPage({n})\">末页</a>")
+            pager = (
+                "<script>function turnPage(n){window.location.href='index.html'+(n>1?'?page='+n:'');}</script>"
+                f'{text} <a href="javascript:turnPage({min(i + 2, n)})">下一页</a> '
+                f'<a href="javascript:turnPage({n})">末页</a>'
+            )
         b.write(keys[i], b.list_page(chan, items, f'<div class="page">{pager}</div>'))
     chan.entry = base
 
@@ -243,14 +265,21 @@ def index_nolink(b: Builder, chan: Channel) -> None:
     kind = b.rng.randrange(3)
     chan.variant = ["pageCount", "totalPage", "Pager"][kind]
     for i, items in enumerate(chan.chunks()):
-        config = [f"var pageCount = {n}; var pageIndex = {i};",
-                  f"var totalPage={n},curPage={i + 1};var pageCount=totalPage,pageIndex=curPage-1;",
-                  (f'var cfg = {{"total": {n}, "current": {i}, "prefix": "index", "ext": "html"}};'
-                   "var pageCount=cfg.total,pageIndex=cfg.current;")][kind]
-        script = ("<div id=\"pager\"></div><script>" + config +
-                  "(function(){var h='';for(var k=0;k<pageCount;k++){var u=k==0?'index.html':'index_'+k+'.html';"
-                  "h+=k==pageIndex?'<b>'+(k+1)+'</b> ':'<a href=\"'+u+'\">'+(k+1)+'</a> ';}"
-                  "document.getElementById('pager').innerHTML=h;})();</script>")
+        config = [
+            f"var pageCount = {n}; var pageIndex = {i};",
+            f"var totalPage={n},curPage={i + 1};var pageCount=totalPage,pageIndex=curPage-1;",
+            (
+                f'var cfg = {{"total": {n}, "current": {i}, "prefix": "index", "ext": "html"}};'
+                "var pageCount=cfg.total,pageIndex=cfg.current;"
+            ),
+        ][kind]
+        script = (
+            '<div id="pager"></div><script>'
+            + config
+            + "(function(){var h='';for(var k=0;k<pageCount;k++){var u=k==0?'index.html':'index_'+k+'.html';"
+            "h+=k==pageIndex?'<b>'+(k+1)+'</b> ':'<a href=\"'+u+'\">'+(k+1)+'</a> ';}"
+            "document.getElementById('pager').innerHTML=h;})();</script>"
+        )
         path = chan.dir + ("index.html" if i == 0 else f"index_{i}.html")
         b.write(path, b.list_page(chan, items, script))
     chan.entry = chan.dir + "index.html"
@@ -265,25 +294,50 @@ def hanweb(b: Builder, chan: Channel) -> None:
     post_only = b.rng.random() < 0.35
     chan.variant = f"{'post' if post_only else 'get'}/{'object' if b.rng.random() < 0.5 else 'vars'}/g{group}"
     unitid, webid = b.new_id(), 1 + b.new_id() % 90
-    records = [f'<li><a href="{esc(i.href)}" title="{esc(i.title)}" target="_blank">{esc(i.title)}</a>'
-               f"<span>{i.date}</span></li>" for i in chan.items]
+    records = [
+        f'<li><a href="{esc(i.href)}" title="{esc(i.title)}" target="_blank">{esc(i.title)}</a>'
+        f"<span>{i.date}</span></li>"
+        for i in chan.items
+    ]
     inline = records[: per_page * group]
-    nextgroup = (f'<a href="/module/web/jpage/dataproxy.jsp?page=1&appid=1&webid={webid}&path=/&columnid={col}'
-                 f'&unitid={unitid}&webname={esc(b.chrome.site_name)}&permissiontype=0"></a>')
-    xml = ("<script type=\"text/xml\"><datastore><nextgroup><![CDATA[" + nextgroup + "]]></nextgroup><recordset>"
-           + "".join(f"<record><![CDATA[{r}]]></record>" for r in inline) + "</recordset></datastore></script>")
-    params = {"col": 1, "appid": 1, "webid": webid, "path": "/", "columnid": col, "sourceContentType": 1,
-              "unitid": unitid, "webname": b.chrome.site_name, "permissiontype": 0}
+    nextgroup = (
+        f'<a href="/module/web/jpage/dataproxy.jsp?page=1&appid=1&webid={webid}&path=/&columnid={col}'
+        f'&unitid={unitid}&webname={esc(b.chrome.site_name)}&permissiontype=0"></a>'
+    )
+    xml = (
+        '<script type="text/xml"><datastore><nextgroup><![CDATA['
+        + nextgroup
+        + "]]></nextgroup><recordset>"
+        + "".join(f"<record><![CDATA[{r}]]></record>" for r in inline)
+        + "</recordset></datastore></script>"
+    )
+    params = {
+        "col": 1,
+        "appid": 1,
+        "webid": webid,
+        "path": "/",
+        "columnid": col,
+        "sourceContentType": 1,
+        "unitid": unitid,
+        "webname": b.chrome.site_name,
+        "permissiontype": 0,
+    }
     ajax = "post" if post_only else "get"
     if chan.variant.split("/")[1] == "object":
-        config = (f"$('#{unitid}').jpage({{totalRecord: {len(records)}, perPage: {per_page}, groupSize: {group}, "
-                  f"proxyUrl: '/module/web/jpage/dataproxy.jsp', ajaxType: '{ajax}', dataBefore: '<ul>', "
-                  f"dataAfter: '</ul>', urlParams: {json.dumps(params, ensure_ascii=False)}}});")
+        config = (
+            f"$('#{unitid}').jpage({{totalRecord: {len(records)}, perPage: {per_page}, groupSize: {group}, "
+            f"proxyUrl: '/module/web/jpage/dataproxy.jsp', ajaxType: '{ajax}', dataBefore: '<ul>', "
+            f"dataAfter: '</ul>', urlParams: {json.dumps(params, ensure_ascii=False)}}});"
+        )
     else:
-        config = (f"var totalRecord = {len(records)}; var perPage = {per_page}; var columnid = {col};"
-                  f" var unitid = {unitid}; var webid = {webid}; var ajaxType = '{ajax}';")
-    body = (f'<div id="{unitid}">{xml}</div><script src="/module/jslib/jquery/jpage/jquery.page.min.js"></script>'
-            f"<script>{config}</script>")
+        config = (
+            f"var totalRecord = {len(records)}; var perPage = {per_page}; var columnid = {col};"
+            f" var unitid = {unitid}; var webid = {webid}; var ajaxType = '{ajax}';"
+        )
+    body = (
+        f'<div id="{unitid}">{xml}</div><script src="/module/jslib/jquery/jpage/jquery.page.min.js"></script>'
+        f"<script>{config}</script>"
+    )
     path = f"/col/col{col}/index.html"
     b.write(path, b.list_page(chan, [], body, raw_rows=True))
     b.jpage_column(col, records, post_only)
@@ -297,30 +351,60 @@ def gkmlpt(b: Builder, chan: Channel) -> None:
     sid = f"GK{b.new_id()}"
     size = b.rng.choice([10, 20, 100])
     chan.variant = f"size{size}"
-    articles = [{"id": int(i.href.rsplit("_", 1)[1].split(".")[0]), "title": i.title, "url": i.href,
-                 "date": _epoch(i.date), "display_publish_time": _epoch(i.date),
-                 "identifier": f"1144{b.new_id()}/{i.date[:4]}-{b.new_id() % 100000:05d}",
-                 "publisher": b.agency.name, "document_number": "", "attachment": _attachments(b, i),
-                 "is_expired": False, "is_abolished": False} for i in chan.items]
+    articles = [
+        {
+            "id": int(i.href.rsplit("_", 1)[1].split(".")[0]),
+            "title": i.title,
+            "url": i.href,
+            "date": _epoch(i.date),
+            "display_publish_time": _epoch(i.date),
+            "identifier": f"1144{b.new_id()}/{i.date[:4]}-{b.new_id() % 100000:05d}",
+            "publisher": b.agency.name,
+            "document_number": "",
+            "attachment": _attachments(b, i),
+            "is_expired": False,
+            "is_abolished": False,
+        }
+        for i in chan.items
+    ]
     tree = [{"id": cat, "name": chan.name, "parent": 0}, {"id": cat + 1, "name": "机构职能", "parent": 0}]
     config = {"SID": sid, "TREE": tree, "SITE_NAME": b.chrome.site_name}
-    script = ("<script>window._CONFIG = " + json.dumps(config, ensure_ascii=False) + ";</script>"
-              "<div id=\"gkml\"></div><script>(function(){var c=window._CONFIG.TREE[0].id;"
-              "fetch('/gkmlpt/api/all/'+c+'?page=1&sid='+window._CONFIG.SID).then(function(r){return r.json();})"
-              ".then(function(d){document.getElementById('gkml').innerHTML=d.articles.map(function(a){"
-              "return '<li><a href=\"'+a.url+'\">'+a.title+'</a></li>';}).join('');});})();</script>")
+    script = (
+        "<script>window._CONFIG = " + json.dumps(config, ensure_ascii=False) + ";</script>"
+        '<div id="gkml"></div><script>(function(){var c=window._CONFIG.TREE[0].id;'
+        "fetch('/gkmlpt/api/all/'+c+'?page=1&sid='+window._CONFIG.SID).then(function(r){return r.json();})"
+        ".then(function(d){document.getElementById('gkml').innerHTML=d.articles.map(function(a){"
+        "return '<li><a href=\"'+a.url+'\">'+a.title+'</a></li>';}).join('');});})();</script>"
+    )
     b.write("/gkmlpt/index", b.list_page(chan, [], script, raw_rows=True))
-    b.portal.dynamic.append({"kind": "gkmlpt", "path": "/gkmlpt/api/all/*", "sid": sid, "category": str(cat),
-                             "page_size": size, "articles": articles})
+    b.portal.dynamic.append(
+        {
+            "kind": "gkmlpt",
+            "path": "/gkmlpt/api/all/*",
+            "sid": sid,
+            "category": str(cat),
+            "page_size": size,
+            "articles": articles,
+        }
+    )
     chan.entry = "/gkmlpt/index"
 
 
 def _attachments(b: Builder, item: Item) -> list[dict[str, object]]:
     if not item.file:
         return []
-    mime = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
-    return [{"name": f"{item.title}.{item.attachment}", "mime": mime[item.attachment],
-             "size": len(b.portal.pages[item.file].body), "url": item.file}]
+    mime = {
+        "pdf": "application/pdf",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    }
+    return [
+        {
+            "name": f"{item.title}.{item.attachment}",
+            "mime": mime[item.attachment],
+            "size": len(b.portal.pages[item.file].body),
+            "url": item.file,
+        }
+    ]
 
 
 def _epoch(date: str) -> int:
@@ -336,13 +420,17 @@ def dedecms(b: Builder, chan: Channel) -> None:
     total = len(chan.items)
     n = len(chan.chunks())
     keys = [query_key("/plus/list.php", {"tid": tid})] + [
-        query_key("/plus/list.php", {"tid": tid, "TotalResult": total, "PageNo": i + 1}) for i in range(1, n)]
-    hrefs = [f"/plus/list.php?tid={tid}"] + [f"/plus/list.php?tid={tid}&TotalResult={total}&PageNo={i + 1}"
-                                             for i in range(1, n)]
+        query_key("/plus/list.php", {"tid": tid, "TotalResult": total, "PageNo": i + 1}) for i in range(1, n)
+    ]
+    hrefs = [f"/plus/list.php?tid={tid}"] + [
+        f"/plus/list.php?tid={tid}&TotalResult={total}&PageNo={i + 1}" for i in range(1, n)
+    ]
     chan.variant = "plain"
     for i, items in enumerate(chan.chunks()):
-        pager = _numbered(hrefs, i, "full").replace("</div>", f" <span class=\"pageinfo\">共 <strong>{n}</strong>页"
-                                                           f"<strong>{total}</strong>条记录</span></div>")
+        pager = _numbered(hrefs, i, "full").replace(
+            "</div>",
+            f' <span class="pageinfo">共 <strong>{n}</strong>页<strong>{total}</strong>条记录</span></div>',
+        )
         b.write(keys[i], b.list_page(chan, items, pager))
     chan.entry = hrefs[0]
 
@@ -397,12 +485,22 @@ def js_shell(b: Builder, chan: Channel) -> None:
     app, vendors = f"/static/js/app.{digest}.js", f"/static/js/chunk-vendors.{digest[::-1]}.js"
     b.write(app, code, "application/javascript")
     b.write(vendors, _VENDORS_JS, "application/javascript")
-    shell = (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{esc(chan.name)}</title>'
-             f'<link href="{app}" rel="preload" as="script"></head><body><noscript>请开启JavaScript</noscript>'
-             f'<div id="app"></div><script src="{vendors}"></script><script src="{app}"></script></body></html>')
+    shell = (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{esc(chan.name)}</title>'
+        f'<link href="{app}" rel="preload" as="script"></head><body><noscript>请开启JavaScript</noscript>'
+        f'<div id="app"></div><script src="{vendors}"></script><script src="{app}"></script></body></html>'
+    )
     b.write(chan.dir + "index.html", shell, raw=True)
-    b.portal.dynamic.append({"kind": "json_api", "path": api, "page_param": page_param, "size_param": size_param,
-                             "rows_path": rows_path, "rows": rows})
+    b.portal.dynamic.append(
+        {
+            "kind": "json_api",
+            "path": api,
+            "page_param": page_param,
+            "size_param": size_param,
+            "rows_path": rows_path,
+            "rows": rows,
+        }
+    )
     chan.entry = chan.dir + "index.html"
 
 
@@ -417,33 +515,44 @@ _VENDORS_JS = """/* chunk-vendors: tiny axios / jQuery stand-ins (what the bundl
 """
 
 
-def _app_js(client: str, api: str, page_param: str, size_param: str, rows_path: str, date_key: str,
-            detail: str, cid: int, size: int) -> str:
+def _app_js(
+    client: str,
+    api: str,
+    page_param: str,
+    size_param: str,
+    rows_path: str,
+    date_key: str,
+    detail: str,
+    cid: int,
+    size: int,
+) -> str:
     pick = "d" + "".join(f"['{k}']" for k in rows_path.split("."))
     calls = {
         "fetch": f"fetch('{api}?{page_param}=' + p + '&{size_param}={size}').then(function(r){{return r.json();}})"
-                 f".then(function(d){{render({pick}, p);}});",
+        f".then(function(d){{render({pick}, p);}});",
         "axios": f"axios.get('{api}', {{params: {{channelId: {cid}, {page_param}: p, {size_param}: {size}}}}})"
-                 f".then(function(res){{var d = res.data; render({pick}, p);}});",
+        f".then(function(res){{var d = res.data; render({pick}, p);}});",
         "ajax": f"$.ajax({{url: '{api}', data: {{columnId: {cid}, {page_param}: p, {size_param}: {size}}}, "
-                f"success: function(d){{render({pick}, p);}}}});",
+        f"success: function(d){{render({pick}, p);}}}});",
         "get": f"$.get('{api}', {{{page_param}: p, {size_param}: {size}}}, function(d){{render({pick}, p);}});",
     }
-    return ("(function(){\n"
-            "var app = document.getElementById('app');\n"
-            "function render(rows, p){\n"
-            "  var h = '<ul class=\"list\">';\n"
-            f"  rows.forEach(function(row){{ h += '<li><a href=\"' + ({detail}) + '\">' + row.title + '</a><span>'"
-            f" + String(row['{date_key}']).slice(0, 10) + '</span></li>'; }});\n"
-            "  h += '</ul>';\n"
-            f"  if (rows.length === {size}) {{ h += '<a href=\"#\" id=\"more\">下一页</a>'; }}\n"
-            "  app.innerHTML = h;\n"
-            "  var more = document.getElementById('more');\n"
-            "  if (more) { more.onclick = function(e){ e.preventDefault(); load(p + 1); }; }\n"
-            "}\n"
-            f"function load(p){{ {calls[client]} }}\n"
-            "load(1);\n"
-            "})();\n")
+    return (
+        "(function(){\n"
+        "var app = document.getElementById('app');\n"
+        "function render(rows, p){\n"
+        "  var h = '<ul class=\"list\">';\n"
+        f"  rows.forEach(function(row){{ h += '<li><a href=\"' + ({detail}) + '\">' + row.title + '</a><span>'"
+        f" + String(row['{date_key}']).slice(0, 10) + '</span></li>'; }});\n"
+        "  h += '</ul>';\n"
+        f'  if (rows.length === {size}) {{ h += \'<a href="#" id="more">下一页</a>\'; }}\n'
+        "  app.innerHTML = h;\n"
+        "  var more = document.getElementById('more');\n"
+        "  if (more) { more.onclick = function(e){ e.preventDefault(); load(p + 1); }; }\n"
+        "}\n"
+        f"function load(p){{ {calls[client]} }}\n"
+        "load(1);\n"
+        "})();\n"
+    )
 
 
 LIST_IDIOMS: dict[str, Callable[[Builder, Channel], None]] = {
@@ -466,4 +575,9 @@ LIST_IDIOMS: dict[str, Callable[[Builder, Channel], None]] = {
 }
 ONCE_PER_PORTAL = {"gkmlpt", "js_shell"}  # fixed paths (/gkmlpt/, one bundle)
 OWN_ROWS = {"hanweb", "gkmlpt", "js_shell", "vsb"}  # render their rows themselves (no row styles)
-ABSOLUTE_LINKS = set(LIST_IDIOMS) - {"vsb", "js_shell", "gkmlpt", "jsp_session"}  # may link through a redirect
+ABSOLUTE_LINKS = set(LIST_IDIOMS) - {
+    "vsb",
+    "js_shell",
+    "gkmlpt",
+    "jsp_session",
+}  # may link through a redirect

@@ -64,10 +64,13 @@ class GeneratedPortal:
     forbidden: list[str] = field(default_factory=list)  # report-like pages robots.txt disallows
     idioms: list[str] = field(default_factory=list)
 
-    def add_page(self, path: str, html: str | bytes, content_type: str = "text/html",
-                 charset: str | None = "utf-8") -> None:
+    def add_page(
+        self, path: str, html: str | bytes, content_type: str = "text/html", charset: str | None = "utf-8"
+    ) -> None:
         bare, mark, query = path.partition("?")
-        path = (bare + "index.html" if bare.endswith("/") else bare) + mark + query  # as serve.page_key looks up
+        path = (
+            (bare + "index.html" if bare.endswith("/") else bare) + mark + query
+        )  # as serve.page_key looks up
         if path in self.pages:
             raise ValueError(f"seed {self.seed}: {path} generated twice")
         body = html.encode(charset or "utf-8") if isinstance(html, str) else html
@@ -76,9 +79,14 @@ class GeneratedPortal:
     def expected(self) -> dict[str, Any]:
         """The answer key as JSON-ready data (paths, not URLs: the port changes per run)."""
         return {
-            "seed": self.seed, "site_id": self.site_id, "name": self.name, "home": self.home,
-            "reports": [vars(r) for r in self.reports], "near_misses": sorted(self.near_misses),
-            "channel_pages": sorted(self.channel_pages), "forbidden": sorted(self.forbidden),
+            "seed": self.seed,
+            "site_id": self.site_id,
+            "name": self.name,
+            "home": self.home,
+            "reports": [vars(r) for r in self.reports],
+            "near_misses": sorted(self.near_misses),
+            "channel_pages": sorted(self.channel_pages),
+            "forbidden": sorted(self.forbidden),
             "idioms": sorted(set(self.idioms)),
         }
 
@@ -89,8 +97,13 @@ class GeneratedPortal:
             page = self.pages[path]
             h.update(f"{path}\0{page.header()}\0".encode())
             h.update(page.body)
-        h.update(json.dumps([self.redirects, self.dynamic, self.robots, self.expected()], sort_keys=True,
-                            ensure_ascii=False).encode())
+        h.update(
+            json.dumps(
+                [self.redirects, self.dynamic, self.robots, self.expected()],
+                sort_keys=True,
+                ensure_ascii=False,
+            ).encode()
+        )
         return h.hexdigest()
 
     def html_page_count(self) -> int:

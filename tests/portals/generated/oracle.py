@@ -63,8 +63,13 @@ class _Oracle:
     def push(self, url: str, depth: int, post: bytes | None = None) -> None:
         url = urljoin(self.server.base_url + "/", url)
         key = url + (post or b"").decode()
-        if (depth > MAX_DEPTH or key in self.seen or urlsplit(url).port != self.server.port
-                or not self.robots.can_fetch("fzwatch", url) or url.startswith(("javascript:", "mailto:"))):
+        if (
+            depth > MAX_DEPTH
+            or key in self.seen
+            or urlsplit(url).port != self.server.port
+            or not self.robots.can_fetch("fzwatch", url)
+            or url.startswith(("javascript:", "mailto:"))
+        ):
             return
         self.seen.add(key)
         self.queue.append((url, depth, post))
@@ -85,7 +90,11 @@ class _Oracle:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             text = body.decode("gb18030", "replace")
-        pager = {m[1].strip().replace("&amp;", "&") for m in _ANCHOR.finditer(text) if _PAGER_TEXT.match(re.sub(r"<[^>]+>", "", m[2]))}
+        pager = {
+            m[1].strip().replace("&amp;", "&")
+            for m in _ANCHOR.finditer(text)
+            if _PAGER_TEXT.match(re.sub(r"<[^>]+>", "", m[2]))
+        }
         for link in _ATTR.findall(text):
             link = link.replace("&amp;", "&")
             self.push(urljoin(url, link), depth if link in pager else depth + 1)
@@ -125,7 +134,9 @@ class _Oracle:
                 self.push(urljoin(url, link), depth + 1)
         params = dict(p.split("=", 1) for p in found[1].replace("&amp;", "&").split("&") if "=" in p)
         for start in range(1, int(total[1]) + 1, 45):
-            form = urlencode({**params, "startrecord": start, "endrecord": start + 44, "perpage": 15}).encode()
+            form = urlencode(
+                {**params, "startrecord": start, "endrecord": start + 44, "perpage": 15}
+            ).encode()
             self.push("/module/web/jpage/dataproxy.jsp", depth, form)
 
     def gkmlpt(self, text: str, depth: int) -> None:

@@ -52,8 +52,11 @@ class GeneratedServer(PortalServer):
     def _answer(self, request: Request) -> Response:
         path = request.path
         if path == "/robots.txt":
-            return Response(200, self.portal.robots.encode(), {"Content-Type": "text/plain"}) \
-                if self.portal.robots else Response(404, b"not found", {"Content-Type": "text/plain"}, conditional=False)
+            return (
+                Response(200, self.portal.robots.encode(), {"Content-Type": "text/plain"})
+                if self.portal.robots
+                else Response(404, b"not found", {"Content-Type": "text/plain"}, conditional=False)
+            )
         if path in self.portal.redirects:
             status, location = self.portal.redirects[path]
             return Response(status, b"", {"Location": location}, conditional=False)
@@ -71,8 +74,12 @@ class GeneratedServer(PortalServer):
         if page is None and query and {k for k, _ in parse_qsl(query)} <= IGNORED_PARAMS:
             page = self.portal.pages.get(page_key(request.path, ""))
         if page is None:
-            return Response(404, b"<html><body><h1>404 Not Found</h1></body></html>",
-                            {"Content-Type": "text/html; charset=utf-8"}, conditional=False)
+            return Response(
+                404,
+                b"<html><body><h1>404 Not Found</h1></body></html>",
+                {"Content-Type": "text/html; charset=utf-8"},
+                conditional=False,
+            )
         response = Response(200, page.body, {"Content-Type": page.header()})
         for session in self._sessions:
             if request.path.startswith(session["path"]):
@@ -96,9 +103,11 @@ class GeneratedServer(PortalServer):
         end = min(_int(request.query.get("endrecord"), start + 44), len(rows))
         per_page = max(_int(request.query.get("perpage"), 15), 1)
         records = "".join(f"<record><![CDATA[{row}]]></record>\n" for row in rows[start - 1 : end])
-        xml = (f'<?xml version="1.0" encoding="utf-8"?><datastore><nextgroup><![CDATA[]]></nextgroup>'
-               f"<recordset>\n{records}</recordset><totalrecord>{len(rows)}</totalrecord>"
-               f"<totalpage>{math.ceil(len(rows) / per_page)}</totalpage></datastore>")
+        xml = (
+            f'<?xml version="1.0" encoding="utf-8"?><datastore><nextgroup><![CDATA[]]></nextgroup>'
+            f"<recordset>\n{records}</recordset><totalrecord>{len(rows)}</totalrecord>"
+            f"<totalpage>{math.ceil(len(rows) / per_page)}</totalpage></datastore>"
+        )
         return Response(200, xml.encode("utf-8"), _XML)
 
     def _gkmlpt(self, request: Request) -> Response:
@@ -109,9 +118,14 @@ class GeneratedServer(PortalServer):
         size, rows = int(spec["page_size"]), spec["articles"]
         number = max(_int(request.query.get("page"), 1), 1)  # page 0 answers like page 1
         host = "http://" + request.headers.get("host", "127.0.0.1")
-        articles = [{**row, "url": host + row["url"],
-                     "attachment": [{**a, "url": host + a["url"]} for a in row["attachment"]]}
-                    for row in rows[(number - 1) * size : number * size]]
+        articles = [
+            {
+                **row,
+                "url": host + row["url"],
+                "attachment": [{**a, "url": host + a["url"]} for a in row["attachment"]],
+            }
+            for row in rows[(number - 1) * size : number * size]
+        ]
         body = {"classify": {"id": int(category), "post_count": len(rows)}, "articles": articles}
         return Response(200, json.dumps(body, ensure_ascii=False).encode("utf-8"), _JSON)
 
