@@ -21,10 +21,11 @@ run: $(STAMP)
 	$(FZ) sites import --bundled
 	$(FZ) daemon
 
-## test: layer contracts (lint-imports), ruff, mypy (strict on parsers/ and config/), then the whole test suite (also on PostgreSQL when FZWATCH_TEST_PG answers)
+## test: layer contracts (lint-imports), ruff check and ruff format --check, mypy (strict on parsers/ and config/), then the whole test suite (also on PostgreSQL when FZWATCH_TEST_PG answers)
 test: $(STAMP)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) tests/smoke/install_check.py
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -q
@@ -35,6 +36,7 @@ smoke: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
