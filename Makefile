@@ -21,7 +21,7 @@ run: $(STAMP)
 	$(FZ) sites import --bundled
 	$(FZ) daemon
 
-## test: layer contracts (lint-imports), ruff check and ruff format --check, mypy (strict on parsers/ and config/), then the whole test suite (also on PostgreSQL when FZWATCH_TEST_PG answers)
+## test: layer contracts (lint-imports), ruff check and ruff format --check, mypy (strict on parsers/, config/ and alerting/), then the whole test suite (also on PostgreSQL when FZWATCH_TEST_PG answers)
 test: $(STAMP)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .

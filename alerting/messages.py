@@ -528,7 +528,7 @@ def _diff_line(line: str, md: bool) -> str:
 def _check_fmt(fmt: str) -> BodyFormat:
     if fmt not in BODY_FORMATS:
         raise ValueError(f"unknown body format {fmt!r} (expected one of {', '.join(BODY_FORMATS)})")
-    return fmt  # type: ignore[return-value]
+    return fmt
 
 
 def _join(blocks: Iterable[Block], fmt: BodyFormat) -> str:
