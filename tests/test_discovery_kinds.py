@@ -410,9 +410,10 @@ def test_decisions_are_replaced_per_crawl(db_url: str) -> None:
 def test_every_decision_reason_has_chinese_wording() -> None:
     """Each reason the spider records is worded for `fzwatch explain` (none is shown as a raw code)."""
     source = Path(portal_spider.__file__).read_text(encoding="utf-8")
-    used = set(re.findall(r'"(?:fetched|skipped)", "(\w+)"', source))
-    used |= set(re.findall(r'_skip\([^,]+, "(\w+)"', source)) | set(re.findall(r'why="(\w+)"', source))
-    used |= set(re.findall(r'_admit_detail\([^,]+, [^,]+, "(\w+)"', source))
+    # Whitespace-tolerant: the formatter may put each argument on its own line.
+    used = set(re.findall(r'"(?:fetched|skipped)",\s*"(\w+)"', source))
+    used |= set(re.findall(r'_skip\(\s*[^,]+,\s*"(\w+)"', source)) | set(re.findall(r'why="(\w+)"', source))
+    used |= set(re.findall(r'_admit_detail\(\s*[^,]+,\s*[^,]+,\s*"(\w+)"', source))
     assert {"start", "candidate", "report_channel_item", "extra_hop", "offsite", "depth"} <= used
     assert used <= set(FETCH_REASONS) | set(SKIP_REASONS), used - set(FETCH_REASONS) - set(SKIP_REASONS)
     assert set(FETCH_REASONS) == set(explain_cli.FETCH_REASONS)
