@@ -42,6 +42,7 @@ from parsers.listing import (
     PRIORITY_FZZF_CHANNEL,
     PRIORITY_NEWS_CHANNEL,
     PRIORITY_REPORT,
+    Listing,
     canonical_url,
     link_priority,
     read_listing,
@@ -440,11 +441,13 @@ class Escalator:
             "content-type", "html"
         ):
             return
-        for out in self._bfs_links(response, meta):
+        listing = await self.spider.parse_pool.listing(
+            response.url, response.body, response_headers(response)
+        )
+        for out in self._bfs_links(listing, meta):
             yield out
 
-    def _bfs_links(self, response: Response, meta: Any) -> Iterator[Any]:
-        listing = read_listing(response.url, response.body, response_headers(response))
+    def _bfs_links(self, listing: Listing, meta: Any) -> Iterator[Any]:
         for link in listing.links:
             priority = link_priority(link)
             if priority is None or not self.spider._in_site(link.url):

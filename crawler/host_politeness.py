@@ -1,9 +1,11 @@
-"""Per-host politeness across crawl processes and workers (storage/host_slots.py).
+"""Per-origin politeness across crawl processes and workers (storage/host_slots.py).
 
 Scrapy's downloader slots space requests within one process only; two sites on one host (departments on
 their government's 集约化 portal) crawled by two processes would hit it twice as often. This middleware
-reserves each request's moment in the database and waits for it. The delay of a host is its downloader
-slot's (DOWNLOAD_DELAY, raised to robots.txt Crawl-delay by CrawlDelayThrottle).
+reserves each request's moment in the database and waits for it. The delay of an origin (host:port, see
+crawler/politeness.py) is its downloader slot's (DOWNLOAD_DELAY, raised to robots.txt Crawl-delay by
+CrawlDelayThrottle). robots.txt goes out before its Crawl-delay is known; it is recorded all the same, so the
+first page after it waits the full delay.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from twisted.internet.defer import Deferred, DeferredLock
 from twisted.internet.task import deferLater
 from twisted.internet.threads import deferToThread
 
-from crawler.politeness import CrawlDelayThrottle, _crawl_delay
+from crawler.politeness import CrawlDelayThrottle, _crawl_delay, origin_key
 from storage.database import Database
 from storage.host_slots import reserve
 
@@ -41,9 +43,10 @@ class HostPolitenessMiddleware:
         return cls(crawler)
 
     async def process_request(self, request: Request) -> None:
-        host = urlparse_cached(request).hostname or ""
+        host = origin_key(request)
         delay = self._delay(request, host)
-        if not self.enabled or delay <= 0 or not host:
+        robots = urlparse_cached(request).path == "/robots.txt"
+        if not self.enabled or not host or (delay <= 0 and not robots):
             return  # nothing to share
         # One request per host at a time from this process goes reserve -> wait -> send: a reservation is
         # taken only when this process's slot for the host is idle, so the request leaves at its moment and
@@ -52,7 +55,9 @@ class HostPolitenessMiddleware:
         await maybe_deferred_to_future(lock.acquire())
         try:
             await self._slot_idle(request, host)
-            await self._wait_for_turn(host, self._delay(request, host))
+            # robots.txt is asked before its Crawl-delay is read: it is spaced by the delay another process
+            # learned (None), and recorded, so the first page after it waits the full delay.
+            await self._wait_for_turn(host, None if robots else self._delay(request, host))
             self._spacing_done(request, host)
         finally:
             lock.release()
@@ -61,7 +66,7 @@ class HostPolitenessMiddleware:
         while (slot := self._slot(request, host)) is not None and slot.active:
             await maybe_deferred_to_future(deferLater(reactor, 0.02, lambda: None))
 
-    async def _wait_for_turn(self, host: str, delay: float) -> None:
+    async def _wait_for_turn(self, host: str, delay: float | None) -> None:
         try:
             # In a thread: a busy database must not stall the reactor (and every other site's requests).
             when = await maybe_deferred_to_future(deferToThread(self._reserve, host, delay))
@@ -117,7 +122,7 @@ class HostPolitenessMiddleware:
                 return extension.floors
         return {}
 
-    def _reserve(self, host: str, delay: float) -> float:
+    def _reserve(self, host: str, delay: float | None) -> float:
         if self.db is None:
             spider_db = getattr(self.crawler.spider, "db_url", None)
             self.db = Database(spider_db or self.crawler.settings.get("FZWATCH_DB"))

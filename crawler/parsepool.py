@@ -1,6 +1,6 @@
 """Parsing off the reactor thread, with a CPU-time and memory budget per page (issue 12, "Bounded work").
 
-`parse_page` (and the document readers it calls) runs in a pebble ProcessPool: a page that takes longer
+`parse_page` (and the document readers it calls) and `read_listing` (list pages) run in a pebble ProcessPool: a page that takes longer
 than FZWATCH_PARSE_TIMEOUT seconds has its worker killed by pebble, and each worker's address space is
 capped at FZWATCH_PARSE_MEMORY_MB above what it maps at start (RLIMIT_AS), so one hostile page can neither
 stall the other sites crawled in the same reactor nor eat the machine. Such a page becomes that page's parse
@@ -26,6 +26,7 @@ from pebble import ProcessExpired, ProcessPool
 
 from parsers import parse_page
 from parsers.combine import with_attachment_body
+from parsers.listing import Listing, read_listing
 from parsers.page import unparsable_page
 from parsers.types import ParsedPage
 
@@ -62,6 +63,23 @@ def _parse_job(url: str, body: bytes, headers: dict[str, str], kwargs: dict[str,
         return parse_page(url, body, headers, **kwargs)
     except MemoryError as exc:  # parse_page catches Exception, but a MemoryError may escape its handler
         return _over_budget(url, ParseBudgetExceeded(f"memory: {exc}"))
+
+
+def _listing_job(url: str, body: bytes, headers: dict[str, str]) -> Listing:
+    marker = os.environ.get(TEST_SLOW_MARKER_ENV)
+    if marker and marker.encode() in body:
+        while True:  # test-only, as in _parse_job
+            sum(range(10_000))
+    try:
+        return read_listing(url, body, headers)
+    except MemoryError as exc:
+        return _unreadable_listing(url, f"memory: {exc}")
+
+
+def _unreadable_listing(url: str, reason: str) -> Listing:
+    listing = Listing(url=url)
+    listing.error = f"{OVER_BUDGET}: {reason}"
+    return listing
 
 
 def _combine_job(
@@ -116,19 +134,39 @@ class ParsePool:
             return with_attachment_body(page, url, body, dict(headers), **kwargs)
         return await self._run(url, _combine_job, (page, url, body, dict(headers), kwargs))
 
+    async def listing(self, url: str, body: bytes, headers: Mapping[str, str]) -> Listing:
+        """The list page read (parsers.listing.read_listing) in the pool; never raises. A page over its
+        budget is an empty listing whose ``error`` starts with ``over_budget``."""
+        if self.workers <= 0:
+            return read_listing(url, body, dict(headers))
+        try:
+            return await self._schedule(_listing_job, (url, body, dict(headers)))
+        except Exception as exc:  # noqa: BLE001 - same rule as _run: this page's error, never the crawl's
+            return _unreadable_listing(url, self._failure(url, exc))
+
     async def _run(self, url: str, job: Any, args: tuple[Any, ...]) -> ParsedPage:
         try:
-            future = self._ensure().schedule(job, args=args, timeout=self.timeout)
-            return await asyncio.wrap_future(future)
-        except FutureTimeout:
-            logger.warning("parse of %s cut after %.0fs (FZWATCH_PARSE_TIMEOUT)", url, self.timeout)
-            return _over_budget(url, ParseBudgetExceeded(f"解析超过 {self.timeout:.0f} 秒"))
-        except ProcessExpired as exc:  # killed (memory, signal) while parsing this page
-            logger.warning("parse worker died on %s: %s", url, exc)
-            return _over_budget(url, ParseBudgetExceeded(f"解析进程异常退出（{exc.exitcode}）"))
+            return await self._schedule(job, args)
+        except (FutureTimeout, ProcessExpired) as exc:
+            return _over_budget(url, ParseBudgetExceeded(self._failure(url, exc)))
         except Exception as exc:  # noqa: BLE001 - a pool failure is this page's error, never the crawl's
             logger.warning("parse of %s failed in the pool: %s", url, exc)
             return unparsable_page(url, exc)
+
+    async def _schedule(self, job: Any, args: tuple[Any, ...]) -> Any:
+        future = self._ensure().schedule(job, args=args, timeout=self.timeout)
+        return await asyncio.wrap_future(future)
+
+    def _failure(self, url: str, exc: BaseException) -> str:
+        """The Chinese reason shown for a page the pool could not parse; logged in English."""
+        if isinstance(exc, FutureTimeout):
+            logger.warning("parse of %s cut after %.0fs (FZWATCH_PARSE_TIMEOUT)", url, self.timeout)
+            return f"解析超过 {self.timeout:.0f} 秒"
+        if isinstance(exc, ProcessExpired):  # killed (memory, signal) while parsing this page
+            logger.warning("parse worker died on %s: %s", url, exc)
+            return f"解析进程异常退出（{exc.exitcode}）"
+        logger.warning("parse of %s failed in the pool: %s", url, exc)
+        return f"解析失败：{type(exc).__name__}"
 
     def close(self) -> None:
         if self._pool is not None:

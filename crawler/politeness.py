@@ -1,4 +1,8 @@
-"""Per-site politeness beyond Scrapy's defaults: robots.txt `Crawl-delay`, honoured per host.
+"""Per-site politeness beyond Scrapy's defaults: robots.txt `Crawl-delay`, honoured per origin.
+
+Politeness is kept per origin (host and port), the scope robots.txt itself has: `OriginSlotMiddleware`
+puts each request in the downloader slot of its origin (Scrapy's default key is the host name alone, so
+two portals on one address but different ports would share one site's Crawl-delay).
 
 Scrapy's RobotsTxtMiddleware obeys Allow/Disallow but does not apply Crawl-delay. `CrawlDelayThrottle`
 replaces Scrapy's AutoThrottle extension: it reads Crawl-delay from the parser the middleware already
@@ -25,7 +29,7 @@ class CrawlDelayThrottle(AutoThrottle):
 
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
-        self.floors: dict[str, float] = {}  # downloader slot key (host) -> minimum delay in seconds
+        self.floors: dict[str, float] = {}  # downloader slot key (origin) -> minimum delay in seconds
         self.cap = crawler.settings.getfloat("FZWATCH_CRAWL_DELAY_MAX", 60.0)
         robots_parsed = getattr(signals, "robots_parsed", None)  # Scrapy >= 2.13
         if robots_parsed is not None:
@@ -42,18 +46,18 @@ class CrawlDelayThrottle(AutoThrottle):
         if asked > self.cap:
             logger.warning(
                 "robots.txt of %s asks Crawl-delay %.0fs; using %.0fs (FZWATCH_CRAWL_DELAY_MAX)",
-                _slot_key(request),
+                origin_key(request),
                 asked,
                 self.cap,
             )
-        key = _slot_key(request)
+        key = origin_key(request)
         self.floors[key] = delay
         self.crawler.stats.set_value(f"fzwatch/crawl_delay/{key}", delay)
         logger.info("robots.txt of %s: Crawl-delay %.1fs applied", key, delay)
         self._apply(key)
 
     def _request_reached_downloader(self, request: Request, spider: Any) -> None:
-        self._apply(request.meta.get("download_slot") or _slot_key(request))
+        self._apply(request.meta.get("download_slot") or origin_key(request))
 
     def _apply(self, key: str) -> None:
         floor = self.floors.get(key)
@@ -65,7 +69,7 @@ class CrawlDelayThrottle(AutoThrottle):
 
     def _response_downloaded(self, response: Response, request: Request, spider: Any) -> None:
         super()._response_downloaded(response, request, spider)
-        self._apply(request.meta.get("download_slot") or _slot_key(request))
+        self._apply(request.meta.get("download_slot") or origin_key(request))
 
 
 def _crawl_delay(robotparser: Any, agent: str) -> float | None:
@@ -83,5 +87,20 @@ def _crawl_delay(robotparser: Any, agent: str) -> float | None:
     return float(value) if value is not None and float(value) > 0 else None
 
 
-def _slot_key(request: Request) -> str:
-    return urlparse_cached(request).hostname or ""
+class OriginSlotMiddleware:
+    """Downloader middleware, first in the chain: the request's downloader slot is its origin. Set on every
+    request, a redirect hop included (it inherits the previous hop's meta, slot and all)."""
+
+    def process_request(self, request: Request) -> None:
+        request.meta["download_slot"] = origin_key(request)
+
+
+def origin_key(request: Request) -> str:
+    """`host` or `host:port` (an explicit port only), lower-case; '' for a URL without a host."""
+    parts = urlparse_cached(request)
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:  # a malformed port: the host alone
+        port = None
+    return f"{host}:{port}" if host and port else host

@@ -48,6 +48,7 @@ ITEM_PIPELINES = {"crawler.pipelines.StoragePipeline": 300}
 # which happens before Scrapy's redirect (600) would drop it as a duplicate; a redirect back into its own
 # chain is cut (640); the network policy (50) sees every request first; Retry-After (560) is honoured before Scrapy's plain retries.
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.politeness.OriginSlotMiddleware": 40,  # one downloader slot per origin (host:port)
     "crawler.netguard.NetworkPolicyMiddleware": 50,  # first on every request, every redirect hop
     # After robots (100): a disallowed request takes no slot. One shared per-host slot across processes.
     "crawler.host_politeness.HostPolitenessMiddleware": 120,

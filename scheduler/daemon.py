@@ -48,6 +48,8 @@ from storage.subscriptions import file_stamp, sync_subscriptions_file
 
 logger = logging.getLogger(__name__)
 
+RECRAWL_WAIT = 10  # seconds between tries of a manual recrawl whose site another process is crawling
+
 
 @dataclass
 class DaemonConfig:
@@ -348,6 +350,7 @@ class Daemon:
                 outcome = self.runner.run(site_id, trigger)
                 logger.info("crawl %s finished: %s", site_id, outcome.status)
                 self._retry_soon_if_failed(site_id, outcome.status)
+                self._recrawl_after_other_crawl(site_id, trigger, outcome.status)
                 with self._lock:
                     if site_id not in self._again or self._stop.is_set():
                         break
@@ -359,6 +362,23 @@ class Daemon:
             with self._lock:
                 self._running.discard(site_id)
         self.deliver()
+
+    def _recrawl_after_other_crawl(self, site_id: str, trigger: str, status: str) -> None:
+        """A manual recrawl that found the site being crawled by another process (a crawl worker left by a
+        daemon that died, or another node) is not dropped: the crawl under way may have started before the
+        change the user asked us to see. It is tried again every RECRAWL_WAIT seconds until it runs."""
+        if status != "skipped" or trigger != "recrawl" or self._stop.is_set():
+            return
+        self.scheduler.add_job(
+            self.crawl_site,
+            "date",
+            run_date=datetime.now(UTC) + timedelta(seconds=RECRAWL_WAIT),
+            args=[site_id, "recrawl"],
+            id=f"recrawl:{site_id}",
+            executor="crawl",
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
 
     def _retry_soon_if_failed(self, site_id: str, status: str) -> None:
         """A failed or blocked crawl is tried again after a backoff (5 min, 20 min, 80 min, … up to 6 h),

@@ -306,13 +306,17 @@ class Lease(Base):
 
 
 class HostSlot(Base):
-    """Per-host politeness shared by every crawl process and worker: when the host may next be asked.
-    Seconds since the epoch (a float), so the reservation is the same arithmetic on SQLite and PostgreSQL."""
+    """Per-origin politeness shared by every crawl process and worker: when the origin (host:port, the scope
+    of its robots.txt) was last asked, or will be by a request already waiting for its moment. Seconds since
+    the epoch (a float), so the reservation is the same arithmetic on SQLite and PostgreSQL."""
 
     __tablename__ = "host_slots"
 
     host: Mapped[str] = mapped_column(String(255), primary_key=True)
-    next_at: Mapped[float] = mapped_column(Float, default=0.0)
+    last_at: Mapped[float] = mapped_column(Float, default=0.0)
+    # The origin's delay as last known by any process: a request that does not know it yet (robots.txt,
+    # fetched before its Crawl-delay is read) is spaced by it.
+    delay: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
 
 
 class Subscription(Base):

@@ -120,6 +120,31 @@ def test_a_page_over_its_parse_budget_is_that_pages_error_and_the_batch_goes_on(
     db.dispose()
 
 
+def test_a_list_page_over_its_parse_budget_is_that_pages_error_and_the_crawl_goes_on(
+    worker_env: str, servers: dict[str, PortalServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """List pages are read in the parse pool too: one whose reading never ends is cut by the budget."""
+    monkeypatch.setenv("FZWATCH_PARSE_TIMEOUT", "10")
+    server, news_channel = servers["trs"], "/xwzx/index.html"
+    server.mutate(news_channel, lambda html: html.replace("</body>", f"<p>{MARKER}</p></body>"))
+    register_site(worker_env, "trs", EXPECTED["trs"]["site_name"], server.url(EXPECTED["trs"]["home"]))
+    db = Database(worker_env)
+    runner = WorkerPoolRunner(db, timeout_seconds=240, workers=1, sites_per_worker=1)
+    try:
+        outcome = runner.run("trs", "manual")
+    finally:
+        runner.stop()
+    assert server.count(news_channel) >= 1, "the crawl asked for the poisoned list page"
+    assert outcome.status == "ok"
+    with db.transaction() as s:
+        run = s.get(CrawlRun, outcome.run_id)
+        assert run is not None
+        assert run.stats["stats"].get("fzwatch/parse_over_budget") == 1
+        assert run.stats["stats"].get("fzwatch/parse_errors") == 1
+    assert expected_urls(server, "trs") <= stored_urls(db, "trs")
+    db.dispose()
+
+
 def test_a_worker_killed_mid_batch_has_its_runs_recorded_and_is_replaced(
     worker_env: str, servers: dict[str, PortalServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -55,7 +55,6 @@ from parsers.listing import (
     read_gkmlpt,
     read_jpage_records,
     read_json_list,
-    read_listing,
     search_url,
 )
 from parsers.listing.links import ATTACHMENT_EXTENSIONS
@@ -409,38 +408,44 @@ class PortalSpider(ShellPages, scrapy.Spider):
 
     # -- list pages ------------------------------------------------------------------------------
 
-    def parse_list(self, response: Response) -> Iterator[Any]:
+    async def parse_list(self, response: Response) -> AsyncIterator[Any]:
+        """Async: the page is read in the parse pool (crawler/parsepool.py), off the reactor thread."""
         if not self._usable(response):
-            yield from self._record_unusable(response)
+            for out in self._record_unusable(response):
+                yield out
             return
         meta = response.meta
         if meta.get("playwright"):
             self.crawler.stats.inc_value("fzwatch/rendered")
         if meta.get("shell_render"):  # the rendered copy of a shell already recorded: only read it
-            yield from self._follow(
+            for out in self._follow(
                 self._read_rendered(response),
                 meta["depth"],
                 meta["key"],
                 meta.get("root"),
                 int(meta.get("report_channel") or 0),
-            )
+            ):
+                yield out
             return
         self.crawler.stats.inc_value("fzwatch/list_pages")
         self.decisions.outcome(response.meta["url"], "list")
-        yield from self._read_as_list(response)
+        for out in self._read_as_list(response, await self._listing(response)):
+            yield out
 
-    def _read_as_list(self, response: Response) -> Iterator[Any]:
+    async def _listing(self, response: Response) -> Listing:
+        if response.meta.get("playwright"):
+            return self._read_rendered(response)
+        return await self.parse_pool.listing(response.url, response.body, response_headers(response))
+
+    def _read_as_list(self, response: Response, listing: Listing) -> Iterator[Any]:
         """The list path: remember the page, read its rows, follow links, pagination, data islands and APIs."""
         meta = response.meta
         yield self.visits.record_list(response)
-        listing = (
-            self._read_rendered(response)
-            if meta.get("playwright")
-            else read_listing(response.url, response.body, response_headers(response))
-        )
         if listing.error:  # the page broke a reader: counted as that page's error, the crawl goes on
             self.crawler.stats.inc_value("fzwatch/errors")
             self.crawler.stats.inc_value("fzwatch/parse_errors")
+            if listing.error.startswith(OVER_BUDGET):  # cut by the parse pool's time or memory budget
+                self.crawler.stats.inc_value("fzwatch/parse_over_budget")
             logger.warning("list page %s could not be read: %s", response.url, listing.error)
         self._find_search(response)
         if self.guards.repeats(listing):
@@ -789,20 +794,22 @@ class PortalSpider(ShellPages, scrapy.Spider):
             return
         self.crawler.stats.inc_value("fzwatch/detail_pages")
         item = await self._page_item(response, url)
-        for out in self._after_parse(response, url, item):
-            yield out
-
-    def _after_parse(self, response: Response, url: str, item: PageItem) -> Iterator[Any]:
         parsed = item.parsed
         if parsed.page_kind in LIST_PAGE_KINDS:
-            yield from self._detail_was_list(response, parsed.page_kind, parsed.page_kind_reasons)
+            for out in self._detail_was_list(response, parsed.page_kind, parsed.page_kind_reasons):
+                yield out
+            if self._reread_as_list(response, parsed.page_kind):
+                for out in self._read_as_list(response, await self._listing(response)):
+                    yield out
             return
         self.decisions.outcome(
             url, "report" if parsed.is_report else "not_report", "；".join(parsed.reasons[:2])
         )
         if not parsed.is_report and not response.meta.get("hop"):
-            yield from self._one_more_hop(response)
-        yield from self._detail_outputs(response, item)
+            for out in self._one_more_hop(response, await self._listing(response)):
+                yield out
+        for out in self._detail_outputs(response, item):
+            yield out
 
     def _detail_outputs(self, response: Response, item: PageItem) -> Iterator[Any]:
         """The page item, or first its attachment when the page only points to it."""
@@ -834,7 +841,8 @@ class PortalSpider(ShellPages, scrapy.Spider):
 
     def _detail_was_list(self, response: Response, kind: str, reasons: list[str]) -> Iterator[Any]:
         """A candidate (a report-like title) that is a list: the channel named like the report. Its rows
-        are the reports: it is read as a report channel (links, pagination, data islands, APIs)."""
+        are the reports: it is read as a report channel (links, pagination, data islands, APIs), unless a
+        script-built list is asked again through the browser (then _reread_as_list is False)."""
         self.crawler.stats.inc_value("fzwatch/detail_was_list")
         self.escalation.observer.candidate_was_list(response.meta["key"], response.meta, response)
         logger.info(
@@ -852,12 +860,13 @@ class PortalSpider(ShellPages, scrapy.Spider):
             return
         # Its own first page (root None): checked on every crawl, like any report channel.
         response.meta.update(kind="list", report_channel=STRONG, priority=PRIORITY_REPORT_CHANNEL, root=None)
-        yield from self._read_as_list(response)
 
-    def _one_more_hop(self, response: Response) -> Iterator[Request]:
+    def _reread_as_list(self, response: Response, kind: str) -> bool:
+        return not (kind == "shell" and self.render_js and not response.meta.get("playwright"))
+
+    def _one_more_hop(self, response: Response, listing: Listing) -> Iterator[Request]:
         """A fetched article that is not a report may link to one (a news item or 解读 pointing to the
         report): its report-titled links are followed, once (those pages are not expanded further)."""
-        listing = read_listing(response.url, response.body, response_headers(response))
         key = response.meta["key"]
         depth = response.meta.get("depth", 0)
         for link in listing.links:

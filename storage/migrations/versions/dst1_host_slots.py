@@ -1,4 +1,4 @@
-"""host_slots: per-host politeness shared by every crawl process and worker
+"""host_slots: per-origin politeness shared by every crawl process and worker
 
 Revision ID: dst1
 Revises: 0006
@@ -17,7 +17,8 @@ def upgrade() -> None:
     op.create_table(
         "host_slots",
         sa.Column("host", sa.String(length=255), nullable=False),
-        sa.Column("next_at", sa.Float(), nullable=False),
+        sa.Column("last_at", sa.Float(), nullable=False),
+        sa.Column("delay", sa.Float(), nullable=False, server_default="0"),
         sa.PrimaryKeyConstraint("host"),
     )
 
