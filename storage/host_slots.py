@@ -27,9 +27,7 @@ def reserve(session: Session, origin: str, delay: float | None, now: float | Non
     moment = _advance(session, origin, delay, now)
     if moment is None:  # first request to this origin ever
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.execute(
-            insert(HostSlot).values(host=origin, last_at=0.0, delay=0.0).on_conflict_do_nothing()
-        )
+        session.execute(insert(HostSlot).values(host=origin, last_at=0.0, delay=0.0).on_conflict_do_nothing())
         moment = _advance(session, origin, delay, now)
     return float(moment if moment is not None else now)
 
