@@ -1,6 +1,6 @@
 """Throughput of crawl worker processes on one machine (issue 14): site crawls a minute, CPU-seconds per site
 crawl, resident memory of the scheduler side and of the workers, for 1, 2 and 4 worker processes, first and
-incremental crawls.
+incremental crawls (the second crawl, and "steady": the third, what a site costs day after day).
 
     python bench/bench_scale.py --sites 300 --portals 20 --workers 1,2,4 [--sites-per-worker 16] [--db URL]
 
@@ -200,7 +200,9 @@ def main(argv: list[str] | None = None) -> int:
                 site_ids = register(db_url, args.sites, servers)
                 db = Database(db_url)
                 try:
-                    for label in ("first", "incremental"):
+                    # "incremental" still finishes what the first crawl left (pages over its budget or cut by
+                    # trap guards); "steady" is the crawl a site gets day after day once that is done.
+                    for label in ("first", "incremental", "steady"):
                         # Workers read the politeness delay at start: a runner (new workers) per pass.
                         delay = (
                             args.first_delay if label == "first" and args.first_delay is not None else None
