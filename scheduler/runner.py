@@ -249,6 +249,9 @@ class WorkerPoolRunner:
         threading.Thread(
             target=self._read, args=(worker,), name=f"crawl-worker-{proc.pid}", daemon=True
         ).start()
+        threading.Thread(
+            target=self._reap, args=(worker,), name=f"crawl-reaper-{proc.pid}", daemon=True
+        ).start()
         logger.info("crawl worker %d started", proc.pid)
         return worker
 
@@ -263,6 +266,13 @@ class WorkerPoolRunner:
             worker.proc.stdin.close()
         except OSError:
             pass
+
+    def _reap(self, worker: _Worker) -> None:
+        """When the worker process ends, however it ends, its process group goes too: its parse pool's
+        processes inherited its stdout, and while one lives (a parse spinning in its budget) the reader
+        would never see EOF and the worker's runs would never be closed."""
+        worker.proc.wait()
+        self._kill(worker.proc)
 
     def _read(self, worker: _Worker) -> None:
         assert worker.proc.stdout is not None
