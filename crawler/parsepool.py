@@ -54,11 +54,15 @@ def _limit_memory(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _parse_job(url: str, body: bytes, headers: dict[str, str], kwargs: dict[str, Any]) -> ParsedPage:
+def _spin_if_marked(body: bytes) -> None:
     marker = os.environ.get(TEST_SLOW_MARKER_ENV)
     if marker and marker.encode() in body:
         while True:  # test-only: an input that never finishes parsing (burns CPU like a quadratic regex)
             sum(range(10_000))
+
+
+def _parse_job(url: str, body: bytes, headers: dict[str, str], kwargs: dict[str, Any]) -> ParsedPage:
+    _spin_if_marked(body)
     try:
         return parse_page(url, body, headers, **kwargs)
     except MemoryError as exc:  # parse_page catches Exception, but a MemoryError may escape its handler
@@ -66,10 +70,7 @@ def _parse_job(url: str, body: bytes, headers: dict[str, str], kwargs: dict[str,
 
 
 def _listing_job(url: str, body: bytes, headers: dict[str, str]) -> Listing:
-    marker = os.environ.get(TEST_SLOW_MARKER_ENV)
-    if marker and marker.encode() in body:
-        while True:  # test-only, as in _parse_job
-            sum(range(10_000))
+    _spin_if_marked(body)
     try:
         return read_listing(url, body, headers)
     except MemoryError as exc:
