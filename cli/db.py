@@ -8,7 +8,7 @@ from cli.context import Ctx, pass_ctx, user_errors
 from storage.database import Database, check_connection, prepare_sqlite_file
 from storage.migrate import current_revision, head_revision
 from storage.secrets import key_source
-from storage.subscriptions import seal_plaintext_subscriptions
+from storage.subscriptions import count_subscription_targets, seal_plaintext_subscriptions
 
 
 @click.group("db")
@@ -31,6 +31,7 @@ def upgrade(ctx: Ctx, create: bool) -> None:
         after = current_revision(db.engine)
         with db.transaction() as session:
             sealed = seal_plaintext_subscriptions(session)
+            count_subscription_targets(session)
     finally:
         db.dispose()
     if sealed:

@@ -44,6 +44,8 @@ from storage.sites import finish_run
 
 logger = logging.getLogger(__name__)
 
+ORPHAN_GRACE_SECONDS = 15  # after the daemon died: how long running crawls get to stop on their own
+
 
 def rss_mb() -> float:
     """This process's resident memory (Linux /proc; no psutil needed for one number)."""
@@ -66,6 +68,7 @@ class CrawlWorker:
         self.db = Database(self.db_url)
         self.runner = CrawlerRunner(self.settings)
         self.active: dict[int, Any] = {}  # run id -> Crawler
+        self.site_of: dict[int, str] = {}  # run id -> site id
         self.crawls = 0
         self.input_closed = False
         self.stopping = False
@@ -99,13 +102,29 @@ class CrawlWorker:
         parent = os.environ.get("FZWATCH_PARENT_PID")
         if parent and os.getppid() != int(parent):
             self.stop()
+            # A crawl that does not stop in time (a parse in its budget, a request in flight) would keep its
+            # run open under a live pid, and the restarted daemon would skip the site as "crawled elsewhere".
+            reactor.callLater(ORPHAN_GRACE_SECONDS, self._abandon)
         self._exit_if_idle()
+
+    def _abandon(self) -> None:
+        """The daemon is gone and some crawls did not stop within the grace: close their runs and exit, with
+        this process group (the parse pool), now."""
+        for run_id in list(self.active):
+            self._close_run(
+                self.site_of[run_id], run_id, "interrupted", "daemon gone: crawl cut by its worker"
+            )
+        logger.warning("daemon gone: %d crawls did not stop in time; worker exits", len(self.active))
+        self.db.dispose()
+        sys.stdout.flush()
+        os.killpg(os.getpid(), signal.SIGKILL)
 
     # -- crawls ----------------------------------------------------------------------------------
 
     def start_crawl(self, site_id: str, run_id: int, trigger: str, timeout: float) -> None:
         crawler = self.runner.create_crawler("portal")
         self.active[run_id] = crawler
+        self.site_of[run_id] = site_id
         timer = reactor.callLater(timeout, self._cut, crawler, site_id, timeout)
         try:
             done = self.runner.crawl(crawler, site=site_id, db=self.db_url, run_id=str(run_id))
@@ -157,6 +176,7 @@ class CrawlWorker:
 
     def _report(self, run_id: int, line: dict[str, Any]) -> None:
         self.active.pop(run_id, None)
+        self.site_of.pop(run_id, None)
         self.crawls += 1
         self._write(
             {"event": "done", **line, "pid": os.getpid(), "rss_mb": round(rss_mb(), 1), "crawls": self.crawls}

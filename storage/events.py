@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from alerting.filters import SubscriptionFilter, matches
 from alerting.schedule import next_delivery_time
@@ -115,7 +115,16 @@ def emit_many(
 
 
 def active_subscriptions(session: Session) -> list[Subscription]:
-    return list(session.scalars(select(Subscription).where(Subscription.active.is_(True))))
+    """Active subscriptions without their (encrypted) URLs: fan-out needs only how many there are, so a crawl
+    worker, which has no secret key, can queue announcements. Reading ``.urls`` still loads and decrypts them."""
+    stmt = select(Subscription).where(Subscription.active.is_(True)).options(defer(Subscription.urls))
+    return list(session.scalars(stmt))
+
+
+def target_count(sub: Subscription) -> int:
+    """How many delivery targets the subscription has; rows written before migration tc1 have no count yet
+    (the daemon fills it at start, see :func:`storage.subscriptions.count_targets`)."""
+    return sub.target_count if sub.target_count is not None else len(sub.urls)
 
 
 def fan_out(
@@ -130,7 +139,7 @@ def fan_out(
         if not matches(SubscriptionFilter.from_dict(sub.filters), event.kind, event.payload, report_text):
             continue
         due: datetime = next_delivery_time(sub.mode, sub.digest, now)
-        for index, _url in enumerate(sub.urls):
+        for index in range(target_count(sub)):
             session.add(
                 OutboxItem(event_id=event.id, subscription_id=sub.id, target=index, next_attempt_at=due)
             )

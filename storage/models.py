@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.sql.expression import false
 from sqlalchemy.types import TypeDecorator
 
@@ -325,6 +325,9 @@ class Subscription(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     urls: Mapped[list[Any]] = mapped_column(SealedJSON, default=list)  # apprise URLs: secrets, encrypted
+    # len(urls), kept beside them so that queuing an announcement (done by crawl workers) never needs the
+    # secret key: workers get only the database and broker URLs (issue 14). NULL on rows of before tc1.
+    target_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # SubscriptionFilter.to_dict(): events, sites, region_prefix, agency_contains, year, indicators, keywords
     filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
     mode: Mapped[str] = mapped_column(String(20), default="immediate")  # immediate|digest
@@ -332,6 +335,11 @@ class Subscription(Base):
     source: Mapped[str] = mapped_column(String(20), default="cli")  # cli|yaml
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @validates("urls")
+    def _count_targets(self, _key: str, urls: list[Any]) -> list[Any]:
+        self.target_count = len(urls or [])
+        return urls
 
 
 class Event(Base):

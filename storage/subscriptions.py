@@ -109,6 +109,15 @@ def sync_subscriptions_file(session: Session, path: str) -> tuple[int, int]:
     return sync_declared_subscriptions(session, load_subscriptions_yaml(path))
 
 
+def count_subscription_targets(session: Session) -> int:
+    """Fill ``target_count`` of rows written before migration tc1 (reads, so decrypts, their URLs)."""
+    subs = list(session.scalars(select(Subscription).where(Subscription.target_count.is_(None))))
+    for sub in subs:
+        sub.target_count = len(sub.urls or [])
+    session.flush()
+    return len(subs)
+
+
 def seal_plaintext_subscriptions(session: Session) -> int:
     """Re-write subscriptions stored before URLs were encrypted (their raw column is a plain list)."""
     raw = session.execute(select(Subscription.id, type_coerce(Subscription.urls, JSON)))

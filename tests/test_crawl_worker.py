@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +22,7 @@ from scheduler.runner import RunOutcome, WorkerPoolRunner
 from storage.database import Database
 from storage.models import CrawlRun
 from storage.reports import list_reports
-from tests.crawl_helpers import crawl_env, register_site
+from tests.crawl_helpers import REPO, crawl_env, register_site
 from tests.portals.server import SITES_DIR, PortalServer
 
 MARKER = "fzwatch-test-slow-parse-7f3a"
@@ -184,3 +186,55 @@ def test_a_worker_killed_mid_batch_has_its_runs_recorded_and_is_replaced(
     assert after.status == "ok"
     assert after.summary["pid"] != pid, "a new worker took the next crawl"
     db.dispose()
+
+
+DAEMON_STANDIN = """
+import sys
+from scheduler.runner import WorkerPoolRunner
+from storage.database import Database
+WorkerPoolRunner(Database(sys.argv[1]), timeout_seconds=600, workers=1, sites_per_worker=1).run(sys.argv[2], "manual")
+"""
+
+
+def _alive(pid: int) -> bool:
+    """The process exists and is not a zombie waiting for a reaper."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_worker_whose_daemon_died_closes_a_crawl_that_will_not_stop_and_exits(
+    worker_env: str, servers: dict[str, PortalServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGKILL of the daemon: its worker stops its crawls; one stuck in a parse (600 s budget) would keep the
+    run open under a live pid, and the restarted daemon would skip the site as "being crawled elsewhere"."""
+    monkeypatch.setenv("FZWATCH_PARSE_TIMEOUT", "600")
+    server = servers["trs"]
+    page = EXPECTED["trs"]["reports"][0]["url"]
+    server.mutate(page, lambda html: html.replace("</body>", f"{MARKER}</body>"))
+    register_site(worker_env, "hung", EXPECTED["trs"]["site_name"], server.url(EXPECTED["trs"]["home"]))
+    db = Database(worker_env)
+    daemon = subprocess.Popen([sys.executable, "-c", DAEMON_STANDIN, worker_env, "hung"], cwd=REPO)
+    try:
+        deadline = time.monotonic() + 180  # generous: a loaded CI machine
+        while server.count(page) < 1 and time.monotonic() < deadline:
+            time.sleep(0.2)  # the crawl reached the page whose parse never ends
+        assert server.count(page) >= 1
+        with db.transaction() as s:
+            run = s.scalars(select(CrawlRun).where(CrawlRun.site_id == "hung")).one()
+            worker_pid = int((run.owner or "").split(":")[1])
+        daemon.kill()
+        daemon.wait(10)
+        deadline = time.monotonic() + 90
+        while _alive(worker_pid) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not _alive(worker_pid), "the orphaned worker exits"
+        with db.transaction() as s:
+            run = s.scalars(select(CrawlRun).where(CrawlRun.site_id == "hung")).one()
+        assert run.status == "interrupted", (run.status, run.error)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+        db.dispose()

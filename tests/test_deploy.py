@@ -77,6 +77,10 @@ def test_compose_services_wiring() -> None:
         assert svc["environment"]["FZWATCH_DB"].startswith("postgresql+psycopg://fzwatch:pg-secret@postgres")
         assert svc["environment"]["FZWATCH_BROKER"].startswith("amqp://fzwatch:mq-secret@broker")
     assert "worker" in services["worker"]["command"]
+    assert set(services["worker"]["environment"]) <= {"FZWATCH_DB", "FZWATCH_BROKER", "FZWATCH_LOG_LEVEL"}, (
+        "workers need only the database and the broker"
+    )
+    assert services["daemon"]["environment"]["FZWATCH_SECRET_KEY"] == "fernet-key"
     assert "ports" not in services["worker"] and "container_name" not in services["worker"]  # --scale works
     assert services["web"]["command"][:3] == ["web", "--host", "0.0.0.0"]
     assert services["web"]["environment"]["FZWATCH_WEB_TOKEN"] == "web-token"

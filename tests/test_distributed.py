@@ -71,13 +71,18 @@ class Cluster:
         )
         self.logs = logs
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        # Workers get only the database and broker URLs: no secret key, and a key file path of their own, so
+        # a worker that touched the encrypted subscription URLs would fail or leave a new key file there.
+        self.worker_key_file = logs / "worker-data" / "secret.key"
+        self.worker_env = {k: v for k, v in self.env.items() if k != "FZWATCH_SECRET_KEY"}
+        self.worker_env["FZWATCH_SECRET_KEY_FILE"] = str(self.worker_key_file)
 
-    def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+    def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         with open(self.logs / f"{name}.log", "ab") as log:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "cli.main", *args],
                 cwd=REPO,
-                env=self.env,
+                env=env or self.env,
                 stdout=log,
                 stderr=log,
                 start_new_session=True,
@@ -86,7 +91,9 @@ class Cluster:
         return proc
 
     def worker(self, name: str) -> subprocess.Popen[bytes]:
-        return self.start(name, "worker", "--concurrency", "1", "--hostname", f"{name}@%h")
+        return self.start(
+            name, "worker", "--concurrency", "1", "--hostname", f"{name}@%h", env=self.worker_env
+        )
 
     def daemon(self, name: str) -> subprocess.Popen[bytes]:
         return self.start(name, "daemon", "--sync-seconds", "1")
@@ -235,6 +242,7 @@ def test_crawls_spread_over_workers_and_a_killed_worker_s_site_completes_elsewhe
             s0 = list(s.scalars(select(CrawlRun.status).where(CrawlRun.site_id == "s0")))
         assert "ok" in s0, f"s0 completes on another worker: {s0}"
         check_no_double_announcement(db)
+        assert not cluster.worker_key_file.exists(), "workers queue announcements without the secret key"
     finally:
         gate.set()
         cluster.close()
@@ -314,6 +322,7 @@ def test_daemons_fail_over_while_workers_crawl_and_nothing_runs_or_is_delivered_
         )
         assert_never_two_at_once(crawl_intervals([cluster.log(f"w{n}") for n in range(3)]))
         assert "failed" not in statuses(db)
+        assert not cluster.worker_key_file.exists(), "workers queue announcements without the secret key"
     finally:
         cluster.close()
         receiver.stop()

@@ -15,7 +15,8 @@ from sqlalchemy import JSON, select, text, type_coerce
 
 from alerting.urls import scrub
 from storage.database import Database
-from storage.models import Subscription
+from storage.events import emit_event
+from storage.models import OutboxItem, Subscription
 from storage.secrets import KEY_FILE_ENV
 from storage.subscriptions import add_subscription, list_subscriptions
 from tests.crawl_helpers import REPO, crawl_env
@@ -94,6 +95,27 @@ def test_db_upgrade_encrypts_rows_written_in_plaintext(sqlite_url: str, tmp_path
     with db.transaction() as s:
         raw = s.execute(select(type_coerce(Subscription.urls, JSON))).scalar()
         assert "fernet" in raw
+        assert s.scalar(select(Subscription.target_count)) == 1, "the count of targets is filled too"
+    db.dispose()
+
+
+def test_announcements_are_queued_without_the_secret_key(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crawl worker has the database URL but not the key: queuing an announcement must not need it."""
+    monkeypatch.setenv(KEY_FILE_ENV, str(tmp_path / "daemon" / "secret.key"))
+    db = Database(sqlite_url)
+    with db.transaction() as s:
+        add_subscription(s, [SECRET_URL, "json://127.0.0.1:9/hook?token=abcdef123456"], {})
+        add_subscription(s, ["json://127.0.0.1:9/other"], {"events": ["site_failing"]})
+    worker_key = tmp_path / "worker" / "secret.key"
+    monkeypatch.setenv(KEY_FILE_ENV, str(worker_key))
+    with db.transaction() as s:
+        event = emit_event(s, "new_report", None, {"title": "2024年度法治政府建设工作报告"})
+        assert event is not None
+        queued = s.scalars(select(OutboxItem).where(OutboxItem.event_id == event.id)).all()
+        assert sorted(item.target for item in queued) == [0, 1], "one row per target of the matching one"
+    assert not worker_key.exists(), "the key was never asked for"
     db.dispose()
 
 
