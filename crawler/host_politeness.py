@@ -24,6 +24,7 @@ from twisted.internet.task import deferLater
 from twisted.internet.threads import deferToThread
 
 from crawler.politeness import CrawlDelayThrottle, _crawl_delay, origin_key
+from crawler.stopping import CrawlStopping, is_stopping
 from storage.database import Database
 from storage.host_slots import reserve
 
@@ -54,13 +55,20 @@ class HostPolitenessMiddleware:
         lock = self.locks.setdefault(host, DeferredLock())
         await maybe_deferred_to_future(lock.acquire())
         try:
+            self._unless_stopping(request)
             await self._slot_idle(request, host)
             # robots.txt is asked before its Crawl-delay is read: it is spaced by the delay another process
             # learned (None), and recorded, so the first page after it waits the full delay.
             await self._wait_for_turn(host, None if robots else self._delay(request, host))
+            self._unless_stopping(request)
             self._spacing_done(request, host)
         finally:
             lock.release()
+
+    def _unless_stopping(self, request: Request) -> None:
+        """A request that waited its turn while its crawl was told to stop is not sent (crawler/stopping.py)."""
+        if is_stopping(self.crawler):
+            raise CrawlStopping(f"crawl stopping: {request.url} not fetched")
 
     async def _slot_idle(self, request: Request, host: str) -> None:
         while (slot := self._slot(request, host)) is not None and slot.active:

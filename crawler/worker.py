@@ -39,6 +39,7 @@ from crawler.logformatter import install_one_line_filter
 from crawler.parsepool import close_shared_pool
 from crawler.render import js_render_settings
 from crawler.run import TIMEOUT_REASON, finish_crawl
+from crawler.stopping import stop_downloads
 from storage.database import Database
 from storage.sites import finish_run
 
@@ -145,6 +146,7 @@ class CrawlWorker:
         crawler.stats.set_value("fzwatch/timeout_seconds", timeout)
         logger.warning("crawl of %s cut after its timeout", site_id)
         deferred_from_coro(crawler.engine.close_spider_async(reason=TIMEOUT_REASON))
+        stop_downloads(crawler)
 
     def _finished(self, site_id: str, run_id: int, crawler: Any, timer: Any) -> None:
         if timer.active():
@@ -202,6 +204,7 @@ class CrawlWorker:
         logger.info("stopping: %d crawls interrupted", len(self.active))
         for crawler in list(self.active.values()):
             deferred_from_coro(crawler.stop_async())
+            stop_downloads(crawler)
         self._exit_if_idle()
 
     def _exit_if_idle(self) -> None:

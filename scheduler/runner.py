@@ -232,8 +232,11 @@ class WorkerPoolRunner:
             "SCRAPY_SETTINGS_MODULE": "crawler.settings",
             "FZWATCH_DB": self.db.url_with_password,
             "FZWATCH_PARENT_PID": str(os.getpid()),
+            # stderr is the daemon's own: the worker's lines land in the daemon log, which must stay readable
+            # (Scrapy's INFO is a stats dump per crawl and a line per skipped page); the daemon logs each
+            # crawl's outcome itself. An operator's FZWATCH_LOG_LEVEL still wins.
+            "FZWATCH_LOG_LEVEL": os.environ.get("FZWATCH_LOG_LEVEL") or "WARNING",
         }
-        # stderr is the daemon's own: the worker's log lines land in the daemon log.
         proc = subprocess.Popen(
             [sys.executable, "-m", "crawler.worker"],
             cwd=PROJECT_ROOT,

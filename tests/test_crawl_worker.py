@@ -238,3 +238,31 @@ def test_a_worker_whose_daemon_died_closes_a_crawl_that_will_not_stop_and_exits(
         if daemon.poll() is None:
             daemon.kill()
         db.dispose()
+
+
+def test_a_stopped_worker_does_not_fetch_the_requests_it_had_queued(
+    worker_env: str, servers: dict[str, PortalServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM (daemon shutdown): the crawl ends `interrupted` without downloading, one per politeness
+    delay, the requests already waiting in its downloader slot (Scrapy would, and throw the answers away)."""
+    monkeypatch.setenv("FZWATCH_DOWNLOAD_DELAY", "2")  # requests pile up in the slot behind the delay
+    server = servers["trs"]
+    register_site(worker_env, "trs", EXPECTED["trs"]["site_name"], server.url(EXPECTED["trs"]["home"]))
+    db = Database(worker_env)
+    runner = WorkerPoolRunner(db, timeout_seconds=240, workers=1, sites_per_worker=1)
+    outcome: list[RunOutcome] = []
+    crawl = threading.Thread(target=lambda: outcome.append(runner.run("trs", "manual")))
+    crawl.start()
+    try:
+        deadline = time.monotonic() + 180  # generous: a loaded CI machine
+        while server.count() < 4 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert server.count() >= 4, "the crawl is under way"
+    finally:
+        at_stop = server.count()
+        runner.stop()
+        crawl.join(120)
+    assert [o.status for o in outcome] == ["interrupted"]
+    # At most the requests on the wire at the stop (CONCURRENT_REQUESTS_PER_DOMAIN) still reach the portal.
+    assert server.count() - at_stop <= 2, server.count() - at_stop
+    db.dispose()

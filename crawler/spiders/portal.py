@@ -30,6 +30,7 @@ from crawler.revisit import LIST_KINDS, RevisitPolicy
 from crawler.series import ListSeries
 from crawler.shells import ShellPages, endpoint
 from crawler.site_state import load_site_state, save_decisions
+from crawler.stopping import CrawlStopping
 from crawler.visits import NOT_FOUND_STATUSES, Visits, response_headers
 from parsers.classify import may_be_report
 from parsers.combine import needs_attachment
@@ -983,6 +984,11 @@ class PortalSpider(ShellPages, scrapy.Spider):
 
     def on_error(self, failure: Any) -> Iterator[CrawlPageItem]:
         request = failure.request
+        if failure.check(
+            CrawlStopping
+        ):  # not fetched because the crawl is stopping: says nothing of the page
+            self.crawler.stats.inc_value("fzwatch/dropped_at_stop")
+            return
         if request.meta.get("is_start"):
             self.crawler.stats.inc_value("fzwatch/start_failed")
             self.crawler.stats.set_value("fzwatch/start_error", failure_kind(failure.value))
