@@ -227,6 +227,7 @@ def test_crawls_spread_over_workers_and_a_killed_worker_s_site_completes_elsewhe
         assert wait_for(lambda: any("crawling s0" in cluster.log(f"w{n}") for n in range(3)), 180)
         victim = next(f"w{n}" for n in range(3) if "crawling s0" in cluster.log(f"w{n}"))
         assert wait_for(lambda: len(outcomes) == 2, 180), "the other sites finish meanwhile"
+        killed_at = datetime.now()
         cluster.kill(victim, db)
         gate.set()
         for t in threads:
@@ -243,6 +244,15 @@ def test_crawls_spread_over_workers_and_a_killed_worker_s_site_completes_elsewhe
         assert "ok" in s0, f"s0 completes on another worker: {s0}"
         check_no_double_announcement(db)
         assert not cluster.worker_key_file.exists(), "workers queue announcements without the secret key"
+        retaken = min(
+            datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f")
+            for w in others
+            for stamp, what, site, _ in LOG_LINE.findall(cluster.log(w))
+            if what == "crawling" and site == "s0"
+        )
+        print(
+            f"\nworker SIGKILLed mid-crawl -> its site started on another worker {(retaken - killed_at).total_seconds():.1f} s later"
+        )
     finally:
         gate.set()
         cluster.close()
@@ -301,9 +311,13 @@ def test_daemons_fail_over_while_workers_crawl_and_nothing_runs_or_is_delivered_
             leader = next(name for name, proc in daemons.items() if proc.pid == leader_pid(db))
             standby = next(name for name in daemons if name != leader)
             cluster.kill(leader)
+            killed = time.monotonic()
             standby_pid = daemons[standby].pid
             assert wait_for(lambda pid=standby_pid: leader_pid(db) == pid, 30), (
                 f"round {round_}: the standby takes over"
+            )
+            print(
+                f"\nround {round_}: standby holds the scheduler lease {time.monotonic() - killed:.1f} s after the kill"
             )
             daemons[leader] = cluster.daemon(leader)  # back, as the standby
         # Every round's requests are served: each site has been crawled again since its first crawl.
@@ -311,7 +325,9 @@ def test_daemons_fail_over_while_workers_crawl_and_nothing_runs_or_is_delivered_
         before = ok_runs(db)["a0"]
         with db.transaction() as s:
             request_recrawl(s, "a0")
+        asked = time.monotonic()
         assert wait_for(lambda: ok_runs(db)["a0"] > before, 60), "a manual recrawl reaches a worker"
+        print(f"manual recrawl asked -> crawl finished on a worker in {time.monotonic() - asked:.1f} s")
         assert wait_for(lambda: "running" not in statuses(db), 60)
         announced = check_no_double_announcement(db)
         assert wait_for(lambda: len(receiver.requests) >= announced, 60), "every announcement is delivered"
