@@ -984,9 +984,8 @@ class PortalSpider(ShellPages, scrapy.Spider):
 
     def on_error(self, failure: Any) -> Iterator[CrawlPageItem]:
         request = failure.request
-        if failure.check(
-            CrawlStopping
-        ):  # not fetched because the crawl is stopping: says nothing of the page
+        if failure.check(CrawlStopping):
+            # Not fetched because the crawl is stopping (crawler/stopping.py): says nothing of the page.
             self.crawler.stats.inc_value("fzwatch/dropped_at_stop")
             return
         if request.meta.get("is_start"):
