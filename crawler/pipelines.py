@@ -126,9 +126,10 @@ class StoragePipeline:
                 item.url,
                 _note(parsed.reasons),
             )
-        with self.db.transaction() as session:
-            site = get_site(session, item.site_id)
-            result = ingest_page(session, site, page, parsed, content_hash(parsed.text))
+        digest = content_hash(parsed.text)
+        result = self.db.run_in_transaction(
+            lambda session: ingest_page(session, get_site(session, item.site_id), page, parsed, digest)
+        )
         self._count(result.version_created, result.events, parsed.is_report)
         if "attachment_without_text" in parsed.flags:  # a scanned PDF: stored and flagged, not dropped
             self.stats.inc_value("fzwatch/attachments_without_text")

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.errors import DatabaseUnavailable, SchemaMismatch
 from storage.migrate import current_revision, head_revision, is_empty, known_revisions, upgrade
+
+T = TypeVar("T")
 
 DEFAULT_DATA_DIR = "data"
 
@@ -116,6 +119,21 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         with self._sessions.begin() as session:
             yield session
+
+    def run_in_transaction(self, work: Callable[[Session], T], attempts: int = 2) -> T:
+        """``work(session)`` in a transaction of its own, run again when it lost a race on a unique key.
+
+        Two crawls may store one URL at the same moment (departments sharing their government's portal,
+        crawled by different workers): the later insert fails on ``uq_documents_url``; run again, the work
+        finds the row the other crawl committed and updates it instead."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.transaction() as session:
+                    return work(session)
+            except IntegrityError:
+                if attempt == attempts:
+                    raise
+        raise AssertionError("unreachable")
 
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""

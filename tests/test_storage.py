@@ -6,14 +6,16 @@ import os
 import subprocess
 import sys
 from datetime import timedelta
+from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
-from monitor.ingest import FetchedPage, ingest_page
+from monitor.ingest import FetchedPage, ingest_page, parse_fetched
 from parsers.normalize import content_hash
 from parsers.types import ParsedPage
 from storage.database import Database
-from storage.models import Document, Event, OutboxItem, Report, Version, utcnow
+from storage.models import Document, Event, OutboxItem, Report, Site, Version, utcnow
 from storage.outbox import claim_due, mark_failed_attempt, mark_sent, recover_in_flight
 from storage.reports import list_reports, raw_bytes, report_versions
 from storage.sites import finish_run, get_site, request_recrawl, start_run, take_recrawl_requests, upsert_site
@@ -207,3 +209,40 @@ def test_recrawl_taken_by_a_killed_daemon_is_requeued(db: Database) -> None:
         start_run(s, "ts", "recrawl")  # this time a crawl starts
     with db.transaction() as s:
         assert requeue_unserved_recrawls(s) == 0
+
+
+def test_a_url_another_crawl_stored_a_moment_before_is_stored_not_an_error(db_url: str) -> None:
+    """Two crawls (departments on their government's shared portal) store one URL at once: the later insert
+    loses the race on the unique URL; storing is run again and updates the row the other crawl committed."""
+    url = "http://127.0.0.1:9/fzzfjs/2024/report.html"
+    db, other = Database(db_url), Database(db_url)
+    with db.transaction() as s:
+        for site_id in ("dept-a", "dept-b"):
+            upsert_site(
+                s, {"id": site_id, "name": site_id, "region": "浙江省温州市泰顺县", "start_urls": [url]}
+            )
+    body = "<html><head><title>2024年法治政府建设年度报告</title></head><body><p>一年来……</p></body></html>"
+    page = FetchedPage(url=url, body=body.encode("utf-8"), content_type="text/html; charset=utf-8")
+    parsed = parse_fetched(page, "泰顺县司法局", "浙江省温州市泰顺县")
+    attempts: list[int] = []
+
+    def other_crawl_commits_first(session: Any, _context: Any, _instances: Any) -> None:
+        # Between our look-up (no row yet) and our insert, the other crawl commits the same URL.
+        if len(attempts) == 1 and any(isinstance(o, Document) for o in session.new):
+            attempts.append(0)
+            with other.transaction() as s2:
+                s2.add(Document(site_id="dept-b", url=url))
+
+    def store(session: Any) -> Any:
+        attempts.append(1)
+        sa_event.listen(session, "before_flush", other_crawl_commits_first)
+        return ingest_page(session, session.get(Site, "dept-a"), page, parsed, "h1")
+
+    result = db.run_in_transaction(store)
+    assert attempts == [1, 0, 1], "the first attempt lost the race, the second stored"
+    with db.transaction() as s:
+        [doc] = s.scalars(select(Document).where(Document.url == url)).all()
+        assert doc.id == result.document_id
+        assert s.scalar(select(func.count(Version.id)).where(Version.document_id == doc.id)) == 1
+    db.dispose()
+    other.dispose()
