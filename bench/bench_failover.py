@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_scale import fresh_db
+from bench_scheduler import worker_pids
 from sqlalchemy import select
 
 from storage import leases
@@ -60,19 +61,6 @@ def runs(db: Database, site: str) -> list[CrawlRun]:
         found = list(s.scalars(select(CrawlRun).where(CrawlRun.site_id == site).order_by(CrawlRun.id)))
         s.expunge_all()
         return found
-
-
-def crawl_workers(daemon_pid: int) -> list[int]:
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == daemon_pid and int(fields[3]) == int(entry.name):
-                out.append(int(entry.name))
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
                 request_recrawl(s, "s1")
             wait_for(lambda: any(r.status == "running" for r in runs(db, "s1")), 120)
             time.sleep(2)
-            for pid in crawl_workers(leader_pid):
+            for pid in worker_pids(leader_pid):
                 os.kill(pid, signal.SIGKILL)
             killed_at = time.monotonic()
             closed = wait_for(lambda: all(r.status != "running" for r in runs(db, "s1")), 120)
