@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         def start(name: str) -> None:
             with open(Path(tmp) / f"{name}.log", "ab") as log:
                 procs[name] = subprocess.Popen(
-                    [sys.executable, "-m", "cli.main", "daemon", "--sync-seconds", "1"],
+                    [sys.executable, "-m", "cli.main", "daemon", "--sync-seconds", "1", "--runner", "pool"],
                     cwd=REPO,
                     env=env,
                     stdout=log,

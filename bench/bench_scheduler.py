@@ -5,7 +5,7 @@ and how long SIGTERM takes to stop it — with 3,000 and 30,000 sites.
     python bench/bench_scheduler.py --sites 3000,30000 --seconds 180
 
 Each registry is served by ``--portals`` generated portals (tests/portals/generated) on 127.0.0.1; the real
-`fzwatch daemon` runs with its defaults (pool runner: 2 crawl workers × 8 sites), on PostgreSQL when
+`fzwatch daemon --runner pool` runs (2 crawl workers × 8 sites), on PostgreSQL when
 FZWATCH_TEST_PG answers (a fresh database per size), else SQLite. First crawls of a large registry are spread
 over the first interval by design, so the window measures the scheduler under a trickle of due crawls, not
 worker throughput (bench/bench_scale.py measures that).
@@ -98,7 +98,11 @@ def one_size(n_sites: int, seconds: float, servers: list[GeneratedServer], tmp: 
         }
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "cli.main", "daemon"], cwd=REPO, env=env, stdout=log, stderr=log
+                [sys.executable, "-m", "cli.main", "daemon", "--runner", "pool"],
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=log,
             )
         start = time.monotonic()
         scheduled_after = None
