@@ -34,6 +34,7 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.log import configure_logging
 from scrapy.utils.project import get_project_settings
 from twisted.internet import reactor
+from twisted.internet.task import LoopingCall
 
 from crawler.logformatter import install_one_line_filter
 from crawler.parsepool import close_shared_pool
@@ -73,6 +74,7 @@ class CrawlWorker:
         self.crawls = 0
         self.input_closed = False
         self.stopping = False
+        self.orphaned = False
 
     # -- input -----------------------------------------------------------------------------------
 
@@ -100,13 +102,21 @@ class CrawlWorker:
         now, so no orphan crawl races the restarted daemon. (PR_SET_PDEATHSIG, as crawler/run.py uses, fires
         when the daemon *thread* that started us ends, which for a worker is not the daemon's end.)"""
         self.input_closed = True
-        parent = os.environ.get("FZWATCH_PARENT_PID")
-        if parent and os.getppid() != int(parent):
-            self.stop()
-            # A crawl that does not stop in time (a parse in its budget, a request in flight) would keep its
-            # run open under a live pid, and the restarted daemon would skip the site as "crawled elsewhere".
-            reactor.callLater(ORPHAN_GRACE_SECONDS, self._abandon)
+        self.check_parent()
         self._exit_if_idle()
+
+    def check_parent(self) -> None:
+        """Called every second and at EOF: a dying daemon's pipe closes *before* the kernel reparents us, so
+        the EOF alone cannot tell a recycling from a daemon's death; the parent pid, checked again, can."""
+        parent = os.environ.get("FZWATCH_PARENT_PID")
+        if self.orphaned or not parent or os.getppid() == int(parent):
+            return
+        self.orphaned = True
+        logger.warning("daemon %s gone: stopping %d crawls", parent, len(self.active))
+        self.stop()
+        # A crawl that does not stop in time (a parse in its budget, a request in flight) would keep its
+        # run open under a live pid, and the restarted daemon would skip the site as "crawled elsewhere".
+        reactor.callLater(ORPHAN_GRACE_SECONDS, self._abandon)
 
     def _abandon(self) -> None:
         """The daemon is gone and some crawls did not stop within the grace: close their runs and exit, with
@@ -221,6 +231,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, worker.on_signal)
     signal.signal(signal.SIGINT, worker.on_signal)
     threading.Thread(target=worker.read_stdin, name="jobs", daemon=True).start()
+    LoopingCall(worker.check_parent).start(1.0, now=False)
     worker._write({"event": "ready", "pid": os.getpid()})
     reactor.run(installSignalHandlers=False)
     close_shared_pool()
