@@ -13,6 +13,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from crawler.items import CrawlItem, CrawlPageItem, NotAReport, NotModifiedItem, PageItem, StoredPage
+from crawler.stopping import is_stopping
 from monitor.ingest import FetchedPage, ingest_page, parse_fetched
 from parsers import content_hash
 from storage.crawl_state import save_pages
@@ -56,7 +57,9 @@ class StoragePipeline:
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.db is None:
             return
-        if self.page_updates and self.site_id is not None and reason == "finished":
+        # A crawl whose downloads a stop dropped may still close as "finished" (it ran dry): not finished.
+        finished = reason == "finished" and not is_stopping(self.crawler)
+        if self.page_updates and self.site_id is not None and finished:
             updates = [
                 _without_validators(u) if u.get("key") in self.unfinished_lists else u
                 for u in self.page_updates

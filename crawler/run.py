@@ -25,6 +25,7 @@ from crawler.logformatter import install_one_line_filter
 from crawler.outcomes import describe
 from crawler.parsepool import close_shared_pool
 from crawler.render import js_render_settings
+from crawler.stopping import STOPPED_STAT
 from storage.database import Database
 from storage.models import Site
 from storage.sites import finish_run, running_elsewhere, start_run
@@ -60,8 +61,12 @@ ProgressFn = Callable[[str, int, int], None]  # (site id, pages fetched, reports
 
 def crawl_status(stats: dict[str, Any]) -> str:
     """A crawl whose start pages were all blocked or unreachable is not 'ok': it proves nothing."""
-    if stats.get("finish_reason") == "shutdown":
-        return "interrupted"  # stopped by a signal: proves nothing either way, crawled again soon
+    if stats.get("finish_reason") == "shutdown" or (
+        stats.get(STOPPED_STAT) and stats.get("finish_reason") == "finished"
+    ):
+        # Stopped by a signal: proves nothing either way, crawled again soon. A crawl whose downloads were
+        # dropped by a stop and that then ran dry reads "finished", but it saw only part of the site.
+        return "interrupted"
     if stats.get("finish_reason") == TIMEOUT_REASON:
         return "failed"  # cut by crawler/worker.py after the crawl timeout: the site hangs or is too big
     starts = stats.get("fzwatch/start_pages", 1)

@@ -18,6 +18,7 @@ from scrapy.exceptions import IgnoreRequest
 logger = logging.getLogger(__name__)
 
 _FLAG = "fzwatch_stopping"
+STOPPED_STAT = "fzwatch/stopped"  # in the crawl's stats: its downloads were dropped by a stop
 
 
 class CrawlStopping(IgnoreRequest):
@@ -31,6 +32,8 @@ def is_stopping(crawler: Any) -> bool:
 def stop_downloads(crawler: Any) -> int:
     """Mark the crawl stopping and fail the requests waiting in its downloader slots; returns how many."""
     setattr(crawler, _FLAG, True)
+    if getattr(crawler, "stats", None) is not None:
+        crawler.stats.set_value(STOPPED_STAT, 1)
     downloader = getattr(crawler.engine, "downloader", None)
     dropped = 0
     for slot in list(getattr(downloader, "slots", {}).values()):

@@ -29,6 +29,7 @@ from scrapy.utils.reactor import install_reactor
 
 install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
 
+from scrapy import signals
 from scrapy.crawler import CrawlerRunner  # imported after the reactor is chosen
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.log import configure_logging
@@ -93,7 +94,11 @@ class CrawlWorker:
             logger.error("bad job line %r: %s", line[:200], exc)
             return
         if self.stopping:
-            self._close_run(site_id, run_id, "interrupted", "worker stopping: crawl not started")
+            reason = "worker stopping: crawl not started"
+            self._close_run(site_id, run_id, "interrupted", reason)
+            self._report(
+                run_id, {"site_id": site_id, "run_id": run_id, "status": "interrupted", "error": reason}
+            )
             return
         self.start_crawl(site_id, run_id, job.get("trigger", "schedule"), float(job.get("timeout") or 3600))
 
@@ -213,13 +218,33 @@ class CrawlWorker:
         self.input_closed = True
         logger.info("stopping: %d crawls interrupted", len(self.active))
         for crawler in list(self.active.values()):
-            deferred_from_coro(crawler.stop_async())
-            stop_downloads(crawler)
+            self._stop_crawl(crawler)
         self._exit_if_idle()
 
+    @staticmethod
+    def _stop_crawl(crawler: Any) -> None:
+        stop_downloads(crawler)
+        if crawler.engine is not None and crawler.engine.running:
+            deferred_from_coro(crawler.stop_async())
+            return
+
+        # Still starting (loading the site's state, opening the spider): Crawler.stop_async would only clear
+        # its `crawling` flag; the crawl would then run on with its downloads dropped, and once its spider
+        # closed nothing would stop its engine, so it never ended. Stop the engine as soon as it starts
+        # (engine_started comes before `running` is set, so Crawler.stop_async would still do nothing).
+        def stop_when_started() -> None:
+            crawler.crawling = False
+            deferred_from_coro(crawler.engine.stop_async())
+
+        crawler.signals.connect(stop_when_started, signal=signals.engine_started, weak=False)
+
     def _exit_if_idle(self) -> None:
-        if self.input_closed and not self.active and reactor.running:
+        if not (self.input_closed and not self.active):
+            return
+        if reactor.running:
             reactor.stop()
+        else:  # a SIGTERM before the reactor ran: stop it once it does
+            reactor.callWhenRunning(reactor.stop)
 
 
 def main() -> None:

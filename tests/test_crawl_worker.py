@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -62,6 +63,12 @@ def run_all(runner: WorkerPoolRunner, site_ids: list[str]) -> dict[str, RunOutco
 def stored_urls(db: Database, site_id: str) -> set[str]:
     with db.transaction() as s:
         return {r["url"] for r in list_reports(s, site_id=site_id)}
+
+
+def handed_over(db: Database, site_id: str) -> bool:
+    """The runner recorded which worker crawls the site: the job is being written to that worker."""
+    with db.transaction() as s:
+        return s.scalar(select(CrawlRun.owner).where(CrawlRun.site_id == site_id)) is not None
 
 
 def expected_urls(server: PortalServer, site: str) -> set[str]:
@@ -265,4 +272,67 @@ def test_a_stopped_worker_does_not_fetch_the_requests_it_had_queued(
     assert [o.status for o in outcome] == ["interrupted"]
     # At most the requests on the wire at the stop (CONCURRENT_REQUESTS_PER_DOMAIN) still reach the portal.
     assert server.count() - at_stop <= 2, server.count() - at_stop
+    db.dispose()
+
+
+@pytest.mark.parametrize("site", ["hanweb", "nextpage"])
+def test_a_crawl_stopped_at_any_moment_hides_no_report_from_the_next_crawl(
+    worker_env: str, site: str
+) -> None:
+    """The daemon stops (or dies) at a random moment of a crawl, even while the crawl is still starting.
+    The stopped crawl is never recorded `ok` unless it really finished, and it leaves no list validators
+    behind: the next crawl must still reach every report. (Seen in the daemon SIGKILL test with the pool: a
+    crawl stopped while starting ran on with its downloads dropped, closed as "finished", saved the home
+    page's ETag, and every later crawl got a 304 there and never saw the lists again.)"""
+    stack = ExitStack()
+    # A portal of its own for each stopped crawl: a page is stored once, under the site that found it first.
+    wanted: list[set[str]] = []
+    rng = random.Random(int(os.environ.get("FZWATCH_KILL_SEED", "7")))
+    # Seconds after the crawl was handed to the worker: the first ones land while it is still starting.
+    delays = [0.0, 0.02, 0.05, 0.1, 0.2] + [rng.uniform(0.0, 1.5) for _ in range(3)]
+    db = Database(worker_env)
+    runner = WorkerPoolRunner(db, timeout_seconds=240, workers=1, sites_per_worker=1)
+    try:
+        for n, delay in enumerate(delays):
+            site_id = f"{site}-{n}"
+            server = stack.enter_context(PortalServer(site))
+            # Texts of its own: the same text under another URL is a republication, not a new report.
+            for report in EXPECTED[site]["reports"]:
+                server.replace_text(report["url"], "</p>", f"</p><p>第{n}号门户：本报告正文。</p>")
+            wanted.append(expected_urls(server, site))
+            register_site(
+                worker_env, site_id, EXPECTED[site]["site_name"], server.url(EXPECTED[site]["home"])
+            )
+            # A quick crawl first (its start page is gone): a worker is up and reading, so the stop below
+            # lands on the crawl ``delay`` after it was handed over, not on a worker's start-up.
+            register_site(worker_env, f"up-{site_id}", "无", server.url("/no-such-page.html"))
+            runner.run(f"up-{site_id}", "manual")
+            outcome: list[RunOutcome] = []
+            crawl = threading.Thread(target=lambda s=site_id, o=outcome: o.append(runner.run(s, "manual")))
+            crawl.start()
+            deadline = time.monotonic() + 60
+            while not handed_over(db, site_id) and time.monotonic() < deadline:
+                time.sleep(0.002)
+            time.sleep(delay)
+            stopped = runner.worker_pids()
+            for pid in stopped:
+                os.kill(pid, signal.SIGTERM)
+            crawl.join(120)
+            deadline = time.monotonic() + 60
+            while set(stopped) & set(runner.worker_pids()) and time.monotonic() < deadline:
+                time.sleep(0.1)  # the next crawl goes to a new worker, not to the one on its way out
+            assert outcome, f"the crawl stopped at {delay:.2f} s was answered"
+            with db.transaction() as s:
+                run = s.get(CrawlRun, outcome[0].run_id)
+                assert run is not None
+                dropped = run.stats.get("stats", {}).get("fzwatch/dropped_at_stop", 0)
+            assert not (run.status == "ok" and dropped), f"a crawl cut at {delay:.2f} s recorded ok"
+        again = run_all(runner, [f"{site}-{n}" for n in range(len(delays))])
+    finally:
+        runner.stop()
+        stack.close()
+    assert {o.status for o in again.values()} == {"ok"}, {k: o.status for k, o in again.items()}
+    for n, delay in enumerate(delays):
+        missing = wanted[n] - stored_urls(db, f"{site}-{n}")
+        assert not missing, f"stopped at {delay:.2f} s: the next crawl missed {missing}"
     db.dispose()
