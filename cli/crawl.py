@@ -143,7 +143,7 @@ def recrawl(ctx: Ctx, site_id: str) -> None:
 @click.option(
     "--runner",
     type=click.Choice(["pool", "local"]),
-    default="local",
+    default="pool",
     show_default=True,
     envvar="FZWATCH_RUNNER",
     help="pool：常驻抓取进程，每个同时抓取多个站点；local：每次抓取一个新进程",

@@ -2,31 +2,33 @@
 
 It lives in crawler/ because both sides import it without an upward import: the daemon's CeleryRunner
 (scheduler/) sends the task by importing this module, and a worker (`fzwatch worker`) runs it. The task
-needs only storage/ and `python -m crawler.run`; it never imports scheduler/.
+needs only storage/ and the crawl worker processes of crawler/worker_pool.py; it never imports scheduler/.
+
+A `fzwatch worker` runs Celery's thread pool: each task thread hands its site to a few long-lived crawl
+worker processes (`use_crawl_pool`), which crawl many sites at once each, as the daemon's pool runner does;
+one Python process start per hundreds of crawls instead of one per crawl (issue 14).
 
 Guarantees (docs/scale.md, "Distributed runner"):
 - acks_late + reject_on_worker_lost + prefetch 1 on RabbitMQ: a message is acknowledged only after the
   crawl ended; a worker that dies (or whose connection drops) gets its message redelivered at once.
 - per-site exclusivity in the database: the task holds the lease "crawl:<site>" while the crawl runs and
   renews it; a second delivery of the same site waits (retries) until the holder finished or died.
-- results reach the database directly: the crawl child writes reports, events and the run row itself.
+- results reach the database directly: the crawl worker writes reports, events and the run row itself.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import signal
-import subprocess
-import sys
+import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 from kombu import Queue
 
+from crawler.worker_pool import WorkerPool
 from storage import leases
 from storage.database import Database
 from storage.models import CrawlRun
@@ -35,7 +37,6 @@ from storage.sites import finish_run, set_run_owner, start_run
 
 logger = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 QUEUE = os.environ.get("FZWATCH_QUEUE", "fzwatch.crawl")
 RECRAWL_PRIORITY = 9  # manual recrawls jump the queue (RabbitMQ priority queue)
 SCHEDULE_PRIORITY = 3
@@ -68,6 +69,33 @@ def make_app(broker: str | None = None, queue: str = QUEUE) -> Celery:
 app = make_app()
 
 
+# The crawl worker processes of this Celery worker: shaped by `use_crawl_pool`, started on the first task.
+_pool_shape = {"workers": 1, "sites_per_worker": 2}
+_pool: WorkerPool | None = None
+_pool_lock = threading.Lock()
+
+
+def use_crawl_pool(processes: int, concurrency: int) -> None:
+    """Crawl with ``processes`` crawl worker processes, ``concurrency`` site crawls at once in all."""
+    _pool_shape.update(workers=processes, sites_per_worker=-(-concurrency // processes))
+
+
+def _crawl_pool() -> WorkerPool:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = WorkerPool(Database(os.environ["FZWATCH_DB"]), **_pool_shape)
+        return _pool
+
+
+@signals.worker_shutting_down.connect
+def _stop_crawls(**_kwargs: Any) -> None:
+    """Celery's warm shutdown waits for running tasks: stop their crawls (runs `interrupted`) so it is
+    prompt; the daemon schedules those sites again."""
+    if _pool is not None:
+        _pool.stop()
+
+
 @app.task(name=TASK_NAME, bind=True, max_retries=None)
 def crawl_site(self: Any, run_id: int, site_id: str, trigger: str) -> str:
     db = Database(os.environ["FZWATCH_DB"])
@@ -87,7 +115,7 @@ def _crawl(task: Any, db: Database, run_id: int, site_id: str, trigger: str) -> 
         if not run_id:
             return "done"
         logger.info("crawling %s (run %s) on worker %s", site_id, run_id, task.request.hostname)
-        status = _run_child(db, run_id, site_id, trigger, me)
+        status = _run_in_pool(db, run_id, site_id, trigger, me)
         logger.info("crawl of %s (run %s) ended: %s", site_id, run_id, status)
         return status
     finally:
@@ -121,56 +149,38 @@ def _take_site(db: Database, site_id: str, me: str) -> bool:
         return leases.acquire(session, _lease_name(site_id), me, timedelta(seconds=SITE_LEASE_SECONDS))
 
 
-def _run_child(db: Database, run_id: int, site_id: str, trigger: str, me: str) -> str:
-    """`python -m crawler.run` in a child (Twisted's reactor cannot restart); renew the site lease meanwhile."""
-    cmd = [sys.executable, "-m", "crawler.run", site_id, "--run-id", str(run_id), "--trigger", trigger]
-    env = {
-        **os.environ,
-        "SCRAPY_SETTINGS_MODULE": "crawler.settings",
-        "FZWATCH_DB": db.url_with_password,
-        "FZWATCH_PARENT_PID": str(os.getpid()),
-    }
-    proc = subprocess.Popen(
-        cmd,
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    child = owner_token(proc.pid)
-    with db.transaction() as session:
-        set_run_owner(session, run_id, proc.pid)
-        # The lease becomes the crawl process's: while it lives (even if this worker died), nobody else crawls.
-        leases.transfer(session, _lease_name(site_id), me, child)
+def _run_in_pool(db: Database, run_id: int, site_id: str, trigger: str, me: str) -> str:
+    """Hand the crawl to a crawl worker process; the site lease becomes that process's (while it lives,
+    even if this Celery worker died, nobody else crawls the site) and is renewed while the crawl runs."""
+    pool = _crawl_pool()
+    holder = [me]
+
+    def assigned(pid: int) -> None:
+        crawler_token = owner_token(pid)
+        with db.transaction() as session:
+            set_run_owner(session, run_id, pid)
+            leases.transfer(session, _lease_name(site_id), me, crawler_token)
+        holder[0] = crawler_token
+
+    crawl = pool.submit(site_id, run_id, trigger, CRAWL_TIMEOUT_SECONDS, on_assigned=assigned)
+    # The crawl worker cuts a crawl at its timeout; this is the backstop for a worker that hangs as a whole.
+    deadline = time.monotonic() + CRAWL_TIMEOUT_SECONDS + 120
+    renew = max(SITE_LEASE_SECONDS / 3, 0.5)
     try:
-        return _wait(db, proc, run_id, site_id, child)
+        while not crawl.wait(renew):
+            if time.monotonic() > deadline:
+                logger.error("crawl worker %d gave no answer for %s: killed", crawl.worker_pid, site_id)
+                pool.kill_worker(crawl.worker_pid)
+                crawl.wait(60)
+                break
+            with db.transaction() as session:
+                leases.acquire(
+                    session, _lease_name(site_id), holder[0], timedelta(seconds=SITE_LEASE_SECONDS)
+                )
     finally:
         with db.transaction() as session:
-            leases.release(session, _lease_name(site_id), child)
-
-
-def _wait(db: Database, proc: subprocess.Popen[str], run_id: int, site_id: str, child: str) -> str:
-    deadline = time.monotonic() + CRAWL_TIMEOUT_SECONDS
-    renew = max(SITE_LEASE_SECONDS / 3, 0.5)
-    while True:
-        try:
-            _, err = proc.communicate(timeout=renew)
-            break
-        except subprocess.TimeoutExpired:
-            if time.monotonic() > deadline:
-                _kill(proc)
-                proc.communicate()
-                return _close(
-                    db, run_id, "failed", f"crawl abandoned after {CRAWL_TIMEOUT_SECONDS:.0f}s timeout"
-                )
-            with db.transaction() as session:
-                leases.acquire(session, _lease_name(site_id), child, timedelta(seconds=SITE_LEASE_SECONDS))
-    tail = (err.strip().splitlines() or ["no output"])[-1][:500]
-    if proc.returncode < 0:
-        tail = f"crawl process ended by signal {-proc.returncode}"
-    return _close(db, run_id, "failed", f"crawl process failed: {tail}")
+            leases.release(session, _lease_name(site_id), holder[0])
+    return _close(db, run_id, "failed", f"crawl worker {crawl.worker_pid} gave no answer")
 
 
 def _close(db: Database, run_id: int, status: str, error: str) -> str:
@@ -181,10 +191,3 @@ def _close(db: Database, run_id: int, status: str, error: str) -> str:
             return run.status if run is not None else "gone"
         finish_run(session, run_id, status, {}, error)
     return status
-
-
-def _kill(proc: subprocess.Popen[str]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass

@@ -70,10 +70,9 @@ class DaemonConfig:
     # outbox rows. Versions and raw pages are the product and are never pruned.
     run_retention_days: int = int(os.environ.get("FZWATCH_RUN_RETENTION_DAYS", "90"))
     outbox_retention_days: int = int(os.environ.get("FZWATCH_OUTBOX_RETENTION_DAYS", "30"))
-    # "local" (default): one child process per crawl (LocalProcessRunner), crawl_workers at once. "pool": long-lived
-    # crawl worker processes running many sites each (WorkerPoolRunner) -- opt-in: the SIGKILL test of
-    # tests/test_daemon.py failed with it in two of three CI runs (cause not found yet).
-    runner: str = os.environ.get("FZWATCH_RUNNER", "local")
+    # "pool" (default): long-lived crawl worker processes running many sites each (WorkerPoolRunner).
+    # "local": one child process per crawl (LocalProcessRunner), crawl_workers at once.
+    runner: str = os.environ.get("FZWATCH_RUNNER", "pool")
     worker_processes: int = int(os.environ.get("FZWATCH_WORKER_PROCESSES", "2"))
     sites_per_worker: int = int(os.environ.get("FZWATCH_SITES_PER_WORKER", "8"))
     # A worker is recycled after this many crawls or once it holds more than this much memory.

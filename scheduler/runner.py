@@ -1,6 +1,6 @@
 """How a site crawl is run. The daemon talks to a runner; both here crawl on this machine.
 
-WorkerPoolRunner (`--runner pool`) feeds long-lived crawl worker processes (crawler/worker.py, through
+WorkerPoolRunner (the daemon's default) feeds long-lived crawl worker processes (crawler/worker.py, through
 crawler/worker_pool.py) that run many sites at once in one reactor; LocalProcessRunner runs each crawl in its own child process. Either way
 crawls run outside the daemon: Twisted's reactor cannot restart in-process, a child's memory is returned
 when it exits, and a worker that hangs can be killed without touching the daemon.

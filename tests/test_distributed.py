@@ -339,6 +339,11 @@ def test_daemons_fail_over_while_workers_crawl_and_nothing_runs_or_is_delivered_
         assert_never_two_at_once(crawl_intervals([cluster.log(f"w{n}") for n in range(3)]))
         assert "failed" not in statuses(db)
         assert not cluster.worker_key_file.exists(), "workers queue announcements without the secret key"
+        logs = "".join(cluster.log(f"w{n}") for n in range(3))
+        crawls = len(re.findall(r"crawler\.distributed: crawl of \S+ \(run \d+\) ended", logs))
+        starts = len(re.findall(r"crawler\.worker_pool: crawl worker \d+ started", logs))
+        print(f"{crawls} crawls on the workers, {starts} crawl processes started")
+        assert 0 < starts < crawls, "a worker's crawl process takes many crawls, not one each"
     finally:
         cluster.close()
         receiver.stop()
