@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import resource
 import sys
 import tempfile
@@ -24,8 +25,11 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+import sqlalchemy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -33,6 +37,7 @@ from scheduler.runner import WorkerPoolRunner
 from storage.database import Database
 from storage.sites import upsert_site
 from tests.portals.generated.compose import generate
+from tests.portals.generated.news import publish_news
 from tests.portals.generated.serve import GeneratedServer
 
 REGION = "浙江省温州市某县"
@@ -166,6 +171,162 @@ def _worker_cpu(runner: WorkerPoolRunner) -> float:
     return total
 
 
+def advance_one_day(db_url: str) -> None:
+    """A day passes for the revisit policy: every page's next visit comes one day closer (bench only)."""
+    engine = sqlalchemy.create_engine(db_url)
+    with engine.begin() as conn:
+        rows = conn.execute(
+            sqlalchemy.text("SELECT id, next_visit_at FROM crawl_pages WHERE next_visit_at IS NOT NULL")
+        )
+        shifted = [{"id": r[0], "at": r[1] - timedelta(days=1)} for r in rows]
+        if shifted:
+            conn.execute(
+                sqlalchemy.text("UPDATE crawl_pages SET next_visit_at = :at WHERE id = :id"), shifted
+            )
+    engine.dispose()
+
+
+# Tables holding a site's data, copied by fill_database (host slots, leases and subscriptions are shared).
+_SITE_TABLES = (
+    "sites",
+    "crawl_decisions",
+    "crawl_pages",
+    "crawl_runs",
+    "documents",
+    "reports",
+    "versions",
+    "events",
+    "indicator_values",
+    "outbox",
+)
+_ID_OFFSET = 10_000_000  # copy k's integer ids are the originals minus k × this (negative: no clash)
+
+
+def fill_database(db_url: str, target_sites: int) -> int:
+    """Grow a seeded PostgreSQL database to about ``target_sites`` sites by copying every site's rows under
+    new ids (URLs and event keys made unique): the crawls measured then run against tables and indexes of
+    that size. The copies are never crawled. Returns the number of sites now registered."""
+    engine = sqlalchemy.create_engine(db_url)
+    meta = sqlalchemy.MetaData()
+    meta.reflect(engine, only=_SITE_TABLES)
+    with engine.begin() as conn:
+        real = conn.execute(sqlalchemy.text("SELECT count(*) FROM sites")).scalar_one()
+        copies = max(target_sites // real - 1, 0)
+        conn.execute(sqlalchemy.text("SET session_replication_role = replica"))  # FK checks off while copying
+        for k in range(1, copies + 1):
+            for name in _SITE_TABLES:
+                table = meta.tables[name]
+                exprs = [_copied(name, col, k) for col in table.columns]
+                cols = ", ".join(f'"{c.name}"' for c in table.columns)
+                where = " WHERE id > 0" if name != "sites" else " WHERE id NOT LIKE '%~%'"
+                conn.execute(
+                    sqlalchemy.text(
+                        f'INSERT INTO "{name}" ({cols}) SELECT {", ".join(exprs)} FROM "{name}"{where}'
+                    )
+                )
+        total = conn.execute(sqlalchemy.text("SELECT count(*) FROM sites")).scalar_one()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sqlalchemy.text("ANALYZE"))
+    engine.dispose()
+    return int(total)
+
+
+def _copied(table: str, col: sqlalchemy.Column[Any], k: int) -> str:
+    name = f'"{col.name}"'
+    if col.name == "site_id" or (table == "sites" and col.name == "id"):
+        return f"{name} || '~{k}'"
+    if isinstance(col.type, sqlalchemy.Integer) and (col.primary_key or col.foreign_keys):
+        if any(fk.column.table.name == "subscriptions" for fk in col.foreign_keys):
+            return name
+        return f"{name} - {k * _ID_OFFSET}"
+    if (table, col.name) in {("documents", "url"), ("events", "dedup_key")}:
+        return f"{name} || '#~{k}'"
+    return name
+
+
+def measured_pass(
+    db: Database, label: str, workers: int, per_worker: int, site_ids: list[str], delay: float | None
+) -> dict[str, Any]:
+    """One pass over ``site_ids`` with fresh workers (they read the politeness delay and season at start)."""
+    os.environ.pop("FZWATCH_DOWNLOAD_DELAY", None)
+    if delay is not None:
+        os.environ["FZWATCH_DOWNLOAD_DELAY"] = str(delay)
+    runner = WorkerPoolRunner(db, 1800, workers=workers, sites_per_worker=per_worker, max_crawls=10_000)
+    try:
+        row = {
+            "workers": workers,
+            "crawl": label,
+            "delay": delay if delay is not None else "default",
+            **one_pass(runner, site_ids, runner.capacity),
+        }
+    finally:
+        runner.stop()
+        time.sleep(2)
+    print(json.dumps(row, ensure_ascii=False), flush=True)
+    return row
+
+
+def per_worker_count(
+    args: argparse.Namespace, tmp: str, servers: list[GeneratedServer]
+) -> list[dict[str, Any]]:
+    """Each worker count on a fresh database: first, second ("incremental") and third ("steady") crawl."""
+    results = []
+    for workers in [int(w) for w in args.workers.split(",")]:
+        db_url, drop = fresh_db(tmp)
+        os.environ["FZWATCH_DB"] = db_url
+        site_ids = register(db_url, args.sites, servers)
+        db = Database(db_url)
+        try:
+            # "incremental" still finishes what the first crawl left (pages over its budget or cut by
+            # trap guards); "steady" is the crawl a site gets right after, when nothing changed.
+            for label in ("first", "incremental", "steady"):
+                delay = args.first_delay if label == "first" else None
+                results.append(measured_pass(db, label, workers, args.sites_per_worker, site_ids, delay))
+        finally:
+            db.dispose()
+            drop()
+    return results
+
+
+def seeded_days(args: argparse.Namespace, tmp: str, servers: list[GeneratedServer]) -> list[dict[str, Any]]:
+    """One database seeded by two crawls of every site (``--seed-workers``, ``--first-delay``); then, per
+    worker count, a day passes and a sample of sites gets its daily crawl (in the publication season:
+    every channel's first page is due again); then a news day (``--news``: lists changed)."""
+    db_url, drop = fresh_db(tmp)
+    os.environ["FZWATCH_DB"] = db_url
+    site_ids = register(db_url, args.sites, servers)
+    db = Database(db_url)
+    results = []
+    rng = random.Random(args.sites)
+    # In the publication season every channel's first page is due again after half a day: the dearest
+    # daily crawl, and the season in which 50,000 site crawls a day matter.
+    os.environ["FZWATCH_SEASON_MONTHS"] = ",".join(str(m) for m in range(1, 13))
+    try:
+        for label in ("first", "second"):
+            results.append(
+                measured_pass(db, label, args.seed_workers, args.sites_per_worker, site_ids, args.first_delay)
+            )
+        if args.fill_to:
+            start = time.monotonic()
+            total = fill_database(db_url, args.fill_to)
+            print(f"database filled to {total} sites in {time.monotonic() - start:.0f} s", flush=True)
+        days: list[tuple[str, int]] = [("daily, in season", int(w)) for w in args.workers.split(",")]
+        if args.news:
+            days.append((f"news day ({args.news:.0%} of lists changed)", int(args.workers.split(",")[-1])))
+        for day, (label, workers) in enumerate(days, start=1):
+            advance_one_day(db_url)
+            if label.startswith("news"):
+                changed = sum(len(publish_news(s.portal, day, args.news)) for s in servers)
+                print(f"news day: {changed} pages changed on {len(servers)} portals", flush=True)
+            sample = rng.sample(site_ids, min(args.sample or len(site_ids), len(site_ids)))
+            results.append(measured_pass(db, label, workers, args.sites_per_worker, sample, None))
+    finally:
+        os.environ["FZWATCH_SEASON_MONTHS"] = ""
+        db.dispose()
+        drop()
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, default=300)
@@ -176,7 +337,23 @@ def main(argv: list[str] | None = None) -> int:
         "--first-delay",
         type=float,
         default=None,
-        help="DOWNLOAD_DELAY of the first pass only (seeding faster); default: the project's",
+        help="DOWNLOAD_DELAY of the first pass (with --seed-workers: of both seeding passes); default: the project's",
+    )
+    parser.add_argument(
+        "--seed-workers",
+        type=int,
+        default=0,
+        help="seed one database with this many workers, then measure daily crawls per --workers count",
+    )
+    parser.add_argument("--sample", type=int, default=0, help="sites crawled per daily pass (default: all)")
+    parser.add_argument(
+        "--news", type=float, default=0.0, help="add a news day: this share of list pages changed"
+    )
+    parser.add_argument(
+        "--fill-to",
+        type=int,
+        default=0,
+        help="with --seed-workers on PostgreSQL: after seeding, copy the sites' rows until the database holds this many sites",
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -188,56 +365,24 @@ def main(argv: list[str] | None = None) -> int:
             "SCRAPY_SETTINGS_MODULE": "crawler.settings",
         }
     )
-    results = []
     with tempfile.TemporaryDirectory(prefix="fzwatch-scale-") as tmp:
         servers = [GeneratedServer(generate(seed), Path(tmp) / "sites") for seed in range(args.portals)]
         for server in servers:
             server.start()
         try:
-            for workers in [int(w) for w in args.workers.split(",")]:
-                db_url, drop = fresh_db(tmp)
-                os.environ["FZWATCH_DB"] = db_url
-                site_ids = register(db_url, args.sites, servers)
-                db = Database(db_url)
-                try:
-                    # "incremental" still finishes what the first crawl left (pages over its budget or cut by
-                    # trap guards); "steady" is the crawl a site gets day after day once that is done.
-                    for label in ("first", "incremental", "steady"):
-                        # Workers read the politeness delay at start: a runner (new workers) per pass.
-                        delay = (
-                            args.first_delay if label == "first" and args.first_delay is not None else None
-                        )
-                        os.environ.pop("FZWATCH_DOWNLOAD_DELAY", None)
-                        if delay is not None:
-                            os.environ["FZWATCH_DOWNLOAD_DELAY"] = str(delay)
-                        runner = WorkerPoolRunner(db, 1800, workers, args.sites_per_worker, max_crawls=10_000)
-                        try:
-                            row = {
-                                "workers": workers,
-                                "crawl": label,
-                                "delay": delay if delay is not None else "default",
-                                **one_pass(runner, site_ids, runner.capacity),
-                            }
-                        finally:
-                            runner.stop()
-                            time.sleep(2)
-                        results.append(row)
-                        print(json.dumps(row, ensure_ascii=False), flush=True)
-                finally:
-                    db.dispose()
-                    drop()
+            results = (seeded_days if args.seed_workers else per_worker_count)(args, tmp, servers)
         finally:
             for server in servers:
                 server.stop()
     if not args.json:
         print(
-            "\n| workers | crawl | delay | sites | site crawls/min | CPU-s/crawl | worker RSS peak (MB) | runner RSS (MB) |"
+            "\n| workers | crawl | delay | sites | pages | site crawls/min | CPU-s/crawl | worker RSS peak (MB) | runner RSS (MB) |"
         )
-        print("|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|")
         for r in results:
             print(
-                f"| {r['workers']} | {r['crawl']} | {r['delay']} | {r['sites']} | {r['per_minute']} | {r['worker_cpu_s_per_crawl']} "
-                f"| {r['worker_rss_peak_mb']} | {r['bench_process_rss_mb']} |"
+                f"| {r['workers']} | {r['crawl']} | {r['delay']} | {r['sites']} | {r['pages']} | {r['per_minute']} "
+                f"| {r['worker_cpu_s_per_crawl']} | {r['worker_rss_peak_mb']} | {r['bench_process_rss_mb']} |"
             )
     return 0
 

@@ -28,7 +28,7 @@ from typing import Any
 from celery import Celery, signals
 from kombu import Queue
 
-from crawler.worker_pool import WorkerPool
+from crawler.worker_pool import PoolShape, WorkerPool
 from storage import leases
 from storage.database import Database
 from storage.models import CrawlRun
@@ -70,14 +70,14 @@ app = make_app()
 
 
 # The crawl worker processes of this Celery worker: shaped by `use_crawl_pool`, started on the first task.
-_pool_shape = {"workers": 1, "sites_per_worker": 2}
+_pool_shape: PoolShape = {"workers": 1, "sites_per_worker": 2}
 _pool: WorkerPool | None = None
 _pool_lock = threading.Lock()
 
 
 def use_crawl_pool(processes: int, concurrency: int) -> None:
     """Crawl with ``processes`` crawl worker processes, ``concurrency`` site crawls at once in all."""
-    _pool_shape.update(workers=processes, sites_per_worker=-(-concurrency // processes))
+    _pool_shape.update({"workers": processes, "sites_per_worker": -(-concurrency // processes)})
 
 
 def _crawl_pool() -> WorkerPool:

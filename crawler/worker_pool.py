@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from storage.database import Database
 from storage.sites import finish_run
@@ -26,6 +26,15 @@ from storage.sites import finish_run
 logger = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class PoolShape(TypedDict, total=False):
+    """How a WorkerPool is sized; callers that build one pass these through (keywords of WorkerPool)."""
+
+    workers: int
+    sites_per_worker: int
+    max_crawls: int
+    max_rss_mb: float
 
 
 @dataclass

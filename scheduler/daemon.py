@@ -99,10 +99,10 @@ def default_runner(db: Database, config: DaemonConfig) -> CrawlRunner:
     return WorkerPoolRunner(
         db,
         config.crawl_timeout_seconds,
-        config.worker_processes,
-        config.sites_per_worker,
-        config.worker_max_crawls,
-        config.worker_max_rss_mb,
+        workers=config.worker_processes,
+        sites_per_worker=config.sites_per_worker,
+        max_crawls=config.worker_max_crawls,
+        max_rss_mb=config.worker_max_rss_mb,
     )
 
 

@@ -16,9 +16,9 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import Protocol, Unpack
 
-from crawler.worker_pool import PROJECT_ROOT, WorkerPool, kill_process_group
+from crawler.worker_pool import PROJECT_ROOT, PoolShape, WorkerPool, kill_process_group
 from storage.database import Database
 from storage.sites import finish_run, running_elsewhere, set_run_owner, start_run
 
@@ -123,18 +123,10 @@ class WorkerPoolRunner:
     """Feeds site crawls to long-lived crawl worker processes (crawler/worker_pool.py), many sites at once
     each: one process start per hundreds of crawls instead of one per crawl (issue 14)."""
 
-    def __init__(
-        self,
-        db: Database,
-        timeout_seconds: float = 3600,
-        workers: int = 2,
-        sites_per_worker: int = 8,
-        max_crawls: int = 500,
-        max_rss_mb: float = 800,
-    ) -> None:
+    def __init__(self, db: Database, timeout_seconds: float = 3600, **shape: Unpack[PoolShape]) -> None:
         self.db = db
         self.timeout = timeout_seconds
-        self.pool = WorkerPool(db, workers, sites_per_worker, max_crawls, max_rss_mb)
+        self.pool = WorkerPool(db, **shape)
 
     @property
     def capacity(self) -> int:
