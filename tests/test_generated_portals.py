@@ -21,6 +21,7 @@ from tests.portals.generated import GeneratedServer, generate
 from tests.portals.generated.compose import PLACEMENTS
 from tests.portals.generated.harness import check, print_report, summary_line
 from tests.portals.generated.idioms import LIST_IDIOMS
+from tests.portals.generated.news import publish_news
 from tests.portals.generated.oracle import BUDGET, crawl
 
 N_PORTALS = int(os.environ.get("FZWATCH_GEN_PORTALS", "200"))
@@ -104,6 +105,41 @@ def test_answer_key_urls_are_served(seed: int) -> None:
             assert not robots.can_fetch("fzwatch", server.url(path)), (seed, path)
             with urllib.request.urlopen(server.url(path), timeout=10) as response:
                 assert response.status == 200
+
+
+@pytest.mark.parametrize("seed", [0, 7, 13])
+def test_a_news_day_changes_the_chosen_lists_and_nothing_else(seed: int) -> None:
+    """bench_scale's news day: a conditional GET of a changed list answers 200 with a link to a new article
+    that is served; an unchanged page still answers 304; the same day changes the same pages."""
+    portal = generate(seed)
+    assert publish_news(generate(seed), 1, 0.2) == publish_news(generate(seed), 1, 0.2)
+    with GeneratedServer(portal) as server:
+
+        def etag(path: str) -> str:
+            with urllib.request.urlopen(server.url(path), timeout=10) as response:
+                return str(response.headers["ETag"])
+
+        lists = sorted(
+            k
+            for k in portal.channel_pages
+            if k in portal.pages and "<body" in portal.pages[k].body.decode("utf-8", "replace")
+        )
+        before = {path: etag(path) for path in [portal.home, *lists]}
+        changed = publish_news(portal, 1, 0.2)
+        assert portal.home in changed and 0 < len(changed) - 1 <= round(len(lists) * 0.2)
+        for path, tag in before.items():
+            request = urllib.request.Request(server.url(path), headers={"If-None-Match": tag})
+            if path in changed:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    body = response.read().decode(portal.pages[path].charset or "gbk")
+                assert response.status == 200 and "/news-day/1/" in body
+                article = body.split('href="/news-day/1/', 1)[1].split('"', 1)[0]
+                with urllib.request.urlopen(server.url(f"/news-day/1/{article}"), timeout=10) as response:
+                    assert "第1期" in response.read().decode()
+            else:
+                with pytest.raises(urllib.error.HTTPError) as caught:
+                    urllib.request.urlopen(request, timeout=10)
+                assert caught.value.code == 304, path
 
 
 def test_missing_page_is_404() -> None:
