@@ -30,7 +30,7 @@ from kombu import Queue
 
 from crawler.worker_pool import PoolShape, WorkerPool
 from storage import leases
-from storage.database import Database
+from storage.database import Database, shared_database
 from storage.models import CrawlRun
 from storage.owners import owner_dead, owner_token
 from storage.sites import finish_run, set_run_owner, start_run
@@ -84,7 +84,7 @@ def _crawl_pool() -> WorkerPool:
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = WorkerPool(Database(os.environ["FZWATCH_DB"]), **_pool_shape)
+            _pool = WorkerPool(shared_database(os.environ["FZWATCH_DB"]), **_pool_shape)
         return _pool
 
 
@@ -98,11 +98,8 @@ def _stop_crawls(**_kwargs: Any) -> None:
 
 @app.task(name=TASK_NAME, bind=True, max_retries=None)
 def crawl_site(self: Any, run_id: int, site_id: str, trigger: str) -> str:
-    db = Database(os.environ["FZWATCH_DB"])
-    try:
-        return _crawl(self, db, run_id, site_id, trigger)
-    finally:
-        db.dispose()
+    # One connection pool for all the task threads of this worker (an engine per task held its connections).
+    return _crawl(self, shared_database(os.environ["FZWATCH_DB"]), run_id, site_id, trigger)
 
 
 def _crawl(task: Any, db: Database, run_id: int, site_id: str, trigger: str) -> str:

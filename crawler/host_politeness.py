@@ -25,7 +25,7 @@ from twisted.internet.threads import deferToThread
 
 from crawler.politeness import CrawlDelayThrottle, _crawl_delay, origin_key
 from crawler.stopping import CrawlStopping, is_stopping
-from storage.database import Database
+from storage.database import Database, shared_database
 from storage.host_slots import reserve
 
 logger = logging.getLogger(__name__)
@@ -133,6 +133,6 @@ class HostPolitenessMiddleware:
     def _reserve(self, host: str, delay: float | None) -> float:
         if self.db is None:
             spider_db = getattr(self.crawler.spider, "db_url", None)
-            self.db = Database(spider_db or self.crawler.settings.get("FZWATCH_DB"))
+            self.db = shared_database(spider_db or self.crawler.settings.get("FZWATCH_DB"))
         with self.db.transaction() as session:
             return reserve(session, host, delay)

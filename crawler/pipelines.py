@@ -17,7 +17,7 @@ from crawler.stopping import is_stopping
 from monitor.ingest import FetchedPage, ingest_page, parse_fetched
 from parsers import content_hash
 from storage.crawl_state import save_pages
-from storage.database import Database
+from storage.database import Database, shared_database
 from storage.models import utcnow
 from storage.sites import get_site, known_documents, touch_document
 
@@ -52,7 +52,7 @@ class StoragePipeline:
         return pipeline
 
     def open_spider(self) -> None:
-        self.db = Database(self.db_url)
+        self.db = shared_database(self.db_url)  # one pool for all the crawls of this process
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.db is None:
@@ -69,7 +69,6 @@ class StoragePipeline:
             self.stats.set_value("fzwatch/crawl_pages_saved", saved)
         elif self.page_updates:
             logger.info("crawl ended (%s): crawl-page state not saved", reason)
-        self.db.dispose()
 
     def process_item(self, item: CrawlItem) -> CrawlItem | StoredPage:
         assert self.db is not None

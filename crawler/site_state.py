@@ -8,7 +8,7 @@ from typing import Any
 
 from storage.crawl_decisions import replace_decisions
 from storage.crawl_state import load_pages
-from storage.database import Database
+from storage.database import shared_database
 from storage.sites import get_site, known_documents
 
 
@@ -21,36 +21,26 @@ class SiteState:
 
 
 def load_site_state(db_url: str | None, site_id: str) -> SiteState:
-    db = Database(db_url)
-    try:
-        with db.transaction() as session:
-            site = get_site(session, site_id)
-            spec = {
-                "id": site.id,
-                "name": site.name,
-                "region": site.region,
-                "start_urls": list(site.start_urls),
-                "options": dict(site.options),
-            }
-            escalation = {
-                "escalated_at": site.escalated_at,
-                "key": site.escalation_key,
-                "report_channels": list(site.report_channels or []),
-            }
-            return SiteState(
-                spec, known_documents(session, site_id), load_pages(session, site_id), escalation
-            )
-    finally:
-        db.dispose()
+    with shared_database(db_url).transaction() as session:
+        site = get_site(session, site_id)
+        spec = {
+            "id": site.id,
+            "name": site.name,
+            "region": site.region,
+            "start_urls": list(site.start_urls),
+            "options": dict(site.options),
+        }
+        escalation = {
+            "escalated_at": site.escalated_at,
+            "key": site.escalation_key,
+            "report_channels": list(site.report_channels or []),
+        }
+        return SiteState(spec, known_documents(session, site_id), load_pages(session, site_id), escalation)
 
 
 def save_decisions(
     db_url: str | None, site_id: str, rows: list[dict[str, Any]], run_id: int | None, cap: int
 ) -> int:
     """What this crawl decided per URL replaces the last crawl's (`fzwatch explain`)."""
-    db = Database(db_url)
-    try:
-        with db.transaction() as session:
-            return replace_decisions(session, site_id, rows, run_id, cap=cap)
-    finally:
-        db.dispose()
+    with shared_database(db_url).transaction() as session:
+        return replace_decisions(session, site_id, rows, run_id, cap=cap)

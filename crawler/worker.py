@@ -42,7 +42,7 @@ from crawler.parsepool import close_shared_pool
 from crawler.render import js_render_settings
 from crawler.run import TIMEOUT_REASON, finish_crawl
 from crawler.stopping import stop_downloads
-from storage.database import Database
+from storage.database import shared_database
 from storage.sites import finish_run
 
 logger = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class CrawlWorker:
         self.settings = get_project_settings()
         self.settings.setdict(js_render_settings(warn=False) or {}, priority="cmdline")
         self.db_url = self.settings.get("FZWATCH_DB")
-        self.db = Database(self.db_url)
+        self.db = shared_database(self.db_url)
         self.runner = CrawlerRunner(self.settings)
         self.active: dict[int, Any] = {}  # run id -> Crawler
         self.site_of: dict[int, str] = {}  # run id -> site id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -72,14 +73,14 @@ def prepare_sqlite_file(url: str | None, create_dir: bool = False, create_file: 
         path.touch(mode=0o600)
 
 
-def make_engine(url: str | None = None) -> Engine:
+def make_engine(url: str | None = None, max_overflow: int = 10) -> Engine:
     url = resolve_db_url(url)
     try:
         if url.startswith("sqlite"):
             engine = create_engine(url, connect_args={"timeout": 30})
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
-            engine = create_engine(url, pool_pre_ping=True)
+            engine = create_engine(url, pool_pre_ping=True, max_overflow=max_overflow)
     except (ArgumentError, ImportError) as exc:
         raise DatabaseUnavailable(f"invalid database URL {mask_db_url(url)}: {exc}") from exc
     return engine
@@ -106,8 +107,8 @@ def mask_db_url(url: str) -> str:
 class Database:
     """One engine + session factory; `with db.transaction() as s:` commits or rolls back as a unit."""
 
-    def __init__(self, url: str | None = None) -> None:
-        self.engine = make_engine(url)
+    def __init__(self, url: str | None = None, max_overflow: int = 10) -> None:
+        self.engine = make_engine(url, max_overflow)
         self.url = self.engine.url.render_as_string(hide_password=True)
         self.url_with_password = self.engine.url.render_as_string(hide_password=False)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -163,3 +164,23 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_shared: dict[tuple[str, int], Database] = {}
+_shared_lock = threading.Lock()
+# Connections one crawl process may hold (pool 5 + this): its DB work runs on the reactor thread and in
+# Twisted's thread pool (10 threads), so more would only queue in PostgreSQL.
+SHARED_MAX_OVERFLOW = 5
+
+
+def shared_database(url: str | None = None) -> Database:
+    """The one Database (engine, connection pool) of this process for ``url``, for the many crawls of a crawl
+    worker process: when every crawl opened engines of its own (pipeline, politeness, site state), each held
+    connections for its life, and 4 workers × 16 crawls at once exhausted PostgreSQL's 100 connections
+    (bench_scale). Callers never dispose it; it lives as long as the process (a fork gets its own)."""
+    key = (resolve_db_url(url), os.getpid())
+    with _shared_lock:
+        db = _shared.get(key)
+        if db is None:
+            db = _shared[key] = Database(url, max_overflow=SHARED_MAX_OVERFLOW)
+        return db
