@@ -161,6 +161,7 @@ def one_pass(runner: WorkerPoolRunner, site_ids: list[str], threads: int) -> dic
             (self1.ru_utime + self1.ru_stime) - (self0.ru_utime + self0.ru_stime), 1
         ),
         "pages": sum(int(o.summary.get("pages") or 0) for o in outcomes),
+        "page_errors": sum(int(o.summary.get("errors") or 0) for o in outcomes),
         "statuses": statuses,
         "worker_rss_peak_mb": round(peak["workers"], 1),
         "bench_process_rss_mb": round(rss_mb(os.getpid()), 1),

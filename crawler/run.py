@@ -19,13 +19,14 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
+from scrapy.utils.ossignal import install_shutdown_handlers
 from scrapy.utils.project import get_project_settings
 
 from crawler.logformatter import install_one_line_filter
 from crawler.outcomes import describe
 from crawler.parsepool import close_shared_pool
 from crawler.render import js_render_settings
-from crawler.stopping import STOPPED_STAT
+from crawler.stopping import STOPPED_STAT, stop_crawl
 from storage.database import Database
 from storage.models import Site
 from storage.sites import finish_run, running_elsewhere, start_run
@@ -62,10 +63,11 @@ ProgressFn = Callable[[str, int, int], None]  # (site id, pages fetched, reports
 def crawl_status(stats: dict[str, Any]) -> str:
     """A crawl whose start pages were all blocked or unreachable is not 'ok': it proves nothing."""
     if stats.get("finish_reason") == "shutdown" or (
-        stats.get(STOPPED_STAT) and stats.get("finish_reason") == "finished"
+        stats.get(STOPPED_STAT) and stats.get("finish_reason") in ("finished", None)
     ):
         # Stopped by a signal: proves nothing either way, crawled again soon. A crawl whose downloads were
-        # dropped by a stop and that then ran dry reads "finished", but it saw only part of the site.
+        # dropped by a stop and that then ran dry reads "finished", but it saw only part of the site; one
+        # stopped before its engine ran has no finish reason at all.
         return "interrupted"
     if stats.get("finish_reason") == TIMEOUT_REASON:
         return "failed"  # cut by crawler/worker.py after the crawl timeout: the site hangs or is too big
@@ -142,7 +144,8 @@ def crawl_sites(
         _watch_progress(crawler, site_id, progress)
         crawlers[site_id] = crawler
         process.crawl(crawler, site=site_id, db=settings.get("FZWATCH_DB"), run_id=str(run_ids[site_id]))
-    process.start()
+    install_shutdown_handlers(_stop_on_signal(list(crawlers.values())))
+    process.start(install_signal_handlers=False)
     close_shared_pool()
     summaries = []
     with db.transaction() as session:
@@ -150,6 +153,29 @@ def crawl_sites(
             summaries.append(finish_crawl(session, site_id, run_ids[site_id], crawler))
     db.dispose()
     return skipped + summaries
+
+
+def _stop_on_signal(crawlers: list[Any]) -> Callable[[int, Any], None]:
+    """SIGTERM/SIGINT: stop every crawl as the crawl worker does (crawler.stopping.stop_crawl: queued
+    downloads dropped, a crawl still starting stopped once its engine starts, runs `interrupted`); Scrapy's
+    own handler would download every queued request first, and a crawl it stopped while starting ran on.
+    A second signal stops the reactor at once."""
+
+    def handler(signum: int, _frame: Any) -> None:
+        # Imported here, not at the top: importing the reactor before CrawlerProcess installs Scrapy's
+        # asyncio reactor would install Twisted's default one instead.
+        from twisted.internet import reactor
+
+        def stop_reactor() -> None:
+            if reactor.running:
+                reactor.stop()
+
+        logger.info("signal %d: stopping %d crawls", signum, len(crawlers))
+        install_shutdown_handlers(lambda *_: reactor.callFromThread(stop_reactor))
+        for crawler in crawlers:
+            reactor.callFromThread(stop_crawl, crawler)
+
+    return handler
 
 
 def finish_crawl(session: Any, site_id: str, run_id: int, crawler: Any) -> CrawlSummary:

@@ -13,7 +13,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.defer import deferred_from_coro
 
 logger = logging.getLogger(__name__)
 
@@ -44,3 +46,22 @@ def stop_downloads(crawler: Any) -> int:
     if dropped:
         logger.info("crawl stopping: %d queued requests dropped", dropped)
     return dropped
+
+
+def stop_crawl(crawler: Any) -> None:
+    """Stop one crawl now (on the reactor thread): drop its queued downloads and stop its engine, even if
+    the crawl is still starting. Used by the crawl worker and by ``python -m crawler.run`` on SIGTERM."""
+    stop_downloads(crawler)
+    if crawler.engine is not None and crawler.engine.running:
+        deferred_from_coro(crawler.stop_async())
+        return
+
+    # Still starting (loading the site's state, opening the spider): Crawler.stop_async would only clear
+    # its `crawling` flag; the crawl would then run on with its downloads dropped, and once its spider
+    # closed nothing would stop its engine, so it never ended. Stop the engine as soon as it starts
+    # (engine_started comes before `running` is set, so Crawler.stop_async would still do nothing).
+    def stop_when_started() -> None:
+        crawler.crawling = False
+        deferred_from_coro(crawler.engine.stop_async())
+
+    crawler.signals.connect(stop_when_started, signal=signals.engine_started, weak=False)

@@ -29,7 +29,6 @@ from scrapy.utils.reactor import install_reactor
 
 install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
 
-from scrapy import signals
 from scrapy.crawler import CrawlerRunner  # imported after the reactor is chosen
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.log import configure_logging
@@ -41,7 +40,7 @@ from crawler.logformatter import install_one_line_filter
 from crawler.parsepool import close_shared_pool
 from crawler.render import js_render_settings
 from crawler.run import TIMEOUT_REASON, finish_crawl
-from crawler.stopping import stop_downloads
+from crawler.stopping import stop_crawl, stop_downloads
 from storage.database import shared_database
 from storage.sites import finish_run
 
@@ -218,25 +217,8 @@ class CrawlWorker:
         self.input_closed = True
         logger.info("stopping: %d crawls interrupted", len(self.active))
         for crawler in list(self.active.values()):
-            self._stop_crawl(crawler)
+            stop_crawl(crawler)
         self._exit_if_idle()
-
-    @staticmethod
-    def _stop_crawl(crawler: Any) -> None:
-        stop_downloads(crawler)
-        if crawler.engine is not None and crawler.engine.running:
-            deferred_from_coro(crawler.stop_async())
-            return
-
-        # Still starting (loading the site's state, opening the spider): Crawler.stop_async would only clear
-        # its `crawling` flag; the crawl would then run on with its downloads dropped, and once its spider
-        # closed nothing would stop its engine, so it never ended. Stop the engine as soon as it starts
-        # (engine_started comes before `running` is set, so Crawler.stop_async would still do nothing).
-        def stop_when_started() -> None:
-            crawler.crawling = False
-            deferred_from_coro(crawler.engine.stop_async())
-
-        crawler.signals.connect(stop_when_started, signal=signals.engine_started, weak=False)
 
     def _exit_if_idle(self) -> None:
         if not (self.input_closed and not self.active):
