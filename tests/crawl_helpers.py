@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +63,12 @@ def register_site(db_url: str, site_id: str, name: str, start_url: str, **option
             },
         )
     db.dispose()
+
+
+def wait_until_requested(server: Any, count: int, timeout: float = 180) -> None:
+    """Wait until a fixture portal has answered ``count`` requests (a crawl is under way); the timeout is
+    generous for a loaded CI machine."""
+    deadline = time.monotonic() + timeout
+    while server.count() < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert server.count() >= count, "the crawl is under way"

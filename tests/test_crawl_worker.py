@@ -23,7 +23,7 @@ from scheduler.runner import RunOutcome, WorkerPoolRunner
 from storage.database import Database
 from storage.models import CrawlRun
 from storage.reports import list_reports
-from tests.crawl_helpers import REPO, crawl_env, register_site
+from tests.crawl_helpers import REPO, crawl_env, register_site, wait_until_requested
 from tests.portals.server import SITES_DIR, PortalServer
 
 MARKER = "fzwatch-test-slow-parse-7f3a"
@@ -261,10 +261,7 @@ def test_a_stopped_worker_does_not_fetch_the_requests_it_had_queued(
     crawl = threading.Thread(target=lambda: outcome.append(runner.run("trs", "manual")))
     crawl.start()
     try:
-        deadline = time.monotonic() + 180  # generous: a loaded CI machine
-        while server.count() < 4 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert server.count() >= 4, "the crawl is under way"
+        wait_until_requested(server, 4)
     finally:
         at_stop = server.count()
         runner.stop()

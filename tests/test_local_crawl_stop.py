@@ -21,7 +21,7 @@ from storage.database import Database
 from storage.models import CrawlRun
 from storage.reports import list_reports
 from storage.sites import start_run
-from tests.crawl_helpers import REPO, crawl_env, register_site
+from tests.crawl_helpers import REPO, crawl_env, register_site, wait_until_requested
 from tests.portals.server import SITES_DIR, PortalServer
 
 EXPECTED = {
@@ -65,10 +65,7 @@ def test_a_stopped_local_crawl_does_not_fetch_the_requests_it_had_queued(env: di
         )
         proc, run_id = start_crawl(env, db, "trs")
         try:
-            deadline = time.monotonic() + 180  # generous: a loaded CI machine
-            while server.count() < 4 and time.monotonic() < deadline:
-                time.sleep(0.1)
-            assert server.count() >= 4, "the crawl is under way"
+            wait_until_requested(server, 4)
         finally:
             at_stop = server.count()
             proc.send_signal(signal.SIGTERM)
