@@ -309,7 +309,7 @@ def per_worker_count(
         try:
             # "incremental" still finishes what the first crawl left (pages over its budget or cut by
             # trap guards); "steady" is the crawl a site gets right after, when nothing changed.
-            for label in ("first", "incremental", "steady"):
+            for label in args.passes.split(","):
                 delay = args.first_delay if label == "first" else None
                 results.append(measured_pass(db, label, workers, args.sites_per_worker, site_ids, delay))
         finally:
@@ -403,6 +403,11 @@ def main(argv: list[str] | None = None) -> int:
         help="with --seed-workers on PostgreSQL: after seeding, copy the sites' rows until the database holds "
         "this many sites, then measure the daily passes; a list measures at each size, and a size may name its own "
         'shapes ("3000,30000:2x32+4x32")',
+    )
+    parser.add_argument(
+        "--passes",
+        default="first,incremental,steady",
+        help="without --seed-workers: the passes to run, in order",
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
