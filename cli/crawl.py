@@ -157,7 +157,7 @@ def recrawl(ctx: Ctx, site_id: str) -> None:
 )
 @click.option(
     "--sites-per-worker",
-    default=32,
+    default=8,
     show_default=True,
     envvar="FZWATCH_SITES_PER_WORKER",
     help="每个常驻抓取进程同时抓取的站点数",

@@ -12,7 +12,7 @@ from cli.context import Ctx, pass_ctx, user_errors
 
 @click.command("worker")
 @click.option(
-    "--concurrency", default=32, show_default=True, type=click.IntRange(1, 256), help="同时进行的站点抓取数"
+    "--concurrency", default=2, show_default=True, type=click.IntRange(1, 256), help="同时进行的站点抓取数"
 )
 @click.option(
     "--crawl-processes",

@@ -92,7 +92,7 @@ class FzwatchSettings(BaseSettings):
     HOST_POLITENESS: Literal["", "0", "1", "true", "false", "yes", "no"] = ""
     RUNNER: Literal["pool", "local"] = "pool"
     WORKER_PROCESSES: int = Field(default=2, ge=1)
-    SITES_PER_WORKER: int = Field(default=32, ge=1)
+    SITES_PER_WORKER: int = Field(default=8, ge=1)
     WORKER_MAX_CRAWLS: int = Field(default=500, ge=1)
     WORKER_MAX_RSS_MB: float = Field(default=800, gt=0)
     PARSE_TIMEOUT: float = Field(default=60, gt=0)

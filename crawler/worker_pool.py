@@ -78,7 +78,7 @@ class WorkerPool:
         self,
         db: Database,
         workers: int = 2,
-        sites_per_worker: int = 32,
+        sites_per_worker: int = 8,
         max_crawls: int = 500,
         max_rss_mb: float = 800,
     ) -> None:

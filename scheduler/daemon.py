@@ -74,7 +74,7 @@ class DaemonConfig:
     # "local": one child process per crawl (LocalProcessRunner), crawl_workers at once.
     runner: str = os.environ.get("FZWATCH_RUNNER", "pool")
     worker_processes: int = int(os.environ.get("FZWATCH_WORKER_PROCESSES", "2"))
-    sites_per_worker: int = int(os.environ.get("FZWATCH_SITES_PER_WORKER", "32"))
+    sites_per_worker: int = int(os.environ.get("FZWATCH_SITES_PER_WORKER", "8"))
     # A worker is recycled after this many crawls or once it holds more than this much memory.
     worker_max_crawls: int = int(os.environ.get("FZWATCH_WORKER_MAX_CRAWLS", "500"))
     worker_max_rss_mb: float = float(os.environ.get("FZWATCH_WORKER_MAX_RSS_MB", "800"))
